@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+
+/** Each command group lives in its own file and adds itself to the program here. */
+export type Registrar = (program: Command, ctx: CliContext) => void;
+
+export const registrars: Registrar[] = [];

@@ -1,0 +1,20 @@
+import type { Writable } from 'node:stream';
+
+/** What a command needs from its surroundings; tests pass their own streams. */
+export interface CliContext {
+  out: Writable;
+  err: Writable;
+  /** stdout is a terminal: progress bars and colours are allowed. */
+  isTTY: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export function printJson(ctx: CliContext, value: unknown): void {
+  ctx.out.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Informational line on stderr; suppressed by --quiet so stdout stays clean for data. */
+export function info(ctx: CliContext, line: string): void {
+  if (!ctx.quiet) ctx.err.write(line + '\n');
+}

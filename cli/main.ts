@@ -1,0 +1,63 @@
+import { Command, CommanderError } from 'commander';
+import { registrars } from './commands/index.ts';
+import type { CliContext } from './context.ts';
+import { EXIT_USAGE, ProblemError, UsageError } from './errors.ts';
+
+export interface MainIo {
+  out?: NodeJS.WritableStream & import('node:stream').Writable;
+  err?: NodeJS.WritableStream & import('node:stream').Writable;
+  isTTY?: boolean;
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('bluezone')
+    .description('Bluezone-compatible BLE beacon, entrance logbook, proximity classifier and radio simulator')
+    .option('-q, --quiet', 'print only data and errors')
+    .option('-v, --verbose', 'more detail, stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.out.write(s),
+      writeErr: (s) => ctx.err.write(s),
+    })
+    .exitOverride();
+  program.hook('preAction', (cmd) => {
+    const o = cmd.optsWithGlobals();
+    ctx.quiet = Boolean(o.quiet);
+    ctx.verbose = Boolean(o.verbose);
+  });
+  for (const register of registrars) register(program, ctx);
+  program.addHelpText('after', '\nExample:\n  $ npx bluezone sim run            # simulate the default lobby and write out/report.html\n');
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (shared/docs/interfaces.md "Running it"). */
+export async function main(argv: string[], io: MainIo = {}): Promise<number> {
+  const ctx: CliContext = {
+    out: io.out ?? process.stdout,
+    err: io.err ?? process.stderr,
+    isTTY: io.isTTY ?? Boolean(process.stdout.isTTY),
+    quiet: false,
+    verbose: argv.includes('--verbose') || argv.includes('-v'),
+  };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version arrive here with exit code 0; commander already printed the message.
+      return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (e instanceof UsageError || e instanceof ProblemError) {
+      ctx.err.write(`error: ${e.message}\n`);
+      if (e.hint) ctx.err.write(`hint: ${e.hint}\n`);
+      if (ctx.verbose && e.stack) ctx.err.write(e.stack + '\n');
+      return e.exitCode;
+    }
+    const err = e as Error;
+    ctx.err.write(`error: ${err?.message ?? String(e)}\n`);
+    if (ctx.verbose) ctx.err.write((err?.stack ?? '') + '\n');
+    else ctx.err.write('hint: run again with --verbose for the stack trace\n');
+    return 1;
+  }
+}
