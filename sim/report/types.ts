@@ -1,0 +1,141 @@
+// Inputs of the report renderer (sim/report/render.ts). Producers (sim run, eval, beacon presence) fill
+// these plain objects; the renderer never reads files or the simulator's internals.
+// Units live in the field names: *Ms Unix/sim milliseconds, *M metres, *Dbm dBm.
+
+/** One key figure of a run, shown in the figures table ("pairs/s", "real-time factor", ...). */
+export interface Figure {
+  label: string;
+  value: number | string;
+  /** Unit shown after the value, e.g. "pairs/s", "x", "s". */
+  unit?: string;
+}
+
+export interface ScenarioSummary {
+  name: string;
+  seed: number;
+  /** Simulated time span in ms. */
+  durationMs: number;
+  /** Device counts by kind, e.g. {phones: 40, beacons: 2}. */
+  devices: Record<string, number>;
+  /** Environment description, e.g. "office, path-loss n=3.0, Rician K=2". */
+  environment: string;
+  /** Speed and scale figures: pairs/s, real-time factor, observations, ... */
+  figures: Figure[];
+}
+
+/** A room as a polygon (at least 3 points, metres) or an axis-aligned rectangle. */
+export type Room =
+  | { name: string; polygon: Array<[number, number]> }
+  | { name: string; x: number; y: number; width: number; height: number };
+
+export interface BeaconMark {
+  name: string;
+  x: number;
+  y: number;
+}
+
+export interface FloorPlan {
+  /** Overall extent in metres; defaults to the bounding box of rooms and tracks. */
+  widthM?: number;
+  heightM?: number;
+  rooms: Room[];
+  beacons: BeaconMark[];
+}
+
+/** Sampled positions of one device (sim time ms from the run start, metres). */
+export interface DeviceTrack {
+  device: string;
+  /** Optional group shown in the legend, e.g. "staff", "visitor". */
+  kind?: string;
+  points: Array<{ tMs: number; x: number; y: number }>;
+}
+
+/** RSSI and true distance over time for one (receiver, transmitter) pair. */
+export interface PairSeries {
+  receiver: string;
+  transmitter: string;
+  points: Array<{ tMs: number; rssiDbm: number; distanceM: number }>;
+}
+
+/** One subsampled (true distance, RSSI) sample for the scatter plot. */
+export interface ScatterSample {
+  distanceM: number;
+  rssiDbm: number;
+  /** Optional colour group, e.g. receiver model. */
+  group?: string;
+}
+
+/** Contact intervals of one person: ground truth (within 2 m) and what the classifier detected. */
+export interface ContactTimeline {
+  person: string;
+  truth: Array<{ startMs: number; endMs: number; with?: string }>;
+  detected: Array<{ startMs: number; endMs: number; with?: string }>;
+}
+
+export interface RocPoint {
+  fpr: number;
+  tpr: number;
+}
+
+/** One ROC curve; `method` is e.g. "ours", "gaen", "bluezone". */
+export interface RocCurve {
+  method: string;
+  points: RocPoint[];
+  auc: number;
+}
+
+/** A table of metrics: rows of named values (e.g. one row per method). */
+export interface MetricsTable {
+  columns: string[];
+  rows: Array<Record<string, number | string>>;
+}
+
+export interface RunReportInput {
+  title: string;
+  scenario: ScenarioSummary;
+  floorPlan: FloorPlan;
+  tracks: DeviceTrack[];
+  pairs: PairSeries[];
+  scatter: ScatterSample[];
+  contacts: ContactTimeline[];
+  roc: RocCurve[];
+  metrics: MetricsTable;
+  /** Unix ms of sim time 0, so times can be shown as clock time; 0 shows elapsed time only. */
+  startMs?: number;
+}
+
+export interface EvalReportInput {
+  title: string;
+  /** Metrics per dataset and method: columns e.g. dataset, method, auc, precision, recall, f1. */
+  metrics: MetricsTable;
+  roc: RocCurve[];
+  /** Free-text notes shown under the title (inputs used, thresholds). */
+  notes?: string[];
+}
+
+/** Bluezone phones counted at the door, per 15-minute slot of one UTC day. */
+export interface PresenceSlot {
+  /** 0..95 (bluezone-protocol.md 1.2: 96 slots a day). */
+  slot: number;
+  startMs: number;
+  /** Distinct BluezoneIDs heard in the slot. */
+  distinctIds: number;
+  /** Estimated people (ids are per phone per slot; iOS overflow adverts carry no id). */
+  estimate?: number;
+}
+
+export interface PresenceReportInput {
+  /** YYYY-MM-DD (UTC). */
+  date: string;
+  slots: PresenceSlot[];
+  /** Estimated number of distinct visitors over the day, with how it was estimated. */
+  estimate: { visitors: number; method: string };
+  /** Beacon or site name. */
+  site?: string;
+}
+
+/** What a renderer returns: the HTML page and each plot as standalone SVG (name -> SVG text). */
+export interface RenderedReport {
+  html: string;
+  svgs: Record<string, string>;
+}
