@@ -44,7 +44,7 @@ export function dailyKey(baseKey: Uint8Array, dayIndex: number): Uint8Array {
   if (!Number.isSafeInteger(dayIndex) || dayIndex < 0) {
     throw new RangeError(`day index must be an integer >= 0, got ${dayIndex}`);
   }
-  let k = baseKey.slice();
+  let k: Uint8Array = baseKey.slice();
   for (let i = 0; i < dayIndex; i++) k = sha256(k);
   return k;
 }
