@@ -1,0 +1,125 @@
+// Scanner over @stoprocent/noble (ble-stack-and-hci.md 3.2). noble's own `discover` event merges
+// fields across adverts of one address and holds back connectable adverts until a scan response, so
+// we take the raw LE Advertising Reports from its HCI layer (pinned noble 2.8.0: bindings._hci emits
+// 'leAdvertisingReport') and fall back to rebuilding AD structures from `discover` if that changes.
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { hciBindingOptions } from './blenoAdapter.ts';
+import { RadioError, radioErrorFromHciText, type AdvertReport, type HciSpec, type RadioState, type Scanner } from './types.ts';
+
+const require = createRequire(import.meta.url);
+
+// LE Advertising Report event types (Core Spec Vol 4 Part E 7.7.65.2); 0x04 = SCAN_RSP.
+const SCAN_RSP = 0x04;
+
+interface NobleLike extends EventEmitter {
+  state: string;
+  startScanning(uuids: string[], allowDuplicates: boolean, cb: (err?: Error | null) => void): void;
+  stopScanning(cb?: () => void): void;
+  stop(): void;
+  _bindings?: { _hci?: EventEmitter | null };
+}
+
+interface PeripheralLike {
+  address: string;
+  rssi: number;
+  advertisement: { manufacturerData?: Buffer; serviceUuids?: string[]; localName?: string };
+}
+
+/** Rebuilds AD structures from noble's parsed advertisement (fallback path only). */
+export function advDataFromParsed(adv: PeripheralLike['advertisement']): Uint8Array {
+  const parts: Buffer[] = [];
+  const uuids16 = (adv.serviceUuids ?? []).filter((u) => /^[0-9a-f]{4}$/i.test(u));
+  if (adv.manufacturerData && adv.manufacturerData.length > 0 && adv.manufacturerData.length < 30) {
+    parts.push(Buffer.concat([Buffer.from([adv.manufacturerData.length + 1, 0xff]), adv.manufacturerData]));
+  }
+  if (uuids16.length > 0) {
+    const b = Buffer.alloc(2 + 2 * uuids16.length);
+    b[0] = 1 + 2 * uuids16.length;
+    b[1] = 0x03;
+    uuids16.forEach((u, i) => b.writeUInt16LE(parseInt(u, 16), 2 + 2 * i));
+    parts.push(b);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+export class NobleScanner extends EventEmitter implements Scanner {
+  readonly name: string;
+  state: RadioState = 'unknown';
+  scanning = false;
+  private noble: NobleLike | undefined;
+  private closed = false;
+  private rawHooked = false;
+
+  constructor(private readonly spec: HciSpec, private readonly now: () => number = Date.now) {
+    super();
+    this.name = `noble(${spec.driver === 'native' ? `hci${spec.deviceId}` : spec.port})`;
+    this.on('error', () => {});
+  }
+
+  open(): void {
+    if (this.closed) throw new RadioError(`${this.name} is closed`, 'CLOSED');
+    if (this.noble) return;
+    const { withBindings } = require('@stoprocent/noble') as { withBindings: (t: string, o: unknown) => NobleLike };
+    const noble = withBindings('hci', hciBindingOptions(this.spec));
+    this.noble = noble;
+    noble.on('stateChange', (s: string) => {
+      if (this.closed) return;
+      this.hookRaw();
+      this.state = s as RadioState;
+      if (s !== 'poweredOn') this.scanning = false;
+      this.emit('state', this.state);
+    });
+    noble.on('discover', (p: PeripheralLike) => {
+      if (this.rawHooked || !this.scanning) return;
+      this.emit('report', { address: p.address.toLowerCase(), advData: advDataFromParsed(p.advertisement), rssi: p.rssi, timestampMs: this.now() } satisfies AdvertReport);
+    });
+  }
+
+  private hookRaw(): void {
+    const hci = this.noble?._bindings?._hci;
+    if (this.rawHooked || !hci) return;
+    this.rawHooked = true;
+    hci.on('leAdvertisingReport', (_status: number, type: number, address: string, _addressType: string, eir: Buffer, rssi: number) => {
+      if (!this.scanning || this.closed || type === SCAN_RSP) return;
+      this.emit('report', { address: address.toLowerCase(), advData: new Uint8Array(eir), rssi, timestampMs: this.now() } satisfies AdvertReport);
+    });
+  }
+
+  async start(allowDuplicates: boolean): Promise<void> {
+    if (this.closed) throw new RadioError(`${this.name} is closed`, 'CLOSED');
+    const noble = this.noble;
+    if (!noble || this.state !== 'poweredOn') throw new RadioError(`${this.name} is ${this.state}, not poweredOn`, 'NOT_POWERED_ON');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RadioError('no answer from the controller to LE Set Scan Enable within 5000 ms', 'ADAPTER_GONE')), 5000);
+      noble.startScanning([], allowDuplicates, (err) => {
+        clearTimeout(timer);
+        if (err) reject(radioErrorFromHciText(err.message));
+        else resolve();
+      });
+    });
+    this.scanning = true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.closed) throw new RadioError(`${this.name} is closed`, 'CLOSED');
+    this.scanning = false;
+    this.noble?.stopScanning();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.scanning = false;
+    try {
+      this.noble?.stop();
+    } catch {
+      // adapter already gone
+    }
+    this.state = 'poweredOff';
+  }
+}
+
+export function createNobleScanner(spec: HciSpec, now?: () => number): NobleScanner {
+  return new NobleScanner(spec, now);
+}
