@@ -1,0 +1,99 @@
+// Reads a scenario from a file (YAML or JSON) or a built-in name; errors name the file, line, field path
+// and what was expected.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { ZodIssue } from 'zod';
+import { ScenarioSchema, type Scenario } from './schema.ts';
+import { BUILTIN_SCENARIOS } from './builtins.ts';
+
+export class ScenarioError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly issues: string[] = [],
+  ) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+function fieldPath(path: (string | number)[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s || '(top level)';
+}
+
+/** Validates an already parsed object; `file` and `lineOf` only shape the messages. */
+export function validateScenario(raw: unknown, file: string, lineOf?: (path: (string | number)[]) => number | undefined): Scenario {
+  const r = ScenarioSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i: ZodIssue) => {
+    const line = lineOf?.(i.path);
+    const where = `${file}${line ? `:${line}` : ''}: ${fieldPath(i.path)}`;
+    let msg = i.message;
+    if (i.code === 'invalid_type') msg = `expected ${i.expected}, got ${i.received}`;
+    if (i.code === 'unrecognized_keys') msg = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (i.code === 'invalid_union') msg = unionMessage(i);
+    return `${where}: ${msg}`;
+  });
+  throw new ScenarioError(`invalid scenario ${file}:\n  ${issues.join('\n  ')}`, file, issues);
+}
+
+/** For a failed union, the issue of the branch that got furthest says most. */
+function unionMessage(i: Extract<ZodIssue, { code: 'invalid_union' }>): string {
+  const branches = i.unionErrors.map((e) => e.issues);
+  const best = branches.filter((b) => !b.some((x) => x.code === 'unrecognized_keys' && x.path.length === i.path.length));
+  const pick = (best.length ? best : branches).sort((a, b) => a.length - b.length)[0];
+  if (!pick?.length) return 'value does not match any allowed form';
+  const x = pick[0];
+  const sub = x.path.slice(i.path.length).join('.');
+  const m = x.code === 'invalid_type' ? `expected ${x.expected}, got ${x.received}` : x.message;
+  return sub ? `${sub}: ${m}` : m;
+}
+
+/** Parses YAML or JSON text (JSON is YAML) and validates it. */
+export function parseScenarioText(text: string, file: string): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const pos = lc.linePos(e.pos[0]);
+    throw new ScenarioError(`${file}:${pos.line}:${pos.col}: not valid YAML/JSON: ${e.message.split('\n')[0]}`, file);
+  }
+  const raw = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ScenarioError(`${file}: expected a mapping of scenario fields at the top level`, file);
+  }
+  const lineOf = (path: (string | number)[]) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  return validateScenario(raw, file, lineOf);
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(`cannot read scenario file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+  }
+  return parseScenarioText(text, path);
+}
+
+export function builtinNames(): string[] {
+  return Object.keys(BUILTIN_SCENARIOS);
+}
+
+/** A built-in name ("lobby") or a path to a .yaml/.yml/.json file. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const b = BUILTIN_SCENARIOS[nameOrPath];
+  if (b) return validateScenario(b.scenario, `built-in:${nameOrPath}`);
+  if (!/[./\\]/.test(nameOrPath)) {
+    throw new ScenarioError(`unknown built-in scenario "${nameOrPath}" (built-ins: ${builtinNames().join(', ')})`, nameOrPath);
+  }
+  return loadScenarioFile(nameOrPath);
+}
