@@ -1,0 +1,174 @@
+// Renders the run, eval and presence reports: each plot as SVG (vega, headless) inlined in one
+// self-contained HTML page; writeReport adds plots/*.svg and plots/*.png beside report.html.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
+import { esc, figuresTable, fmtValue, metricsTable, page, type Section } from './html.ts';
+import { contactTimelineSpec, floorPlanSpec, pairSeriesSpec, presenceSpec, rocSpec, scatterSpec } from './specs.ts';
+import { prefixSvgIds, specToSvg, svgToPng } from './svg.ts';
+import type { EvalReportInput, PresenceReportInput, RenderedReport, RunReportInput } from './types.ts';
+
+export type { RenderedReport } from './types.ts';
+
+interface PlotJob {
+  name: string;
+  spec: TopLevelSpec | null;
+}
+
+async function renderPlots(jobs: PlotJob[]): Promise<Record<string, string>> {
+  const svgs: Record<string, string> = {};
+  // One at a time: vega's id counters are module-global, and the order fixes the output bytes.
+  for (const j of jobs) if (j.spec) svgs[j.name] = prefixSvgIds(await specToSvg(j.spec), j.name);
+  return svgs;
+}
+
+function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h} h ${m} min ${sec} s` : m > 0 ? `${m} min ${sec} s` : `${sec} s`;
+}
+
+/** The report of one `sim run`: summary, figures, floor plan, pairs, scatter, timeline, ROC, metrics. */
+export async function renderRunReport(input: RunReportInput): Promise<RenderedReport> {
+  const hasTracks = input.tracks.some((t) => t.points.length > 0) || input.floorPlan.rooms.length > 0;
+  const hasPairs = input.pairs.some((p) => p.points.length > 0);
+  const hasContacts = input.contacts.some((c) => c.truth.length + c.detected.length > 0);
+  const hasRoc = input.roc.some((c) => c.points.length > 0);
+  const svgs = await renderPlots([
+    { name: 'floorplan', spec: hasTracks ? floorPlanSpec(input.floorPlan, input.tracks) : null },
+    { name: 'pairs', spec: hasPairs ? pairSeriesSpec(input.pairs.filter((p) => p.points.length > 0)) : null },
+    { name: 'rssi-distance', spec: input.scatter.length ? scatterSpec(input.scatter) : null },
+    { name: 'contacts', spec: hasContacts ? contactTimelineSpec(input.contacts, input.scenario.durationMs) : null },
+    { name: 'roc', spec: hasRoc ? rocSpec(input.roc.filter((c) => c.points.length > 0)) : null },
+  ]);
+  const s = input.scenario;
+  const devices = Object.entries(s.devices)
+    .map(([k, v]) => `${fmtValue(v)} ${k}`)
+    .join(', ');
+  const summary = `<dl class="summary">
+<dt>scenario</dt><dd>${esc(s.name)}</dd>
+<dt>seed</dt><dd>${esc(s.seed)}</dd>
+<dt>simulated time</dt><dd>${esc(fmtDuration(s.durationMs))}</dd>
+<dt>devices</dt><dd>${esc(devices || 'none')}</dd>
+<dt>environment</dt><dd>${esc(s.environment)}</dd>
+</dl>`;
+  const sections: Section[] = [
+    { id: 'summary', title: 'Summary', html: summary },
+    { id: 'figures', title: 'Figures', html: s.figures.length ? figuresTable(s.figures) : '<p class="missing">No figures.</p>' },
+    {
+      id: 'floorplan',
+      title: 'Floor plan',
+      plot: 'floorplan',
+      svg: svgs.floorplan,
+      missing: 'No floor plan or tracks in this run.',
+      caption: 'Positions in metres. Each line is one device moving during the run.',
+    },
+    {
+      id: 'pairs',
+      title: 'Selected pairs',
+      plot: 'pairs',
+      svg: svgs.pairs,
+      missing: 'No pair received any advertisement.',
+      caption: 'RSSI of each received advertisement and the true distance between the two devices.',
+    },
+    {
+      id: 'rssi-distance',
+      title: 'RSSI vs distance',
+      plot: 'rssi-distance',
+      svg: svgs['rssi-distance'],
+      missing: 'No receptions.',
+      caption: 'Spread at a given distance comes from fading, body shadowing and device calibration.',
+    },
+    {
+      id: 'contacts',
+      title: 'Contact timeline',
+      plot: 'contacts',
+      svg: svgs.contacts,
+      missing: 'No true or detected contact in this run.',
+    },
+    {
+      id: 'roc',
+      title: 'ROC',
+      plot: 'roc',
+      svg: svgs.roc,
+      missing: 'No ROC curves (no classified windows with both classes in the ground truth).',
+    },
+    { id: 'metrics', title: 'Metrics', html: metricsTable(input.metrics) },
+  ];
+  const html = page({
+    title: input.title,
+    subtitle: `${s.name}, seed ${s.seed}, ${fmtDuration(s.durationMs)} simulated`,
+    sections,
+  });
+  return { html, svgs };
+}
+
+/** The report of `bluezone eval`: metrics per dataset and method, and ROC curves. */
+export async function renderEvalReport(input: EvalReportInput): Promise<RenderedReport> {
+  const hasRoc = input.roc.some((c) => c.points.length > 0);
+  const svgs = await renderPlots([{ name: 'roc', spec: hasRoc ? rocSpec(input.roc.filter((c) => c.points.length > 0)) : null }]);
+  const notes = (input.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('');
+  const sections: Section[] = [
+    ...(notes ? [{ id: 'inputs', title: 'Inputs', html: `<ul>${notes}</ul>` }] : []),
+    { id: 'metrics', title: 'Metrics', html: metricsTable(input.metrics) },
+    { id: 'roc', title: 'ROC', plot: 'roc', svg: svgs.roc, missing: 'No ROC curves.' },
+  ];
+  return { html: page({ title: input.title, sections }), svgs };
+}
+
+/** A one-day page of Bluezone phones counted at the door (the beacon's presence report). */
+export async function renderPresenceReport(input: PresenceReportInput): Promise<RenderedReport> {
+  const svgs = await renderPlots([{ name: 'presence', spec: input.slots.length ? presenceSpec(input) : null }]);
+  const busiest = [...input.slots].sort((a, b) => b.distinctIds - a.distinctIds || a.slot - b.slot)[0];
+  const slotTime = (slot: number) => `${String(Math.floor(slot / 4)).padStart(2, '0')}:${String((slot % 4) * 15).padStart(2, '0')}`;
+  const summary = `<dl class="summary">
+${input.site ? `<dt>site</dt><dd>${esc(input.site)}</dd>\n` : ''}<dt>date (UTC)</dt><dd>${esc(input.date)}</dd>
+<dt>estimated visitors</dt><dd>${esc(fmtValue(input.estimate.visitors))} <span class="caption">(${esc(input.estimate.method)})</span></dd>
+<dt>slots with phones</dt><dd>${input.slots.filter((s) => s.distinctIds > 0).length} of 96</dd>
+${busiest ? `<dt>busiest slot</dt><dd>${slotTime(busiest.slot)}–${slotTime(busiest.slot + 1)} UTC, ${busiest.distinctIds} IDs</dd>` : ''}
+</dl>`;
+  const rows = input.slots
+    .filter((s) => s.distinctIds > 0)
+    .map((s) => ({ slot: `${slotTime(s.slot)}`, ids: s.distinctIds, estimate: s.estimate ?? s.distinctIds }));
+  const sections: Section[] = [
+    { id: 'summary', title: 'Summary', html: summary },
+    {
+      id: 'presence',
+      title: 'Per 15-minute slot',
+      plot: 'presence',
+      svg: svgs.presence,
+      missing: 'No Bluezone phones heard on this day.',
+      caption: 'Phones rotate their BluezoneID every 15 minutes (bluezone-protocol.md 1.2), so distinct IDs per slot approximate phones present; iOS background adverts carry no ID and are not counted.',
+    },
+    {
+      id: 'slots',
+      title: 'Slots',
+      html: rows.length ? metricsTable({ columns: ['slot', 'ids', 'estimate'], rows }) : '<p class="missing">No slots with phones.</p>',
+    },
+  ];
+  return {
+    html: page({ title: `Presence at the door, ${input.date}`, subtitle: input.site, sections }),
+    svgs,
+  };
+}
+
+/** Writes dir/report.html and dir/plots/<name>.svg + .png; returns the paths written. */
+export function writeReport(dir: string, rendered: RenderedReport, htmlName = 'report.html'): string[] {
+  const plots = join(dir, 'plots');
+  mkdirSync(plots, { recursive: true });
+  const written: string[] = [];
+  for (const [name, svg] of Object.entries(rendered.svgs)) {
+    const svgPath = join(plots, `${name}.svg`);
+    writeFileAtomic(svgPath, svg);
+    const pngPath = join(plots, `${name}.png`);
+    writeFileAtomic(pngPath, svgToPng(svg));
+    written.push(svgPath, pngPath);
+  }
+  const htmlPath = join(dir, htmlName);
+  writeFileAtomic(htmlPath, rendered.html);
+  written.push(htmlPath);
+  return written;
+}
