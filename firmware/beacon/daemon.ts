@@ -1,0 +1,315 @@
+// The lobby beacon daemon: advertises the Bluezone Android-style frame (bluezone-protocol.md 2.1)
+// with the current BluezoneID, switches to the next ID exactly at each UTC 15-minute boundary (1.2,
+// 1.3 "Recommendation"), and supervises the radio: when the adapter vanishes, powers off, never comes
+// up, or refuses to advertise ("Command Disallowed", ble-stack-and-hci.md 4.2), the radio is thrown
+// away and re-created after an exponential, capped back-off. In production the radio is a child
+// process (processAdvertiser.ts), because bleno's UART driver never reopens a port (2.2 pt 5).
+import { buildAndroidFrame, buildIBeaconFrame } from '../protocol/frames.ts';
+import { bluezoneIdAt, slotAt } from '../protocol/keys.ts';
+import type { Advertiser, RadioState } from '../radio/types.ts';
+import type { BeaconConfig } from './config.ts';
+import { idPrefix, type BeaconKey, type DaemonState, type StatusFile } from './state.ts';
+
+export type Cancel = () => void;
+
+/** The clock the ID schedule follows. Production: the system clock (UTC via NTP). */
+export interface Clock {
+  now(): number;
+  /** Calls fn after `ms` of this clock's time. */
+  setTimeout(fn: () => void, ms: number): Cancel;
+}
+
+/** Real-time timers for the watchdog (kept separate so a sped-up test clock does not shorten them). */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): Cancel;
+}
+
+export const realTimers: Timers = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+export const systemClock: Clock = { now: () => Date.now(), setTimeout: realTimers.setTimeout };
+
+/**
+ * TEST MODE ONLY: a clock that starts at `startMs` and runs `speed` times faster than real time, so
+ * end-to-end tests see a 15-minute slot boundary in seconds. Enabled by env BLUEZONE_TEST_CLOCK; the
+ * daemon logs a warning and status.json says test_clock: true. Never use it on a real beacon: phones
+ * derive the same IDs from real UTC time.
+ */
+export function scaledClock(startMs: number, speed: number, real: () => number = Date.now): Clock {
+  const realStart = real();
+  return {
+    now: () => Math.floor(startMs + (real() - realStart) * speed),
+    setTimeout(fn, ms) {
+      const t = setTimeout(fn, Math.max(0, Math.ceil(ms / speed)));
+      return () => clearTimeout(t);
+    },
+  };
+}
+
+/** Parses BLUEZONE_TEST_CLOCK = "start=<ISO time>,speed=<N>" (both optional). */
+export function parseTestClock(spec: string, real: () => number = Date.now): Clock {
+  let start = real();
+  let speed = 1;
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = part.split('=');
+    if (k === 'start' && !Number.isNaN(Date.parse(v))) start = Date.parse(v);
+    else if (k === 'speed' && Number(v) > 0 && Number(v) <= 100_000) speed = Number(v);
+    else throw new Error(`BLUEZONE_TEST_CLOCK: cannot read "${part}"; expected start=<ISO time>,speed=<1..100000>`);
+  }
+  return scaledClock(start, speed, real);
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type Logger = (level: LogLevel, message: string) => void;
+
+export interface BeaconDaemonOptions {
+  config: BeaconConfig;
+  key: BeaconKey;
+  /** Makes a fresh radio; called again after each failure. */
+  createAdvertiser: () => Advertiser;
+  adapterLabel: string;
+  clock?: Clock;
+  timers?: Timers;
+  log?: Logger;
+  /** Called with the new status after every change (the CLI writes status.json). */
+  onStatus?: (s: StatusFile) => void;
+  testClock?: boolean;
+  /** Real wall time for uptime/started_at. */
+  realNow?: () => number;
+}
+
+export class BeaconDaemon {
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly log: Logger;
+  private readonly realNow: () => number;
+  private readonly intervalMs: number;
+  private adv: Advertiser | undefined;
+  /** Generation of the current radio; events and results of older radios are ignored. */
+  private gen = 0;
+  private state: DaemonState = 'stopped';
+  private attempts = 0;
+  private restarts = 0;
+  private lastError: string | null = null;
+  private lastErrorAt: number | null = null;
+  private startedAt = 0;
+  private current: { slot: number; idPrefix: string; frame: 'bluezone' | 'ibeacon'; idHex: string } | null = null;
+  private auxActive = false;
+  private cancelRotation: Cancel | undefined;
+  private cancelAux: Cancel | undefined;
+  private cancelAuxEnd: Cancel | undefined;
+  private cancelPowerOn: Cancel | undefined;
+  private cancelRestart: Cancel | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  /** Every ID change, for tests and the debug log: the clock time it went on the air. */
+  readonly history: { atMs: number; slot: number; idHex: string; frame: 'bluezone' | 'ibeacon' }[] = [];
+
+  constructor(private readonly opts: BeaconDaemonOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.timers = opts.timers ?? realTimers;
+    this.log = opts.log ?? (() => {});
+    this.realNow = opts.realNow ?? Date.now;
+    this.intervalMs = opts.config.advertising.interval_ms;
+  }
+
+  status(): StatusFile {
+    return {
+      state: this.state,
+      slot: this.current?.slot ?? null,
+      id_prefix: this.current?.idPrefix ?? null,
+      started_at_ms: this.startedAt,
+      updated_at_ms: this.realNow(),
+      last_error: this.lastError,
+      last_error_at_ms: this.lastErrorAt,
+      adapter: this.opts.adapterLabel,
+      pid: process.pid,
+      interval_ms: this.intervalMs,
+      restarts: this.restarts,
+      frame: this.state === 'advertising' ? (this.current?.frame ?? null) : null,
+      test_clock: Boolean(this.opts.testClock),
+    };
+  }
+
+  private setState(s: DaemonState): void {
+    this.state = s;
+    this.opts.onStatus?.(this.status());
+  }
+
+  start(): void {
+    if (this.state !== 'stopped') return;
+    this.startedAt = this.realNow();
+    this.setState('starting');
+    this.armRotation();
+    this.armAux();
+    this.bringUp();
+  }
+
+  /** Stops advertising, releases the radio and cancels all timers. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.setState('stopping');
+    for (const c of [this.cancelRotation, this.cancelAux, this.cancelAuxEnd, this.cancelPowerOn, this.cancelRestart]) c?.();
+    this.gen++;
+    const adv = this.adv;
+    this.adv = undefined;
+    await this.queue.catch(() => {});
+    if (adv) {
+      if (adv.advertising) await adv.stopAdvertising().catch(() => {});
+      await adv.close().catch(() => {});
+    }
+    this.current = null;
+    this.setState('stopped');
+    this.log('info', 'beacon stopped');
+  }
+
+  // ---- radio life cycle -------------------------------------------------------------------
+
+  private bringUp(): void {
+    const gen = ++this.gen;
+    let adv: Advertiser;
+    try {
+      adv = this.opts.createAdvertiser();
+    } catch (e) {
+      this.fault(gen, `cannot create the radio: ${(e as Error).message}`);
+      return;
+    }
+    this.adv = adv;
+    this.setState('waiting-for-adapter');
+    adv.on('state', (s: RadioState) => this.onRadioState(gen, s));
+    adv.on('error', (e: Error) => this.fault(gen, e.message));
+    const timeoutMs = this.opts.config.watchdog.power_on_timeout_s * 1000;
+    this.cancelPowerOn = this.timers.setTimeout(() => {
+      if (gen !== this.gen || adv.state === 'poweredOn') return;
+      const why = adv.state === 'unauthorized'
+        ? 'adapter unauthorized (needs CAP_NET_RAW/CAP_NET_ADMIN, see README troubleshooting)'
+        : adv.state === 'unsupported'
+          ? 'adapter unsupported or missing (no such HCI device, or not Bluetooth LE)'
+          : `adapter did not reach poweredOn within ${timeoutMs / 1000} s (state ${adv.state})`;
+      this.fault(gen, why);
+    }, timeoutMs);
+    try {
+      adv.open();
+    } catch (e) {
+      this.fault(gen, `cannot open the radio: ${(e as Error).message}`);
+    }
+  }
+
+  private onRadioState(gen: number, s: RadioState): void {
+    if (gen !== this.gen) return;
+    if (s === 'poweredOn') {
+      this.cancelPowerOn?.();
+      this.log('info', `adapter ${this.opts.adapterLabel} poweredOn`);
+      this.enqueueApply('power on');
+    } else if (this.state === 'advertising') {
+      this.fault(gen, `adapter went ${s}`);
+    } else {
+      this.log('debug', `adapter state ${s}`);
+    }
+  }
+
+  /** Something broke: drop the radio and try again after a capped exponential back-off. */
+  private fault(gen: number, message: string): void {
+    if (gen !== this.gen || this.state === 'stopping' || this.state === 'stopped') return;
+    this.gen++;
+    this.cancelPowerOn?.();
+    const now = this.realNow();
+    this.lastError = `${new Date(now).toISOString()} ${message}`;
+    this.lastErrorAt = now;
+    const { backoff_initial_ms: initial, backoff_max_ms: max } = this.opts.config.watchdog;
+    const delay = Math.min(max, initial * 2 ** Math.min(this.attempts, 30));
+    this.attempts++;
+    this.restarts++;
+    this.current = null;
+    this.log('warn', `radio problem: ${message}; restarting the radio in ${delay} ms (attempt ${this.attempts})`);
+    const adv = this.adv;
+    this.adv = undefined;
+    this.setState('recovering');
+    if (adv) void adv.close().catch(() => {});
+    this.cancelRestart = this.timers.setTimeout(() => {
+      if (this.state === 'recovering') this.bringUp();
+    }, delay);
+  }
+
+  // ---- what goes on the air ---------------------------------------------------------------
+
+  /** The frame for clock time `atMs`: the Bluezone frame, or the iBeacon during an aux window. */
+  private frameAt(atMs: number): { advData: Uint8Array; slot: number; idHex: string; prefix: string; frame: 'bluezone' | 'ibeacon' } {
+    const { id, slot } = bluezoneIdAt(this.opts.key.secret(), this.opts.key.baseDateMs, atMs);
+    const idHex = Buffer.from(id).toString('hex').toUpperCase();
+    if (this.auxActive) return { advData: buildIBeaconFrame(), slot, idHex, prefix: idPrefix(id), frame: 'ibeacon' };
+    return { advData: buildAndroidFrame(id), slot, idHex, prefix: idPrefix(id), frame: 'bluezone' };
+  }
+
+  private enqueueApply(reason: string, atMs?: number): void {
+    const gen = this.gen;
+    this.queue = this.queue.then(async () => {
+      const adv = this.adv;
+      if (gen !== this.gen || !adv || adv.state !== 'poweredOn') return;
+      let f: ReturnType<BeaconDaemon['frameAt']>;
+      try {
+        f = this.frameAt(Math.max(this.clock.now(), atMs ?? 0));
+      } catch (e) {
+        // e.g. the clock is before the key's base date: wrong system time (check timedatectl).
+        this.fault(gen, `cannot compute the ID: ${(e as Error).message}`);
+        return;
+      }
+      if (this.current && this.current.idHex === f.idHex && this.current.frame === f.frame && adv.advertising) return;
+      try {
+        await adv.startAdvertising(f.advData, undefined, this.intervalMs);
+      } catch (e) {
+        this.fault(gen, `advertising failed: ${(e as Error).message}`);
+        return;
+      }
+      if (gen !== this.gen) return;
+      const changed = !this.current || this.current.idHex !== f.idHex;
+      this.current = { slot: f.slot, idPrefix: f.prefix, frame: f.frame, idHex: f.idHex };
+      this.attempts = 0; // healthy again: the next failure starts the back-off from the beginning
+      this.history.push({ atMs: this.clock.now(), slot: f.slot, idHex: f.idHex, frame: f.frame });
+      if (changed || f.frame === 'bluezone') {
+        this.log(f.frame === 'ibeacon' ? 'debug' : 'info', `${reason}: advertising ${f.frame === 'ibeacon' ? 'auxiliary iBeacon' : `ID ${f.prefix}`} (slot ${f.slot})`);
+      }
+      this.setState('advertising');
+    });
+  }
+
+  /** Fires at every UTC slot boundary of the schedule clock; re-arms itself. */
+  private armRotation(): void {
+    const target = slotAt(this.clock.now()).endMs;
+    const fire = () => {
+      const now = this.clock.now();
+      if (now < target) {
+        // A timer may fire a little early; never change the ID before the boundary.
+        this.cancelRotation = this.clock.setTimeout(fire, target - now);
+        return;
+      }
+      this.auxActive = false;
+      this.cancelAuxEnd?.();
+      this.enqueueApply('slot boundary', target);
+      this.armRotation();
+    };
+    this.cancelRotation = this.clock.setTimeout(fire, target - this.clock.now());
+  }
+
+  /** Optional auxiliary iBeacon, time-shared with the Bluezone frame (config advertising.ibeacon). */
+  private armAux(): void {
+    const aux = this.opts.config.advertising.ibeacon;
+    if (!aux.enabled) return;
+    this.cancelAux = this.clock.setTimeout(() => {
+      const now = this.clock.now();
+      // Never straddle a slot boundary: the Bluezone ID must change exactly on time.
+      if (this.state === 'advertising' && slotAt(now).endMs - now > aux.duration_ms + 50) {
+        this.auxActive = true;
+        this.enqueueApply('aux iBeacon');
+        this.cancelAuxEnd = this.clock.setTimeout(() => {
+          this.auxActive = false;
+          this.enqueueApply('aux iBeacon end');
+        }, aux.duration_ms);
+      }
+      this.armAux();
+    }, aux.every_s * 1000);
+  }
+}
