@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerAir } from './air.ts';
+import { registerBeacon } from './beacon.ts';
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
 
-export const registrars: Registrar[] = [];
+export const registrars: Registrar[] = [registerAir, registerBeacon];
