@@ -28,7 +28,8 @@ export function figuresTable(figures: Figure[]): string {
 
 export function metricsTable(t: MetricsTable): string {
   if (t.rows.length === 0) return '<p class="missing">No metrics.</p>';
-  const head = t.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('');
+  const numeric = (c: string) => t.rows.every((r) => typeof r[c] === 'number');
+  const head = t.columns.map((c) => `<th scope="col"${numeric(c) ? ' class="num"' : ''}>${esc(c)}</th>`).join('');
   const body = t.rows
     .map(
       (r) =>
@@ -68,7 +69,7 @@ section h2 { font-size: 17px; margin: 0 0 8px; }
 .missing { font-style: italic; }
 table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 dl.summary { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; font-size: 14px; margin: 0; }
 dl.summary dt { font-weight: bold; }
 dl.summary dd { margin: 0; }
