@@ -1,8 +1,8 @@
 // F0 matching against published daily keys (bluezone-protocol.md 6.3, 6.4), and making such
 // publications for our own beacon (never the base key: bluezone-protocol.md 9.2). Pure.
-import { createHash } from 'node:crypto';
 import { HexError, fromHexExact, toHex } from './hex.ts';
 import { DAY_MS, ID_BYTES, ID_BYTE_OFFSETS, KEY_BYTES, SLOTS_PER_DAY, SUBKEY_SALT, dailyKey, dayIndexAt, sha256, utcMidnight } from './keys.ts';
+import { ShortSha256 } from './sha256.ts';
 import type { ContactLog } from './traceFormat.ts';
 
 /** One entry of the push's InfoF "data" list (bluezone-protocol.md 6.3). Times: Unix seconds. */
@@ -166,6 +166,8 @@ function hash3(a: number, b: number, c: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 function word(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
@@ -196,12 +198,14 @@ export class ContactIndex {
     const keys = new Uint32Array(Math.max(1, n) * 3);
     const group = new Int32Array(n);
     const ids = log.contactIds;
+    // Read the IDs as little-endian 32-bit words straight from memory when the platform allows it.
+    const w32 = LITTLE_ENDIAN && ids.byteOffset % 4 === 0 ? new Uint32Array(ids.buffer, ids.byteOffset, n * 3) : null;
     let groups = 0;
     for (let r = 0; r < n; r++) {
       const o = r * ID_BYTES;
-      const a = word(ids, o);
-      const b = word(ids, o + 4);
-      const c = word(ids, o + 8);
+      const a = w32 ? w32[r * 3] : word(ids, o);
+      const b = w32 ? w32[r * 3 + 1] : word(ids, o + 4);
+      const c = w32 ? w32[r * 3 + 2] : word(ids, o + 8);
       let h = hash3(a, b, c) & mask;
       for (;;) {
         const g = table[h];
@@ -325,18 +329,23 @@ export function matchPublication(entries: readonly ParsedPushEntry[], index: Con
   const matches: SlotMatch[] = [];
   let slotsChecked = 0;
   const id = new Uint8Array(ID_BYTES);
+  const hasher = new ShortSha256();
+  // dkSalt = DK || "bluzonesubkey" (45 bytes); sk = current sub-key.
+  const dkSalt = new Uint8Array(KEY_BYTES + SUBKEY_SALT.length);
+  dkSalt.set(SUBKEY_SALT, KEY_BYTES);
+  const sk = new Uint8Array(KEY_BYTES);
   for (let e = 0; e < entries.length; e++) {
     const { timeStartS, timeEndS, max } = entries[e];
     const deltaS = 86400 / max;
     let dk = entries[e].dailyKey;
-    let sk: Uint8Array = new Uint8Array(0);
     for (let k = 0; timeStartS + k * deltaS <= timeEndS; k++) {
       const slotOfDay = k % max;
       if (slotOfDay === 0) {
         if (k > 0) dk = sha256(dk);
-        sk = createHash('sha256').update(dk).update(SUBKEY_SALT).digest();
+        dkSalt.set(dk, 0);
+        hasher.digest(dkSalt, dkSalt.length, sk);
       } else {
-        sk = createHash('sha256').update(sk).digest();
+        hasher.digest(sk, KEY_BYTES, sk);
       }
       for (let i = 0; i < ID_BYTES; i++) id[i] = sk[ID_BYTE_OFFSETS[i]];
       slotsChecked++;
