@@ -1,0 +1,211 @@
+// Loads proto/bluezone.proto with protobufjs and gives typed encode/decode plus length-delimited
+// streams (a varint byte length before each message, as protobuf's writeDelimited does).
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+export interface ObservationMsg {
+  timestampMs: number;
+  receiver: string;
+  transmitter: string;
+  rssi: number;
+  txPower?: number;
+  receiverModel?: string;
+  transmitterModel?: string;
+}
+export interface ContactWindowMsg {
+  receiver: string;
+  transmitter: string;
+  windowStartMs: number;
+  windowEndMs: number;
+  nObs: number;
+  score: number;
+  estDistanceM: number;
+  contact: boolean;
+}
+export interface PushEntryMsg {
+  dailyKey: Uint8Array;
+  timeStart: number;
+  timeEnd: number;
+  max: number;
+}
+export interface KeyPublicationMsg {
+  data: PushEntryMsg[];
+  beacon?: string;
+  createdMs?: number;
+}
+export interface BeaconConfigMsg {
+  name?: string;
+  hci?: string;
+  intervalMs?: number;
+  txPowerDbm?: number;
+  ibeacon?: boolean;
+  gatt?: boolean;
+  scan?: boolean;
+  stateDir?: string;
+}
+export interface BeaconStateMsg {
+  baseKey: Uint8Array;
+  baseDateMs: number;
+  createdMs?: number;
+  slot?: number;
+  state?: string;
+  lastError?: string;
+  updatedMs?: number;
+}
+
+export interface MessageTypes {
+  Observation: ObservationMsg;
+  ContactWindow: ContactWindowMsg;
+  PushEntry: PushEntryMsg;
+  KeyPublication: KeyPublicationMsg;
+  BeaconConfig: BeaconConfigMsg;
+  BeaconState: BeaconStateMsg;
+}
+export type MessageName = keyof MessageTypes;
+
+export interface Schema extends Record<MessageName, protobuf.Type> {
+  root: protobuf.Root;
+}
+
+export const PROTO_PACKAGE = 'bluezone.v1';
+/** The .proto file, found next to this module wherever the repo is. */
+export const PROTO_FILE = fileURLToPath(new URL('./bluezone.proto', import.meta.url));
+
+let cached: Schema | undefined;
+
+/** Parses bluezone.proto once and returns its message types. */
+export function loadSchema(): Schema {
+  if (cached) return cached;
+  const root = protobuf.loadSync(PROTO_FILE);
+  const t = (n: MessageName) => root.lookupType(`${PROTO_PACKAGE}.${n}`);
+  cached = {
+    root,
+    Observation: t('Observation'),
+    ContactWindow: t('ContactWindow'),
+    PushEntry: t('PushEntry'),
+    KeyPublication: t('KeyPublication'),
+    BeaconConfig: t('BeaconConfig'),
+    BeaconState: t('BeaconState'),
+  };
+  return cached;
+}
+
+function typeOf(t: MessageName | protobuf.Type): protobuf.Type {
+  return typeof t === 'string' ? loadSchema()[t] : t;
+}
+
+// int64 as JS numbers (all our values are ms or s, far below 2^53); bytes stay Uint8Array.
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, defaults: false, arrays: true };
+
+/** Encodes one message; throws TypeError naming the field when `obj` does not fit the schema. */
+export function encodeMessage<N extends MessageName>(type: N | protobuf.Type, obj: MessageTypes[N]): Uint8Array {
+  const T = typeOf(type);
+  const err = T.verify(obj);
+  if (err) throw new TypeError(`${T.name}: ${err}`);
+  return T.encode(T.fromObject(obj as Record<string, unknown>)).finish();
+}
+
+/** Decodes one message (whole buffer); throws DelimitedReadError with code 'bad-message' on garbage. */
+export function decodeMessage<N extends MessageName>(type: N | protobuf.Type, bytes: Uint8Array): MessageTypes[N] {
+  const T = typeOf(type);
+  try {
+    return T.toObject(T.decode(bytes), TO_OBJECT) as MessageTypes[N];
+  } catch (e) {
+    throw new DelimitedReadError('bad-message', 0, 0, `${T.name}: cannot decode: ${(e as Error).message}`, []);
+  }
+}
+
+export type DelimitedErrorCode = 'truncated-length' | 'bad-length' | 'truncated-message' | 'bad-message';
+
+/** A fault in a length-delimited stream: `offset` is the byte where the bad message (or its length) starts. */
+export class DelimitedReadError extends Error {
+  constructor(
+    readonly code: DelimitedErrorCode,
+    readonly offset: number,
+    /** 0-based number of the message that failed. */
+    readonly index: number,
+    message: string,
+    /** Messages decoded before the fault. */
+    readonly partial: unknown[],
+  ) {
+    super(message);
+    this.name = 'DelimitedReadError';
+  }
+}
+
+function writeVarint(out: number[], v: number): void {
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+/** Encodes messages, each preceded by its length as a varint. */
+export function writeDelimited<N extends MessageName>(type: N | protobuf.Type, objects: Iterable<MessageTypes[N]>): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (const o of objects) {
+    const body = encodeMessage(type, o);
+    const prefix: number[] = [];
+    writeVarint(prefix, body.length);
+    chunks.push(Uint8Array.from(prefix), body);
+    total += prefix.length + body.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Largest message accepted (a guard against absurd lengths in damaged files). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decodes a length-delimited stream. Throws DelimitedReadError (code, byte offset, message index,
+ * messages decoded so far) on truncated or damaged input; every step consumes bytes, so it never hangs.
+ */
+export function readDelimited<N extends MessageName>(type: N | protobuf.Type, bytes: Uint8Array): MessageTypes[N][] {
+  const T = typeOf(type);
+  const out: MessageTypes[N][] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const start = at;
+    let len = 0;
+    let mul = 1;
+    for (let k = 0; ; k++) {
+      if (at >= bytes.length) {
+        throw new DelimitedReadError('truncated-length', start, out.length, `message ${out.length} at byte ${start}: stream ends inside the length varint`, out);
+      }
+      if (k >= 5) {
+        throw new DelimitedReadError('bad-length', start, out.length, `message ${out.length} at byte ${start}: length varint longer than 5 bytes`, out);
+      }
+      const b = bytes[at++];
+      len += (b & 0x7f) * mul;
+      mul *= 128;
+      if ((b & 0x80) === 0) break;
+    }
+    if (len > MAX_MESSAGE_BYTES) {
+      throw new DelimitedReadError('bad-length', start, out.length, `message ${out.length} at byte ${start}: length ${len} exceeds ${MAX_MESSAGE_BYTES}`, out);
+    }
+    if (at + len > bytes.length) {
+      throw new DelimitedReadError(
+        'truncated-message',
+        start,
+        out.length,
+        `message ${out.length} at byte ${start}: length ${len} but only ${bytes.length - at} bytes remain`,
+        out,
+      );
+    }
+    try {
+      out.push(T.toObject(T.decode(bytes.subarray(at, at + len)), TO_OBJECT) as MessageTypes[N]);
+    } catch (e) {
+      throw new DelimitedReadError('bad-message', start, out.length, `message ${out.length} at byte ${start}: ${T.name}: ${(e as Error).message}`, out);
+    }
+    at += len;
+  }
+  return out;
+}

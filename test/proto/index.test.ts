@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DelimitedReadError,
+  decodeMessage,
+  encodeMessage,
+  loadSchema,
+  readDelimited,
+  writeDelimited,
+  type ObservationMsg,
+} from '../../proto/index.ts';
+
+const obs: ObservationMsg[] = [
+  { timestampMs: 1596866191387, receiver: 'door', transmitter: 'B9A665D754FE65E665D76A45', rssi: -61, txPower: -15, receiverModel: 'rpi4', transmitterModel: 'pixel' },
+  { timestampMs: 1596866191999, receiver: 'door', transmitter: 'phone-2', rssi: -90 },
+];
+
+describe('proto/bluezone.proto (package bluezone.v1)', () => {
+  it('loads all message types', () => {
+    const s = loadSchema();
+    for (const n of ['Observation', 'ContactWindow', 'PushEntry', 'KeyPublication', 'BeaconConfig', 'BeaconState'] as const) {
+      expect(s[n].fullName).toBe(`.bluezone.v1.${n}`);
+    }
+  });
+
+  it('round-trips every message type', () => {
+    expect(decodeMessage('Observation', encodeMessage('Observation', obs[0]))).toEqual(obs[0]);
+    expect(decodeMessage('Observation', encodeMessage('Observation', obs[1]))).toEqual(obs[1]);
+    const w = { receiver: 'a', transmitter: 'b', windowStartMs: 1596866100000, windowEndMs: 1596867000000, nObs: 12, score: 0.75, estDistanceM: 1.5, contact: true };
+    expect(decodeMessage('ContactWindow', encodeMessage('ContactWindow', w))).toEqual(w);
+    const key = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const pub = { data: [{ dailyKey: key, timeStart: 1596844800, timeEnd: 1596931199, max: 96 }], beacon: 'lobby-1', createdMs: 1596931200000 };
+    const back = decodeMessage('KeyPublication', encodeMessage('KeyPublication', pub));
+    expect(back.data[0].timeEnd).toBe(1596931199);
+    expect([...back.data[0].dailyKey]).toEqual([...key]);
+    const cfg = { name: 'lobby', hci: 'uart:/dev/ttyS0', intervalMs: 100, txPowerDbm: -8, ibeacon: true, gatt: true, scan: false, stateDir: 'state' };
+    expect(decodeMessage('BeaconConfig', encodeMessage('BeaconConfig', cfg))).toEqual(cfg);
+    const st = { baseKey: key, baseDateMs: 1596844800000, createdMs: 1596866191387, slot: 23, state: 'advertising' };
+    const st2 = decodeMessage('BeaconState', encodeMessage('BeaconState', st));
+    expect({ ...st2, baseKey: [...st2.baseKey] }).toEqual({ ...st, baseKey: [...key] });
+  });
+
+  it('refuses objects that do not fit, naming the field', () => {
+    expect(() => encodeMessage('Observation', { ...obs[0], rssi: 'loud' as unknown as number })).toThrow(/Observation: rssi/);
+  });
+
+  it('length-delimited streams round-trip', () => {
+    const bytes = writeDelimited('Observation', obs);
+    expect(bytes[0]).toBe(encodeMessage('Observation', obs[0]).length);
+    expect(readDelimited('Observation', bytes)).toEqual(obs);
+    expect(readDelimited('Observation', new Uint8Array())).toEqual([]);
+    const many = Array.from({ length: 300 }, (_, i) => ({ ...obs[0], timestampMs: obs[0].timestampMs + i, receiver: 'r'.repeat(i) }));
+    expect(readDelimited('Observation', writeDelimited('Observation', many))).toEqual(many); // 2-byte varints
+  });
+
+  it('truncated input gives a typed error with the byte offset', () => {
+    const bytes = writeDelimited('Observation', obs);
+    const first = bytes[0] + 1;
+    try {
+      readDelimited('Observation', bytes.subarray(0, bytes.length - 1));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DelimitedReadError);
+      const d = e as DelimitedReadError;
+      expect([d.code, d.offset, d.index, d.partial.length]).toEqual(['truncated-message', first, 1, 1]);
+      expect(d.message).toContain(`at byte ${first}`);
+    }
+    expect(() => readDelimited('Observation', Uint8Array.of(0x80))).toThrow(expect.objectContaining({ code: 'truncated-length', offset: 0 }));
+    expect(() => readDelimited('Observation', Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0x01))).toThrow(expect.objectContaining({ code: 'bad-length' }));
+  });
+
+  it('the delimited reader survives random bytes: messages or a DelimitedReadError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.constantFrom('Observation', 'KeyPublication', 'BeaconState') as fc.Arbitrary<'Observation'>, (b, t) => {
+        try {
+          readDelimited(t, b);
+        } catch (e) {
+          if (!(e instanceof DelimitedReadError)) throw e;
+          expect(e.offset).toBeGreaterThanOrEqual(0);
+          expect(e.offset).toBeLessThan(b.length);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
