@@ -1,6 +1,7 @@
 // Small helpers for human-readable output: colours (only on a terminal) and aligned tables.
 // Colour rules follow https://no-color.org (NO_COLOR set and non-empty disables) and the common
 // FORCE_COLOR convention (set and not "0" enables even when not a terminal).
+import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -110,4 +111,41 @@ export function formatDuration(ms: number): string {
   if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
   if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
   return `${sec}s`;
+}
+
+// --- help text -------------------------------------------------------------------------------------
+
+/** The text a command's addHelpText('after', ...) hooks print, captured without printing it. */
+export function afterHelpText(cmd: Command): string {
+  let s = '';
+  cmd.emit('afterHelp', { error: false, command: cmd, write: (t: string) => (s += t) });
+  return s;
+}
+
+/** `$ npx bluezone ...` lines from a help text's examples. */
+export function exampleLines(helpText: string): string[] {
+  return helpText
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('$ npx bluezone'));
+}
+
+/**
+ * Command groups (e.g. `beacon`) whose own help has no examples get the first example of each
+ * subcommand, so `npx bluezone beacon --help` shows how to start, like every leaf command does.
+ */
+export function addGroupExamples(program: Command): void {
+  const visit = (cmd: Command) => {
+    for (const sub of cmd.commands) visit(sub);
+    if (cmd.commands.length === 0) return;
+    const own = exampleLines(afterHelpText(cmd));
+    if (cmd !== program && own.length > 0) return;
+    const lines = cmd.commands
+      .map((sub) => exampleLines(afterHelpText(sub))[0])
+      .filter((l): l is string => Boolean(l) && !own.some((o) => o.startsWith(l)));
+    if (lines.length === 0) return;
+    const title = cmd === program ? 'More examples, one per command:' : 'Examples:';
+    cmd.addHelpText('after', `${cmd === program ? '' : '\n'}${title}\n${lines.map((l) => `  ${l}`).join('\n')}`);
+  };
+  visit(program);
 }
