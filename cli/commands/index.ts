@@ -2,8 +2,12 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerAir } from './air.ts';
 import { registerBeacon } from './beacon.ts';
+import { registerSim } from './sim.ts';
+import { registerClassify } from './classify.ts';
+import { registerEval } from './eval.ts';
+import { registerBench } from './bench.ts';
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
 
-export const registrars: Registrar[] = [registerAir, registerBeacon];
+export const registrars: Registrar[] = [registerAir, registerBeacon, registerSim, registerClassify, registerEval, registerBench];

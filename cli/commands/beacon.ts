@@ -1,0 +1,241 @@
+// `bluezone beacon ...`: the lobby beacon daemon and its admin commands (README "Beacon and entrance
+// logbook", "Deploy a lobby beacon on a Raspberry Pi"). Logic lives in firmware/beacon.
+import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { applyOverrides, DEFAULTS_YAML, defaultConfig, loadBeaconConfig, type BeaconConfig } from '../../firmware/beacon/config.ts';
+import { BeaconDaemon, parseTestClock, systemClock, type Clock, type LogLevel } from '../../firmware/beacon/daemon.ts';
+import { BeaconInputError } from '../../firmware/beacon/errors.ts';
+import { renderSystemdUnit } from '../../firmware/beacon/systemd.ts';
+import { loadKey, loadOrCreateKey, readStatus, writeStatus, type StatusFile } from '../../firmware/beacon/state.ts';
+import { publication } from '../../firmware/protocol/match.ts';
+import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
+import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
+import { info, printJson, type CliContext } from '../context.ts';
+import { UsageError } from '../errors.ts';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+/** Runs fn and turns our firmware input errors into exit-2 usage errors. */
+export function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof BeaconInputError) throw new UsageError(e.message, e.hint);
+    throw e;
+  }
+}
+
+export function resolveConfig(o: { config?: string; stateDir?: string; hci?: string; intervalMs?: string }): BeaconConfig {
+  return asUsage(() => applyOverrides(o.config ? loadBeaconConfig(o.config) : defaultConfig(), o));
+}
+
+export function untilSignal(): Promise<string> {
+  return new Promise((res) => {
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    const done = (sig: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      res(sig);
+    };
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+/** BLUEZONE_TEST_CLOCK (test mode only, README): a shifted, sped-up clock for end-to-end tests. */
+export function clockFromEnv(ctx: CliContext): { clock: Clock; test: boolean } {
+  const spec = process.env.BLUEZONE_TEST_CLOCK;
+  if (!spec) return { clock: systemClock, test: false };
+  let clock: Clock;
+  try {
+    clock = parseTestClock(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  ctx.err.write(`warning: BLUEZONE_TEST_CLOCK is set: TEST MODE, IDs follow a fake clock (${spec}); never use this on a real beacon\n`);
+  return { clock, test: true };
+}
+
+export function makeLogger(ctx: CliContext, level: LogLevel): (l: LogLevel, m: string) => void {
+  const max = LEVELS.indexOf(ctx.verbose ? 'debug' : level);
+  return (l, m) => {
+    if (LEVELS.indexOf(l) > max || (ctx.quiet && l !== 'error')) return;
+    ctx.err.write(`${new Date().toISOString()} ${l} ${m}\n`);
+  };
+}
+
+function parseDate(v: string, flag: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== v) throw new UsageError(`${flag}: "${v}" is not a date YYYY-MM-DD (UTC)`);
+  return ms;
+}
+
+function parseHhMm(v: string, flag: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(v);
+  if (!m || Number(m[1]) > 24 || Number(m[2]) > 59 || (Number(m[1]) === 24 && Number(m[2]) !== 0)) {
+    throw new UsageError(`${flag}: "${v}" is not a UTC time HH:MM (00:00..24:00)`);
+  }
+  return (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+}
+
+function formatStatus(s: ReturnType<typeof readStatus>): string {
+  const rows: [string, string][] = [
+    ['state', s.state + (s.test_clock ? ' (TEST CLOCK)' : '')],
+    ['slot', s.slot === null ? '-' : `${s.slot} of 96`],
+    ['id_prefix', s.id_prefix ?? '-'],
+    ['frame', s.frame ?? '-'],
+    ['uptime_s', String(s.uptime_s)],
+    ['adapter', s.adapter],
+    ['interval_ms', String(s.interval_ms)],
+    ['restarts', String(s.restarts)],
+    ['last_error', s.last_error ?? '-'],
+    ['pid', s.running ? String(s.pid) : '-'],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n') + '\n';
+}
+
+export function registerBeacon(program: Command, ctx: CliContext): void {
+  const beacon = program.command('beacon').description('Bluezone-compatible lobby beacon: daemon, status, key publication, systemd unit');
+
+  beacon
+    .command('start')
+    .description('run the beacon in the foreground until SIGINT/SIGTERM (rotates the BluezoneID every UTC quarter hour)')
+    .option('--config <file>', 'config file (YAML or JSON); see `beacon config --print-defaults`')
+    .option('--state-dir <dir>', 'state directory (base key, status.json); overrides state_dir')
+    .option('--hci <spec>', 'adapter: native:N (hciN) or uart:PATH; overrides hci')
+    .option('--interval-ms <ms>', 'advertising interval, 20..10240 ms in 0.625 ms steps; overrides advertising.interval_ms')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone beacon start --state-dir /var/lib/bluezone --hci native:0
+  $ npx bluezone beacon start --config /etc/bluezone/beacon.yaml
+  $ npx bluezone beacon start --state-dir ./state --hci uart:/tmp/bz-beacon.pty   # against "air pty"`)
+    .action(async (o: { config?: string; stateDir?: string; hci?: string; intervalMs?: string }) => {
+      const cfg = resolveConfig(o);
+      const log = makeLogger(ctx, cfg.log_level);
+      const { clock, test } = clockFromEnv(ctx);
+      const spec = asUsage(() => parseHciSpec(cfg.hci, cfg.uart_baud));
+      const { key, created } = asUsage(() => loadOrCreateKey(cfg.state_dir, clock.now()));
+      if (created) log('info', `created a new base key in ${key.file} (base date ${new Date(key.baseDateMs).toISOString().slice(0, 10)}); it never leaves this device`);
+      let lastWrite: StatusFile | undefined;
+      const daemon = new BeaconDaemon({
+        config: cfg,
+        key,
+        clock,
+        testClock: test,
+        adapterLabel: formatHciSpec(spec),
+        log,
+        createAdvertiser: () => new ProcessAdvertiser(spec, { intervalMs: cfg.advertising.interval_ms, onLog: (l) => log('debug', `radio: ${l}`) }),
+        onStatus: (s) => {
+          lastWrite = s;
+          try {
+            writeStatus(cfg.state_dir, s);
+          } catch (e) {
+            log('error', `cannot write status.json: ${(e as Error).message}`);
+          }
+        },
+      });
+      log('info', `beacon starting on ${formatHciSpec(spec)}, interval ${cfg.advertising.interval_ms} ms, state dir ${cfg.state_dir}`);
+      daemon.start();
+      // Refresh updated_at_ms now and then so `beacon status` can tell a hung daemon from a quiet one.
+      const heartbeat = setInterval(() => lastWrite && writeStatus(cfg.state_dir, daemon.status()), 30_000);
+      const sig = await untilSignal();
+      clearInterval(heartbeat);
+      log('info', `${sig}: stopping`);
+      await daemon.stop();
+    });
+
+  beacon
+    .command('status')
+    .description('show what the beacon is doing: state, slot, ID prefix, uptime, last error')
+    .option('--state-dir <dir>', 'state directory of the beacon', '/var/lib/bluezone')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone beacon status --state-dir /var/lib/bluezone
+  $ npx bluezone beacon status --state-dir /var/lib/bluezone --json | jq .last_error`)
+    .action((o: { stateDir: string; json?: boolean }) => {
+      const s = asUsage(() => readStatus(o.stateDir));
+      if (o.json) printJson(ctx, s);
+      else ctx.out.write(formatStatus(s));
+    });
+
+  beacon
+    .command('publish')
+    .description('print the push entry that lets phones check a visit window (daily key only, never the base key)')
+    .option('--state-dir <dir>', 'state directory of the beacon', '/var/lib/bluezone')
+    .requiredOption('--date <YYYY-MM-DD>', 'UTC date of the window')
+    .requiredOption('--from <HH:MM>', 'window start, UTC')
+    .requiredOption('--to <HH:MM>', 'window end, UTC (24:00 = end of day)')
+    .addHelpText('after', `
+Phones match from time_start = that day's 00:00 UTC (bluezone-protocol.md 6.4 derives slot i from
+time_start + i x 15 min), so the entry also covers 00:00..FROM; time_end is cut at TO.
+
+Examples:
+  $ npx bluezone beacon publish --state-dir /var/lib/bluezone --date 2026-11-23 --from 08:00 --to 10:30`)
+    .action((o: { stateDir: string; date: string; from: string; to: string }) => {
+      const day = parseDate(o.date, '--date');
+      const from = parseHhMm(o.from, '--from');
+      const to = parseHhMm(o.to, '--to');
+      if (from >= to) throw new UsageError(`--from ${o.from} must be before --to ${o.to} (same UTC day)`);
+      const key = asUsage(() => loadKey(o.stateDir));
+      if (day < key.baseDateMs) {
+        throw new UsageError(`--date ${o.date} is before this beacon's base date ${new Date(key.baseDateMs).toISOString().slice(0, 10)}: it had no IDs then`);
+      }
+      const entries = publication(key.secret(), key.baseDateMs, day + from, day + to);
+      ctx.out.write(JSON.stringify(entries[0]) + '\n');
+      info(ctx, `note: phones will match sightings of this beacon from ${o.date} 00:00 UTC up to ${o.to} UTC (bluezone-protocol.md 6.4)`);
+    });
+
+  beacon
+    .command('install-service')
+    .description('print (or write) a hardened systemd unit that runs the beacon as a dedicated user')
+    .option('--write <path>', 'write the unit to this file instead of stdout (e.g. /etc/systemd/system/bluezone-beacon.service)')
+    .option('--user <name>', 'system user to run as', 'bluezone')
+    .option('--config <file>', 'config file the service passes to `beacon start`', '/etc/bluezone/beacon.yaml')
+    .option('--state-dir <dir>', 'state directory (must be under /var/lib for StateDirectory=)', '/var/lib/bluezone')
+    .option('--adapter <hciN>', 'adapter device the unit waits for', 'hci0')
+    .option('--exec <path>', 'path of the bluezone executable', '/usr/local/bin/bluezone')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone beacon install-service
+  $ sudo bluezone beacon install-service --write /etc/systemd/system/bluezone-beacon.service && sudo systemctl daemon-reload`)
+    .action((o: { write?: string; user: string; config: string; stateDir: string; adapter: string; exec: string }) => {
+      const unit = asUsage(() => renderSystemdUnit({ user: o.user, configFile: o.config, stateDir: o.stateDir, adapter: o.adapter, exec: o.exec }));
+      if (o.write) {
+        try {
+          writeFileSync(o.write, unit, { mode: 0o644 });
+        } catch (e) {
+          throw new UsageError(`--write ${o.write}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'run with sudo to write under /etc/systemd/system');
+        }
+        info(ctx, `wrote ${o.write}; next: sudo useradd --system --no-create-home ${o.user}; sudo systemctl daemon-reload; sudo systemctl enable --now ${o.write.split('/').pop()}`);
+      } else {
+        ctx.out.write(unit);
+      }
+    });
+
+  beacon
+    .command('config')
+    .description('print the documented default config, or check a config file')
+    .option('--print-defaults', 'print every field with its default and a comment')
+    .option('--check <file>', 'validate FILE; exit 2 with file:line: field: what was expected')
+    .option('--json', 'with --check: print the effective config as JSON')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone beacon config --print-defaults > beacon.yaml
+  $ npx bluezone beacon config --check beacon.yaml`)
+    .action((o: { printDefaults?: boolean; check?: string; json?: boolean }) => {
+      if (o.printDefaults) {
+        ctx.out.write(DEFAULTS_YAML);
+        return;
+      }
+      if (o.check) {
+        const cfg = asUsage(() => loadBeaconConfig(o.check!));
+        if (o.json) printJson(ctx, cfg);
+        else ctx.out.write(`${o.check}: ok\n`);
+        return;
+      }
+      throw new UsageError('beacon config: give --print-defaults or --check FILE');
+    });
+}
