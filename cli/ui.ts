@@ -1,6 +1,7 @@
 // Small helpers for human-readable output: colours (only on a terminal) and aligned tables.
 // Colour rules follow https://no-color.org (NO_COLOR set and non-empty disables) and the common
 // FORCE_COLOR convention (set and not "0" enables even when not a terminal).
+import type { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 
@@ -118,7 +119,8 @@ export function formatDuration(ms: number): string {
 /** The text a command's addHelpText('after', ...) hooks print, captured without printing it. */
 export function afterHelpText(cmd: Command): string {
   let s = '';
-  cmd.emit('afterHelp', { error: false, command: cmd, write: (t: string) => (s += t) });
+  // Command is an EventEmitter at run time (addHelpText registers '<position>Help' listeners); its typings hide emit.
+  (cmd as unknown as EventEmitter).emit('afterHelp', { error: false, command: cmd, write: (t: string) => (s += t) });
   return s;
 }
 
