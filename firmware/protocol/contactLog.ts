@@ -1,88 +1,48 @@
 // Reading a contact log for F0 matching: Bluezone's data_trace.txt, or the generic observation CSV
 // (shared/docs/interfaces.md) where `transmitter` is a 24-hex BluezoneID. Pure: text in.
-import { OBSERVATION_CSV_HEADER } from '../proximity/observation.ts';
+import { CsvError, observationReader } from '../proximity/csv.ts';
 import { ContactLogBuilder, isHexId, parseTrace, type ContactLog, type LogParseResult } from './traceFormat.ts';
 
 export type ContactLogFormat = 'data_trace' | 'observation_csv';
 
-/** Splits one RFC 4180 record starting at `pos`; returns fields, the next position and lines consumed. */
-function readCsvRecord(text: string, pos: number): { fields: string[]; next: number; newlines: number; badQuote: boolean } {
-  const fields: string[] = [];
-  let field = '';
-  let i = pos;
-  let newlines = 0;
-  let inQuotes = false;
-  let badQuote = false;
-  for (; i < text.length; i++) {
-    const c = text[i];
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
-      } else {
-        if (c === '\n') newlines++;
-        field += c;
-      }
-    } else if (c === '"' && field === '') inQuotes = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n') {
-      newlines++;
-      i++;
-      break;
-    } else if (c !== '\r' || text[i + 1] !== '\n') field += c;
-  }
-  if (inQuotes) badQuote = true;
-  fields.push(field);
-  return { fields, next: i, newlines, badQuote };
-}
-
-const INT_RE = /^[+-]?\d+$/;
-
 /**
- * Parses the generic observation CSV. Rows whose transmitter is not a 24-hex BluezoneID cannot be
- * matched against published keys; they are skipped and counted.
+ * Parses the generic observation CSV with the classifier's strict reader (firmware/proximity/csv.ts).
+ * Rows whose transmitter is not a 24-hex BluezoneID cannot be matched against published keys; they
+ * are skipped and counted.
  */
-export function parseObservationLog(text: string): LogParseResult {
+export function parseObservationLog(text: string, source = 'observations'): LogParseResult {
   const b = new ContactLogBuilder(false);
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const header = readCsvRecord(text, pos);
-  if (header.fields.join(',') !== OBSERVATION_CSV_HEADER) {
-    return { ok: false, error: { line: 1, field: '(header)', message: `line 1: expected the header ${OBSERVATION_CSV_HEADER}` } };
-  }
-  pos = header.next;
-  let lineNo = header.newlines; // lines consumed so far
-  while (pos < text.length) {
-    const start = lineNo + 1;
-    const r = readCsvRecord(text, pos);
-    pos = r.next;
-    lineNo += r.newlines || 1;
-    const err = (field: string, message: string): LogParseResult => ({
-      ok: false,
-      error: { line: start, field, message: `line ${start}, field ${field}: ${message}` },
-    });
-    if (r.fields.length === 1 && r.fields[0].trim() === '') continue;
-    if (r.badQuote) return err('(line)', 'unterminated quoted field');
-    if (r.fields.length !== 7) return err('(line)', `expected 7 comma-separated fields, got ${r.fields.length}`);
-    const [ts, , transmitter, rssi] = r.fields;
-    if (!INT_RE.test(ts) || Number(ts) < 0) return err('timestamp_ms', `expected Unix milliseconds, got ${JSON.stringify(ts.slice(0, 40))}`);
-    if (!INT_RE.test(rssi) || Math.abs(Number(rssi)) > 1000) return err('rssi', `expected an integer dBm, got ${JSON.stringify(rssi.slice(0, 40))}`);
-    if (!isHexId(transmitter)) {
-      b.skipped++;
-      continue;
+  const reader = observationReader(source);
+  let line = 1;
+  try {
+    // Feed line by line so each row keeps its line number (quoted newlines are rare in this format).
+    let pos = 0;
+    while (pos < text.length) {
+      let end = text.indexOf('\n', pos);
+      end = end < 0 ? text.length : end + 1;
+      const rows = reader.feed(text.slice(pos, end));
+      for (const o of rows) {
+        if (isHexId(o.transmitter)) b.push(o.transmitter, o.timestampMs, o.rssi, line);
+        else b.skipped++;
+      }
+      line++;
+      pos = end;
     }
-    b.push(transmitter, Number(ts), Number(rssi), start);
+    reader.end();
+  } catch (e) {
+    if (e instanceof CsvError) {
+      return { ok: false, error: { line: e.line, field: e.columnName ?? (e.column ? `column ${e.column}` : '(line)'), message: e.message } };
+    }
+    throw e;
   }
   return { ok: true, log: b.finish() };
 }
 
 /** Picks the reader by the first line: the observation CSV header, else data_trace.txt. */
-export function parseContactLog(text: string): { format: ContactLogFormat; result: LogParseResult } {
-  const first = text.slice(text.charCodeAt(0) === 0xfeff ? 1 : 0, text.indexOf('\n') < 0 ? undefined : text.indexOf('\n')).replace(/\r$/, '');
-  if (first.startsWith('timestamp_ms,')) return { format: 'observation_csv', result: parseObservationLog(text) };
+export function parseContactLog(text: string, source?: string): { format: ContactLogFormat; result: LogParseResult } {
+  const nl = text.indexOf('\n');
+  const first = text.slice(text.charCodeAt(0) === 0xfeff ? 1 : 0, nl < 0 ? undefined : nl);
+  if (first.startsWith('timestamp_ms,')) return { format: 'observation_csv', result: parseObservationLog(text, source) };
   return { format: 'data_trace', result: parseTrace(text) };
 }
 

@@ -1,0 +1,157 @@
+// `bluezone sim run|list|show`: thin front end over sim/ (scenarios, world loop, outputs).
+import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
+import type { CliContext } from '../context.ts';
+import { info, printJson } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { createProgress } from '../progress.ts';
+import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/load.ts';
+import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
+import { parseDuration } from '../../sim/scenario/units.ts';
+import { runSimulation } from '../../sim/engine/run.ts';
+
+function intArg(name: string, min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`${name}: expected an integer ${min}..${max}, got "${v}"`);
+    }
+    return n;
+  };
+}
+
+function durationArg(name: string) {
+  return (v: string) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms <= 0) throw new UsageError(`${name}: expected a duration like "90s", "10m" or "8h", got "${v}"`);
+    return ms;
+  };
+}
+
+function scaleArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 1000) throw new UsageError(`--scale: expected a number in (0, 1000], got "${v}"`);
+  return n;
+}
+
+function load(nameOrPath: string) {
+  try {
+    return loadScenario(nameOrPath);
+  } catch (e) {
+    if (e instanceof ScenarioError) {
+      throw new UsageError(e.message, e.issues.length ? 'see the scenario format in README "Radio simulator"' : `built-ins: ${builtinNames().join(', ')}; or a .yaml/.json file`);
+    }
+    throw e;
+  }
+}
+
+export function registerSim(program: Command, ctx: CliContext): void {
+  const sim = program.command('sim').description('multi-device radio simulator: scenarios, runs, outputs');
+
+  sim
+    .command('run')
+    .description('run a scenario (a built-in name or a YAML/JSON file) and write the outputs to --out')
+    .argument('[scenario]', `built-in name (${builtinNames().join(', ')}) or scenario file`, DEFAULT_SCENARIO)
+    .option('--seed <n>', 'seed (default: the scenario\'s)', intArg('--seed', 0, 0xffffffff))
+    .option('--out <dir>', 'output directory', 'out')
+    .option('--pcap <file>', 'also write the air as pcap (LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR); for small runs')
+    .option('--duration <d>', 'simulated time, e.g. 10m, 8h (default: the scenario\'s)', durationArg('--duration'))
+    .option('--devices <n>', 'scale the groups to about this many phones', intArg('--devices', 1, 1_000_000))
+    .option('--scale <f>', 'multiply every group size by f', scaleArg)
+    .addOption(new Option('--format <fmt>', 'observation file format').choices(['csv', 'pb']).default('csv'))
+    .addOption(new Option('--kernel <k>', 'reception kernel').choices(['wasm', 'ts']).default('wasm'))
+    .option('--no-classify', 'skip the classifier (no windows.csv)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ npx bluezone sim run                         # lobby, 1 simulated hour, outputs in out/\n' +
+        '  $ npx bluezone sim run office --seed 7 --out out/office\n' +
+        '  $ npx bluezone sim run queue --duration 5m --pcap out/air.pcap\n' +
+        '  $ npx bluezone sim run city-block --devices 20000 --duration 30s --json\n' +
+        '  $ npx bluezone sim run my-scenario.yaml\n',
+    )
+    .action(async (scenarioArg: string, o) => {
+      const scenario = load(scenarioArg);
+      const durationMs: number = o.duration ?? scenario.duration;
+      const progress = createProgress(ctx, `sim ${scenario.name}`, Math.round(durationMs / 1000));
+      let lastS = -1;
+      const r = await runSimulation(scenario, {
+        seed: o.seed,
+        durationMs,
+        devices: o.devices,
+        scale: o.scale,
+        outDir: o.out,
+        pcapPath: o.pcap,
+        format: o.format,
+        kernel: o.kernel,
+        classify: o.classify,
+        onProgress: (simMs) => {
+          const s = Math.floor(simMs / 1000);
+          if (s !== lastS) progress.update((lastS = s));
+        },
+      }).catch((e: Error) => {
+        progress.done();
+        if (/--format pb/.test(e.message)) throw new UsageError(e.message);
+        throw e;
+      });
+      progress.done();
+      const st = r.stats;
+      if (o.json) {
+        printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: st, files: r.files });
+        return;
+      }
+      const h = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(2)} h` : ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
+      ctx.out.write(
+        [
+          `scenario ${scenario.name}, seed ${r.summary.seed}: ${st.devices.android} Android + ${st.devices.ios} iOS phones, ${st.devices.beacon} beacons (${st.devices.people} people)`,
+          `simulated ${h(st.simMs)} in ${(st.wallMs / 1000).toFixed(1)} s (real-time factor ${st.realTimeFactor}x), kernel ${st.kernel}`,
+          `${st.pairEvaluations} in-range pair evaluations (${st.pairsPerSecond.toExponential(2)}/s), ${st.receptions} receptions, ` +
+            `lost ${st.lostBelowSensitivity} below sensitivity, ${st.lostCollision} to collisions, ${st.lostHalfDuplex} while transmitting`,
+          `${st.observations} observations logged`,
+          ...r.files.filter((f) => !/plots[\\/]/.test(f)).map((f) => `wrote ${f}`),
+          '',
+        ].join('\n'),
+      );
+      if (st.kernelFallback) info(ctx, `note: ${st.kernelFallback}`);
+    });
+
+  sim
+    .command('list')
+    .description('list the built-in scenarios')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExamples:\n  $ npx bluezone sim list\n  $ npx bluezone sim run office\n')
+    .action((o) => {
+      const rows = Object.entries(BUILTIN_SCENARIOS).map(([name, b]) => ({ name, summary: b.summary }));
+      if (o.json) return printJson(ctx, rows);
+      const w = Math.max(...rows.map((r) => r.name.length));
+      for (const r of rows) ctx.out.write(`${r.name.padEnd(w)}  ${r.summary}\n`);
+    });
+
+  sim
+    .command('show')
+    .description('print a built-in scenario as YAML (a starting point for your own file)')
+    .argument('<name>', builtinNames().join(' | '))
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExamples:\n  $ npx bluezone sim show lobby > my-lobby.yaml\n  $ npx bluezone sim run my-lobby.yaml\n')
+    .action((name: string, o) => {
+      const b = BUILTIN_SCENARIOS[name];
+      if (!b) throw new UsageError(`unknown built-in scenario "${name}"`, `built-ins: ${builtinNames().join(', ')}`);
+      if (o.json) return printJson(ctx, b.scenario);
+      ctx.out.write(stringify(b.scenario));
+    });
+
+  sim
+    .command('validate')
+    .description('check a scenario file and print what it contains')
+    .argument('<file>', 'scenario file (.yaml, .yml or .json)')
+    .option('--json', 'print the normalised scenario as JSON')
+    .addHelpText('after', '\nExamples:\n  $ npx bluezone sim validate my-scenario.yaml\n')
+    .action((file: string, o) => {
+      const s = load(file);
+      if (o.json) return printJson(ctx, s);
+      const people = s.groups.reduce((a, g) => a + g.count, 0);
+      ctx.out.write(`${file}: ok: "${s.name}", ${people} people in ${s.groups.length} groups, ${s.beacons.length} beacons, ${s.duration / 60_000} min\n`);
+    });
+
+  // sim-channel adds its `sim fit` subcommand here (cli/commands/simFit.ts), one line: registerSimFit(sim, ctx).
+}

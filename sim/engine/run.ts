@@ -1,0 +1,752 @@
+// The simulator's world loop (sim-radio-core.md 3.4): fixed mobility ticks; inside a tick, exact
+// integer-microsecond link-layer timing. Work is driven by the scanners that are listening: for each
+// listening scan window, the in-range advertisers' packets on that window's channel are batched into the
+// reception kernel, then collisions and capture are resolved per receiver with the returned powers.
+// All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { channelParamsFor, bodyLossDb, type Carriage, type ChannelParams } from '../channel/params.ts';
+import { cullRadiusM, loadKernel, tsKernel } from '../kernel/index.ts';
+import { hash32, uniform01 } from '../kernel/rng.ts';
+import { pairIdOf, type PairBatch, type ReceptionKernel } from '../kernel/types.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { Mobility, scaledCounts } from '../world/mobility.ts';
+import {
+  ADV_DELAY_MAX_US, ADV_LEN, CARRIAGE_NAMES, HOP_GAP_US, KIND_ANDROID, KIND_BEACON, KIND_IOS, KIND_NAMES,
+  PayloadCache, airtimeUs, simAddress, simBaseDate, simBaseKey,
+} from '../world/devices.ts';
+import { pickModels } from '../world/models.ts';
+import { UniformGrid } from './grid.ts';
+import { RunOutputs } from '../output/outputs.ts';
+import { advIndPacket, PcapWriter } from '../output/pcap.ts';
+
+export interface RunOptions {
+  /** Overrides scenario.seed. */
+  seed?: number;
+  /** Overrides scenario.duration (ms). */
+  durationMs?: number;
+  /** Scale group sizes so that about this many phones take part. */
+  devices?: number;
+  /** Multiply group sizes (ignored when devices is set). */
+  scale?: number;
+  /** Write outputs here (summary.json, observations.csv, ...); none when undefined (benchmarks). */
+  outDir?: string;
+  /** pcap of the air (every advertising packet). */
+  pcapPath?: string;
+  /** Stop writing pcap records after this many (default 2e6). */
+  pcapMaxPackets?: number;
+  /** Observation format: csv (default) or pb (length-delimited protobuf, needs proto/index.ts). */
+  format?: 'csv' | 'pb';
+  /** A kernel, or which to load (default: wasm if available). */
+  kernel?: ReceptionKernel | 'wasm' | 'ts';
+  /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
+  classify?: boolean;
+  /** Called after every tick. */
+  onProgress?: (simMs: number, totalMs: number) => void;
+}
+
+export interface RunStats {
+  /** (packet, listening in-range receiver) pairs evaluated by the kernel. */
+  pairEvaluations: number;
+  /** Advertising events sent (each = 3 packets). */
+  advEvents: number;
+  receptions: number;
+  lostBelowSensitivity: number;
+  lostCollision: number;
+  lostHalfDuplex: number;
+  /** Rows written to observations.csv (after the app's logging rule). */
+  observations: number;
+  wallMs: number;
+  simMs: number;
+  realTimeFactor: number;
+  pairsPerSecond: number;
+  kernel: string;
+  kernelFallback?: string;
+  cullRadiusM: number;
+  devices: { android: number; ios: number; beacon: number; people: number };
+}
+
+export interface RunResult {
+  stats: RunStats;
+  summary: Record<string, unknown>;
+  files: string[];
+}
+
+const SALT_ADV_DELAY = 0x61647664; // 'advd'
+const SALT_ADV_PHASE = 0x61647670;
+const SALT_SCAN_PHASE = 0x73636e70;
+const SALT_IOS_JITTER = 0x696f736a;
+const SALT_START = 0x73747274;
+const SALT_CH = 0x6368616e;
+const SALT_CARRIAGE = 0x63617272;
+const SALT_PHONE = 0x70686f6e;
+
+/** Bluezone logs a peer ID at most once per 5 s (bluezone-protocol.md 4.3, TIME_DELAY_INSERT). */
+const APP_DEDUP_US = 5_000_000;
+const SLOT_US = 900_000_000;
+
+const SCAN_NONE = 0;
+const SCAN_PERIODIC = 1; // window every interval (Pi; Android inside its sessions)
+const SCAN_IOS = 2; // one window per period, start jittered (coalesced background scanning)
+
+function pickFraction(fr: Record<string, number>, keys: readonly string[], u: number): number {
+  const total = keys.reduce((a, k) => a + (fr[k] ?? 0), 0);
+  let acc = 0;
+  for (let i = 0; i < keys.length; i++) {
+    acc += (fr[keys[i]] ?? 0) / total;
+    if (u < acc) return i;
+  }
+  return keys.length - 1;
+}
+
+/** Runs one scenario; see RunOptions. Returns stats and (when outDir is set) the files written. */
+export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
+  const seed = (opts.seed ?? scenario.seed) >>> 0;
+  const durationMs = opts.durationMs ?? scenario.duration;
+  const startMs = Date.parse(scenario.start);
+  const tickMs = scenario.tick;
+  const tickUs = tickMs * 1000;
+
+  // ---- people and devices ----
+  let scale = opts.scale ?? 1;
+  if (opts.devices !== undefined) {
+    const expected = scenario.groups.reduce((a, g) => {
+      const f = g.phones;
+      const tot = (f.android ?? 0) + (f.ios ?? 0) + (f.none ?? 0);
+      return a + (g.count * ((f.android ?? 0) + (f.ios ?? 0))) / tot;
+    }, 0);
+    scale = expected > 0 ? opts.devices / expected : 1;
+  }
+  const counts = scaledCounts(scenario, scale);
+  const mob = new Mobility(scenario, counts, seed);
+
+  const kindL: number[] = [];
+  const personL: number[] = [];
+  const carriageL: number[] = [];
+  const nameL: string[] = [];
+  for (let p = 0; p < mob.n; p++) {
+    const g = scenario.groups[mob.group[p]];
+    const ph = pickFraction(g.phones, ['android', 'ios', 'none'], uniform01(hash32(seed, SALT_PHONE, p, 0, 0)));
+    if (ph === 2) continue;
+    kindL.push(ph === 0 ? KIND_ANDROID : KIND_IOS);
+    personL.push(p);
+    carriageL.push(pickFraction(g.carriage, ['hand', 'pocket', 'bag'], uniform01(hash32(seed, SALT_CARRIAGE, p, 0, 0))));
+    const width = String(Math.max(1, counts[mob.group[p]] - 1)).length;
+    nameL.push(`${g.name}-${String(mob.indexInGroup[p] + 1).padStart(width, '0')}`);
+  }
+  for (const b of scenario.beacons) {
+    kindL.push(KIND_BEACON);
+    personL.push(-1);
+    carriageL.push(3);
+    nameL.push(b.name);
+  }
+  const nDev = kindL.length;
+  const kind = Uint8Array.from(kindL);
+  const person = Int32Array.from(personL);
+  const carriage = Uint8Array.from(carriageL);
+  const names = nameL;
+  const nBeacon = scenario.beacons.length;
+  const firstBeacon = nDev - nBeacon;
+
+  const models = await pickModels(seed, kind);
+  const txPower = new Float32Array(nDev);
+  const rxCorr = new Float32Array(nDev); // dB subtracted by the kernel on this device's receptions
+  for (let d = 0; d < nDev; d++) {
+    if (kind[d] === KIND_BEACON) {
+      txPower[d] = scenario.beacons[d - firstBeacon].txPowerDbm;
+      rxCorr[d] = 0;
+    } else {
+      txPower[d] = models.txPowerDbm[d];
+      rxCorr[d] = models.rxLossDb[d];
+    }
+  }
+
+  // Link-layer parameters per device (integer microseconds).
+  const advIntUs = new Int32Array(nDev);
+  const advOnUs = new Float64Array(nDev); // 0 = continuous
+  const advCycleUs = new Float64Array(nDev);
+  const advPhaseUs = new Float64Array(nDev);
+  const airUs = new Int32Array(nDev);
+  const scanMode = new Uint8Array(nDev);
+  const scanWinUs = new Int32Array(nDev);
+  const scanIntUs = new Int32Array(nDev);
+  const scanOnUs = new Float64Array(nDev);
+  const scanCycleUs = new Float64Array(nDev);
+  const scanPhaseUs = new Float64Array(nDev);
+  const scanJitUs = new Int32Array(nDev);
+  const chOff = new Uint8Array(nDev);
+  const A = scenario.android;
+  const I = scenario.ios;
+  for (let d = 0; d < nDev; d++) {
+    const k = kind[d];
+    airUs[d] = airtimeUs(ADV_LEN[k]);
+    chOff[d] = hash32(seed, SALT_CH, d, 0, 0) % 3;
+    if (k === KIND_ANDROID) {
+      // bluezone-protocol.md 2.1 (ADVERTISE_MODE_LOW_LATENCY = 100 ms, 15 s on / 15 s off) and 4.1
+      // (SCAN_MODE_LOW_LATENCY, 40 s on / 260 s off).
+      advIntUs[d] = Math.round(A.advIntervalMs * 1000);
+      advOnUs[d] = A.advOnMs * 1000;
+      advCycleUs[d] = (A.advOnMs + A.advOffMs) * 1000;
+      scanMode[d] = SCAN_PERIODIC;
+      scanWinUs[d] = Math.round(A.scanWindowMs * 1000);
+      scanIntUs[d] = Math.round(A.scanIntervalMs * 1000);
+      scanOnUs[d] = A.scanOnMs * 1000;
+      scanCycleUs[d] = (A.scanOnMs + A.scanOffMs) * 1000;
+    } else if (k === KIND_IOS) {
+      // iOS advertises continuously (bluezone-protocol.md 2.3); background scanning is coalesced, a 100 ms
+      // advertiser is reported every 2-4 s (sim-radio-core.md 2.1): one short window per 2-4 s.
+      advIntUs[d] = Math.round(I.advIntervalMs * 1000);
+      scanMode[d] = SCAN_IOS;
+      scanWinUs[d] = Math.round(I.scanWindowMs * 1000);
+      const [lo, hi] = I.scanEveryMs;
+      scanIntUs[d] = Math.round(((lo + hi) / 2) * 1000);
+      scanJitUs[d] = Math.round((hi - lo) * 1000);
+    } else {
+      const b = scenario.beacons[d - firstBeacon];
+      advIntUs[d] = Math.round(b.intervalMs * 1000);
+      scanMode[d] = b.scan ? SCAN_PERIODIC : SCAN_NONE;
+      scanWinUs[d] = Math.round(b.scanWindowMs * 1000);
+      scanIntUs[d] = Math.round(b.scanIntervalMs * 1000);
+    }
+    if (advCycleUs[d] > 0) advPhaseUs[d] = Math.floor(uniform01(hash32(seed, SALT_ADV_PHASE, d, 0, 0)) * advCycleUs[d]);
+    const period = scanCycleUs[d] > 0 ? scanCycleUs[d] : scanIntUs[d];
+    scanPhaseUs[d] = Math.floor(uniform01(hash32(seed, SALT_SCAN_PHASE, d, 0, 0)) * period);
+  }
+  const evSpanUs = new Int32Array(nDev);
+  for (let d = 0; d < nDev; d++) evSpanUs[d] = 3 * airUs[d] + 2 * HOP_GAP_US;
+  let maxAir = 0;
+  for (let d = 0; d < nDev; d++) maxAir = Math.max(maxAir, airUs[d]);
+  let maxEvSpan = 0;
+  for (let d = 0; d < nDev; d++) maxEvSpan = Math.max(maxEvSpan, evSpanUs[d]);
+
+  // ---- channel, kernel, culling ----
+  const params: ChannelParams = channelParamsFor(scenario.environment, { ...(scenario.channel as Partial<ChannelParams>), seed });
+  const kernel: ReceptionKernel =
+    typeof opts.kernel === 'object' ? opts.kernel : opts.kernel === 'ts' ? tsKernel() : await loadKernel(opts.kernel ?? 'wasm');
+  let maxTx = -Infinity;
+  for (let d = 0; d < nDev; d++) maxTx = Math.max(maxTx, txPower[d]);
+  let minRxCorr = 0;
+  for (let d = 0; d < nDev; d++) minRxCorr = Math.min(minRxCorr, rxCorr[d]);
+  const R = nDev ? cullRadiusM(params, maxTx - minRxCorr) : 1;
+  const R2 = R * R;
+  const W = scenario.area.width;
+  const H = scenario.area.height;
+  const grid = new UniformGrid(Math.max(R, 1), W, H, nDev);
+  const TRUTH_M = 2;
+  const tgrid = new UniformGrid(TRUTH_M, W, H, nDev);
+
+  const CAP = 1 << 15;
+  const batch: PairBatch = kernel.allocBatch ? kernel.allocBatch(CAP) : (await import('../kernel/types.ts')).allocBatch(CAP);
+  const out = kernel.allocOut ? kernel.allocOut(CAP) : new Float32Array(CAP);
+  const cTx = new Int32Array(CAP);
+  const cStart = new Float64Array(CAP);
+  const cOk = new Uint8Array(CAP);
+  const cKey = new Float64Array(CAP);
+  const G_CAP = 1 << 14;
+  const gStart = new Int32Array(G_CAP + 1);
+  const gRx = new Int32Array(G_CAP);
+  const gWin = new Float64Array(G_CAP);
+  let nGroups = 0;
+
+  // ---- per-tick state ----
+  const x = new Float32Array(nDev);
+  const y = new Float32Array(nDev);
+  const heading = new Float32Array(nDev);
+  const active = new Uint8Array(nDev);
+  const wasActive = new Uint8Array(nDev);
+  const firstSeenMs = new Float64Array(nDev).fill(-1);
+  const lastSeenMs = new Float64Array(nDev).fill(-1);
+  for (let d = firstBeacon; d < nDev; d++) {
+    const b = scenario.beacons[d - firstBeacon];
+    x[d] = b.x;
+    y[d] = b.y;
+  }
+  const nextEvUs = new Float64Array(nDev);
+  const evCount = new Uint32Array(nDev);
+  const prevEvUs = new Float64Array(nDev).fill(-Infinity);
+  const prevEvId = new Uint32Array(nDev);
+  const maxEvPerTick = Math.ceil(tickUs / 20_000) + 3;
+  const evOff = new Int32Array(nDev + 1);
+  let evCap = Math.max(1024, nDev * 4);
+  let evStart = new Float64Array(evCap);
+  let evId = new Uint32Array(evCap);
+
+  // neighbour scratch (per scanner per tick)
+  const nbTx = new Int32Array(nDev);
+  const nbDist = new Float32Array(nDev);
+  const nbLoss = new Float32Array(nDev);
+  const nbPair = new Uint32Array(nDev);
+
+  // logged observations of the tick
+  let oCap = 4096;
+  let oT = new Float64Array(oCap);
+  let oRx = new Int32Array(oCap);
+  let oTx = new Int32Array(oCap);
+  let oRssi = new Int16Array(oCap);
+  let oDist = new Float32Array(oCap);
+  let nObs = 0;
+  let oIdx = new Uint32Array(oCap);
+  const lastLogged = new Map<number, number>();
+  const logAll = scenario.logging === 'all';
+
+  const stats: RunStats = {
+    pairEvaluations: 0, advEvents: 0, receptions: 0, lostBelowSensitivity: 0, lostCollision: 0, lostHalfDuplex: 0,
+    observations: 0, wallMs: 0, simMs: durationMs, realTimeFactor: 0, pairsPerSecond: 0, kernel: kernel.name,
+    kernelFallback: kernel.fallbackReason, cullRadiusM: Math.round(R * 10) / 10,
+    devices: { android: 0, ios: 0, beacon: nBeacon, people: mob.n },
+  };
+  for (let d = 0; d < nDev; d++) if (kind[d] === KIND_ANDROID) stats.devices.android++; else if (kind[d] === KIND_IOS) stats.devices.ios++;
+
+  const outputs = opts.outDir ? new RunOutputs(opts.outDir, scenario, { seed, startMs, durationMs, names, kind, person, classify: opts.classify ?? true, models: models.names, format: opts.format ?? 'csv' }) : null;
+  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  if (outputs) await outputs.open();
+
+  // pcap
+  const pcap = opts.pcapPath ? new PcapWriter(opts.pcapPath) : null;
+  const pcapMax = opts.pcapMaxPackets ?? 2_000_000;
+  const payloads: PayloadCache[] = [];
+  const addresses: Uint8Array[] = [];
+  if (pcap) {
+    for (let d = 0; d < nDev; d++) {
+      payloads.push(new PayloadCache(kind[d], simBaseKey(seed, names[d]), simBaseDate(seed, d, startMs)));
+      addresses.push(simAddress(seed, d));
+    }
+  }
+  let pcapTruncated = false;
+
+  // ---- contact truth: ms within 2 m per unordered pair and UTC day ----
+  const truthMs = new Map<number, Map<number, number>>();
+
+  const isAdvOn = (d: number, t: number): boolean => {
+    if (advOnUs[d] === 0) return true;
+    return (t + advPhaseUs[d]) % advCycleUs[d] < advOnUs[d];
+  };
+
+  const t0Wall = performance.now();
+  const nTicks = Math.ceil(durationMs / tickMs);
+
+  // Resolves the batch: kernel powers, then per scan window: sensitivity, half duplex, collisions/capture.
+  const flush = () => {
+    const n = batch.n;
+    if (n === 0) return;
+    kernel.evaluate(batch, params, out);
+    stats.pairEvaluations += n;
+    const sens = params.sensitivityDbm;
+    const cap = params.captureDb;
+    for (let g = 0; g < nGroups; g++) {
+      const s = gStart[g];
+      const e = gStart[g + 1];
+      const rx = gRx[g];
+      const ws = gWin[g];
+      // sort the window's packets by start time: key = (start - ws + maxAir) * 2^16 + local index
+      for (let i = s; i < e; i++) cKey[i] = (cStart[i] - ws + maxAir) * 65536 + (i - s);
+      const keys = cKey.subarray(s, e);
+      keys.sort();
+      for (let k = 0; k < e - s; k++) {
+        const i = s + (keys[k] % 65536);
+        if (!cOk[i]) continue;
+        const p = out[i];
+        if (p < sens) {
+          stats.lostBelowSensitivity++;
+          continue;
+        }
+        const ps = cStart[i];
+        const tx = cTx[i];
+        const pe = ps + airUs[tx];
+        // half duplex: the receiver cannot listen while its own advertising event is on air
+        let busy = false;
+        for (let j = evOff[rx]; j < evOff[rx + 1]; j++) {
+          const es = evStart[j];
+          if (es < pe && es + evSpanUs[rx] > ps) {
+            busy = true;
+            break;
+          }
+        }
+        if (busy) {
+          stats.lostHalfDuplex++;
+          continue;
+        }
+        // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
+        let interf = 0;
+        for (let kk = k - 1; kk >= 0; kk--) {
+          const j = s + (keys[kk] % 65536);
+          if (cStart[j] + maxAir <= ps) break;
+          if (cStart[j] + airUs[cTx[j]] > ps) interf += Math.pow(10, out[j] / 10);
+        }
+        for (let kk = k + 1; kk < e - s; kk++) {
+          const j = s + (keys[kk] % 65536);
+          if (cStart[j] >= pe) break;
+          interf += Math.pow(10, out[j] / 10);
+        }
+        if (interf > 0 && p - 10 * Math.log10(interf) < cap) {
+          stats.lostCollision++;
+          continue;
+        }
+        stats.receptions++;
+        record(rx, tx, ps, p, ws, nbDistOf(i));
+      }
+    }
+    batch.n = 0;
+    nGroups = 0;
+    gStart[0] = 0;
+  };
+  const nbDistOf = (i: number) => batch.distM[i];
+
+  const record = (rx: number, tx: number, tUs: number, p: number, ws: number, dist: number) => {
+    if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
+    const key = rx * nDev + tx;
+    const last = lastLogged.get(key);
+    if (last !== undefined) {
+      if (kind[rx] === KIND_IOS && last >= ws) return; // coalesced: one report per peripheral per scan
+      if (!logAll && tUs - last < APP_DEDUP_US && Math.floor(tUs / SLOT_US) === Math.floor(last / SLOT_US)) return;
+    }
+    lastLogged.set(key, tUs);
+    if (nObs === oCap) {
+      oCap *= 2;
+      const grow = <T extends Float64Array | Int32Array | Int16Array | Float32Array | Uint32Array>(a: T, C: new (n: number) => T): T => {
+        const b = new C(oCap);
+        b.set(a);
+        return b;
+      };
+      oT = grow(oT, Float64Array);
+      oRx = grow(oRx, Int32Array);
+      oTx = grow(oTx, Int32Array);
+      oRssi = grow(oRssi, Int16Array);
+      oDist = grow(oDist, Float32Array);
+      oIdx = new Uint32Array(oCap);
+    }
+    oT[nObs] = tUs;
+    oRx[nObs] = rx;
+    oTx[nObs] = tx;
+    oRssi[nObs] = Math.round(p);
+    oDist[nObs] = dist;
+    nObs++;
+  };
+
+  for (let tick = 0; tick < nTicks; tick++) {
+    const t0ms = tick * tickMs;
+    const t0 = t0ms * 1000;
+    const t1 = Math.min((tick + 1) * tickMs, durationMs) * 1000;
+
+    // ---- mobility ----
+    mob.step(t0ms, tick === 0 ? 0 : tickMs);
+    for (let d = 0; d < nDev; d++) {
+      const p = person[d];
+      wasActive[d] = active[d];
+      if (p < 0) active[d] = 1;
+      else {
+        active[d] = mob.present(p) ? 1 : 0;
+        x[d] = mob.x[p];
+        y[d] = mob.y[p];
+        heading[d] = mob.heading[p];
+      }
+      if (active[d]) {
+        if (firstSeenMs[d] < 0) firstSeenMs[d] = t0ms;
+        lastSeenMs[d] = t1 / 1000;
+      }
+    }
+
+    // ---- ground truth: pairs within 2 m, accumulated per UTC day ----
+    tgrid.build(x, y, active, nDev);
+    const dayIdx = Math.floor((startMs + t0ms) / 86_400_000);
+    let dayMap = truthMs.get(dayIdx);
+    if (!dayMap) truthMs.set(dayIdx, (dayMap = new Map()));
+    const dtTruth = (t1 - t0) / 1000;
+    for (let a = 0; a < nDev; a++) {
+      if (!active[a]) continue;
+      const cx = tgrid.cellX(x[a]);
+      const cy = tgrid.cellY(y[a]);
+      for (let gy = Math.max(0, cy - 1); gy <= Math.min(tgrid.ny - 1, cy + 1); gy++) {
+        for (let gx = Math.max(0, cx - 1); gx <= Math.min(tgrid.nx - 1, cx + 1); gx++) {
+          const c = gy * tgrid.nx + gx;
+          for (let q = tgrid.cellStart[c]; q < tgrid.cellStart[c + 1]; q++) {
+            const b = tgrid.items[q];
+            if (b <= a) continue;
+            const dx = x[b] - x[a];
+            const dy = y[b] - y[a];
+            if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
+            const key = a * nDev + b;
+            dayMap.set(key, (dayMap.get(key) ?? 0) + dtTruth);
+            outputs?.onTruthPair(a, b, nDev, t0ms, t1 / 1000);
+          }
+        }
+      }
+    }
+    outputs?.endTruthTick(t1 / 1000, nDev);
+    outputs?.onTick(t0ms, x, y, active, nDev);
+
+    // ---- advertising events whose packets may start in [t0, t1) ----
+    let ne = 0;
+    for (let d = 0; d < nDev; d++) {
+      evOff[d] = ne;
+      if (!active[d]) continue;
+      if (ne + maxEvPerTick + 1 > evCap) {
+        evCap *= 2;
+        const s2 = new Float64Array(evCap);
+        s2.set(evStart);
+        evStart = s2;
+        const i2 = new Uint32Array(evCap);
+        i2.set(evId);
+        evId = i2;
+      }
+      if (!wasActive[d]) {
+        // (re)starts advertising: first event within one interval of arrival
+        nextEvUs[d] = t0 + Math.floor(uniform01(hash32(seed, SALT_START, d, t0ms, 0)) * advIntUs[d]);
+        prevEvUs[d] = -Infinity;
+      }
+      if (prevEvUs[d] + evSpanUs[d] > t0) {
+        evStart[ne] = prevEvUs[d];
+        evId[ne] = prevEvId[d];
+        ne++;
+      }
+      while (nextEvUs[d] < t1) {
+        const s = nextEvUs[d];
+        const id = evCount[d]++;
+        // advDelay 0-10 ms, integer us (Core Spec Vol 6 Part B 4.4.2.2)
+        nextEvUs[d] = s + advIntUs[d] + (hash32(seed, SALT_ADV_DELAY, d, id, 0) % (ADV_DELAY_MAX_US + 1));
+        if (!isAdvOn(d, s)) continue;
+        evStart[ne] = s;
+        evId[ne] = id;
+        ne++;
+        prevEvUs[d] = s;
+        prevEvId[d] = id;
+        stats.advEvents++;
+      }
+    }
+    evOff[nDev] = ne;
+
+    if (pcap && !pcapTruncated) pcapTick(t0, t1);
+
+    // ---- receptions, scanner by scanner ----
+    grid.build(x, y, active, nDev);
+    for (let r = 0; r < nDev; r++) {
+      if (!active[r] || scanMode[r] === SCAN_NONE) continue;
+      // scan windows of r overlapping [t0 - maxAir, t1)
+      const mode = scanMode[r];
+      const win = scanWinUs[r];
+      const per = scanIntUs[r];
+      const ph = scanPhaseUs[r];
+      let k0: number;
+      if (mode === SCAN_IOS) k0 = Math.floor((t0 - maxAir - win - scanJitUs[r] - ph) / per);
+      else k0 = Math.floor((t0 - maxAir - win + ph) / per);
+      let nNb = -1; // neighbours gathered lazily, once per tick
+      for (let k = k0; ; k++) {
+        let ws: number;
+        if (mode === SCAN_IOS) ws = k * per + ph + Math.floor(uniform01(hash32(seed, SALT_IOS_JITTER, r, k, 0)) * scanJitUs[r]) - (scanJitUs[r] >> 1);
+        else ws = k * per - ph;
+        if (ws >= t1) break;
+        let we = ws + win;
+        if (we <= t0 - maxAir) continue;
+        if (scanCycleUs[r] > 0) {
+          // Android scan sessions: listen only inside [session start, start + on)
+          const cyc = scanCycleUs[r];
+          const inCycle = (((ws + ph) % cyc) + cyc) % cyc;
+          if (inCycle >= scanOnUs[r]) continue;
+          we = Math.min(we, ws - inCycle + scanOnUs[r]);
+        }
+        if (nNb < 0) nNb = gatherNeighbours(r);
+        if (nNb === 0) break;
+        const ch = 37 + ((k + chOff[r]) % 3 + 3) % 3;
+        addWindow(r, ws, we, ch, nNb, t0, t1);
+      }
+    }
+    flush();
+    if (nObs) emitTick();
+    if (tick % 64 === 63) pruneLogged(t1);
+    opts.onProgress?.(t1 / 1000, durationMs);
+  }
+
+  function gatherNeighbours(r: number): number {
+    let n = 0;
+    const cx = grid.cellX(x[r]);
+    const cy = grid.cellY(y[r]);
+    const xr = x[r];
+    const yr = y[r];
+    for (let gy = Math.max(0, cy - 1); gy <= Math.min(grid.ny - 1, cy + 1); gy++) {
+      for (let gx = Math.max(0, cx - 1); gx <= Math.min(grid.nx - 1, cx + 1); gx++) {
+        const c = gy * grid.nx + gx;
+        for (let q = grid.cellStart[c]; q < grid.cellStart[c + 1]; q++) {
+          const t = grid.items[q];
+          if (t === r || evOff[t] === evOff[t + 1]) continue;
+          const dx = xr - x[t];
+          const dy = yr - y[t];
+          const d2 = dx * dx + dy * dy;
+          if (d2 > R2) continue;
+          const dist = Math.sqrt(d2);
+          // body blocking: angle between each carrier's facing and the bearing to the other
+          const bTx = Math.atan2(dy, dx); // tx -> rx
+          const lossTx = carriage[t] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[t]] as Carriage, angleDiff(bTx, heading[t]));
+          const lossRx = carriage[r] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[r]] as Carriage, angleDiff(bTx + Math.PI, heading[r]));
+          nbTx[n] = t;
+          nbDist[n] = dist;
+          nbLoss[n] = lossTx + lossRx + rxCorr[r];
+          nbPair[n] = pairIdOf(t, r);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  function addWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): void {
+    const chIdx = ch - 37;
+    if (nGroups === G_CAP) flush();
+    let gs = batch.n;
+    const lo = Math.max(t0, ws - maxAir);
+    const hi = Math.min(t1, we);
+    for (let q = 0; q < nNb; q++) {
+      const t = nbTx[q];
+      const e0 = evOff[t];
+      const e1 = evOff[t + 1];
+      if (batch.n + (e1 - e0) > CAP) {
+        // make room: resolve the complete windows, then move this window's partial candidates to the front
+        const partial = batch.n - gs;
+        if (partial + (e1 - e0) > CAP) throw new Error(`scan window of ${names[r]} has more than ${CAP} candidate packets; lower the density or the tick`);
+        moveTail(gs, partial);
+        gs = 0;
+      }
+      const off = chIdx * (airUs[t] + HOP_GAP_US);
+      for (let j = e0; j < e1; j++) {
+        const ps = evStart[j] + off;
+        if (ps < lo || ps >= hi) continue;
+        const i = batch.n++;
+        batch.distM[i] = nbDist[q];
+        batch.txPowerDbm[i] = txPower[t];
+        batch.staticLossDb[i] = nbLoss[q];
+        batch.pairId[i] = nbPair[q];
+        batch.epoch[i] = Math.floor((ps / 1000) / params.shadowEpochMs);
+        batch.eventId[i] = evId[j];
+        batch.channel[i] = ch;
+        cTx[i] = t;
+        cStart[i] = ps;
+        cOk[i] = ps >= ws && ps + airUs[t] <= we ? 1 : 0;
+      }
+    }
+    if (batch.n > gs) {
+      gStart[nGroups] = gs;
+      gRx[nGroups] = r;
+      gWin[nGroups] = ws;
+      nGroups++;
+      gStart[nGroups] = batch.n;
+    }
+  }
+
+  /** Flushes the complete groups and moves `count` candidates starting at `from` to index 0. */
+  function moveTail(from: number, count: number): void {
+    const saveN = batch.n;
+    batch.n = from;
+    // the complete groups end at `from`
+    flush();
+    for (const a of [batch.distM, batch.txPowerDbm, batch.staticLossDb]) a.copyWithin(0, from, from + count);
+    for (const a of [batch.pairId, batch.epoch, batch.eventId]) a.copyWithin(0, from, from + count);
+    batch.channel.copyWithin(0, from, from + count);
+    cTx.copyWithin(0, from, from + count);
+    cStart.copyWithin(0, from, from + count);
+    cOk.copyWithin(0, from, from + count);
+    batch.n = count;
+    void saveN;
+  }
+
+  function emitTick(): void {
+    const idx = oIdx.subarray(0, nObs);
+    for (let i = 0; i < nObs; i++) idx[i] = i;
+    idx.sort((a, b) => oT[a] - oT[b] || oRx[a] - oRx[b] || oTx[a] - oTx[b]);
+    for (let k = 0; k < nObs; k++) {
+      const i = idx[k];
+      outputs?.observation(startMs + Math.floor(oT[i] / 1000), oRx[i], oTx[i], oRssi[i], oDist[i]);
+    }
+    stats.observations += nObs;
+    nObs = 0;
+  }
+
+  function pruneLogged(nowUs: number): void {
+    for (const [k, v] of lastLogged) if (nowUs - v > APP_DEDUP_US + 60_000_000) lastLogged.delete(k);
+  }
+
+  function pcapTick(t0: number, t1: number): void {
+    // every packet on air with its start in [t0, t1), in time order
+    const recs: { t: number; d: number; ch: number }[] = [];
+    for (let d = 0; d < nDev; d++) {
+      for (let j = evOff[d]; j < evOff[d + 1]; j++) {
+        for (let c = 0; c < 3; c++) {
+          const ps = evStart[j] + c * (airUs[d] + HOP_GAP_US);
+          if (ps >= t0 && ps < t1) recs.push({ t: ps, d, ch: 37 + c });
+        }
+      }
+    }
+    recs.sort((a, b) => a.t - b.t || a.d - b.d);
+    for (const rr of recs) {
+      if (pcap!.count >= pcapMax) {
+        pcapTruncated = true;
+        return;
+      }
+      const unixMs = startMs + rr.t / 1000;
+      pcap!.write(startMs * 1000 + rr.t, rr.ch, advIndPacket(addresses[rr.d], payloads[rr.d].at(unixMs)));
+    }
+  }
+
+  const wallMs = performance.now() - t0Wall;
+  stats.wallMs = Math.round(wallMs);
+  stats.realTimeFactor = Math.round(durationMs / Math.max(wallMs, 1));
+  stats.pairsPerSecond = Math.round(stats.pairEvaluations / Math.max(wallMs / 1000, 1e-3));
+  pcap?.close();
+
+  // ---- contacts: >= 15 min within 2 m per pair and day ----
+  const contacts: { day: string; a: string; b: string; minutes: number; close: boolean }[] = [];
+  for (const [day, m] of [...truthMs].sort((p, q) => p[0] - q[0])) {
+    const keys = [...m.keys()].sort((p, q) => p - q);
+    for (const key of keys) {
+      const a = Math.floor(key / nDev);
+      const b = key % nDev;
+      const minutes = m.get(key)! / 60_000;
+      contacts.push({ day: new Date(day * 86_400_000).toISOString().slice(0, 10), a: names[a], b: names[b], minutes, close: minutes >= 15 });
+    }
+  }
+
+  const summary: Record<string, unknown> = {
+    scenario: scenario.name,
+    seed,
+    start: new Date(startMs).toISOString(),
+    duration_ms: durationMs,
+    tick_ms: tickMs,
+    environment: scenario.environment,
+    channel: params,
+    devices: stats.devices,
+    logging: scenario.logging,
+    stats,
+    contacts_truth: {
+      rule: 'within 2 m for at least 15 min per UTC day (bluezone-protocol.md 4.6)',
+      pairs_with_any_time_within_2m: contacts.length,
+      close_contacts: contacts.filter((c) => c.close).map((c) => ({ day: c.day, a: c.a, b: c.b, minutes: Math.round(c.minutes * 10) / 10 })),
+    },
+    ids: {
+      note: 'receiver/transmitter columns are device names; ids.csv maps each name to the BluezoneID it advertised per 15-min slot',
+      base_key: 'HMAC-SHA256(key "bluezone-sim-base-key", "<seed>/<device name>"), base date 0-59 days before the start',
+    },
+    pcap: pcap ? { path: opts.pcapPath, packets: pcap.count, truncated: pcapTruncated } : undefined,
+  };
+
+  const files: string[] = [];
+  if (outputs) {
+    const written = await outputs.finish({
+      stats, summary, contacts, firstSeenMs, lastSeenMs, params, kernelName: kernel.name,
+      pairsPerSecond: stats.pairsPerSecond,
+    });
+    files.push(...written);
+  }
+  if (opts.pcapPath) files.push(opts.pcapPath);
+  return { stats, summary, files };
+}
+
+/** |a - b| folded into [0, pi]. */
+function angleDiff(a: number, b: number): number {
+  let d = Math.abs(a - b) % (2 * Math.PI);
+  if (d > Math.PI) d = 2 * Math.PI - d;
+  return d;
+}
+
+export { KIND_NAMES };
+export const OUTPUT_DIR_DEFAULT = 'out';
+export function outputPath(dir: string, name: string): string {
+  return join(dir, name);
+}
