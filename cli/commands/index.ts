@@ -6,9 +6,8 @@ import { registerSim } from './sim.ts';
 import { registerClassify } from './classify.ts';
 import { registerEval } from './eval.ts';
 import { registerBench } from './bench.ts';
-import { registerSim } from './sim.ts';
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
 
-export const registrars: Registrar[] = [registerAir, registerBeacon, registerSim, registerClassify, registerEval, registerBench, registerSim];
+export const registrars: Registrar[] = [registerAir, registerBeacon, registerSim, registerClassify, registerEval, registerBench];
