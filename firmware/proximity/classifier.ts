@@ -1,0 +1,480 @@
+// Streaming proximity classifier: "within 2 m for 15 minutes a day" from RSSI observations.
+// Pure (no I/O, no clock): runs on the beacon and inside the simulator. Observations arrive sorted by time;
+// windows are aligned to multiples of windowMs since the Unix epoch (UTC quarter hours for 15 min).
+// Memory per live pair is constant (a fixed RSSI histogram and fixed per-window arrays); every pair's
+// state is recycled when its window closes. Method and parameters: README "Proximity classifier".
+
+import type { Observation } from './observation.ts';
+import { csvField } from './observation.ts';
+import { type CalibrationLookup, DEFAULT_CALIBRATION, platformOf } from './calibration.ts';
+
+export type Method = 'ours' | 'gaen' | 'bluezone';
+export const METHODS: readonly Method[] = ['ours', 'gaen', 'bluezone'];
+
+export interface WindowResult {
+  receiver: string;
+  transmitter: string;
+  windowStartMs: number;
+  windowEndMs: number;
+  nObs: number;
+  /** Higher = closer; ranks windows (AUC). */
+  score: number;
+  estDistanceM: number;
+  contact: boolean;
+  /** Minutes of this window credited as within 2 m (ScanInstance-style duration accounting). */
+  minutesWithin2m: number;
+}
+
+export interface DailyContact {
+  receiver: string;
+  transmitter: string;
+  dayStartMs: number;
+  minutesWithin2m: number;
+  closeContact: boolean;
+}
+
+/** Parameters of method "ours" (chosen on the training split, README "Proximity classifier"). */
+export interface OursParams {
+  /** Reference TX power (dBm, iPhone scale): calibrated RSSI = rssi + correction(rx) + (txRef - tx(tx)). */
+  txRefDbm: number;
+  /** Upper quantile blended with the median: robust to body blocking and multipath nulls. */
+  upperQuantile: number;
+  /** Weight of the upper quantile in the window level (0 = median only). */
+  upperWeight: number;
+  /** Calibrated window level (dBm) at which the pair is taken to be 2 m apart. */
+  thresholdDbm: number;
+  /** Few sightings are shrunk towards this level (dBm) with this weight (in observations). */
+  priorDbm: number;
+  priorWeight: number;
+  /** Log-distance exponent used only to turn the level into an estimated distance. */
+  pathLossExponent: number;
+  /** Weight of a scan instance's own median against the window level when crediting its minutes. */
+  instanceWeight: number;
+  /**
+   * Per-pair offset: a pair's mean level over its earlier windows, minus pairRefDbm, is taken as the pair's
+   * device/carrying offset and subtracted, shrunk by n/(n + pairPriorWindows) (n = earlier windows).
+   * 0 disables it. Causal: only windows already closed count.
+   */
+  pairPriorWindows: number;
+  /** Level (dBm) a pair averages over its encounters when its devices are typical. */
+  pairRefDbm: number;
+  /** Earlier windows remembered per pair at most (the mean turns into an exponential average). */
+  pairMemoryWindows: number;
+}
+
+export const OURS_DEFAULTS: Readonly<OursParams> = Object.freeze({
+  txRefDbm: -24,
+  upperQuantile: 0.95,
+  upperWeight: 1,
+  thresholdDbm: -81,
+  priorDbm: -95,
+  priorWeight: 2,
+  pathLossExponent: 2,
+  instanceWeight: 0.5,
+  pairPriorWindows: 4,
+  pairRefDbm: -75,
+  pairMemoryWindows: 96,
+});
+
+/** Pair profiles kept at most (least recently used dropped first): bounds memory in a long-running crowd. */
+export const MAX_PAIR_PROFILES = 65_536;
+
+/** GAEN v2 daily-summary style: attenuation buckets and weights (peers-and-radio-facts.md 1.4-1.5). */
+export interface GaenParams {
+  /** Attenuation thresholds (dB): <= t0 weight w0, <= t1 weight w1, else 0. CWA 55/63 (1.4). */
+  thresholdsDb: [number, number];
+  weights: [number, number];
+}
+export const GAEN_DEFAULTS: Readonly<GaenParams> = Object.freeze({ thresholdsDb: [55, 63] as [number, number], weights: [1.0, 0.5] as [number, number] });
+
+/** Bluezone app "near" thresholds, receiver_sender (bluezone-protocol.md 4.5, WatchScanScreen). */
+export const BLUEZONE_THRESHOLDS: Readonly<Record<string, number>> = Object.freeze({
+  Android_Android: -86,
+  Android_iOS: -69,
+  iOS_Android: -88,
+  iOS_iOS: -74,
+});
+
+export interface ClassifierOptions {
+  method?: Method;
+  /** Window length in ms (default 15 min); windows start at multiples of it since the epoch. */
+  windowMs?: number;
+  /** Model -> calibration; models it does not know get DEFAULT_CALIBRATION. */
+  calibration?: CalibrationLookup;
+  /** Daily minutes within 2 m that make a close contact (default 15, bluezone-protocol.md 4.6). */
+  closeContactMinutes?: number;
+  ours?: Partial<OursParams>;
+  gaen?: Partial<GaenParams>;
+}
+
+export const DEFAULT_WINDOW_MS = 15 * 60_000;
+/** Sub-slots ("scan instances") per window. */
+const N_SUB = 15;
+/** Longest gap credited to one instance: GAEN maxMinutesSinceLastScan = 5 (1.5). */
+const CREDIT_CAP_MS = 5 * 60_000;
+/** HCI RSSI range -127..+20 dBm (Core Spec Vol 4 Part E 7.7.65.2): one histogram bin per dBm. */
+const RSSI_MIN = -127;
+const RSSI_MAX = 20;
+const N_BINS = RSSI_MAX - RSSI_MIN + 1;
+/** Readings kept per scan instance for its median (reservoir beyond that). */
+const RESERVOIR = 32;
+const DAY_MS = 86_400_000;
+
+class PairState {
+  receiver = '';
+  transmitter = '';
+  rxModel: string | undefined;
+  txModel: string | undefined;
+  txPowerObs: number | undefined;
+  readonly hist = new Uint32Array(N_BINS);
+  n = 0;
+  sum = 0;
+  max = -Infinity;
+  // current scan instance (sub-slot)
+  sub = -1;
+  subN = 0;
+  subSum = 0;
+  subMax = -Infinity;
+  readonly buf = new Int16Array(RESERVOIR);
+  // finished instances of this window
+  nInst = 0;
+  readonly instStart = new Float64Array(N_SUB + 1);
+  readonly instMedian = new Float32Array(N_SUB + 1);
+  readonly instMean = new Float32Array(N_SUB + 1);
+  readonly instMax = new Float32Array(N_SUB + 1);
+
+  reset(receiver: string, transmitter: string): void {
+    this.receiver = receiver;
+    this.transmitter = transmitter;
+    this.rxModel = this.txModel = this.txPowerObs = undefined;
+    if (this.n > 0) this.hist.fill(0);
+    this.n = 0;
+    this.sum = 0;
+    this.max = -Infinity;
+    this.sub = -1;
+    this.subN = 0;
+    this.subSum = 0;
+    this.subMax = -Infinity;
+    this.nInst = 0;
+  }
+
+  /** Bin index q-quantile (0..1) of the window's raw RSSI, from the histogram (exact for integer dBm). */
+  quantile(q: number): number {
+    const target = q * (this.n - 1);
+    let seen = 0;
+    const h = this.hist;
+    // Linear interpolation between order statistics k and k+1.
+    const k = Math.floor(target);
+    const frac = target - k;
+    let lo = NaN;
+    for (let b = 0; b < N_BINS; b++) {
+      const c = h[b];
+      if (c === 0) continue;
+      if (Number.isNaN(lo)) {
+        if (seen + c > k) {
+          lo = b + RSSI_MIN;
+          if (frac === 0 || seen + c > k + 1) return lo;
+        }
+      } else return lo + frac * (b + RSSI_MIN - lo);
+      seen += c;
+    }
+    return lo;
+  }
+}
+
+const NO_RESULTS: WindowResult[] = Object.freeze([]) as unknown as WindowResult[];
+
+export class StreamingClassifier {
+  readonly method: Method;
+  readonly windowMs: number;
+  readonly subMs: number;
+  readonly closeContactMinutes: number;
+  readonly ours: OursParams;
+  readonly gaen: GaenParams;
+  private readonly calibration: CalibrationLookup;
+  /** receiver -> transmitter -> live state (only pairs seen in the current window). */
+  private readonly live = new Map<string, Map<string, PairState>>();
+  private nLive = 0;
+  private readonly pool: PairState[] = [];
+  /** Last scan-instance start per pair, kept only while it can still shorten a credit (CREDIT_CAP_MS). */
+  private readonly lastInstance = new Map<string, number>();
+  private readonly days = new Map<string, DailyContact>();
+  /** Per pair: windows seen and mean level (method "ours"); a bounded LRU of 2 numbers per pair. */
+  private readonly profiles = new Map<string, { n: number; mean: number }>();
+  private windowStart = NaN;
+  private lastT = -Infinity;
+  private rng = 0x9e3779b9;
+  private readonly scratch = new Int16Array(RESERVOIR);
+
+  constructor(opts: ClassifierOptions = {}) {
+    this.method = opts.method ?? 'ours';
+    if (!(METHODS as readonly string[]).includes(this.method)) throw new RangeError(`unknown method "${this.method}"`);
+    this.windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
+    if (!Number.isInteger(this.windowMs) || this.windowMs < 1000 || this.windowMs > DAY_MS)
+      throw new RangeError(`window must be a whole number of ms between 1 s and 1 day, got ${this.windowMs}`);
+    this.subMs = Math.ceil(this.windowMs / N_SUB);
+    this.closeContactMinutes = opts.closeContactMinutes ?? 15;
+    this.ours = { ...OURS_DEFAULTS, ...opts.ours };
+    this.gaen = { ...GAEN_DEFAULTS, ...opts.gaen } as GaenParams;
+    this.calibration = opts.calibration ?? (() => undefined);
+  }
+
+  /** Pairs holding state now (the memory bound: only pairs seen in the open window). */
+  get livePairs(): number {
+    return this.nLive;
+  }
+
+  /** Adds one observation; returns the windows this observation closed (often none). */
+  push(o: Observation): WindowResult[] {
+    const t = o.timestampMs;
+    if (!(t >= this.lastT)) throw new RangeError(`observation at ${t} ms comes before ${this.lastT} ms: input must be sorted by time`);
+    this.lastT = t;
+    const w = t - (((t % this.windowMs) + this.windowMs) % this.windowMs);
+    let out = NO_RESULTS;
+    if (w !== this.windowStart) {
+      if (this.nLive > 0) out = this.closeAll();
+      this.windowStart = w;
+    }
+    let byTx = this.live.get(o.receiver);
+    if (byTx === undefined) {
+      byTx = new Map();
+      this.live.set(o.receiver, byTx);
+    }
+    let s = byTx.get(o.transmitter);
+    if (s === undefined) {
+      s = this.pool.pop() ?? new PairState();
+      s.reset(o.receiver, o.transmitter);
+      byTx.set(o.transmitter, s);
+      this.nLive++;
+    }
+    if (o.receiverModel) s.rxModel = o.receiverModel;
+    if (o.transmitterModel) s.txModel = o.transmitterModel;
+    if (o.txPower !== undefined) s.txPowerObs = o.txPower;
+    const r = o.rssi < RSSI_MIN ? RSSI_MIN : o.rssi > RSSI_MAX ? RSSI_MAX : Math.round(o.rssi);
+    s.hist[r - RSSI_MIN]++;
+    s.n++;
+    s.sum += r;
+    if (r > s.max) s.max = r;
+    const sub = Math.floor((t - w) / this.subMs);
+    if (sub !== s.sub) {
+      if (s.sub >= 0) this.finishInstance(s);
+      s.sub = sub;
+    }
+    // Reservoir sampling keeps the instance median's memory fixed (deterministic xorshift32).
+    if (s.subN < RESERVOIR) s.buf[s.subN] = r;
+    else {
+      let x = this.rng;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.rng = x >>> 0;
+      const j = this.rng % (s.subN + 1);
+      if (j < RESERVOIR) s.buf[j] = r;
+    }
+    s.subN++;
+    s.subSum += r;
+    if (r > s.subMax) s.subMax = r;
+    return out;
+  }
+
+  /** Closes every open window (end of input). */
+  flush(): WindowResult[] {
+    return this.nLive > 0 ? this.closeAll() : [];
+  }
+
+  /** Per pair and UTC day: minutes credited within 2 m and the close-contact flag. */
+  daily(): DailyContact[] {
+    return [...this.days.values()]
+      .map((d) => ({ ...d, minutesWithin2m: round(d.minutesWithin2m, 2), closeContact: d.minutesWithin2m >= this.closeContactMinutes }))
+      .sort((a, b) => a.dayStartMs - b.dayStartMs || cmp(a.receiver, b.receiver) || cmp(a.transmitter, b.transmitter));
+  }
+
+  /** Forgets daily totals of days before dayStartMs (long-running devices call it after reporting). */
+  dropDailyBefore(dayStartMs: number): void {
+    for (const [k, d] of this.days) if (d.dayStartMs < dayStartMs) this.days.delete(k);
+  }
+
+  private finishInstance(s: PairState): void {
+    const k = s.nInst++;
+    const m = Math.min(s.subN, RESERVOIR);
+    const a = this.scratch;
+    for (let i = 0; i < m; i++) a[i] = s.buf[i];
+    const v = a.subarray(0, m).sort();
+    s.instMedian[k] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
+    s.instMean[k] = s.subSum / s.subN;
+    s.instMax[k] = s.subMax;
+    s.instStart[k] = this.windowStart + s.sub * this.subMs;
+    s.subN = 0;
+    s.subSum = 0;
+    s.subMax = -Infinity;
+  }
+
+  private closeAll(): WindowResult[] {
+    const out: WindowResult[] = [];
+    for (const byTx of this.live.values()) {
+      for (const s of byTx.values()) {
+        out.push(this.closePair(s));
+        this.pool.push(s);
+      }
+    }
+    this.live.clear();
+    this.nLive = 0;
+    // Evict credit carry-overs that can no longer matter.
+    const horizon = this.windowStart + this.windowMs - CREDIT_CAP_MS;
+    for (const [k, t] of this.lastInstance) if (t < horizon) this.lastInstance.delete(k);
+    return out;
+  }
+
+  private closePair(s: PairState): WindowResult {
+    if (s.subN > 0) this.finishInstance(s);
+    const rx = this.calibration(s.rxModel) ?? DEFAULT_CALIBRATION;
+    const txCal = this.calibration(s.txModel);
+    const txPower = txCal?.txPower ?? s.txPowerObs ?? DEFAULT_CALIBRATION.txPower;
+    // Credits per instance (ScanInstance.secondsSinceLastScan, capped; first instance: one sub-slot).
+    const key = s.receiver + '\u0000' + s.transmitter;
+    let prev = this.lastInstance.get(key);
+    const credit = new Float64Array(s.nInst);
+    for (let i = 0; i < s.nInst; i++) {
+      const st = s.instStart[i];
+      credit[i] = prev === undefined ? this.subMs : Math.min(st - prev, Math.max(CREDIT_CAP_MS, this.subMs));
+      prev = st;
+    }
+    if (prev !== undefined) this.lastInstance.set(key, prev);
+
+    let score: number;
+    let est: number;
+    let contact: boolean;
+    const close = new Uint8Array(s.nInst);
+    let closeWeight: Float64Array | undefined;
+    if (this.method === 'ours') {
+      const p = this.ours;
+      const offset = rx.rssiCorrection + (p.txRefDbm - txPower);
+      const level = (1 - p.upperWeight) * s.quantile(0.5) + p.upperWeight * s.quantile(p.upperQuantile) + offset;
+      let pairOffset = 0;
+      if (p.pairPriorWindows > 0) {
+        const prof = this.profiles.get(key);
+        if (prof) {
+          this.profiles.delete(key);
+          pairOffset = (prof.n / (prof.n + p.pairPriorWindows)) * (prof.mean - p.pairRefDbm);
+          prof.mean += (level - prof.mean) / Math.min(prof.n + 1, p.pairMemoryWindows);
+          prof.n++;
+          this.profiles.set(key, prof);
+        } else {
+          this.profiles.set(key, { n: 1, mean: level });
+          if (this.profiles.size > MAX_PAIR_PROFILES) this.profiles.delete(this.profiles.keys().next().value!);
+        }
+      }
+      const adjusted = level - pairOffset;
+      score = (s.n * adjusted + p.priorWeight * p.priorDbm) / (s.n + p.priorWeight);
+      contact = score >= p.thresholdDbm;
+      est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
+      for (let i = 0; i < s.nInst; i++) {
+        const inst = s.instMedian[i] + offset - pairOffset;
+        close[i] = p.instanceWeight * inst + (1 - p.instanceWeight) * score >= p.thresholdDbm ? 1 : 0;
+      }
+    } else if (this.method === 'gaen') {
+      // typicalAttenuation = rounded mean attenuation of the instance (peers-and-radio-facts.md 1.5).
+      const g = this.gaen;
+      closeWeight = new Float64Array(s.nInst);
+      let weighted = 0;
+      let total = 0;
+      let attSum = 0;
+      for (let i = 0; i < s.nInst; i++) {
+        const att = Math.max(Math.round(txPower - (s.instMean[i] + rx.rssiCorrection)), 0);
+        const wgt = att <= g.thresholdsDb[0] ? g.weights[0] : att <= g.thresholdsDb[1] ? g.weights[1] : 0;
+        closeWeight[i] = wgt;
+        weighted += credit[i] * wgt;
+        total += credit[i];
+        attSum += att;
+      }
+      score = weighted / 60_000;
+      // The window counts as a contact when its mean weight is at least 0.5 (e.g. all of it <= 63 dB).
+      contact = total > 0 && weighted >= 0.5 * total;
+      est = 2 * Math.pow(10, (attSum / s.nInst - g.thresholdsDb[0]) / 20);
+    } else {
+      const thr = BLUEZONE_THRESHOLDS[`${platformOf(s.rxModel)}_${platformOf(s.txModel)}`];
+      score = s.max;
+      contact = s.max >= thr;
+      est = 2 * Math.pow(10, (thr - s.max) / 20);
+      for (let i = 0; i < s.nInst; i++) close[i] = s.instMax[i] >= thr ? 1 : 0;
+    }
+
+    let minutes = 0;
+    for (let i = 0; i < s.nInst; i++) {
+      const wgt = closeWeight ? closeWeight[i] : close[i];
+      if (wgt === 0) continue;
+      const m = (credit[i] * wgt) / 60_000;
+      minutes += m;
+      const day = s.instStart[i] - (((s.instStart[i] % DAY_MS) + DAY_MS) % DAY_MS);
+      const dk = key + '\u0000' + day;
+      const d = this.days.get(dk);
+      if (d) d.minutesWithin2m += m;
+      else
+        this.days.set(dk, {
+          receiver: s.receiver,
+          transmitter: s.transmitter,
+          dayStartMs: day,
+          minutesWithin2m: m,
+          closeContact: false,
+        });
+    }
+    return {
+      receiver: s.receiver,
+      transmitter: s.transmitter,
+      windowStartMs: this.windowStart,
+      windowEndMs: this.windowStart + this.windowMs,
+      nObs: s.n,
+      score: round(score, 4),
+      estDistanceM: round(Math.min(Math.max(est, 0.01), 1000), 3),
+      contact,
+      minutesWithin2m: round(minutes, 3),
+    };
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One row of the contact windows CSV (WINDOWS_CSV_HEADER, shared/docs/interfaces.md). */
+export function formatWindowRow(w: WindowResult): string {
+  return [
+    csvField(w.receiver),
+    csvField(w.transmitter),
+    String(w.windowStartMs),
+    String(w.windowEndMs),
+    String(w.nObs),
+    String(w.score),
+    String(w.estDistanceM),
+    w.contact ? '1' : '0',
+  ].join(',');
+}
+
+export const DAILY_CSV_HEADER = 'receiver,transmitter,day_start_ms,minutes_within_2m,close_contact';
+
+export function formatDailyRow(d: DailyContact): string {
+  return [
+    csvField(d.receiver),
+    csvField(d.transmitter),
+    String(d.dayStartMs),
+    String(d.minutesWithin2m),
+    d.closeContact ? '1' : '0',
+  ].join(',');
+}
+
+/** Runs a whole sorted array through one classifier (tests, eval, simulator). */
+export function classifyAll(obs: Iterable<Observation>, opts: ClassifierOptions = {}): { windows: WindowResult[]; daily: DailyContact[] } {
+  const c = new StreamingClassifier(opts);
+  const windows: WindowResult[] = [];
+  for (const o of obs) {
+    const r = c.push(o);
+    for (let i = 0; i < r.length; i++) windows.push(r[i]);
+  }
+  for (const r of c.flush()) windows.push(r);
+  return { windows, daily: c.daily() };
+}
