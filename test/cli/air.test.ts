@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
+
+async function runInProcess(args: string[]) {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  const code = await main(['node', 'bluezone', ...args], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  return { code, out, err };
+}
+
+/** Spawns the CLI and resolves with the first stdout line matching `re`. */
+function spawnCli(args: string[], re: RegExp, ms = 20_000) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  const line = new Promise<RegExpExecArray>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no ${re} within ${ms} ms; stdout ${out} stderr ${err}`)), ms);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(t);
+        res(m);
+      }
+    });
+    exited.then((c) => rej(new Error(`exited ${c} before ${re}; stderr ${err}`)));
+  });
+  return { child, line, exited, stderr: () => err };
+}
+
+const children: ChildProcess[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'bz-cli-air-'));
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bluezone air', () => {
+  it('serve prints "listening HOST:PORT" for --port 0, serves H4, and stops cleanly on SIGTERM; pty prints "ready PATH" and removes it on SIGTERM', async () => {
+    const serve = spawnCli(['air', 'serve', '--port', '0'], /listening 127\.0\.0\.1:(\d+)\n/);
+    children.push(serve.child);
+    const port = Number((await serve.line)[1]);
+    expect(port).toBeGreaterThan(0);
+
+    // A raw host gets the exact Reset completion.
+    const reply = await new Promise<string>((res, rej) => {
+      const s = connect(port, '127.0.0.1', () => s.write(Buffer.from('01030c00', 'hex')));
+      s.once('data', (d) => {
+        res(d.toString('hex'));
+        s.destroy();
+      });
+      s.once('error', rej);
+    });
+    expect(reply).toBe('040e0401030c00');
+
+    const link = join(dir, 'hci.pty');
+    const pty = spawnCli(['air', 'pty', '--port', String(port), '--link', link], /ready (.+)\n/);
+    children.push(pty.child);
+    expect((await pty.line)[1]).toBe(link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toMatch(/^\/dev\/pts\/\d+$/);
+    pty.child.kill('SIGTERM');
+    expect(await pty.exited).toBe(0);
+    expect(existsSync(link)).toBe(false);
+
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(serve.stderr()).toMatch(/SIGTERM: stopped \(1 controller\(s\) served/);
+  });
+
+  it('serve --json prints a JSON "listening" line', async () => {
+    const serve = spawnCli(['air', 'serve', '--port', '0', '--json', '--rssi-model', 'distance:sigma=0'], /(\{.*"listening".*\})\n/);
+    children.push(serve.child);
+    const obj = JSON.parse((await serve.line)[1]);
+    expect(obj).toMatchObject({ event: 'listening', host: '127.0.0.1', rssi_model: 'distance:p1m=-59,n=2,sigma=0,seed=1' });
+    serve.child.kill('SIGINT');
+    expect(await serve.exited).toBe(0);
+  });
+
+  it('bad usage exits 2 and names the argument', async () => {
+    const r1 = await runInProcess(['air', 'serve', '--port', 'abc']);
+    expect(r1.code).toBe(2);
+    expect(r1.err).toMatch(/--port: "abc" is not a TCP port/);
+    const r2 = await runInProcess(['air', 'serve', '--port', '0', '--rssi-model', 'cable']);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/--rssi-model: .*unknown model "cable"/);
+    const r3 = await runInProcess(['air', 'serve', '--port', '0', '--position', 'c0:ff:ee:00:00:01=1,2']);
+    expect(r3.code).toBe(2);
+    expect(r3.err).toMatch(/--position needs --rssi-model distance/);
+    const r4 = await runInProcess(['air', 'serve', '--port', '0', '--inject', 'Nope=12']);
+    expect(r4.code).toBe(2);
+    expect(r4.err).toMatch(/--inject: "Nope=12"/);
+    const r5 = await runInProcess(['air', 'pty', '--port', '0', '--link', join(dir, 'x')]);
+    expect(r5.code).toBe(2);
+    const r6 = await runInProcess(['air', 'pty', '--port', '1', '--link', join(dir, 'y'), '--bridge', 'telnet']);
+    expect(r6.code).toBe(2);
+  });
+
+  it('--help shows an example for each subcommand', async () => {
+    for (const sub of ['serve', 'pty']) {
+      const r = await runInProcess(['air', sub, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Examples:\n\s+\$ npx bluezone air /);
+    }
+  });
+});
