@@ -56,7 +56,7 @@ export function registerAir(program: Command, ctx: CliContext): void {
     .option('--position <addr=x,y>', 'place a controller for the distance model (repeatable; controllers are c0:ff:ee:00:00:01, :02, ... in connection order)', parsePosition)
     .option('--seed <n>', 'seed of the 0-10 ms advDelay draw', '1')
     .option('--btsnoop <dir>', 'write each controller\'s HCI traffic to DIR/controller-<n>-<addr>.btsnoop (btmon -r, Wireshark)')
-    .option('--inject <cmd=status[:count]>', 'make every controller answer a command with an error status (repeatable), e.g. LeSetAdvertisingEnable=0x0c:1', parseInject)
+    .option('--inject <cmd=status[:count]>', 'make every controller fail the first COUNT uses of a command (default: all) with STATUS (repeatable), e.g. LeSetAdvertisingEnable=0x0c:2', parseInject)
     .option('--json', 'JSON lines on stdout: listening, connected, disconnected')
     .addHelpText('after', `
 Examples:

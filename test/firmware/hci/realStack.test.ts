@@ -130,3 +130,23 @@ describe('real bleno and noble over pty bridges to the virtual air', () => {
     expect(again).toMatchObject({ manufacturerData: MFR, rssi: RSSI });
   });
 });
+
+describe('real bleno against a controller that refuses to advertise', () => {
+  it('bleno reports the HCI status text when LE Set Advertising Enable fails with Command Disallowed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bz-air-'));
+    // count 2: bleno first sends enable=00 during start-up (2.3 step 9), then enable=01.
+    const air = await startVirtualAir({ inject: [{ command: 'LeSetAdvertisingEnable', status: 0x0c, count: 2 }] });
+    const pty = await startPtyBridge(air.port, join(dir, 'beacon.pty'));
+    const bleno = jsonChild([BLENO_ADVERTISE_TOOL, pty.path, ADV]);
+    try {
+      const l = await bleno.waitFor('advertisingStart', (x) => x.event === 'advertisingStart');
+      expect(l.error).toMatch(/Command Disallowed/);
+      expect(air.controllers[0].advertising).toBe(false);
+    } finally {
+      bleno.child.kill('SIGKILL');
+      await pty.close();
+      await air.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
