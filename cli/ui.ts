@@ -132,6 +132,11 @@ export function exampleLines(helpText: string): string[] {
     .filter((l) => l.startsWith('$ npx bluezone'));
 }
 
+/** An example line without its trailing `# comment`. */
+function commandPart(line: string): string {
+  return line.replace(/\s+#.*$/, '').trim();
+}
+
 /**
  * Command groups (e.g. `beacon`) whose own help has no examples get the first example of each
  * subcommand, so `npx bluezone beacon --help` shows how to start, like every leaf command does.
@@ -144,7 +149,7 @@ export function addGroupExamples(program: Command): void {
     if (cmd !== program && own.length > 0) return;
     const lines = cmd.commands
       .map((sub) => exampleLines(afterHelpText(sub))[0])
-      .filter((l): l is string => Boolean(l) && !own.some((o) => o.startsWith(l)));
+      .filter((l): l is string => Boolean(l) && !own.some((o) => commandPart(o) === commandPart(l)));
     if (lines.length === 0) return;
     const title = cmd === program ? 'More examples, one per command:' : 'Examples:';
     cmd.addHelpText('after', `${cmd === program ? '' : '\n'}${title}\n${lines.map((l) => `  ${l}`).join('\n')}`);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerAir } from './air.ts';
 import { registerBeacon } from './beacon.ts';
+import { registerScan } from './scan.ts';
 import { registerSim } from './sim.ts';
 import { registerClassify } from './classify.ts';
 import { registerEval } from './eval.ts';
@@ -10,4 +11,4 @@ import { registerBench } from './bench.ts';
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
 
-export const registrars: Registrar[] = [registerAir, registerBeacon, registerSim, registerClassify, registerEval, registerBench];
+export const registrars: Registrar[] = [registerAir, registerBeacon, registerScan, registerSim, registerClassify, registerEval, registerBench];
