@@ -59,25 +59,37 @@ export function chooseBridge(want: BridgeKind | 'auto' = 'auto'): BridgeKind {
 
 /**
  * Creates a pty at `linkPath` bridged to the air server on `port`; resolves once the link exists.
- * python: one TCP connection (= one fresh controller) per host open, survives host restarts, and
- * re-creates the pty when the server drops the connection. socat: one connection for the bridge's
- * life (`wait-slave` delays it until the host opens the pty); when either side closes, the bridge
- * exits and removes the link.
+ * Both bridges behave alike: a TCP connection (= a fresh controller) is opened when a host opens
+ * the pty and closed when it closes it, so the link survives host restarts; when the server drops
+ * the connection the pty is closed (the host reads EIO) and the link re-pointed at a new pty.
+ * python does this in one process; socat (`wait-slave`) handles one host session per process, so
+ * it is restarted after each exit.
  */
 export async function startPtyBridge(port: number, linkPath: string, opts: PtyBridgeOptions = {}): Promise<PtyBridge> {
   const host = opts.host ?? '127.0.0.1';
   const path = resolve(linkPath);
   const kind = chooseBridge(opts.bridge);
-  const child =
-    kind === 'python'
-      ? spawn(pythonExecutable(), [PY_RELAY, '--host', host, '--port', String(port), '--link', path, '--watch-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn('socat', [`pty,raw,echo=0,link=${path},wait-slave`, `tcp:${host}:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const readyMs = opts.readyTimeoutMs ?? 15000;
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  let stopping = false;
+  let child!: ChildProcess;
+  let resolveExited!: (code: number | null) => void;
+  const exited = new Promise<number | null>((res) => (resolveExited = res));
 
+  const launch = (): ChildProcess => {
+    const c =
+      kind === 'python'
+        ? spawn(pythonExecutable(), [PY_RELAY, '--host', host, '--port', String(port), '--link', path, '--watch-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn('socat', [`pty,raw,echo=0,link=${path},wait-slave`, `tcp:${host}:${port},nodelay`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    c.on('error', () => {}); // spawn failure shows up as an exit
+    return c;
+  };
+
+  child = launch();
   const ready = new Promise<void>((res, rej) => {
-    const timeout = setTimeout(() => rej(new Error(`pty bridge (${kind}) did not create ${path} within ${opts.readyTimeoutMs ?? 15000} ms${stderr ? `: ${stderr.trim()}` : ''}`)), opts.readyTimeoutMs ?? 15000);
+    const fail = (why: string) => rej(new Error(`pty bridge (${kind}) ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+    const timeout = setTimeout(() => fail(`did not create ${path} within ${readyMs} ms`), readyMs);
     const done = () => {
       clearTimeout(timeout);
       clearInterval(poll);
@@ -92,10 +104,10 @@ export async function startPtyBridge(port: number, linkPath: string, opts: PtyBr
     const poll = setInterval(() => {
       if (kind === 'socat' && existsSync(path)) done();
     }, 20);
-    exited.then((code) => {
+    child.once('exit', (code) => {
       clearTimeout(timeout);
       clearInterval(poll);
-      rej(new Error(`pty bridge (${kind}) exited with code ${code} before ${path} was ready${stderr ? `: ${stderr.trim()}` : ''}`));
+      fail(`exited with code ${code} before ${path} was ready`);
     });
   });
   try {
@@ -105,19 +117,46 @@ export async function startPtyBridge(port: number, linkPath: string, opts: PtyBr
     throw e;
   }
 
+  const watch = (c: ChildProcess) =>
+    c.once('exit', (code) => {
+      if (stopping || kind === 'python') {
+        resolveExited(code);
+        return;
+      }
+      // socat ended a session (host closed, server dropped, or server not up): start the next one.
+      setTimeout(() => {
+        if (stopping) return resolveExited(code);
+        child = launch();
+        watch(child);
+      }, 100);
+    });
+  watch(child);
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.stdin!.end();
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+      stopping = true;
+      const c = child;
+      if (c.exitCode === null && c.signalCode === null) {
+        c.stdin!.end();
+        c.kill('SIGTERM');
+        const t = setTimeout(() => c.kill('SIGKILL'), 2000);
         await exited;
         clearTimeout(t);
+      } else {
+        resolveExited(c.exitCode);
       }
       removeLinkIfDangling(path);
     })());
-  return { path, kind, child, exited, close };
+  return {
+    path,
+    kind,
+    get child() {
+      return child;
+    },
+    exited,
+    close,
+  };
 }
 
 /** Removes `path` if it is a symlink whose target is gone (what a killed bridge leaves behind). */
