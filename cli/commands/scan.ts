@@ -1,0 +1,237 @@
+// `bluezone scan ...`: the entrance logbook (scanner -> SQLite), its exports and the F0 check.
+// Logic lives in firmware/beacon/logbook.ts and firmware/protocol/match.ts.
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeLogger, asUsage, clockFromEnv, resolveConfig, untilSignal } from './beacon.ts';
+import {
+  exportObservations,
+  exportPresence,
+  exportTrace,
+  logbookDays,
+  Logbook,
+  openLogbookDb,
+  openLogbookReadonly,
+  presenceEstimate,
+  presenceReport,
+  type Db,
+} from '../../firmware/beacon/logbook.ts';
+import { ScanService } from '../../firmware/beacon/scanService.ts';
+import { loadKey } from '../../firmware/beacon/state.ts';
+import { ContactIndex, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
+import { ContactLogBuilder } from '../../firmware/protocol/traceFormat.ts';
+import { bluezoneIdAt, DAY_MS, SLOT_MS } from '../../firmware/protocol/keys.ts';
+import { createNobleScanner } from '../../firmware/radio/nobleAdapter.ts';
+import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
+import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
+import { info, printJson, type CliContext } from '../context.ts';
+import { UsageError } from '../errors.ts';
+
+function parseDate(v: string, flag: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== v) throw new UsageError(`${flag}: "${v}" is not a date YYYY-MM-DD (UTC)`);
+  return ms;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const hhmm = (ms: number) => (ms % DAY_MS === 0 && ms > 0 ? '24:00' : new Date(ms).toISOString().slice(11, 16));
+
+/** Builds the matcher's contact log from the logbook (timestamps in ms, Android convention). */
+export function logbookContactLog(db: Db) {
+  const b = new ContactLogBuilder(false);
+  const it = db.prepare('SELECT _id, blid_contact, rssi, timestamp FROM trace_info WHERE blid_contact IS NOT NULL AND length(blid_contact) = 12 ORDER BY timestamp').iterate() as IterableIterator<{ _id: number; blid_contact: Buffer; rssi: number; timestamp: number }>;
+  for (const r of it) b.push(r.blid_contact.toString('hex').toUpperCase(), r.timestamp, r.rssi, r._id);
+  return b.finish();
+}
+
+export function registerScan(program: Command, ctx: CliContext): void {
+  const scan = program
+    .command('scan')
+    .description('entrance logbook: scan for Bluezone phones and store sightings in SQLite (until SIGINT/SIGTERM); see also scan export, scan match')
+    .option('--config <file>', 'beacon config file (uses its logbook: section)')
+    .option('--state-dir <dir>', 'state directory (default db location; the beacon key, if here, fills the own-ID column)')
+    .option('--hci <spec>', 'scanner adapter: native:N or uart:PATH; overrides logbook.hci (use a second adapter, not the beacon\'s)')
+    .option('--db <file>', 'SQLite logbook file; overrides logbook.db')
+    .option('--receiver <name>', 'name of this receiver in exports; overrides logbook.receiver')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone scan --hci native:1 --db /var/lib/bluezone/logbook.db
+  $ npx bluezone scan --config /etc/bluezone/beacon.yaml
+  $ npx bluezone scan export --db logbook.db --format presence --date 2026-11-23`)
+    .action(async (o: { config?: string; stateDir?: string; hci?: string; db?: string; receiver?: string }) => {
+      const cfg = resolveConfig({ config: o.config, stateDir: o.stateDir });
+      const log = makeLogger(ctx, cfg.log_level);
+      const { clock } = clockFromEnv(ctx);
+      const spec = asUsage(() => {
+        try {
+          return parseHciSpec(o.hci ?? cfg.logbook.hci, cfg.uart_baud);
+        } catch (e) {
+          throw new UsageError(`--hci: ${(e as Error).message}`);
+        }
+      });
+      const dbPath = o.db ?? cfg.logbook.db ?? join(cfg.state_dir, 'logbook.db');
+      const db = asUsage(() => openLogbookDb(dbPath));
+      let ownIdAt: ((ms: number) => Uint8Array | undefined) | undefined;
+      try {
+        const key = loadKey(cfg.state_dir);
+        ownIdAt = (ms) => (ms >= key.baseDateMs ? bluezoneIdAt(key.secret(), key.baseDateMs, ms).id : undefined);
+        log('info', `own-ID column (blid) from the beacon key in ${cfg.state_dir}`);
+      } catch {
+        log('debug', `no beacon key in ${cfg.state_dir}: the blid column stays empty`);
+      }
+      const logbook = new Logbook({
+        db,
+        receiver: o.receiver ?? cfg.logbook.receiver,
+        dedupMs: cfg.logbook.dedup_ms,
+        flushMs: cfg.logbook.flush_ms,
+        flushRows: cfg.logbook.flush_rows,
+        ownIdAt,
+        onCommit: (n) => log('debug', `committed ${n} row(s)`),
+      });
+      const service = new ScanService({
+        createScanner: () => createNobleScanner(spec, clock.now),
+        logbook,
+        log,
+        powerOnTimeoutS: cfg.watchdog.power_on_timeout_s,
+        backoffInitialMs: cfg.watchdog.backoff_initial_ms,
+        backoffMaxMs: cfg.watchdog.backoff_max_ms,
+      });
+      log('info', `logbook on ${formatHciSpec(spec)} -> ${dbPath}`);
+      service.start();
+      const tick = setInterval(() => {
+        const s = logbook.stats;
+        log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS (no ID) ${s.iosSeen}, other ${s.otherFrames}`);
+      }, 60_000);
+      const sig = await untilSignal();
+      clearInterval(tick);
+      await service.stop();
+      logbook.close();
+      db.close();
+      const s = logbook.stats;
+      log('info', `${sig}: stopped; ${s.committed} row(s) committed this run`);
+    });
+
+  scan
+    .command('export')
+    .description('export the logbook: data_trace.txt (app upload format), observation CSV, or the daily presence report CSV')
+    .requiredOption('--db <file>', 'SQLite logbook file')
+    .addOption(new Option('--format <format>', 'trace | observations | presence').choices(['trace', 'observations', 'presence']).makeOptionMandatory())
+    .option('--date <YYYY-MM-DD>', 'UTC day (required for presence unless the logbook has one day; others: all rows if omitted)')
+    .option('--dwell-min <minutes>', 'presence: typical minutes a phone stays in range, for the visitor estimate', '2')
+    .option('--out <file>', 'write to FILE (atomically) instead of stdout')
+    .option('--json', 'rows as JSON instead of the text format')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone scan export --db logbook.db --format trace --out data_trace.txt
+  $ npx bluezone scan export --db logbook.db --format observations --date 2026-11-23 > obs.csv
+  $ npx bluezone scan export --db logbook.db --format presence --date 2026-11-23 --json`)
+    .action((o: { db: string; format: 'trace' | 'observations' | 'presence'; date?: string; dwellMin: string; out?: string; json?: boolean }) => {
+      let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
+      const dwell = Number(o.dwellMin);
+      if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
+      const db = asUsage(() => openLogbookReadonly(o.db));
+      try {
+        if (o.format === 'presence' && dateMs === undefined) {
+          const days = logbookDays(db);
+          if (days.length !== 1) throw new UsageError(`--date: the presence report is per day and ${o.db} has ${days.length} day(s)${days.length ? ` (${days.map((d) => iso(d).slice(0, 10)).join(', ')})` : ''}`);
+          dateMs = days[0];
+        }
+        let text = '';
+        if (o.json) {
+          if (o.format === 'presence') {
+            const slots = presenceReport(db, dateMs!);
+            text = JSON.stringify({ date: iso(dateMs!).slice(0, 10), slots, estimate: presenceEstimate(slots, dwell) }, null, 2) + '\n';
+          } else {
+            const lines = [...(o.format === 'trace' ? exportTrace(db, dateMs) : exportObservations(db, dateMs))];
+            const rows = o.format === 'trace'
+              ? lines.map((l) => {
+                  const [own, contact, rssi, ts] = l.trimEnd().split('\t');
+                  return { own, contact, rssi: Number(rssi), timestamp: Number(ts) };
+                })
+              : lines.slice(1).map((l) => {
+                  const [timestamp_ms, receiver, transmitter, rssi, tx_power, receiver_model, transmitter_model] = l.trimEnd().split(',');
+                  return { timestamp_ms: Number(timestamp_ms), receiver, transmitter, rssi: Number(rssi), tx_power: tx_power === '' ? null : Number(tx_power), receiver_model, transmitter_model };
+                });
+            text = JSON.stringify(rows, null, 2) + '\n';
+          }
+        } else if (o.format === 'trace') {
+          for (const l of exportTrace(db, dateMs)) text += l;
+        } else if (o.format === 'observations') {
+          for (const l of exportObservations(db, dateMs)) text += l;
+        } else {
+          for (const l of exportPresence(db, dateMs!)) text += l;
+          const e = presenceEstimate(presenceReport(db, dateMs!), dwell);
+          info(ctx, `estimated distinct visitors ${e.visitors} (at least ${e.lower}, at most ${e.upper}): ${e.method}`);
+        }
+        if (o.out) {
+          try {
+            writeFileAtomic(o.out, text);
+          } catch (e) {
+            throw new UsageError(`--out ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          }
+          info(ctx, `wrote ${o.out}`);
+        } else {
+          ctx.out.write(text);
+        }
+      } finally {
+        db.close();
+      }
+    });
+
+  scan
+    .command('match')
+    .description('check the logbook against a published F0 key list: when was that phone at the door?')
+    .requiredOption('--db <file>', 'SQLite logbook file')
+    .requiredOption('--publication <file>', 'push JSON {"data":[{daily_key,time_start,time_end,max}]} (or the FCM message around it)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone scan match --db /var/lib/bluezone/logbook.db --publication f0.json
+  $ npx bluezone scan match --db logbook.db --publication f0.json --json`)
+    .action((o: { db: string; publication: string; json?: boolean }) => {
+      let text: string;
+      try {
+        text = readFileSync(o.publication, 'utf8');
+      } catch (e) {
+        throw new UsageError(`--publication ${o.publication}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      const pub = parsePublication(text);
+      if (!pub.ok) throw new UsageError(`${o.publication}: ${pub.error.path}: ${pub.error.message}`);
+      const db = asUsage(() => openLogbookReadonly(o.db));
+      let result;
+      try {
+        result = matchPublication(pub.entries, ContactIndex.build(logbookContactLog(db), 1));
+      } finally {
+        db.close();
+      }
+      const m = result.matches;
+      const first = m.length ? Math.min(...m.map((x) => x.sightings.firstMs)) : null;
+      const last = m.length ? Math.max(...m.map((x) => x.sightings.lastMs)) : null;
+      // The venue window to publish: whole slots around the first and last sighting.
+      const window = first !== null && last !== null ? { fromMs: Math.floor(first / SLOT_MS) * SLOT_MS, toMs: Math.floor(last / SLOT_MS) * SLOT_MS + SLOT_MS } : null;
+      if (o.json) {
+        printJson(ctx, {
+          contact: m.length > 0,
+          slots_checked: result.stats.slotsChecked,
+          matches: m.map((x) => ({ entry: x.entry, id: x.id, slot_start: iso(x.windowStartMs), slot_end: iso(x.windowEndMs), first_seen: iso(x.sightings.firstMs), last_seen: iso(x.sightings.lastMs), sightings: x.sightings.count })),
+          venue_window: window ? { from: iso(window.fromMs), to: iso(window.toMs) } : null,
+        });
+        return;
+      }
+      if (m.length === 0) {
+        ctx.out.write(`no sightings of the published IDs (${result.stats.slotsChecked} slot(s) checked)\n`);
+        return;
+      }
+      ctx.out.write(`the published phone was at the door in ${m.length} slot(s):\n`);
+      for (const x of m) {
+        ctx.out.write(`  ${iso(x.windowStartMs)} .. ${hhmm(x.windowEndMs)}  ID ${x.id.slice(0, 6)}***  first ${iso(x.sightings.firstMs).slice(11)}  last ${iso(x.sightings.lastMs).slice(11)}  ${x.sightings.count} sighting(s)\n`);
+      }
+      if (window) {
+        const sameDay = Math.floor(window.fromMs / DAY_MS) === Math.floor((window.toMs - 1) / DAY_MS);
+        const d = iso(window.fromMs).slice(0, 10);
+        ctx.out.write(`venue window ${iso(window.fromMs)} .. ${iso(window.toMs)}\n`);
+        if (sameDay) ctx.out.write(`publish it: bluezone beacon publish --state-dir DIR --date ${d} --from ${hhmm(window.fromMs)} --to ${hhmm(window.toMs)}\n`);
+      }
+    });
+}

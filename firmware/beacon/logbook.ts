@@ -1,0 +1,337 @@
+// The entrance logbook: a scanner hears Bluezone phones at the door and stores one row per ID per
+// 5 s (bluezone-protocol.md 4.3) in SQLite, in the app's trace_info layout (4.4) plus `receiver` and
+// `platform`. Durability: WAL + synchronous=FULL, inserts batched in one transaction committed at least
+// every flush_ms or flush_rows, so a crash (even kill -9) loses at most the uncommitted batch and never
+// anything acknowledged as committed.
+import Database from 'better-sqlite3';
+import { classifyAdvert } from '../protocol/frames.ts';
+import { parseAdvertisingData } from '../protocol/ad.ts';
+import { formatTraceLine } from '../protocol/traceFormat.ts';
+import { DAY_MS, SLOT_MS, SLOTS_PER_DAY } from '../protocol/keys.ts';
+import { formatObservationRow, OBSERVATION_CSV_HEADER } from '../proximity/observation.ts';
+import type { AdvertReport } from '../radio/types.ts';
+import { BeaconInputError } from './errors.ts';
+
+export type Db = Database.Database;
+
+// Android 8+ ScanResult.getTxPower() for legacy adverts without a TX Power AD: 127 = "not present" (4.4).
+export const TX_POWER_NOT_PRESENT = 127;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS trace_info (
+  _id INTEGER PRIMARY KEY AUTOINCREMENT,
+  blid BLOB,
+  blid_contact BLOB,
+  macid TEXT,
+  rssi INTEGER,
+  tx_power INTEGER,
+  state INTEGER DEFAULT 0,
+  timestamp INTEGER,
+  receiver TEXT NOT NULL DEFAULT '',
+  platform TEXT NOT NULL DEFAULT 'Android'
+);
+CREATE INDEX IF NOT EXISTS trace_info_ts ON trace_info(timestamp);
+CREATE INDEX IF NOT EXISTS trace_info_contact ON trace_info(blid_contact, timestamp);
+CREATE TABLE IF NOT EXISTS logbook_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export function openLogbookDb(path: string): Db {
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (e) {
+    throw new BeaconInputError(`${path}: cannot open the logbook database (${(e as Error).message})`);
+  }
+  db.pragma('journal_mode = WAL');
+  // FULL: the WAL is fsynced at every commit, so a committed batch survives power loss too.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  db.prepare("INSERT OR IGNORE INTO logbook_meta(key, value) VALUES ('format', 'bluezone-logbook/1')").run();
+  return db;
+}
+
+/** Opens an existing logbook for reading; a missing file or a foreign database is an input error. */
+export function openLogbookReadonly(path: string): Db {
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new BeaconInputError(`${path}: cannot open the logbook (${(e as Error).message})`, 'pass the file `bluezone scan --db FILE` writes');
+  }
+  try {
+    db.prepare('SELECT _id, blid, blid_contact, rssi, tx_power, timestamp, receiver, platform FROM trace_info LIMIT 0').all();
+  } catch {
+    db.close();
+    throw new BeaconInputError(`${path}: not a Bluezone logbook (no trace_info table with receiver/platform columns)`);
+  }
+  return db;
+}
+
+export interface LogbookOptions {
+  db: Db;
+  receiver: string;
+  dedupMs?: number;
+  flushMs?: number;
+  flushRows?: number;
+  /** Our own BluezoneID at a time (the `blid` column), when the beacon's key is on this device. */
+  ownIdAt?: (ms: number) => Uint8Array | undefined;
+  /** Called after each commit with the number of rows committed so far (the acknowledgement). */
+  onCommit?: (committedTotal: number) => void;
+}
+
+export interface LogbookStats {
+  reports: number;
+  stored: number;
+  committed: number;
+  duplicates: number;
+  otherFrames: number;
+  iosSeen: number;
+}
+
+interface PendingRow {
+  blid: Buffer | null;
+  contact: Buffer;
+  rssi: number;
+  txPower: number;
+  ts: number;
+  platform: string;
+}
+
+function txPowerOf(advData: Uint8Array): number {
+  const r = parseAdvertisingData(advData);
+  if (!r.ok) return TX_POWER_NOT_PRESENT;
+  const t = r.structures.find((s) => s.type === 'txPower');
+  return t && t.type === 'txPower' ? t.dbm : TX_POWER_NOT_PRESENT;
+}
+
+export class Logbook {
+  readonly stats: LogbookStats = { reports: 0, stored: 0, committed: 0, duplicates: 0, otherFrames: 0, iosSeen: 0 };
+  private readonly db: Db;
+  private readonly lastStored = new Map<string, number>();
+  private pending: PendingRow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly insert: Database.Statement;
+  private readonly insertMany: (rows: PendingRow[]) => void;
+  private readonly dedupMs: number;
+  private readonly flushMs: number;
+  private readonly flushRows: number;
+
+  constructor(private readonly opts: LogbookOptions) {
+    this.db = opts.db;
+    this.dedupMs = opts.dedupMs ?? 5000;
+    this.flushMs = opts.flushMs ?? 1000;
+    this.flushRows = opts.flushRows ?? 256;
+    this.insert = this.db.prepare(
+      'INSERT INTO trace_info (blid, blid_contact, macid, rssi, tx_power, state, timestamp, receiver, platform) VALUES (?, ?, NULL, ?, ?, 0, ?, ?, ?)',
+    );
+    this.insertMany = this.db.transaction((rows: PendingRow[]) => {
+      for (const r of rows) this.insert.run(r.blid, r.contact, r.rssi, r.txPower, r.ts, this.opts.receiver, r.platform);
+    });
+  }
+
+  /** Handles one received advert; returns what happened to it. */
+  handleReport(r: AdvertReport): 'stored' | 'duplicate' | 'ignored' {
+    this.stats.reports++;
+    const c = classifyAdvert(r.advData);
+    if (c.kind === 'bluezone-ios' || c.kind === 'bluezone-ios-overflow') {
+      // iOS phones carry no ID in the advert; reading it needs a GATT connection (3.1), not done here.
+      this.stats.iosSeen++;
+      return 'ignored';
+    }
+    if (c.kind !== 'bluezone-android' || !c.id) {
+      this.stats.otherFrames++;
+      return 'ignored';
+    }
+    const key = Buffer.from(c.id).toString('hex');
+    const last = this.lastStored.get(key);
+    // Same ID at most once per 5 s (Android AppDatabaseHelper.isInsert, TIME_DELAY_INSERT, 4.3).
+    if (last !== undefined && r.timestampMs - last < this.dedupMs && r.timestampMs >= last) {
+      this.stats.duplicates++;
+      return 'duplicate';
+    }
+    this.lastStored.set(key, r.timestampMs);
+    const own = this.opts.ownIdAt?.(r.timestampMs);
+    this.pending.push({ blid: own ? Buffer.from(own) : null, contact: Buffer.from(c.id), rssi: r.rssi, txPower: txPowerOf(r.advData), ts: r.timestampMs, platform: 'Android' });
+    this.stats.stored++;
+    if (this.pending.length >= this.flushRows) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    if (this.lastStored.size > 10_000) this.prune(r.timestampMs);
+    return 'stored';
+  }
+
+  private prune(nowMs: number): void {
+    for (const [k, t] of this.lastStored) if (nowMs - t >= this.dedupMs) this.lastStored.delete(k);
+  }
+
+  /** Commits the pending batch in one transaction; returns the number of rows written. */
+  flush(): number {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const rows = this.pending;
+    if (rows.length === 0) return 0;
+    this.pending = [];
+    this.insertMany(rows);
+    this.stats.committed += rows.length;
+    this.opts.onCommit?.(this.stats.committed);
+    return rows.length;
+  }
+
+  close(): void {
+    this.flush();
+  }
+}
+
+// ---- exports ---------------------------------------------------------------------------------
+
+interface Row {
+  blid: Buffer | null;
+  blid_contact: Buffer;
+  rssi: number;
+  tx_power: number | null;
+  timestamp: number;
+  receiver: string;
+  platform: string;
+}
+
+function rowsBetween(db: Db, fromMs: number, toMs: number): IterableIterator<Row> {
+  return db
+    .prepare('SELECT blid, blid_contact, rssi, tx_power, timestamp, receiver, platform FROM trace_info WHERE blid_contact IS NOT NULL AND timestamp >= ? AND timestamp < ? ORDER BY timestamp, _id')
+    .iterate(fromMs, toMs) as IterableIterator<Row>;
+}
+
+export function dayRange(dateMs: number | undefined): [number, number] {
+  return dateMs === undefined ? [-8.64e15, 8.64e15] : [dateMs, dateMs + DAY_MS];
+}
+
+/** data_trace.txt (bluezone-protocol.md 6.2): HEX(own) TAB HEX(contact) TAB rssi TAB timestamp_ms. */
+export function* exportTrace(db: Db, dateMs?: number): Generator<string> {
+  const [a, b] = dayRange(dateMs);
+  for (const r of rowsBetween(db, a, b)) {
+    yield formatTraceLine({ own: new Uint8Array(r.blid ?? []), contact: new Uint8Array(r.blid_contact), rssi: r.rssi, timestamp: r.timestamp });
+  }
+}
+
+/** The generic observation CSV (interfaces.md): transmitter = the BluezoneID, receiver = this logbook. */
+export function* exportObservations(db: Db, dateMs?: number): Generator<string> {
+  yield OBSERVATION_CSV_HEADER + '\n';
+  const [a, b] = dayRange(dateMs);
+  for (const r of rowsBetween(db, a, b)) {
+    yield formatObservationRow({
+      timestampMs: r.timestamp,
+      receiver: r.receiver,
+      transmitter: r.blid_contact.toString('hex').toUpperCase(),
+      rssi: r.rssi,
+      txPower: r.tx_power === null || r.tx_power === TX_POWER_NOT_PRESENT ? undefined : r.tx_power,
+      receiverModel: '',
+      transmitterModel: `bluezone-${r.platform.toLowerCase()}`,
+    }) + '\n';
+  }
+}
+
+// ---- presence ------------------------------------------------------------------------------
+
+/** One UTC quarter hour at the door. Field names match sim/report's PresenceSlot. */
+export interface PresenceRow {
+  slot: number;
+  startMs: number;
+  endMs: number;
+  /** Distinct BluezoneIDs first heard in this slot (see `carriedOver`). */
+  distinctIds: number;
+  /** IDs of the previous slot still heard just after the boundary (Android lags up to ~65 s, 1.3); not counted. */
+  carriedOver: number;
+  sightings: number;
+  strongestRssi: number | null;
+}
+
+/** Android's on-air ID may lag a slot boundary by up to one advertising period (~65 s, bluezone-protocol.md 1.3). */
+export const BOUNDARY_LAG_MS = 65_000;
+
+/** Bluezone phones seen per 15-minute slot on one UTC day. */
+export function presenceReport(db: Db, dateMs: number): PresenceRow[] {
+  const rows: PresenceRow[] = [];
+  const ids: Set<string>[] = [];
+  const lagging: Set<string>[] = [];
+  for (let s = 0; s < SLOTS_PER_DAY; s++) {
+    rows.push({ slot: s, startMs: dateMs + s * SLOT_MS, endMs: dateMs + (s + 1) * SLOT_MS, distinctIds: 0, carriedOver: 0, sightings: 0, strongestRssi: null });
+    ids.push(new Set());
+    lagging.push(new Set());
+  }
+  // IDs of the slot before midnight, so the day's first slot can recognise them as carried over.
+  const beforeMidnight = new Set<string>();
+  const idsOf = (s: number) => (s < 0 ? beforeMidnight : ids[s]);
+  for (const r of rowsBetween(db, dateMs - SLOT_MS, dateMs + DAY_MS)) {
+    const id = r.blid_contact.toString('hex');
+    const s = Math.floor((r.timestamp - dateMs) / SLOT_MS);
+    if (s < 0) {
+      beforeMidnight.add(id);
+      continue;
+    }
+    const row = rows[s];
+    row.sightings++;
+    row.strongestRssi = row.strongestRssi === null ? r.rssi : Math.max(row.strongestRssi, r.rssi);
+    if (r.timestamp - row.startMs < BOUNDARY_LAG_MS && idsOf(s - 1).has(id)) lagging[s].add(id);
+    else ids[s].add(id);
+  }
+  for (let s = 0; s < SLOTS_PER_DAY; s++) {
+    rows[s].distinctIds = ids[s].size;
+    rows[s].carriedOver = [...lagging[s]].filter((id) => !ids[s].has(id)).length;
+  }
+  return rows;
+}
+
+export interface PresenceEstimate {
+  /** Point estimate of distinct phones over the day. */
+  visitors: number;
+  /** Busiest slot: at least this many different phones (IDs in one slot are different phones). */
+  lower: number;
+  /** Sum over slots: at most this many (if nobody was heard in two slots). */
+  upper: number;
+  dwellMin: number;
+  method: string;
+}
+
+/**
+ * Every phone changes ID at the same UTC boundaries, so a phone heard for D minutes shows up in
+ * 1 + D/15 slots on average (a stay of D minutes starting at a uniformly random time crosses D/15
+ * boundaries in expectation). Distinct visitors ~ sum(distinct IDs per slot) / (1 + D/15), clamped
+ * to [max per slot, sum].
+ */
+export function presenceEstimate(rows: readonly PresenceRow[], dwellMin = 2): PresenceEstimate {
+  const upper = rows.reduce((a, r) => a + r.distinctIds, 0);
+  const lower = rows.reduce((a, r) => Math.max(a, r.distinctIds), 0);
+  const raw = upper / (1 + dwellMin / 15);
+  const visitors = Math.round(Math.min(upper, Math.max(lower, raw)));
+  return {
+    visitors,
+    lower,
+    upper,
+    dwellMin,
+    method: `sum of distinct IDs per slot / (1 + ${dwellMin} min dwell / 15 min), clamped to [busiest slot ${lower}, sum ${upper}]; Android Bluezone phones only`,
+  };
+}
+
+export const PRESENCE_CSV_HEADER = 'date,slot,start_utc,end_utc,distinct_ids,carried_over,sightings,strongest_rssi';
+
+export function* exportPresence(db: Db, dateMs: number): Generator<string> {
+  const rows = presenceReport(db, dateMs);
+  const date = new Date(dateMs).toISOString().slice(0, 10);
+  yield PRESENCE_CSV_HEADER + '\n';
+  for (const r of rows) {
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    yield [date, r.slot, hhmm(r.startMs), r.endMs - dateMs === DAY_MS ? '24:00' : hhmm(r.endMs), r.distinctIds, r.carriedOver, r.sightings, r.strongestRssi ?? ''].join(',') + '\n';
+  }
+}
+
+/** The shape sim/report's renderPresence input expects (PresenceReportInput), built from the logbook. */
+export function presenceReportInput(db: Db, dateMs: number, opts: { site?: string; dwellMin?: number } = {}) {
+  const slots = presenceReport(db, dateMs);
+  const e = presenceEstimate(slots, opts.dwellMin);
+  return { date: new Date(dateMs).toISOString().slice(0, 10), slots, estimate: { visitors: e.visitors, method: e.method }, site: opts.site };
+}
+
+/** Days (UTC midnights) that have rows, for picking a default export date. */
+export function logbookDays(db: Db): number[] {
+  const r = db.prepare('SELECT DISTINCT (timestamp / 86400000) * 86400000 AS d FROM trace_info WHERE timestamp IS NOT NULL ORDER BY d').all() as { d: number }[];
+  return r.map((x) => x.d);
+}

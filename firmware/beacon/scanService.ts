@@ -1,0 +1,113 @@
+// Keeps the logbook's scanner running: duplicates allowed (every advert counts, ble-stack-and-hci.md
+// 3.2), and the same recovery as the beacon: a scanner that powers off, never powers on or fails to
+// start is closed and re-created (fresh noble bindings) after a capped exponential back-off.
+import type { Scanner, RadioState } from '../radio/types.ts';
+import { realTimers, type Logger, type Timers } from './daemon.ts';
+import type { Logbook } from './logbook.ts';
+
+export interface ScanServiceOptions {
+  createScanner: () => Scanner;
+  logbook: Logbook;
+  timers?: Timers;
+  log?: Logger;
+  powerOnTimeoutS?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+export class ScanService {
+  private scanner: Scanner | undefined;
+  private gen = 0;
+  private attempts = 0;
+  private stopped = true;
+  private cancelTimer: (() => void) | undefined;
+  restarts = 0;
+  lastError: string | null = null;
+  scanning = false;
+  private readonly timers: Timers;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ScanServiceOptions) {
+    this.timers = o.timers ?? realTimers;
+    this.log = o.log ?? (() => {});
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.bringUp();
+  }
+
+  private bringUp(): void {
+    const gen = ++this.gen;
+    let sc: Scanner;
+    try {
+      sc = this.o.createScanner();
+    } catch (e) {
+      this.fault(gen, `cannot create the scanner: ${(e as Error).message}`);
+      return;
+    }
+    this.scanner = sc;
+    sc.on('report', (r) => {
+      if (gen === this.gen) this.o.logbook.handleReport(r);
+    });
+    sc.on('error', (e) => this.fault(gen, e.message));
+    sc.on('state', (s: RadioState) => {
+      if (gen !== this.gen) return;
+      if (s === 'poweredOn') {
+        this.cancelTimer?.();
+        sc.start(true).then(
+          () => {
+            if (gen !== this.gen) return;
+            this.scanning = true;
+            this.attempts = 0;
+            this.log('info', `scanning on ${sc.name} (duplicates allowed)`);
+          },
+          (e: Error) => this.fault(gen, `scan start failed: ${e.message}`),
+        );
+      } else if (this.scanning) {
+        this.fault(gen, `scanner went ${s}`);
+      }
+    });
+    const timeoutS = this.o.powerOnTimeoutS ?? 10;
+    this.cancelTimer = this.timers.setTimeout(() => {
+      if (gen === this.gen && sc.state !== 'poweredOn') this.fault(gen, `scanner did not reach poweredOn within ${timeoutS} s (state ${sc.state})`);
+    }, timeoutS * 1000);
+    try {
+      sc.open();
+    } catch (e) {
+      this.fault(gen, `cannot open the scanner: ${(e as Error).message}`);
+    }
+  }
+
+  private fault(gen: number, message: string): void {
+    if (gen !== this.gen || this.stopped) return;
+    this.gen++;
+    this.cancelTimer?.();
+    this.scanning = false;
+    this.lastError = `${new Date().toISOString()} ${message}`;
+    const delay = Math.min(this.o.backoffMaxMs ?? 60_000, (this.o.backoffInitialMs ?? 1000) * 2 ** Math.min(this.attempts, 30));
+    this.attempts++;
+    this.restarts++;
+    this.log('warn', `scanner problem: ${message}; restarting it in ${delay} ms`);
+    const sc = this.scanner;
+    this.scanner = undefined;
+    void sc?.close().catch(() => {});
+    this.o.logbook.flush();
+    this.cancelTimer = this.timers.setTimeout(() => {
+      if (!this.stopped) this.bringUp();
+    }, delay);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.gen++;
+    this.cancelTimer?.();
+    this.scanning = false;
+    const sc = this.scanner;
+    this.scanner = undefined;
+    await sc?.close().catch(() => {});
+    this.o.logbook.flush();
+  }
+}
