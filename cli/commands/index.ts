@@ -7,8 +7,11 @@ import { registerSim } from './sim.ts';
 import { registerClassify } from './classify.ts';
 import { registerEval } from './eval.ts';
 import { registerBench } from './bench.ts';
+import { registerId } from './id.ts';
+import { registerAdvert } from './advert.ts';
+import { registerMatch } from './match.ts';
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
 
-export const registrars: Registrar[] = [registerAir, registerBeacon, registerScan, registerSim, registerClassify, registerEval, registerBench];
+export const registrars: Registrar[] = [registerAir, registerBeacon, registerScan, registerSim, registerClassify, registerEval, registerBench, registerId, registerAdvert, registerMatch];
