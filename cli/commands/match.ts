@@ -73,6 +73,7 @@ Examples:
         last_ms: m.sightings.lastMs,
         first_line: m.sightings.firstLine,
         last_line: m.sightings.lastLine,
+        max_rssi: m.sightings.maxRssi,
       }));
       if (o.json) {
         printJson(ctx, {
@@ -96,7 +97,7 @@ Examples:
       for (const r of rows) {
         ctx.out.write(
           `entry ${r.entry} slot ${r.slot} (day ${r.day}, slot ${r.slot_of_day}) ${r.id} window ${r.window_start} .. ${r.window_end}: ` +
-            `${r.count} sighting${r.count === 1 ? '' : 's'}, first ${r.first} (line ${r.first_line}), last ${r.last} (line ${r.last_line})\n`,
+            `${r.count} sighting${r.count === 1 ? '' : 's'}, first ${r.first} (line ${r.first_line}), last ${r.last} (line ${r.last_line}), strongest ${r.max_rssi} dBm\n`,
         );
       }
     });

@@ -157,6 +157,8 @@ export interface Sightings {
   /** Source lines of the first and last sighting. */
   firstLine: number;
   lastLine: number;
+  /** Strongest RSSI (dBm) among these sightings. */
+  maxRssi: number;
 }
 
 function hash3(a: number, b: number, c: number): number {
@@ -184,6 +186,7 @@ export class ContactIndex {
     private readonly starts: Uint32Array,
     private readonly ts: Float64Array,
     private readonly lines: Uint32Array,
+    private readonly rssi: Int32Array,
     readonly rows: number,
     readonly distinctIds: number,
   ) {}
@@ -231,10 +234,12 @@ export class ContactIndex {
     const fill = starts.slice(0, groups);
     const ts = new Float64Array(n);
     const lines = new Uint32Array(n);
+    const rssi = new Int32Array(n);
     for (let r = 0; r < n; r++) {
       const p = fill[group[r]]++;
       ts[p] = log.timestamps[r] * scale;
       lines[p] = log.lines[r];
+      rssi[p] = log.rssi[r];
     }
     // Logs are usually in time order; sort only the groups that are not.
     for (let g = 0; g < groups; g++) {
@@ -251,10 +256,12 @@ export class ContactIndex {
       const order = Array.from({ length: e - s }, (_, k) => s + k).sort((x, y) => ts[x] - ts[y] || lines[x] - lines[y]);
       const t2 = order.map((p) => ts[p]);
       const l2 = order.map((p) => lines[p]);
+      const r2 = order.map((p) => rssi[p]);
       ts.set(t2, s);
       lines.set(l2, s);
+      rssi.set(r2, s);
     }
-    return new ContactIndex(mask, table, keys.slice(0, Math.max(1, groups) * 3), starts, ts, lines, n, groups);
+    return new ContactIndex(mask, table, keys.slice(0, Math.max(1, groups) * 3), starts, ts, lines, rssi, n, groups);
   }
 
   private findGroup(id: Uint8Array, at = 0): number {
@@ -291,7 +298,9 @@ export class ContactIndex {
       if (ts[m] <= hiMs) lo = m + 1;
       else hi = m;
     }
-    return { count: lo - first, firstMs: ts[first], lastMs: ts[lo - 1], firstLine: this.lines[first], lastLine: this.lines[lo - 1] };
+    let maxRssi = -Infinity;
+    for (let p = first; p < lo; p++) if (this.rssi[p] > maxRssi) maxRssi = this.rssi[p];
+    return { count: lo - first, firstMs: ts[first], lastMs: ts[lo - 1], firstLine: this.lines[first], lastLine: this.lines[lo - 1], maxRssi };
   }
 }
 

@@ -62,9 +62,9 @@ describe('bluezone match', () => {
     expect(r.stdout).toBe(
       'CONTACT: 2 matching slots, 3 sightings\n' +
         'entry 0 slot 23 (day 0, slot 23) B9A665D754FE65E665D76A45 window 2020-08-08T05:45:00.000Z .. 2020-08-08T06:00:00.000Z: ' +
-        '2 sightings, first 2020-08-08T05:56:31.387Z (line 1), last 2020-08-08T05:58:19.000Z (line 4)\n' +
+        '2 sightings, first 2020-08-08T05:56:31.387Z (line 1), last 2020-08-08T05:58:19.000Z (line 4), strongest -59 dBm\n' +
         'entry 0 slot 24 (day 0, slot 24) 3AA8DFC0A15682B27216FC31 window 2020-08-08T06:00:00.000Z .. 2020-08-08T06:15:00.000Z: ' +
-        '1 sighting, first 2020-08-08T06:03:08.130Z (line 3), last 2020-08-08T06:03:08.130Z (line 3)\n',
+        '1 sighting, first 2020-08-08T06:03:08.130Z (line 3), last 2020-08-08T06:03:08.130Z (line 3), strongest -61 dBm\n',
     );
     expect(r.stderr).toMatch(/timestamps in milliseconds/);
   });

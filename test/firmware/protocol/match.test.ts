@@ -106,10 +106,10 @@ describe('F0 matcher (bluezone-protocol.md 6.4)', () => {
     const day0 = dailyIds(fromHex(DK_A)).map(toHex);
     const log = traceLog([
       { id: day0[95], t: DAY0_MS + DAY_MS - 5 },
-      { id: day1[0], t: DAY0_MS + DAY_MS + 30_000 },
+      { id: day1[0], t: DAY0_MS + DAY_MS + 30_000, rssi: -80 },
       { id: day1[1], t: DAY0_MS + DAY_MS + SLOT_MS + 1 },
-      { id: day1[0], t: DAY0_MS + DAY_MS + 60_000 },
-      { id: day1[0], t: DAY0_MS + DAY_MS + 10_000 }, // out of order: the index sorts
+      { id: day1[0], t: DAY0_MS + DAY_MS + 60_000, rssi: -55 },
+      { id: day1[0], t: DAY0_MS + DAY_MS + 10_000, rssi: -90 }, // out of order: the index sorts
     ]);
     const r = run(oneDay(DK_A, DAY0_S, DAY0_S + 2 * 86400 - 1), log);
     expect(r.stats.slotsChecked).toBe(192);
@@ -118,7 +118,7 @@ describe('F0 matcher (bluezone-protocol.md 6.4)', () => {
       [96, 1, 0, 3],
       [97, 1, 1, 1],
     ]);
-    expect(r.matches[1].sightings).toMatchObject({ firstMs: DAY0_MS + DAY_MS + 10_000, lastMs: DAY0_MS + DAY_MS + 60_000, firstLine: 5, lastLine: 4 });
+    expect(r.matches[1].sightings).toMatchObject({ firstMs: DAY0_MS + DAY_MS + 10_000, lastMs: DAY0_MS + DAY_MS + 60_000, firstLine: 5, lastLine: 4, maxRssi: -55 });
   });
 
   it('time_end is inclusive: a slot that starts exactly at time_end is checked', () => {
