@@ -33,7 +33,8 @@ const paramsArb: fc.Arbitrary<ChannelParams> = fc.record({
   minDistM: fc.double({ min: 0.01, max: 0.5, noNaN: true }),
 });
 
-function fill(b: PairBatch, pairs: fc.RecordValue<any>[]) {
+type P = { d: number; tx: number; loss: number; pair: number; epoch: number; event: number; ch: number };
+function fill(b: PairBatch, pairs: P[]) {
   b.n = pairs.length;
   pairs.forEach((p, i) => {
     b.distM[i] = p.d;

@@ -1,0 +1,65 @@
+/**
+ * Whole-simulation radio benchmark: runs sim-world's world loop (sim/engine/run.ts runSimulation) on a
+ * scenario scaled to `devices` for `hours` of simulated time, with no outputs written, and reports
+ * in-range pair evaluations per wall second and the real-time factor (median of `runs` runs).
+ */
+import os from 'node:os';
+import type { CliContext } from '../../cli/context.ts';
+
+export interface ScenarioBenchResult {
+  bench: 'radio-scenario';
+  scenario: string;
+  kernel: string;
+  fallback_reason?: string;
+  devices: number | null;
+  hours: number;
+  pairs_per_s: number;
+  real_time_factor: number;
+  runs_pairs_per_s: number[];
+  runs_real_time_factor: number[];
+  runs: number;
+  pair_evaluations: number;
+  receptions: number;
+  wall_s: number;
+  node: string;
+  cpu: string;
+}
+
+export async function benchScenario(
+  opts: { scenario: string; devices?: number; hours?: number; kernel: 'wasm' | 'ts'; runs: number },
+  ctx?: CliContext,
+): Promise<ScenarioBenchResult> {
+  const { runSimulation } = await import('../engine/run.ts');
+  const { loadScenario } = await import('../scenario/load.ts');
+  const scenario = loadScenario(opts.scenario);
+  const hours = opts.hours ?? 8;
+  const pps: number[] = [];
+  const rtf: number[] = [];
+  let last: Awaited<ReturnType<typeof runSimulation>> | undefined;
+  for (let r = 0; r < opts.runs; r++) {
+    last = await runSimulation(scenario, { devices: opts.devices, durationMs: hours * 3_600_000, kernel: opts.kernel, classify: false });
+    pps.push(last.stats.pairsPerSecond);
+    rtf.push(last.stats.realTimeFactor);
+    ctx?.err.write(`run ${r + 1}/${opts.runs}: ${last.stats.pairsPerSecond.toExponential(3)} pairs/s, real-time factor ${last.stats.realTimeFactor.toFixed(0)}\n`);
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const s = last!.stats;
+  return {
+    bench: 'radio-scenario',
+    scenario: opts.scenario,
+    kernel: s.kernel,
+    ...(s.kernelFallback ? { fallback_reason: s.kernelFallback } : {}),
+    devices: opts.devices ?? null,
+    hours,
+    pairs_per_s: Math.round(med(pps)),
+    real_time_factor: med(rtf),
+    runs_pairs_per_s: pps.map(Math.round),
+    runs_real_time_factor: rtf,
+    runs: opts.runs,
+    pair_evaluations: s.pairEvaluations,
+    receptions: s.receptions,
+    wall_s: s.wallMs / 1000,
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+  };
+}
