@@ -48,18 +48,22 @@ export function logbookContactLog(db: Db) {
 export function registerScan(program: Command, ctx: CliContext): void {
   const scan = program
     .command('scan')
-    .description('entrance logbook: scan for Bluezone phones and store sightings in SQLite (until SIGINT/SIGTERM); see also scan export, scan match')
+    .description('entrance logbook: scan for Bluezone phones into SQLite (scan run, the default), export it, match F0 publications');
+  scan
+    // The default subcommand, so `bluezone scan --db FILE` runs the logbook while `scan export --db` stays export's.
+    .command('run', { isDefault: true })
+    .description('scan for Bluezone phones and store sightings in SQLite until SIGINT/SIGTERM (the default of `bluezone scan`)')
     .option('--config <file>', 'beacon config file (uses its logbook: section)')
     .option('--state-dir <dir>', 'state directory (default db location; the beacon key, if here, fills the own-ID column)')
     .option('--hci <spec>', 'scanner adapter: native:N or uart:PATH; overrides logbook.hci (use a second adapter, not the beacon\'s)')
     .option('--db <file>', 'SQLite logbook file; overrides logbook.db')
     .option('--receiver <name>', 'name of this receiver in exports; overrides logbook.receiver')
+    .option('--json', 'JSON lines on stdout: "scanning", periodic "stats" and a final "stopped" event')
     .addHelpText('after', `
 Examples:
   $ npx bluezone scan --hci native:1 --db /var/lib/bluezone/logbook.db
-  $ npx bluezone scan --config /etc/bluezone/beacon.yaml
-  $ npx bluezone scan export --db logbook.db --format presence --date 2026-11-23`)
-    .action(async (o: { config?: string; stateDir?: string; hci?: string; db?: string; receiver?: string }) => {
+  $ npx bluezone scan run --config /etc/bluezone/beacon.yaml --json`)
+    .action(async (o: { config?: string; stateDir?: string; hci?: string; db?: string; receiver?: string; json?: boolean }) => {
       const cfg = resolveConfig({ config: o.config, stateDir: o.stateDir });
       const log = makeLogger(ctx, cfg.log_level);
       const { clock } = clockFromEnv(ctx);
@@ -97,19 +101,22 @@ Examples:
         backoffInitialMs: cfg.watchdog.backoff_initial_ms,
         backoffMaxMs: cfg.watchdog.backoff_max_ms,
       });
+      const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...logbook.stats, scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
       log('info', `logbook on ${formatHciSpec(spec)} -> ${dbPath}`);
       service.start();
+      event({ event: 'started', db: dbPath, adapter: formatHciSpec(spec) });
       const tick = setInterval(() => {
         const s = logbook.stats;
         log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS (no ID) ${s.iosSeen}, other ${s.otherFrames}`);
+        event({ event: 'stats' });
       }, 60_000);
       const sig = await untilSignal();
       clearInterval(tick);
       await service.stop();
       logbook.close();
       db.close();
-      const s = logbook.stats;
-      log('info', `${sig}: stopped; ${s.committed} row(s) committed this run`);
+      event({ event: 'stopped', signal: sig });
+      log('info', `${sig}: stopped; ${logbook.stats.committed} row(s) committed this run`);
     });
 
   scan
