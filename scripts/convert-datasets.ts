@@ -85,10 +85,10 @@ function lines(path: string): string[] {
  * (Date.UTC of the fields), which keeps it deterministic and keeps each file's spacing. RSSI "-55.0" ->
  * -55; distance cm -> m. Each phone becomes device "herald:<name>".
  */
-export function convertHerald(dir: string, side: 'A' | 'B'): Row[] {
+export function convertHerald(dir: string, side: 'A' | 'B', only?: (file: string) => boolean): Row[] {
   const rows: Row[] = [];
   for (const [file, [rx, tx]] of Object.entries(HERALD_FILES)) {
-    if (!file.endsWith(`-${side}.csv`)) continue;
+    if (!file.endsWith(`-${side}.csv`) || (only && !only(file))) continue;
     const path = join(dir, file);
     const ls = lines(path);
     if (ls[0] !== 'time,rssi,distance') fail(`${path}:1: unexpected header "${ls[0]}"`);

@@ -319,7 +319,7 @@ export class StreamingClassifier {
     }
     this.live.clear();
     this.nLive = 0;
-    // Evict credit carry-overs that can no longer matter.
+    // Evict credit carry-overs that can no longer matter (the next instance would be a new encounter).
     const horizon = this.windowStart + this.windowMs - CREDIT_CAP_MS;
     for (const [k, t] of this.lastInstance) if (t < horizon) this.lastInstance.delete(k);
     return out;
@@ -330,13 +330,16 @@ export class StreamingClassifier {
     const rx = this.calibration(s.rxModel) ?? DEFAULT_CALIBRATION;
     const txCal = this.calibration(s.txModel);
     const txPower = txCal?.txPower ?? s.txPowerObs ?? DEFAULT_CALIBRATION.txPower;
-    // Credits per instance (ScanInstance.secondsSinceLastScan, capped; first instance: one sub-slot).
+    // Credits per instance, like ScanInstance.secondsSinceLastScan: the time since the pair's previous
+    // instance when that is at most 5 min; otherwise (first sighting, or back after a longer gap: a new
+    // encounter) one sub-slot.
     const key = s.receiver + '\u0000' + s.transmitter;
     let prev = this.lastInstance.get(key);
     const credit = new Float64Array(s.nInst);
+    const cap = Math.max(CREDIT_CAP_MS, this.subMs);
     for (let i = 0; i < s.nInst; i++) {
       const st = s.instStart[i];
-      credit[i] = prev === undefined ? this.subMs : Math.min(st - prev, Math.max(CREDIT_CAP_MS, this.subMs));
+      credit[i] = prev === undefined || st - prev > cap ? this.subMs : st - prev;
       prev = st;
     }
     if (prev !== undefined) this.lastInstance.set(key, prev);

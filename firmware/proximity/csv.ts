@@ -59,6 +59,12 @@ export class CsvRecordSplitter {
         continue;
       }
       if (quoteCount(text) % 2 === 1) {
+        // Either a quoted field goes on to the next line, or the quote is misplaced: report the latter now.
+        try {
+          this.splitQuoted(text, startLine);
+        } catch (e) {
+          if (!(e instanceof CsvError) || e.detail !== UNTERMINATED) throw e;
+        }
         this.open = { text, line: startLine };
         continue;
       }
@@ -93,7 +99,7 @@ export class CsvRecordSplitter {
         i++;
         for (;;) {
           const q = text.indexOf('"', i);
-          if (q < 0) throw new CsvError(this.source, line, col, 'unterminated quoted field');
+          if (q < 0) throw new CsvError(this.source, line, col, UNTERMINATED);
           field += text.slice(i, q);
           if (text[q + 1] === '"') {
             field += '"';
@@ -119,6 +125,8 @@ export class CsvRecordSplitter {
     }
   }
 }
+
+const UNTERMINATED = 'unterminated quoted field';
 
 function quoteCount(s: string): number {
   let n = 0;

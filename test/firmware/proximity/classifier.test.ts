@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BLUEZONE_THRESHOLDS,
+  OURS_DEFAULTS,
+  StreamingClassifier,
+  classifyAll,
+  formatWindowRow,
+  type ClassifierOptions,
+} from '../../../firmware/proximity/classifier.ts';
+import type { Observation } from '../../../firmware/proximity/observation.ts';
+import { WINDOWS_CSV_HEADER } from '../../../firmware/proximity/observation.ts';
+import type { CalibrationLookup } from '../../../firmware/proximity/calibration.ts';
+
+const T0 = Date.UTC(2026, 0, 5, 10, 0, 0); // a UTC quarter hour
+const MIN = 60_000;
+
+function obs(t: number, rssi: number, extra: Partial<Observation> = {}): Observation {
+  return { timestampMs: t, receiver: 'rx', transmitter: 'tx', rssi, ...extra };
+}
+
+/** One observation every `stepMs` from start (inclusive) to end (exclusive). */
+function series(start: number, end: number, stepMs: number, rssi: number, extra: Partial<Observation> = {}): Observation[] {
+  const out: Observation[] = [];
+  for (let t = start; t < end; t += stepMs) out.push(obs(t, rssi, extra));
+  return out;
+}
+
+describe('window alignment and closing', () => {
+  it('aligns windows to UTC quarter hours and closes one when time crosses its end', () => {
+    const c = new StreamingClassifier({ method: 'bluezone' });
+    expect(c.push(obs(T0 + 15 * MIN - 1, -60))).toEqual([]);
+    const closed = c.push(obs(T0 + 15 * MIN, -70));
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatchObject({ windowStartMs: T0, windowEndMs: T0 + 15 * MIN, nObs: 1, score: -60 });
+    const last = c.flush();
+    expect(last).toHaveLength(1);
+    expect(last[0]).toMatchObject({ windowStartMs: T0 + 15 * MIN, windowEndMs: T0 + 30 * MIN, nObs: 1, score: -70 });
+    expect(c.flush()).toEqual([]);
+  });
+
+  it('honours a custom window length (aligned to multiples since the epoch)', () => {
+    const { windows } = classifyAll([obs(T0 + 61_000, -60), obs(T0 + 119_999, -60), obs(T0 + 120_000, -60)], {
+      windowMs: 60_000,
+      method: 'bluezone',
+    });
+    expect(windows.map((w) => [w.windowStartMs - T0, w.nObs])).toEqual([
+      [60_000, 2],
+      [120_000, 1],
+    ]);
+  });
+
+  it('rejects observations out of time order', () => {
+    const c = new StreamingClassifier();
+    c.push(obs(T0 + 1000, -60));
+    expect(() => c.push(obs(T0, -60))).toThrow(/sorted by time/);
+  });
+
+  it('evicts every pair when its window closes: live pairs stay bounded', () => {
+    const c = new StreamingClassifier();
+    for (let p = 0; p < 1000; p++) c.push({ timestampMs: T0 + p, receiver: `r${p}`, transmitter: 't', rssi: -60 });
+    expect(c.livePairs).toBe(1000);
+    const closed = c.push({ timestampMs: T0 + 15 * MIN, receiver: 'r1', transmitter: 't', rssi: -60 });
+    expect(closed).toHaveLength(1000);
+    expect(c.livePairs).toBe(1);
+    // A reused (pooled) state starts clean: its window holds only the new observation.
+    expect(c.flush()[0]).toMatchObject({ receiver: 'r1', nObs: 1 });
+    expect(c.livePairs).toBe(0);
+  });
+
+  it('formats rows in the windows CSV column order', () => {
+    const [w] = classifyAll([obs(T0, -60, { receiver: 'a,b' })], { method: 'bluezone' }).windows;
+    expect(WINDOWS_CSV_HEADER.split(',')).toHaveLength(8);
+    expect(formatWindowRow(w)).toBe(`"a,b",tx,${T0},${T0 + 15 * MIN},1,-60,${w.estDistanceM},1`);
+  });
+});
+
+describe('method gaen (attenuation buckets 55/63 dB, weights 1.0/0.5)', () => {
+  // No calibration: correction 0; tx_power -24 from the observation, so attenuation = -24 - rssi.
+  const run = (rssi: number) =>
+    classifyAll(series(T0 + 30_000, T0 + 15 * MIN, MIN, rssi, { txPower: -24 }), { method: 'gaen' });
+
+  it('credits 15 weighted minutes at attenuation 50 dB (weight 1) and flags the day', () => {
+    const { windows, daily } = run(-74);
+    expect(windows[0]).toMatchObject({ score: 15, contact: true, minutesWithin2m: 15 });
+    expect(daily).toEqual([{ receiver: 'rx', transmitter: 'tx', dayStartMs: Date.UTC(2026, 0, 5), minutesWithin2m: 15, closeContact: true }]);
+  });
+  it('weights 60 dB by 0.5: 7.5 minutes, a contact window but no close contact', () => {
+    const { windows, daily } = run(-84);
+    expect(windows[0]).toMatchObject({ score: 7.5, contact: true });
+    expect(daily[0]).toMatchObject({ minutesWithin2m: 7.5, closeContact: false });
+  });
+  it('gives nothing above 63 dB', () => {
+    const { windows, daily } = run(-90);
+    expect(windows[0]).toMatchObject({ score: 0, contact: false });
+    expect(daily).toEqual([]);
+  });
+  it('takes TX power and RSSI correction from the calibration table by model', () => {
+    const cal: CalibrationLookup = (m) =>
+      m === 'RX' ? { rssiCorrection: -10, txPower: 0, measured: true } : m === 'TX' ? { rssiCorrection: 0, txPower: -30, measured: true } : undefined;
+    // attenuation = -30 - (-74 + -10) = 54 -> weight 1 (the row's tx_power is ignored when the model is known).
+    const { windows } = classifyAll(series(T0, T0 + 15 * MIN, MIN, -74, { receiverModel: 'RX', transmitterModel: 'TX', txPower: 10 }), {
+      method: 'gaen',
+      calibration: cal,
+    });
+    expect(windows[0].score).toBe(15);
+  });
+});
+
+describe('method bluezone (per-platform RSSI thresholds, any single sighting)', () => {
+  it('flags a window on one sighting above the Android_Android threshold; score = max RSSI', () => {
+    const { windows } = classifyAll([obs(T0, -95), obs(T0 + 1000, -85), obs(T0 + 2000, -99)], { method: 'bluezone' });
+    expect(BLUEZONE_THRESHOLDS.Android_Android).toBe(-86);
+    expect(windows[0]).toMatchObject({ score: -85, contact: true, nObs: 3 });
+  });
+  it('uses the receiver_sender platform pair from the models', () => {
+    const ios = { receiverModel: 'Apple iPhone 8', transmitterModel: 'iPhone XR' };
+    expect(classifyAll([obs(T0, -75, ios)], { method: 'bluezone' }).windows[0].contact).toBe(false); // iOS_iOS -74
+    expect(classifyAll([obs(T0, -74, ios)], { method: 'bluezone' }).windows[0].contact).toBe(true);
+    const iosAndroid = { receiverModel: 'iPhone 8', transmitterModel: 'Pixel 3' };
+    expect(classifyAll([obs(T0, -88, iosAndroid)], { method: 'bluezone' }).windows[0].contact).toBe(true); // iOS_Android -88
+  });
+});
+
+describe('method ours', () => {
+  const P = OURS_DEFAULTS;
+  it('shrinks the upper-quantile level towards the prior by count, and decides at the threshold', () => {
+    const near = classifyAll(series(T0, T0 + 15 * MIN, MIN, -70)).windows[0];
+    const expected = (15 * -70 + P.priorWeight * P.priorDbm) / (15 + P.priorWeight);
+    expect(near.score).toBeCloseTo(expected, 3);
+    expect(near.contact).toBe(true);
+    expect(near.estDistanceM).toBeCloseTo(2 * 10 ** ((P.thresholdDbm - expected) / 20), 2);
+    const far = classifyAll(series(T0, T0 + 15 * MIN, MIN, -95)).windows[0];
+    expect(far.contact).toBe(false);
+    expect(far.estDistanceM).toBeGreaterThan(2);
+  });
+
+  it('is robust to a few fading dips: the upper quantile ignores them', () => {
+    const steady = series(T0, T0 + 15 * MIN, 10_000, -70);
+    const dipped = steady.map((o, i) => (i % 10 === 3 ? { ...o, rssi: -100 } : o));
+    const a = classifyAll(steady).windows[0].score;
+    const b = classifyAll(dipped).windows[0].score;
+    expect(b).toBeCloseTo(a, 1);
+  });
+
+  it('applies the receiver RSSI correction from calibration', () => {
+    const cal: CalibrationLookup = (m) => (m === 'loud' ? { rssiCorrection: -6, txPower: P.txRefDbm, measured: true } : undefined);
+    const base = classifyAll(series(T0, T0 + 15 * MIN, 1000, -70)).windows[0].score;
+    const corrected = classifyAll(series(T0, T0 + 15 * MIN, 1000, -70, { receiverModel: 'loud' }), { calibration: cal }).windows[0].score;
+    expect(corrected).toBeCloseTo(base - 6 * (900 / 902), 3);
+  });
+
+  it('learns a per-pair offset from the pair\'s earlier windows (shrunk by n/(n+k))', () => {
+    const opts: ClassifierOptions = { ours: { priorWeight: 0 } };
+    const ws = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), ...series(T0 + 15 * MIN, T0 + 30 * MIN, 1000, -60)], opts).windows;
+    expect(ws[0].score).toBeCloseTo(-60, 6);
+    const offset = (1 / (1 + P.pairPriorWindows)) * (-60 - P.pairRefDbm);
+    expect(ws[1].score).toBeCloseTo(-60 - offset, 4);
+    // Another pair is not affected.
+    const other = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), obs(T0 + 15 * MIN, -60, { transmitter: 'other' })], opts).windows;
+    expect(other[1].score).toBeCloseTo(-60, 6);
+  });
+
+  it('accumulates daily minutes within 2 m and flags a close contact at 15 minutes', () => {
+    const short = classifyAll(series(T0, T0 + 14 * MIN, 30_000, -60));
+    expect(short.daily[0]).toMatchObject({ minutesWithin2m: 14, closeContact: false });
+    const full = classifyAll(series(T0, T0 + 15 * MIN, 30_000, -60));
+    expect(full.daily[0]).toMatchObject({ minutesWithin2m: 15, closeContact: true });
+    // Configurable rule, and minutes add up across windows of the same day.
+    const two = classifyAll([...series(T0, T0 + 10 * MIN, 30_000, -60), ...series(T0 + 15 * MIN, T0 + 25 * MIN, 30_000, -60)], {
+      closeContactMinutes: 25,
+    });
+    // The 6-minute gap (last instance 10:09, next 10:15) is longer than the 5-minute cap: a new encounter.
+    expect(two.daily[0].minutesWithin2m).toBe(10 + 10);
+    expect(two.daily[0].closeContact).toBe(false);
+  });
+
+  it('bridges duty-cycled sightings (ScanInstance credits up to 5 min)', () => {
+    // Bluezone Android scans ~40 s every 5 min (bluezone-protocol.md 4.1): 3 bursts in 15 min.
+    const bursts = [0, 5, 10].flatMap((m) => series(T0 + m * MIN, T0 + m * MIN + 40_000, 5000, -60));
+    const r = classifyAll([...bursts, obs(T0 + 15 * MIN, -60)]);
+    expect(r.windows[0].contact).toBe(true);
+    expect(r.daily[0].minutesWithin2m).toBe(1 + 5 + 5 + 5);
+  });
+});
