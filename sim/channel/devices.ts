@@ -26,8 +26,19 @@ export const DEFAULT_DEVICES_CSV = fileURLToPath(
   new URL('../../../shared/data/gaen-calibration/en-calibration-2020-06-13.csv', import.meta.url),
 );
 
-/** The reference receiver/transmitter of the GAEN scale: correction 0; TX = the table's median. */
-export const REFERENCE_IPHONE: DeviceModel = { oem: 'Apple', name: 'iPhone (reference)', txPowerDbm: -24, rssiCorrectionDb: 0, measured: true };
+/**
+ * An iPhone on the GAEN scale: RSSI correction 0 by definition (the table maps Android readings onto an
+ * iPhone's). Its TX power is not in the table; IPHONE_TX_DBM is fitted on herald-edison iPhone pairs
+ * (sim fit, README "Channel fit").
+ */
+export const IPHONE_TX_DBM = -18;
+export const IPHONE_MODEL: DeviceModel = { oem: 'Apple', name: 'iPhone', txPowerDbm: IPHONE_TX_DBM, rssiCorrectionDb: 0, measured: true };
+
+/** Exact (case-insensitive) model lookup, e.g. 'Pixel 3', 'SM-G965F'. */
+export function findDeviceModel(models: DeviceModel[], name: string): DeviceModel | undefined {
+  const n = name.toLowerCase();
+  return models.find((m) => m.name.toLowerCase() === n);
+}
 
 /** Splits one CSV record (RFC 4180 quoting, "" is a literal quote). */
 export function splitCsvRecord(line: string): string[] {
@@ -137,10 +148,17 @@ export function loadDeviceModels(path: string = DEFAULT_DEVICES_CSV): DeviceMode
 
 /**
  * Seeded, order-independent picker: device i of a run gets models[f(seed, i)]. By default only directly
- * measured models are drawn (the others are copies of OEM defaults and would understate the spread).
+ * measured models are drawn (the others are copies of OEM defaults and would understate the spread);
+ * with iosShare > 0 that fraction of devices are iPhones (IPHONE_MODEL).
  */
-export function createDevicePicker(models: DeviceModel[], seed: number, opts: { measuredOnly?: boolean } = {}) {
+export function createDevicePicker(models: DeviceModel[], seed: number, opts: { measuredOnly?: boolean; iosShare?: number; iphone?: DeviceModel } = {}) {
   const pool = opts.measuredOnly === false ? models : models.filter((m) => m.measured);
   if (pool.length === 0) throw new RangeError('device picker: no models to draw from');
-  return (deviceIndex: number): DeviceModel => pool[Math.floor(uniform01(hash32(seed, 0xde71ce, deviceIndex >>> 0, 0, 0)) * pool.length)];
+  const ios = opts.iosShare ?? 0;
+  if (!(ios >= 0 && ios <= 1)) throw new RangeError(`device picker: iosShare must be in [0, 1], got ${ios}`);
+  const iphone = opts.iphone ?? IPHONE_MODEL;
+  return (deviceIndex: number): DeviceModel => {
+    if (ios > 0 && uniform01(hash32(seed, 0x105, deviceIndex >>> 0, 0, 0)) < ios) return iphone;
+    return pool[Math.floor(uniform01(hash32(seed, 0xde71ce, deviceIndex >>> 0, 0, 0)) * pool.length)];
+  };
 }
