@@ -259,7 +259,8 @@ export function contactTimelineSpec(timelines: ContactTimeline[], durationMs?: n
     height: { step: 26 },
     config: CONFIG,
     data: { values: rows },
-    mark: { type: 'bar', cornerRadius: 1 },
+    // Detected windows are whole 15-minute windows and may run past the end of the run: clip to the plot.
+    mark: { type: 'bar', cornerRadius: 1, clip: true },
     encoding: {
       y: { field: 'person', type: 'nominal', title: 'person', sort: people.map((p) => p.person) },
       yOffset: { field: 'series', sort: ['true contact', 'detected'] },

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSimulation } from '../../sim/engine/run.ts';
 import { renderEvalReport, renderPresenceReport, renderRunReport, writeReport } from '../../sim/report/index.ts';
+import { loadScenario } from '../../sim/scenario/load.ts';
 import { syntheticRunInput } from '../sim/report/fixture.ts';
 
 // Debian's package (`apt-get install chromium`); CHROMIUM_PATH overrides. No browser is downloaded.
@@ -93,7 +95,7 @@ describe.skipIf(skip)('report in a browser', () => {
     const input = syntheticRunInput(7);
     const dir = join(tmp, 'run');
     writeReport(dir, await renderRunReport(input));
-    const check = await openReport(join(dir, 'report.html'), join(shotDir ?? tmp, 'run-report.png'));
+    const check = await openReport(join(dir, 'report.html'), shotDir ? join(shotDir, 'run-report.png') : undefined);
     expect(check.consoleErrors).toEqual([]);
     expect(check.failedRequests).toEqual([]);
     expect(check.externalRequests).toEqual([]);
@@ -102,6 +104,18 @@ describe.skipIf(skip)('report in a browser', () => {
     // Every contact interval is a visible bar.
     const intervals = input.contacts.reduce((s, c) => s + c.truth.length + c.detected.length, 0);
     expect(check.plots.contacts).toBe(intervals);
+  });
+
+  it('report of a real short simulator run (lobby, 5 simulated minutes): no errors, plots with marks', async () => {
+    const dir = join(tmp, 'sim');
+    await runSimulation(loadScenario('lobby'), { durationMs: 5 * 60_000, outDir: dir });
+    const check = await openReport(join(dir, 'report.html'), shotDir ? join(shotDir, 'sim-report.png') : undefined);
+    expect(check.consoleErrors).toEqual([]);
+    expect(check.failedRequests).toEqual([]);
+    expect(check.externalRequests).toEqual([]);
+    // A short run may have no contact or no ROC (then the page says why); these always have data.
+    for (const name of ['floorplan', 'pairs', 'rssi-distance']) expect(check.plots[name], `plot ${name}`).toBeGreaterThan(0);
+    for (const [name, n] of Object.entries(check.plots)) expect(n, `plot ${name} has no visible marks`).toBeGreaterThan(0);
   });
 
   it('eval and presence pages load without errors and show their plot', async () => {
