@@ -39,8 +39,9 @@ export const systemClock: Clock = { now: () => Date.now(), setTimeout: realTimer
  * daemon logs a warning and status.json says test_clock: true. Never use it on a real beacon: phones
  * derive the same IDs from real UTC time.
  */
-export function scaledClock(startMs: number, speed: number, real: () => number = Date.now): Clock {
-  const realStart = real();
+export function scaledClock(startMs: number, speed: number, real: () => number = Date.now, anchorMs?: number): Clock {
+  // anchorMs: the real time at which the fake clock reads startMs, so several processes share one fake clock.
+  const realStart = anchorMs ?? real();
   return {
     now: () => Math.floor(startMs + (real() - realStart) * speed),
     setTimeout(fn, ms) {
@@ -50,17 +51,19 @@ export function scaledClock(startMs: number, speed: number, real: () => number =
   };
 }
 
-/** Parses BLUEZONE_TEST_CLOCK = "start=<ISO time>,speed=<N>" (both optional). */
+/** Parses BLUEZONE_TEST_CLOCK = "start=<ISO time>,speed=<N>,anchor=<real Unix ms>" (all optional). */
 export function parseTestClock(spec: string, real: () => number = Date.now): Clock {
   let start = real();
   let speed = 1;
+  let anchor: number | undefined;
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [k, v] = part.split('=');
     if (k === 'start' && !Number.isNaN(Date.parse(v))) start = Date.parse(v);
     else if (k === 'speed' && Number(v) > 0 && Number(v) <= 100_000) speed = Number(v);
-    else throw new Error(`BLUEZONE_TEST_CLOCK: cannot read "${part}"; expected start=<ISO time>,speed=<1..100000>`);
+    else if (k === 'anchor' && /^\d+$/.test(v ?? '')) anchor = Number(v);
+    else throw new Error(`BLUEZONE_TEST_CLOCK: cannot read "${part}"; expected start=<ISO time>,speed=<1..100000>,anchor=<Unix ms>`);
   }
-  return scaledClock(start, speed, real);
+  return scaledClock(start, speed, real, anchor);
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

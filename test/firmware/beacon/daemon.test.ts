@@ -185,5 +185,8 @@ describe('test clock (BLUEZONE_TEST_CLOCK)', () => {
     expect(c.now()).toBe(Date.parse('2020-08-08T06:00:00Z'));
     expect(bluezoneIdAt(BASE_KEY, BASE_DATE, c.now()).slot).toBe(24);
     expect(() => parseTestClock('speed=fast')).toThrow(/BLUEZONE_TEST_CLOCK/);
+    // anchored: two processes started at different times read the same fake time
+    const a = parseTestClock('start=2020-08-08T06:00:00Z,speed=10,anchor=500', () => real);
+    expect(a.now()).toBe(Date.parse('2020-08-08T06:00:00Z') + (real - 500) * 10);
   });
 });

@@ -1,0 +1,156 @@
+// End to end with the REAL stack: `bluezone beacon start` (bleno in its supervised child process) and
+// `bluezone scan` (noble) as separate processes, each on the UART transport through a pty bridge to the
+// in-process virtual air (ble-stack-and-hci.md 2.5-2.7). A shared, sped-up test clock
+// (BLUEZONE_TEST_CLOCK, test mode only) brings a 15-minute slot boundary within seconds.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKey } from '../../firmware/beacon/state.ts';
+import { startPtyBridge, startVirtualAir, type PtyBridge, type VirtualAir } from '../../firmware/hci/index.ts';
+import { bluezoneIdAt, SLOT_MS } from '../../firmware/protocol/keys.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
+const RSSI = -63;
+const SPEED = 10;
+
+function cli(args: string[], env: Record<string, string>) {
+  const e = { ...process.env, ...env };
+  delete e.BLUETOOTH_HCI_SOCKET_UART_PORT;
+  delete e.HCI_CHANNEL_USER;
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: e });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
+  return { child, out: () => out, err: () => err };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, ms: number, diag: () => string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diag()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 4000);
+  await exited;
+  clearTimeout(t);
+}
+
+describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble)', () => {
+  let air: VirtualAir;
+  let dir: string;
+  const bridges: PtyBridge[] = [];
+  let beacon: ReturnType<typeof cli> | undefined;
+  let scanner: ReturnType<typeof cli> | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bz-e2e-'));
+    air = await startVirtualAir({ port: 0, rssiModel: `fixed:${RSSI}` });
+    bridges.push(await startPtyBridge(air.port, join(dir, 'beacon.pty')));
+    bridges.push(await startPtyBridge(air.port, join(dir, 'scan.pty')));
+  });
+
+  afterAll(async () => {
+    await Promise.all([stop(beacon?.child), stop(scanner?.child)]);
+    await Promise.all(bridges.map((b) => b.close()));
+    await air?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('advertises, is logged with the air RSSI, rotates at the slot boundary and recovers from a dropped controller', async () => {
+    // Fake clock shared by both processes: 100 fake seconds before a slot boundary, 10x speed.
+    const boundary = Math.ceil(Date.now() / SLOT_MS) * SLOT_MS + 5 * SLOT_MS;
+    const anchor = Date.now() + 1000;
+    const env = { BLUEZONE_TEST_CLOCK: `start=${new Date(boundary - 100_000).toISOString()},speed=${SPEED},anchor=${anchor}` };
+    const fake = () => boundary - 100_000 + (Date.now() - anchor) * SPEED;
+    const cfg = join(dir, 'beacon.yaml');
+    writeFileSync(cfg, 'watchdog:\n  power_on_timeout_s: 4\n  backoff_initial_ms: 200\n  backoff_max_ms: 1000\nlogbook:\n  receiver: door-e2e\n  flush_ms: 100\n');
+    const state = join(dir, 'state');
+    const db = join(dir, 'logbook.db');
+
+    beacon = cli(['beacon', 'start', '--config', cfg, '--state-dir', state, '--hci', `uart:${join(dir, 'beacon.pty')}`], env);
+    scanner = cli(['scan', '--config', cfg, '--state-dir', join(dir, 'scan-state'), '--hci', `uart:${join(dir, 'scan.pty')}`, '--db', db, '--json'], env);
+    const diag = () => `--- beacon stderr:\n${beacon!.err()}\n--- scanner stderr:\n${scanner!.err()}`;
+
+    // 1. The beacon comes up and advertises the ID of the current (fake) slot.
+    const status = () => {
+      try {
+        return JSON.parse(readFileSync(join(state, 'status.json'), 'utf8'));
+      } catch {
+        return undefined;
+      }
+    };
+    await until('beacon advertising', () => status()?.state === 'advertising', 20_000, diag);
+    const key = loadKey(state);
+    const idAt = (ms: number) => Buffer.from(bluezoneIdAt(key.secret(), key.baseDateMs, ms).id);
+    const before = idAt(boundary - 1);
+    const after = idAt(boundary);
+    expect(status()).toMatchObject({ test_clock: true, interval_ms: 100, frame: 'bluezone' });
+
+    // 2. The logbook stores it with the RSSI the air chose.
+    const rows = () => {
+      try {
+        const d = new Database(db, { readonly: true, fileMustExist: true });
+        try {
+          return d.prepare('SELECT blid_contact AS id, rssi, timestamp, receiver FROM trace_info ORDER BY _id').all() as { id: Buffer; rssi: number; timestamp: number; receiver: string }[];
+        } finally {
+          d.close();
+        }
+      } catch {
+        return [];
+      }
+    };
+    await until('a logbook row of the first ID', () => rows().some((r) => r.id.equals(before)), 15_000, diag);
+    const first = rows().filter((r) => r.id.equals(before));
+    expect(first.every((r) => r.rssi === RSSI && r.receiver === 'door-e2e')).toBe(true);
+
+    // 3. At the boundary the ID changes; the old one is not heard after it (the logbook runs on the same fake clock).
+    await until('a logbook row of the next slot\'s ID', () => rows().some((r) => r.id.equals(after)), 15_000, diag);
+    const all = rows();
+    const lastOld = Math.max(...all.filter((r) => r.id.equals(before)).map((r) => r.timestamp));
+    const firstNew = Math.min(...all.filter((r) => r.id.equals(after)).map((r) => r.timestamp));
+    expect(lastOld).toBeLessThan(firstNew);
+    expect(firstNew).toBeGreaterThanOrEqual(boundary - 2 * SPEED * 100); // clock skew between processes: a few real ms x speed
+    expect(all.every((r) => r.id.equals(before) || r.id.equals(after))).toBe(true); // only our beacon is on the air
+    // De-dup: at most one row per ID per 5 s of (fake) time.
+    const ts = all.filter((r) => r.id.equals(after)).map((r) => r.timestamp);
+    for (let i = 1; i < ts.length; i++) expect(ts[i] - ts[i - 1]).toBeGreaterThanOrEqual(5000);
+    expect(beacon.err()).toMatch(/slot boundary: advertising ID [0-9A-F]{6}\*\*\*/);
+
+    // 4. Drop the beacon's controller connection: the radio child loses its port, the daemon restarts it,
+    //    the bridge opens a fresh controller, and the ID is on the air again by itself.
+    const adv = air.controllers.find((c) => c.advertising && Buffer.from(c.advData).includes(after));
+    expect(adv, 'the controller advertising our frame').toBeDefined();
+    const droppedAt = fake();
+    expect(air.drop(adv!.address)).toBe(1);
+    await until('beacon recovery', () => {
+      const s = status();
+      return s?.state === 'advertising' && s.restarts >= 1 && s.last_error ? s : undefined;
+    }, 20_000, diag);
+    expect(status().last_error).toMatch(/poweredOff|radio process exited|did not reach poweredOn/);
+    await until('a logbook row after the recovery', () => rows().some((r) => r.timestamp > droppedAt + 2000 * SPEED && r.id.equals(idAt(r.timestamp))), 20_000, diag);
+    expect(beacon.err()).toMatch(/radio problem: .*restarting the radio in \d+ ms/);
+
+    // 5. Both stop cleanly on SIGTERM; the scanner reports its totals as JSON.
+    await stop(scanner.child);
+    await stop(beacon.child);
+    expect(beacon.child.exitCode).toBe(0);
+    expect(scanner.child.exitCode).toBe(0);
+    const events = scanner.out().trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });
+    expect(events.at(-1).committed).toBe(rows().length);
+    expect(status().state).toBe('stopped');
+  }, 60_000);
+});
