@@ -9,6 +9,7 @@ import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/lo
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
 import { runSimulation } from '../../sim/engine/run.ts';
+import { registerSimFit } from './simFit.ts';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string) => {
@@ -153,5 +154,6 @@ export function registerSim(program: Command, ctx: CliContext): void {
       ctx.out.write(`${file}: ok: "${s.name}", ${people} people in ${s.groups.length} groups, ${s.beacons.length} beacons, ${s.duration / 60_000} min\n`);
     });
 
-  // sim-channel adds its `sim fit` subcommand here (cli/commands/simFit.ts), one line: registerSimFit(sim, ctx).
+  // sim-channel's `sim fit` subcommand (cli/commands/simFit.ts)
+  registerSimFit(sim, ctx);
 }
