@@ -130,9 +130,17 @@ ${input.site ? `<dt>site</dt><dd>${esc(input.site)}</dd>\n` : ''}<dt>date (UTC)<
 <dt>slots with phones</dt><dd>${input.slots.filter((s) => s.distinctIds > 0).length} of 96</dd>
 ${busiest ? `<dt>busiest slot</dt><dd>${slotTime(busiest.slot)}–${slotTime(busiest.slot + 1)} UTC, ${busiest.distinctIds} IDs</dd>` : ''}
 </dl>`;
-  const rows = input.slots
-    .filter((s) => s.distinctIds > 0)
-    .map((s) => ({ slot: `${slotTime(s.slot)}`, ids: s.distinctIds, estimate: s.estimate ?? s.distinctIds }));
+  const heard = input.slots.filter((s) => s.distinctIds > 0 || (s.sightings ?? 0) > 0);
+  // Optional logbook columns appear only when the producer filled them.
+  const extra = (['carriedOver', 'sightings', 'strongestRssi'] as const).filter((k) => heard.some((s) => s[k] !== undefined));
+  const label = { carriedOver: 'carried over', sightings: 'sightings', strongestRssi: 'strongest RSSI (dBm)' };
+  const rows = heard.map((s) => {
+    const row: Record<string, number | string> = { 'slot (UTC)': `${slotTime(s.slot)}–${slotTime(s.slot + 1)}`, 'distinct IDs': s.distinctIds };
+    if (heard.some((h) => h.estimate !== undefined)) row.estimate = s.estimate ?? '';
+    for (const k of extra) row[label[k]] = s[k] ?? '';
+    return row;
+  });
+  const columns = ['slot (UTC)', 'distinct IDs', ...(heard.some((h) => h.estimate !== undefined) ? ['estimate'] : []), ...extra.map((k) => label[k])];
   const sections: Section[] = [
     { id: 'summary', title: 'Summary', html: summary },
     {
@@ -146,7 +154,7 @@ ${busiest ? `<dt>busiest slot</dt><dd>${slotTime(busiest.slot)}–${slotTime(bus
     {
       id: 'slots',
       title: 'Slots',
-      html: rows.length ? metricsTable({ columns: ['slot', 'ids', 'estimate'], rows }) : '<p class="missing">No slots with phones.</p>',
+      html: rows.length ? metricsTable({ columns, rows }) : '<p class="missing">No slots with phones.</p>',
     },
   ];
   return {

@@ -122,6 +122,12 @@ export interface PresenceSlot {
   distinctIds: number;
   /** Estimated people (ids are per phone per slot; iOS overflow adverts carry no id). */
   estimate?: number;
+  /** IDs of the previous slot still heard just after the boundary (not counted in distinctIds). */
+  carriedOver?: number;
+  /** Adverts logged in the slot. */
+  sightings?: number;
+  /** Strongest RSSI heard in the slot, dBm. */
+  strongestRssi?: number | null;
 }
 
 export interface PresenceReportInput {

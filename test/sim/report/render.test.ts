@@ -124,5 +124,13 @@ describe('renderEvalReport and renderPresenceReport', () => {
     expect(r.html).toContain('Lobby A');
     expect(r.html).toContain('12:00–12:15 UTC, 4 IDs');
     expect(r.html).toContain('sum of slot peaks');
+    expect(r.html).toContain('<td>08:15–08:30</td><td class="num">2</td>');
+    expect(r.html).not.toContain('sightings');
+  });
+  it('presence: shows the logbook columns when the rows carry them', async () => {
+    const slots = [{ slot: 95, startMs: 0, distinctIds: 3, carriedOver: 1, sightings: 40, strongestRssi: -61 }];
+    const r = await renderPresenceReport({ date: '2026-11-23', slots, estimate: { visitors: 3, method: 'm' } });
+    expect(r.html).toContain('<th scope="col" class="num">sightings</th>');
+    expect(r.html).toContain('<td>23:45–24:00</td><td class="num">3</td><td class="num">1</td><td class="num">40</td><td class="num">-61</td>');
   });
 });
