@@ -30,18 +30,24 @@ function parseInject(v: string, prev: { command: CommandName; status: number; co
   return [...prev, { command: m[1] as CommandName, status: Number(m[2]), count: m[3] === undefined ? undefined : Number(m[3]) }];
 }
 
-function untilSignal(): Promise<string> {
-  return new Promise((res) => {
-    const on = (sig: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      res(sig);
-    };
+/** Resolves with the first SIGINT/SIGTERM; `dispose` removes the listeners (error paths). */
+function untilSignal(): Promise<string> & { dispose(): void } {
+  let dispose = () => {};
+  const p = new Promise<string>((res) => {
     const onInt = () => on('SIGINT');
     const onTerm = () => on('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
+    dispose = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+    const on = (sig: string) => {
+      dispose();
+      res(sig);
+    };
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
   });
+  return Object.assign(p, { dispose: () => dispose() });
 }
 
 export function registerAir(program: Command, ctx: CliContext): void {
@@ -76,6 +82,8 @@ Examples:
       }
       const seed = Number(o.seed);
       if (!Number.isInteger(seed)) throw new UsageError(`--seed: "${o.seed}" is not an integer`);
+      // Listen for signals before printing "listening": a script may signal as soon as it reads the line.
+      const stop = untilSignal();
       const line = (obj: Record<string, unknown>, text: string) => (o.json ? ctx.out.write(JSON.stringify(obj) + '\n') : info(ctx, text));
       let server;
       try {
@@ -89,12 +97,13 @@ Examples:
           log: (l) => line({ event: 'log', message: l }, l),
         });
       } catch (e) {
+        stop.dispose();
         throw new ProblemError(`cannot listen on ${o.host}:${port}: ${(e as Error).message}`, 'pick another --port, or 0 for a free one');
       }
       if (o.json) ctx.out.write(JSON.stringify({ event: 'listening', host: server.host, port: server.port, rssi_model: model.describe() }) + '\n');
       else ctx.out.write(`listening ${server.host}:${server.port}\n`);
       info(ctx, `rssi model ${model.describe()}; stop with Ctrl-C`);
-      const sig = await untilSignal();
+      const sig = await stop;
       await server.close();
       info(ctx, `${sig}: stopped (${server.history.length} controller(s) served, ${server.air.stats.reports} report(s) delivered)`);
     });
@@ -114,15 +123,17 @@ Examples:
     .action(async (o: { port: string; link: string; host: string; bridge: BridgeKind | 'auto'; json?: boolean }) => {
       const port = parsePort(o.port);
       if (port === 0) throw new UsageError('--port: give the port "air serve" printed, not 0');
+      const stop = untilSignal(); // before "ready": see serve
       let bridge;
       try {
         bridge = await startPtyBridge(port, o.link, { host: o.host, bridge: o.bridge });
       } catch (e) {
+        stop.dispose();
         throw new ProblemError(`pty bridge: ${(e as Error).message}`);
       }
       if (o.json) ctx.out.write(JSON.stringify({ event: 'ready', path: bridge.path, bridge: bridge.kind }) + '\n');
       else ctx.out.write(`ready ${bridge.path}\n`);
-      const why = await Promise.race([untilSignal(), bridge.exited.then((c) => `exit:${c}`)]);
+      const why = await Promise.race([stop, bridge.exited.then((c) => `exit:${c}`)]);
       await bridge.close();
       if (why.startsWith('exit:')) throw new ProblemError(`pty bridge (${bridge.kind}) exited (${why.slice(5)}); link ${bridge.path} removed`);
       info(ctx, `${why}: pty bridge stopped, link ${bridge.path} removed`);

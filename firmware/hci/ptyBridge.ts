@@ -79,7 +79,9 @@ export async function startPtyBridge(port: number, linkPath: string, opts: PtyBr
   const launch = (): ChildProcess => {
     const c =
       kind === 'python'
-        ? spawn(pythonExecutable(), [PY_RELAY, '--host', host, '--port', String(port), '--link', path, '--watch-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] })
+        ? // Own process group, so a terminal's Ctrl-C reaches only us and we stop the relay in order;
+          // --watch-stdin ends it if we die without doing so.
+          spawn(pythonExecutable(), [PY_RELAY, '--host', host, '--port', String(port), '--link', path, '--watch-stdin'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true })
         : spawn('socat', [`pty,raw,echo=0,link=${path},wait-slave`, `tcp:${host}:${port},nodelay`], { stdio: ['pipe', 'pipe', 'pipe'] });
     c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     c.on('error', () => {}); // spawn failure shows up as an exit

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
+import { startVirtualAir } from '../../firmware/hci/server.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 
@@ -24,7 +25,7 @@ function spawnCli(args: string[], re: RegExp, ms = 20_000) {
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  const exited = new Promise<number | string | null>((res) => child.on('exit', (c, sig) => res(c ?? sig)));
   const line = new Promise<RegExpExecArray>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`no ${re} within ${ms} ms; stdout ${out} stderr ${err}`)), ms);
     child.stdout!.on('data', (d) => {
@@ -48,45 +49,44 @@ afterAll(() => {
 });
 
 describe('bluezone air', () => {
-  it('serve prints "listening HOST:PORT" for --port 0, serves H4, and stops cleanly on SIGTERM; pty prints "ready PATH" and removes it on SIGTERM', async () => {
-    const serve = spawnCli(['air', 'serve', '--port', '0'], /listening 127\.0\.0\.1:(\d+)\n/);
-    children.push(serve.child);
-    const port = Number((await serve.line)[1]);
-    expect(port).toBeGreaterThan(0);
-
-    // A raw host gets the exact Reset completion.
-    const reply = await new Promise<string>((res, rej) => {
-      const s = connect(port, '127.0.0.1', () => s.write(Buffer.from('01030c00', 'hex')));
-      s.once('data', (d) => {
-        res(d.toString('hex'));
-        s.destroy();
-      });
-      s.once('error', rej);
-    });
-    expect(reply).toBe('040e0401030c00');
-
+  it('serve prints "listening HOST:PORT" (or a JSON line) and stops on SIGTERM/SIGINT; pty prints "ready PATH" and removes it on SIGTERM', async () => {
+    // Three CLI processes start concurrently (each tsx start-up is slow on a busy machine); the pty
+    // one bridges to an in-process air so it need not wait for the CLI server.
+    const air = await startVirtualAir();
     const link = join(dir, 'hci.pty');
-    const pty = spawnCli(['air', 'pty', '--port', String(port), '--link', link], /ready (.+)\n/);
-    children.push(pty.child);
-    expect((await pty.line)[1]).toBe(link);
-    expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(link)).toMatch(/^\/dev\/pts\/\d+$/);
-    pty.child.kill('SIGTERM');
-    expect(await pty.exited).toBe(0);
-    expect(existsSync(link)).toBe(false);
+    const serve = spawnCli(['air', 'serve', '--port', '0'], /listening 127\.0\.0\.1:(\d+)\n/);
+    const serveJson = spawnCli(['air', 'serve', '--port', '0', '--json', '--rssi-model', 'distance:sigma=0'], /(\{.*"listening".*\})\n/);
+    const pty = spawnCli(['air', 'pty', '--port', String(air.port), '--link', link], /ready (.+)\n/);
+    children.push(serve.child, serveJson.child, pty.child);
+    try {
+      const [m1, m2, m3] = await Promise.all([serve.line, serveJson.line, pty.line]);
+      const port = Number(m1[1]);
+      expect(port).toBeGreaterThan(0);
+      expect(JSON.parse(m2[1])).toMatchObject({ event: 'listening', host: '127.0.0.1', rssi_model: 'distance:p1m=-59,n=2,sigma=0,seed=1' });
+      expect(m3[1]).toBe(link);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(link)).toMatch(/^\/dev\/pts\/\d+$/);
 
-    serve.child.kill('SIGTERM');
-    expect(await serve.exited).toBe(0);
-    expect(serve.stderr()).toMatch(/SIGTERM: stopped \(1 controller\(s\) served/);
-  });
+      // A raw host on the CLI server gets the exact Reset completion.
+      const reply = await new Promise<string>((res, rej) => {
+        const s = connect(port, '127.0.0.1', () => s.write(Buffer.from('01030c00', 'hex')));
+        s.once('data', (d) => {
+          res(d.toString('hex'));
+          s.destroy();
+        });
+        s.once('error', rej);
+      });
+      expect(reply).toBe('040e0401030c00');
 
-  it('serve --json prints a JSON "listening" line', async () => {
-    const serve = spawnCli(['air', 'serve', '--port', '0', '--json', '--rssi-model', 'distance:sigma=0'], /(\{.*"listening".*\})\n/);
-    children.push(serve.child);
-    const obj = JSON.parse((await serve.line)[1]);
-    expect(obj).toMatchObject({ event: 'listening', host: '127.0.0.1', rssi_model: 'distance:p1m=-59,n=2,sigma=0,seed=1' });
-    serve.child.kill('SIGINT');
-    expect(await serve.exited).toBe(0);
+      pty.child.kill('SIGTERM');
+      serve.child.kill('SIGTERM');
+      serveJson.child.kill('SIGINT');
+      expect(await Promise.all([pty.exited, serve.exited, serveJson.exited])).toEqual([0, 0, 0]);
+      expect(existsSync(link)).toBe(false);
+      expect(serve.stderr()).toMatch(/SIGTERM: stopped \(1 controller\(s\) served/);
+    } finally {
+      await air.close();
+    }
   });
 
   it('bad usage exits 2 and names the argument', async () => {
