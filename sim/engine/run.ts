@@ -4,7 +4,7 @@
 // reception kernel, then collisions and capture are resolved per receiver with the returned powers.
 // All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { channelParamsFor, bodyLossDb, type Carriage, type ChannelParams } from '../channel/params.ts';
 import { cullRadiusM, loadKernel, tsKernel } from '../kernel/index.ts';
 import { hash32, uniform01 } from '../kernel/rng.ts';
@@ -41,6 +41,8 @@ export interface RunOptions {
   kernel?: ReceptionKernel | 'wasm' | 'ts';
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
+  /** Render report.html (default true; the data files do not depend on it). */
+  report?: boolean;
   /** Called after every tick. */
   onProgress?: (simMs: number, totalMs: number) => void;
 }
@@ -229,19 +231,53 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   for (let d = 0; d < nDev; d++) minRxCorr = Math.min(minRxCorr, rxCorr[d]);
   const R = nDev ? cullRadiusM(params, maxTx - minRxCorr) : 1;
   const R2 = R * R;
+  // Per-pair culling: the radius for budget b is R0 * 10^(b / 10n), so a pair (t, r) is kept within
+  // R0 * reachTx[t] * reachRx[r] (cullRadiusM's log-distance inversion, split into tx and rx factors).
+  const R0 = nDev ? cullRadiusM(params, 0) : 1;
+  const reachTx = new Float32Array(nDev);
+  const reachRx = new Float32Array(nDev);
+  for (let d = 0; d < nDev; d++) {
+    reachTx[d] = R0 * Math.pow(10, txPower[d] / (10 * params.exponent));
+    reachRx[d] = Math.pow(10, -rxCorr[d] / (10 * params.exponent));
+  }
+  // Interferers this far below sensitivity minus the capture ratio cannot decide a reception on their own.
+  const interfFloorDb = params.sensitivityDbm - params.captureDb - 10;
   const W = scenario.area.width;
   const H = scenario.area.height;
-  const grid = new UniformGrid(Math.max(R, 1), W, H, nDev);
+  // Grid over the "normal" transmitters, cell = typical search radius; the few loud ones (reach above
+  // twice the median: beacons, outlier models) are checked by every scanner directly.
+  const med = (a: Float32Array) => {
+    const b = Float32Array.from(a).sort();
+    return b.length ? b[b.length >> 1] : 1;
+  };
+  const normalReach = 2 * med(reachTx);
+  const loud = new Uint8Array(nDev);
+  const loudList: number[] = [];
+  for (let d = 0; d < nDev; d++) if (reachTx[d] > normalReach) {
+    loud[d] = 1;
+    loudList.push(d);
+  }
+  const cellM = Math.max(1, Math.min(R, normalReach * med(reachRx)));
+  const grid = new UniformGrid(cellM, W, H, nDev);
+  const gridActive = new Uint8Array(nDev);
   const TRUTH_M = 2;
   const tgrid = new UniformGrid(TRUTH_M, W, H, nDev);
 
-  const CAP = 1 << 15;
+  // Kernel batches of CAP candidates; candidates of whole scan windows live in growable arrays until
+  // their collisions are resolved (a window may hold more candidates than one batch).
+  const CAP = 1 << 13;
   const batch: PairBatch = kernel.allocBatch ? kernel.allocBatch(CAP) : (await import('../kernel/types.ts')).allocBatch(CAP);
   const out = kernel.allocOut ? kernel.allocOut(CAP) : new Float32Array(CAP);
-  const cTx = new Int32Array(CAP);
-  const cStart = new Float64Array(CAP);
-  const cOk = new Uint8Array(CAP);
-  const cKey = new Float64Array(CAP);
+  let cCap = 1 << 16;
+  let cTx = new Int32Array(cCap);
+  let cStart = new Float64Array(cCap);
+  let cOk = new Uint8Array(cCap);
+  let cDist = new Float32Array(cCap);
+  let cPow = new Float32Array(cCap);
+  let cKey = new Float64Array(cCap);
+  let nC = 0;
+  let kBase = 0;
+  const RESOLVE_AT = 1 << 18;
   const G_CAP = 1 << 14;
   const gStart = new Int32Array(G_CAP + 1);
   const gRx = new Int32Array(G_CAP);
@@ -276,6 +312,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const nbDist = new Float32Array(nDev);
   const nbLoss = new Float32Array(nDev);
   const nbPair = new Uint32Array(nDev);
+  const nbCur = new Int32Array(nDev);
 
   // logged observations of the tick
   let oCap = 4096;
@@ -297,7 +334,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   };
   for (let d = 0; d < nDev; d++) if (kind[d] === KIND_ANDROID) stats.devices.android++; else if (kind[d] === KIND_IOS) stats.devices.ios++;
 
-  const outputs = opts.outDir ? new RunOutputs(opts.outDir, scenario, { seed, startMs, durationMs, names, kind, person, classify: opts.classify ?? true, models: models.names, format: opts.format ?? 'csv' }) : null;
+  const outputs = opts.outDir ? new RunOutputs(opts.outDir, scenario, { seed, startMs, durationMs, names, kind, person, classify: opts.classify ?? true, report: opts.report ?? true, models: models.names, format: opts.format ?? 'csv' }) : null;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   if (outputs) await outputs.open();
 
@@ -325,25 +362,52 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const t0Wall = performance.now();
   const nTicks = Math.ceil(durationMs / tickMs);
 
-  // Resolves the batch: kernel powers, then per scan window: sensitivity, half duplex, collisions/capture.
-  const flush = () => {
+  /** Evaluates the pending kernel batch and keeps the powers beside the candidates. */
+  const evalChunk = () => {
     const n = batch.n;
     if (n === 0) return;
     kernel.evaluate(batch, params, out);
+    cPow.set(out.subarray(0, n), kBase);
     stats.pairEvaluations += n;
+    kBase += n;
+    batch.n = 0;
+  };
+
+  const growCandidates = () => {
+    cCap *= 2;
+    const g = <T extends Int32Array | Float64Array | Uint8Array | Float32Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(cCap);
+      b.set(a);
+      return b;
+    };
+    cTx = g(cTx, Int32Array);
+    cStart = g(cStart, Float64Array);
+    cOk = g(cOk, Uint8Array);
+    cDist = g(cDist, Float32Array);
+    cPow = g(cPow, Float32Array);
+    cKey = new Float64Array(cCap);
+  };
+
+  // Resolves the pending windows: sensitivity, half duplex, then collisions/capture per receiver.
+  const flush = () => {
+    evalChunk();
     const sens = params.sensitivityDbm;
     const cap = params.captureDb;
+    const out = cPow;
     for (let g = 0; g < nGroups; g++) {
       const s = gStart[g];
       const e = gStart[g + 1];
       const rx = gRx[g];
       const ws = gWin[g];
-      // sort the window's packets by start time: key = (start - ws + maxAir) * 2^16 + local index
-      for (let i = s; i < e; i++) cKey[i] = (cStart[i] - ws + maxAir) * 65536 + (i - s);
-      const keys = cKey.subarray(s, e);
+      // sort the window's packets by start time: key = (start - ws + maxAir) * 2^20 + local index
+      // only packets strong enough to be received or to interfere take part
+      let m = s;
+      for (let i = s; i < e; i++) if (out[i] >= interfFloorDb) cKey[m++] = (cStart[i] - ws + maxAir) * 1048576 + (i - s);
+      for (let i = s; i < e; i++) if (cOk[i] && out[i] < interfFloorDb) stats.lostBelowSensitivity++;
+      const keys = cKey.subarray(s, m);
       keys.sort();
-      for (let k = 0; k < e - s; k++) {
-        const i = s + (keys[k] % 65536);
+      for (let k = 0; k < m - s; k++) {
+        const i = s + (keys[k] % 1048576);
         if (!cOk[i]) continue;
         const p = out[i];
         if (p < sens) {
@@ -369,12 +433,12 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
         let interf = 0;
         for (let kk = k - 1; kk >= 0; kk--) {
-          const j = s + (keys[kk] % 65536);
+          const j = s + (keys[kk] % 1048576);
           if (cStart[j] + maxAir <= ps) break;
           if (cStart[j] + airUs[cTx[j]] > ps) interf += Math.pow(10, out[j] / 10);
         }
-        for (let kk = k + 1; kk < e - s; kk++) {
-          const j = s + (keys[kk] % 65536);
+        for (let kk = k + 1; kk < m - s; kk++) {
+          const j = s + (keys[kk] % 1048576);
           if (cStart[j] >= pe) break;
           interf += Math.pow(10, out[j] / 10);
         }
@@ -383,14 +447,15 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
           continue;
         }
         stats.receptions++;
-        record(rx, tx, ps, p, ws, nbDistOf(i));
+        record(rx, tx, ps, p, ws, cDist[i]);
       }
     }
-    batch.n = 0;
+    nC = 0;
+    kBase = 0;
     nGroups = 0;
     gStart[0] = 0;
   };
-  const nbDistOf = (i: number) => batch.distM[i];
+
 
   const record = (rx: number, tx: number, tUs: number, p: number, ws: number, dist: number) => {
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
@@ -518,7 +583,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     if (pcap && !pcapTruncated) pcapTick(t0, t1);
 
     // ---- receptions, scanner by scanner ----
-    grid.build(x, y, active, nDev);
+    for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
+    grid.build(x, y, gridActive, nDev);
     for (let r = 0; r < nDev; r++) {
       if (!active[r] || scanMode[r] === SCAN_NONE) continue;
       // scan windows of r overlapping [t0 - maxAir, t1)
@@ -558,93 +624,84 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
 
   function gatherNeighbours(r: number): number {
     let n = 0;
-    const cx = grid.cellX(x[r]);
-    const cy = grid.cellY(y[r]);
     const xr = x[r];
     const yr = y[r];
-    for (let gy = Math.max(0, cy - 1); gy <= Math.min(grid.ny - 1, cy + 1); gy++) {
-      for (let gx = Math.max(0, cx - 1); gx <= Math.min(grid.nx - 1, cx + 1); gx++) {
+    const search = normalReach * reachRx[r];
+    const span = Math.ceil(search / grid.cellM);
+    const cx = grid.cellX(xr);
+    const cy = grid.cellY(yr);
+    const consider = (t: number) => {
+      if (t === r || evOff[t] === evOff[t + 1]) return;
+      const dx = xr - x[t];
+      const dy = yr - y[t];
+      const d2 = dx * dx + dy * dy;
+      const reach = reachTx[t] * reachRx[r];
+      if (d2 > reach * reach) return;
+      const dist = Math.sqrt(d2);
+      // body blocking: angle between each carrier's facing and the bearing to the other
+      const bTx = Math.atan2(dy, dx); // tx -> rx
+      const lossTx = carriage[t] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[t]] as Carriage, angleDiff(bTx, heading[t]));
+      const lossRx = carriage[r] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[r]] as Carriage, angleDiff(bTx + Math.PI, heading[r]));
+      nbTx[n] = t;
+      nbDist[n] = dist;
+      nbLoss[n] = lossTx + lossRx + rxCorr[r];
+      nbPair[n] = pairIdOf(t, r);
+      nbCur[n] = evOff[t];
+      n++;
+    };
+    for (let gy = Math.max(0, cy - span); gy <= Math.min(grid.ny - 1, cy + span); gy++) {
+      for (let gx = Math.max(0, cx - span); gx <= Math.min(grid.nx - 1, cx + span); gx++) {
         const c = gy * grid.nx + gx;
-        for (let q = grid.cellStart[c]; q < grid.cellStart[c + 1]; q++) {
-          const t = grid.items[q];
-          if (t === r || evOff[t] === evOff[t + 1]) continue;
-          const dx = xr - x[t];
-          const dy = yr - y[t];
-          const d2 = dx * dx + dy * dy;
-          if (d2 > R2) continue;
-          const dist = Math.sqrt(d2);
-          // body blocking: angle between each carrier's facing and the bearing to the other
-          const bTx = Math.atan2(dy, dx); // tx -> rx
-          const lossTx = carriage[t] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[t]] as Carriage, angleDiff(bTx, heading[t]));
-          const lossRx = carriage[r] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[r]] as Carriage, angleDiff(bTx + Math.PI, heading[r]));
-          nbTx[n] = t;
-          nbDist[n] = dist;
-          nbLoss[n] = lossTx + lossRx + rxCorr[r];
-          nbPair[n] = pairIdOf(t, r);
-          n++;
-        }
+        for (let q = grid.cellStart[c]; q < grid.cellStart[c + 1]; q++) consider(grid.items[q]);
       }
     }
+    for (let k = 0; k < loudList.length; k++) if (active[loudList[k]]) consider(loudList[k]);
     return n;
   }
 
   function addWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): void {
     const chIdx = ch - 37;
-    if (nGroups === G_CAP) flush();
-    let gs = batch.n;
+    if (nGroups === G_CAP || nC >= RESOLVE_AT) flush();
+    const gs = nC;
     const lo = Math.max(t0, ws - maxAir);
     const hi = Math.min(t1, we);
+    const epochUs = params.shadowEpochMs * 1000;
     for (let q = 0; q < nNb; q++) {
       const t = nbTx[q];
-      const e0 = evOff[t];
       const e1 = evOff[t + 1];
-      if (batch.n + (e1 - e0) > CAP) {
-        // make room: resolve the complete windows, then move this window's partial candidates to the front
-        const partial = batch.n - gs;
-        if (partial + (e1 - e0) > CAP) throw new Error(`scan window of ${names[r]} has more than ${CAP} candidate packets; lower the density or the tick`);
-        moveTail(gs, partial);
-        gs = 0;
-      }
       const off = chIdx * (airUs[t] + HOP_GAP_US);
-      for (let j = e0; j < e1; j++) {
+      // windows of one scanner come in time order: resume from this neighbour's cursor
+      let j = nbCur[q];
+      while (j < e1 && evStart[j] + maxEvSpan < lo) j++;
+      nbCur[q] = j;
+      for (; j < e1; j++) {
         const ps = evStart[j] + off;
-        if (ps < lo || ps >= hi) continue;
-        const i = batch.n++;
-        batch.distM[i] = nbDist[q];
-        batch.txPowerDbm[i] = txPower[t];
-        batch.staticLossDb[i] = nbLoss[q];
-        batch.pairId[i] = nbPair[q];
-        batch.epoch[i] = Math.floor((ps / 1000) / params.shadowEpochMs);
-        batch.eventId[i] = evId[j];
-        batch.channel[i] = ch;
+        if (ps >= hi) break;
+        if (ps < lo) continue;
+        if (batch.n === CAP) evalChunk();
+        if (nC === cCap) growCandidates();
+        const b = batch.n++;
+        batch.distM[b] = nbDist[q];
+        batch.txPowerDbm[b] = txPower[t];
+        batch.staticLossDb[b] = nbLoss[q];
+        batch.pairId[b] = nbPair[q];
+        batch.epoch[b] = Math.floor(ps / epochUs);
+        batch.eventId[b] = evId[j];
+        batch.channel[b] = ch;
+        const i = nC++;
         cTx[i] = t;
         cStart[i] = ps;
+        cDist[i] = nbDist[q];
         cOk[i] = ps >= ws && ps + airUs[t] <= we ? 1 : 0;
       }
     }
-    if (batch.n > gs) {
+    if (nC > gs) {
       gStart[nGroups] = gs;
       gRx[nGroups] = r;
       gWin[nGroups] = ws;
       nGroups++;
-      gStart[nGroups] = batch.n;
+      gStart[nGroups] = nC;
     }
-  }
-
-  /** Flushes the complete groups and moves `count` candidates starting at `from` to index 0. */
-  function moveTail(from: number, count: number): void {
-    const saveN = batch.n;
-    batch.n = from;
-    // the complete groups end at `from`
-    flush();
-    for (const a of [batch.distM, batch.txPowerDbm, batch.staticLossDb]) a.copyWithin(0, from, from + count);
-    for (const a of [batch.pairId, batch.epoch, batch.eventId]) a.copyWithin(0, from, from + count);
-    batch.channel.copyWithin(0, from, from + count);
-    cTx.copyWithin(0, from, from + count);
-    cStart.copyWithin(0, from, from + count);
-    cOk.copyWithin(0, from, from + count);
-    batch.n = count;
-    void saveN;
   }
 
   function emitTick(): void {
@@ -713,7 +770,12 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     channel: params,
     devices: stats.devices,
     logging: scenario.logging,
-    stats,
+    // wall-clock figures go to timing.json, so summary.json is byte-identical for a seed
+    stats: {
+      pair_evaluations: stats.pairEvaluations, adv_events: stats.advEvents, receptions: stats.receptions,
+      lost_below_sensitivity: stats.lostBelowSensitivity, lost_collision: stats.lostCollision,
+      lost_half_duplex: stats.lostHalfDuplex, observations: stats.observations, cull_radius_m: stats.cullRadiusM,
+    },
     contacts_truth: {
       rule: 'within 2 m for at least 15 min per UTC day (bluezone-protocol.md 4.6)',
       pairs_with_any_time_within_2m: contacts.length,
@@ -723,7 +785,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       note: 'receiver/transmitter columns are device names; ids.csv maps each name to the BluezoneID it advertised per 15-min slot',
       base_key: 'HMAC-SHA256(key "bluezone-sim-base-key", "<seed>/<device name>"), base date 0-59 days before the start',
     },
-    pcap: pcap ? { path: opts.pcapPath, packets: pcap.count, truncated: pcapTruncated } : undefined,
+    pcap: pcap ? { file: basename(opts.pcapPath!), packets: pcap.count, truncated: pcapTruncated } : undefined,
   };
 
   const files: string[] = [];

@@ -22,6 +22,7 @@ export interface OutputsInit {
   kind: Uint8Array;
   person: Int32Array;
   classify: boolean;
+  report: boolean;
   models: string[];
   format: 'csv' | 'pb';
 }
@@ -215,11 +216,14 @@ export class RunOutputs {
     (f.summary as Record<string, unknown>).classifier = this.classifier
       ? { method: 'ours', window_ms: this.classifier.windowMs, windows: this.windows!.lines - 1, auc_vs_truth: roc?.auc ?? null, label: 'window positive when most of its observations were within 2 m (truth.csv)' }
       : null;
-    (f.summary as Record<string, unknown>).files = ['summary.json', ...files.map((x) => x.slice(this.dir.length + 1)), 'report.html'];
+    (f.summary as Record<string, unknown>).files = ['summary.json', 'timing.json', ...files.map((x) => x.slice(this.dir.length + 1)), ...(this.init.report ? ['report.html'] : [])];
     writeFileAtomic(p('summary.json'), JSON.stringify(f.summary, null, 2) + '\n');
-    files.unshift(p('summary.json'));
+    const st = f.stats;
+    const timing = { wall_ms: st.wallMs, sim_ms: st.simMs, real_time_factor: st.realTimeFactor, pairs_per_s: st.pairsPerSecond, kernel: st.kernel, kernel_fallback: st.kernelFallback ?? null };
+    writeFileAtomic(p('timing.json'), JSON.stringify(timing, null, 2) + '\n');
+    files.unshift(p('summary.json'), p('timing.json'));
 
-    files.push(...(await this.report(f, roc)));
+    if (this.init.report) files.push(...(await this.report(f, roc)));
     return files;
   }
 

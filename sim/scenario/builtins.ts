@@ -149,13 +149,16 @@ const queue: ScenarioInput = {
 const cityBlock: ScenarioInput = {
   name: 'city-block',
   description:
-    'A 1 km x 1 km city block: 10 000 people walking the streets, a few shop beacons. Short by default (1 min); ' +
+    'A 1 km x 1 km city block: 10 000 people walking the streets, a few shop beacons. Short by default (10 s); ' +
     'scale with --devices (10^4 to 10^5) and --duration.',
   seed: 1,
   start: '2026-03-02T10:00:00Z',
-  duration: '1m',
+  duration: '10s',
   tick: '1s',
   environment: 'outdoor',
+  // A crowded street: bodies and buildings block line of sight, so log-distance n is about 3 (NLOS,
+  // sim-radio-core.md 2.1) rather than free space.
+  channel: { exponent: 3 },
   area: { width: 1000, height: 1000 },
   rooms: [],
   logging: 'app',
@@ -164,7 +167,7 @@ const cityBlock: ScenarioInput = {
     x: 100 + 100 * i,
     y: 500 + (i % 2 ? 20 : -20),
     intervalMs: 200,
-    txPowerDbm: 0,
+    txPowerDbm: -12,
     scan: false,
   })),
   places: {
@@ -186,7 +189,7 @@ export const BUILTIN_SCENARIOS: Record<string, Builtin> = {
   lobby: { summary: 'agency entrance: 2 Pi beacons, staff mornings, visitors queue at reception (1 h)', scenario: lobby },
   office: { summary: 'open-plan office: desks 2 m apart, a meeting, corridor passes (2 h)', scenario: office },
   queue: { summary: 'a line at a counter, ~1 m spacing (30 min)', scenario: queue },
-  'city-block': { summary: '10^4 phones in 1 km^2 (1 min; --devices up to 10^5)', scenario: cityBlock },
+  'city-block': { summary: '10^4 phones in 1 km^2 (10 s; --devices up to 10^5, --duration)', scenario: cityBlock },
 };
 
 /** The scenario `bluezone sim run` uses with no argument. */

@@ -47,7 +47,7 @@ function unionMessage(i: Extract<ZodIssue, { code: 'invalid_union' }>): string {
   if (!pick?.length) return 'value does not match any allowed form';
   const x = pick[0];
   const sub = x.path.slice(i.path.length).join('.');
-  const m = x.code === 'invalid_type' ? `expected ${x.expected}, got ${x.received}` : x.message;
+  const m = x.code === 'invalid_type' ? `expected ${x.expected}, got ${x.received}` : x.code === 'invalid_union' ? unionMessage(x) : x.message;
   return sub ? `${sub}: ${m}` : m;
 }
 
