@@ -133,32 +133,48 @@ export class DelimitedReadError extends Error {
   }
 }
 
-function writeVarint(out: number[], v: number): void {
+function varintLength(v: number): number {
+  let n = 1;
   while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
     v = Math.floor(v / 128);
+    n++;
   }
-  out.push(v);
+  return n;
 }
 
-/** Encodes messages, each preceded by its length as a varint. */
+/**
+ * Encodes messages, each preceded by its length as a varint; throws TypeError naming the message and
+ * field. (One encode() per message: a single protobufjs Writer for a long stream is several times slower.)
+ */
 export function writeDelimited<N extends MessageName>(type: N | protobuf.Type, objects: Iterable<MessageTypes[N]>): Uint8Array {
-  const chunks: Uint8Array[] = [];
+  const T = typeOf(type);
+  const bodies: Uint8Array[] = [];
   let total = 0;
   for (const o of objects) {
-    const body = encodeMessage(type, o);
-    const prefix: number[] = [];
-    writeVarint(prefix, body.length);
-    chunks.push(Uint8Array.from(prefix), body);
-    total += prefix.length + body.length;
+    const err = T.verify(o);
+    if (err) throw new TypeError(`${T.name} #${bodies.length}: ${err}`);
+    const body = T.encode(T.fromObject(o as Record<string, unknown>)).finish();
+    bodies.push(body);
+    total += varintLength(body.length) + body.length;
   }
   const out = new Uint8Array(total);
   let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  for (const body of bodies) {
+    let v = body.length;
+    while (v > 0x7f) {
+      out[at++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    out[at++] = v;
+    out.set(body, at);
+    at += body.length;
   }
   return out;
+}
+
+/** One message with its varint length prefix, for writers that stream to a file message by message. */
+export function encodeDelimited<N extends MessageName>(type: N | protobuf.Type, obj: MessageTypes[N]): Uint8Array {
+  return writeDelimited(type, [obj]);
 }
 
 /** Largest message accepted (a guard against absurd lengths in damaged files). */

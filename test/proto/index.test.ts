@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DelimitedReadError,
   decodeMessage,
+  encodeDelimited,
   encodeMessage,
   loadSchema,
   readDelimited,
@@ -51,6 +52,9 @@ describe('proto/bluezone.proto (package bluezone.v1)', () => {
     expect(readDelimited('Observation', new Uint8Array())).toEqual([]);
     const many = Array.from({ length: 300 }, (_, i) => ({ ...obs[0], timestampMs: obs[0].timestampMs + i, receiver: 'r'.repeat(i) }));
     expect(readDelimited('Observation', writeDelimited('Observation', many))).toEqual(many); // 2-byte varints
+    const streamed = Uint8Array.from(many.flatMap((o) => [...encodeDelimited('Observation', o)]));
+    expect(streamed).toEqual(writeDelimited('Observation', many));
+    expect(() => writeDelimited('Observation', [obs[0], { ...obs[1], timestampMs: 'x' as unknown as number }])).toThrow(/Observation #1: timestampMs/);
   });
 
   it('truncated input gives a typed error with the byte offset', () => {
