@@ -41,7 +41,11 @@ function run(method: 'ours' | 'gaen' | 'bluezone', ours: Partial<OursParams> = {
 
 process.stdout.write(`gaen     ${run('gaen')}\n`);
 process.stdout.write(`bluezone ${run('bluezone')}\n`);
-const grid = process.env.GRID ? JSON.parse(process.env.GRID) : {};
+// The grid searched for the defaults (README): level quantile and weight, pair-offset prior, then the
+// threshold with the best mean F1. Override with GRID='{"thresholdDbm":[-80,-81]}'.
+const grid = process.env.GRID
+  ? JSON.parse(process.env.GRID)
+  : { upperQuantile: [0.9, 0.95, 0.99], upperWeight: [0.5, 1], pairPriorWindows: [0, 4, 8], thresholdDbm: [-78, -80, -81, -82, -84] };
 const keys = Object.keys(grid);
 function rec(i: number, cur: Partial<OursParams>): void {
   if (i === keys.length) {

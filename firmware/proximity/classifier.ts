@@ -43,9 +43,6 @@ export interface OursParams {
   upperWeight: number;
   /** Calibrated window level (dBm) at which the pair is taken to be 2 m apart. */
   thresholdDbm: number;
-  /** Few sightings are shrunk towards this level (dBm) with this weight (in observations). */
-  priorDbm: number;
-  priorWeight: number;
   /** Log-distance exponent used only to turn the level into an estimated distance. */
   pathLossExponent: number;
   /** Weight of a scan instance's own median against the window level when crediting its minutes. */
@@ -67,8 +64,6 @@ export const OURS_DEFAULTS: Readonly<OursParams> = Object.freeze({
   upperQuantile: 0.95,
   upperWeight: 1,
   thresholdDbm: -81,
-  priorDbm: -95,
-  priorWeight: 2,
   pathLossExponent: 2,
   instanceWeight: 0.5,
   pairPriorWindows: 4,
@@ -367,8 +362,8 @@ export class StreamingClassifier {
           if (this.profiles.size > MAX_PAIR_PROFILES) this.profiles.delete(this.profiles.keys().next().value!);
         }
       }
-      const adjusted = level - pairOffset;
-      score = (s.n * adjusted + p.priorWeight * p.priorDbm) / (s.n + p.priorWeight);
+      // No shrinkage by count: duty-cycled phones give few readings even when close (simulated lobby).
+      score = level - pairOffset;
       contact = score >= p.thresholdDbm;
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
       for (let i = 0; i < s.nInst; i++) {
