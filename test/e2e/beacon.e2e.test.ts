@@ -11,11 +11,12 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { startPtyBridge, startVirtualAir, type PtyBridge, type VirtualAir } from '../../firmware/hci/index.ts';
-import { bluezoneIdAt, SLOT_MS } from '../../firmware/protocol/keys.ts';
+import { bluezoneIdAt, slotAt } from '../../firmware/protocol/keys.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 const RSSI = -63;
-const SPEED = 10;
+// 100x: a 15-minute slot lasts 9 s, so a boundary comes soon whatever the start-up time of the processes.
+const SPEED = 100;
 
 function cli(args: string[], env: Record<string, string>) {
   const e = { ...process.env, ...env };
@@ -70,11 +71,11 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
   });
 
   it('advertises, is logged with the air RSSI, rotates at the slot boundary and recovers from a dropped controller', async () => {
-    // Fake clock shared by both processes: 100 fake seconds before a slot boundary, 10x speed.
-    const boundary = Math.ceil(Date.now() / SLOT_MS) * SLOT_MS + 5 * SLOT_MS;
-    const anchor = Date.now() + 1000;
-    const env = { BLUEZONE_TEST_CLOCK: `start=${new Date(boundary - 100_000).toISOString()},speed=${SPEED},anchor=${anchor}` };
-    const fake = () => boundary - 100_000 + (Date.now() - anchor) * SPEED;
+    // Fake clock shared by both processes (same start and anchor), 100x real time.
+    const anchor = Date.now();
+    const start = Date.parse('2026-11-23T08:00:00Z');
+    const env = { BLUEZONE_TEST_CLOCK: `start=${new Date(start).toISOString()},speed=${SPEED},anchor=${anchor}` };
+    const fake = () => start + (Date.now() - anchor) * SPEED;
     const cfg = join(dir, 'beacon.yaml');
     writeFileSync(cfg, 'watchdog:\n  power_on_timeout_s: 4\n  backoff_initial_ms: 200\n  backoff_max_ms: 1000\nlogbook:\n  receiver: door-e2e\n  flush_ms: 100\n');
     const state = join(dir, 'state');
@@ -95,8 +96,6 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
     await until('beacon advertising', () => status()?.state === 'advertising', 20_000, diag);
     const key = loadKey(state);
     const idAt = (ms: number) => Buffer.from(bluezoneIdAt(key.secret(), key.baseDateMs, ms).id);
-    const before = idAt(boundary - 1);
-    const after = idAt(boundary);
     expect(status()).toMatchObject({ test_clock: true, interval_ms: 100, frame: 'bluezone' });
 
     // 2. The logbook stores it with the RSSI the air chose.
@@ -112,26 +111,29 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
         return [];
       }
     };
-    await until('a logbook row of the first ID', () => rows().some((r) => r.id.equals(before)), 15_000, diag);
-    const first = rows().filter((r) => r.id.equals(before));
-    expect(first.every((r) => r.rssi === RSSI && r.receiver === 'door-e2e')).toBe(true);
+    const firstRow = await until('a first logbook row', () => rows()[0], 15_000, diag);
+    const before = idAt(firstRow.timestamp);
+    expect(firstRow.id.equals(before), 'the logged ID is the beacon\'s ID for that time').toBe(true);
+    expect(firstRow).toMatchObject({ rssi: RSSI, receiver: 'door-e2e' });
 
-    // 3. At the boundary the ID changes; the old one is not heard after it (the logbook runs on the same fake clock).
-    await until('a logbook row of the next slot\'s ID', () => rows().some((r) => r.id.equals(after)), 15_000, diag);
-    const all = rows();
+    // 3. At the next boundary the ID changes; the old one is not heard after the new one.
+    const boundary = slotAt(firstRow.timestamp).endMs;
+    const after = idAt(boundary);
+    await until("a logbook row of the next slot's ID", () => rows().some((r) => r.id.equals(after)), 15_000, diag);
+    const all = rows().filter((r) => r.timestamp < boundary + 60_000);
     const lastOld = Math.max(...all.filter((r) => r.id.equals(before)).map((r) => r.timestamp));
     const firstNew = Math.min(...all.filter((r) => r.id.equals(after)).map((r) => r.timestamp));
     expect(lastOld).toBeLessThan(firstNew);
-    expect(firstNew).toBeGreaterThanOrEqual(boundary - 2 * SPEED * 100); // clock skew between processes: a few real ms x speed
-    expect(all.every((r) => r.id.equals(before) || r.id.equals(after))).toBe(true); // only our beacon is on the air
+    expect(firstNew).toBeGreaterThanOrEqual(boundary); // never early: the beacon switches at its boundary, reports arrive after it
+    expect(all.every((r) => r.rssi === RSSI && (r.id.equals(before) || r.id.equals(after)))).toBe(true); // only our beacon is on the air
     // De-dup: at most one row per ID per 5 s of (fake) time.
-    const ts = all.filter((r) => r.id.equals(after)).map((r) => r.timestamp);
+    const ts = all.filter((r) => r.id.equals(before)).map((r) => r.timestamp);
     for (let i = 1; i < ts.length; i++) expect(ts[i] - ts[i - 1]).toBeGreaterThanOrEqual(5000);
     expect(beacon.err()).toMatch(/slot boundary: advertising ID [0-9A-F]{6}\*\*\*/);
 
     // 4. Drop the beacon's controller connection: the radio child loses its port, the daemon restarts it,
     //    the bridge opens a fresh controller, and the ID is on the air again by itself.
-    const adv = air.controllers.find((c) => c.advertising && Buffer.from(c.advData).includes(after));
+    const adv = air.controllers.find((c) => c.advertising && Buffer.from(c.advData).includes(Buffer.from([0xb5, 0x22])));
     expect(adv, 'the controller advertising our frame').toBeDefined();
     const droppedAt = fake();
     expect(air.drop(adv!.address)).toBe(1);
