@@ -100,9 +100,9 @@ Examples:
         stop.dispose();
         throw new ProblemError(`cannot listen on ${o.host}:${port}: ${(e as Error).message}`, 'pick another --port, or 0 for a free one');
       }
-      if (o.json) ctx.out.write(JSON.stringify({ event: 'listening', host: server.host, port: server.port, rssi_model: model.describe() }) + '\n');
+      if (o.json) ctx.out.write(JSON.stringify({ event: 'listening', host: server.host, port: server.port, rssi_model: model.describe?.() ?? 'custom' }) + '\n');
       else ctx.out.write(`listening ${server.host}:${server.port}\n`);
-      info(ctx, `rssi model ${model.describe()}; stop with Ctrl-C`);
+      info(ctx, `rssi model ${model.describe?.() ?? 'custom'}; stop with Ctrl-C`);
       const sig = await stop;
       await server.close();
       info(ctx, `${sig}: stopped (${server.history.length} controller(s) served, ${server.air.stats.reports} report(s) delivered)`);

@@ -18,8 +18,8 @@ export interface ControllerInfo {
  */
 export interface AirModel {
   rssi(tx: ControllerInfo, rx: ControllerInfo, nowMs: number): number | null;
-  /** One line for logs, e.g. "fixed:-60". */
-  describe(): string;
+  /** Optional one-line description for logs, e.g. "fixed:-60". */
+  describe?(): string;
 }
 
 export class FixedRssiModel implements AirModel {

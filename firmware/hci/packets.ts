@@ -130,38 +130,58 @@ export function addrFromBytes(b: Uint8Array): string {
 
 /** Encodes values by a field table; a value out of range is a RangeError naming the field. */
 export function encodeFields<F extends readonly Field[]>(what: string, fields: F, values: FieldsOf<F>): Uint8Array {
-  const parts: number[] = [];
   const v = values as Record<string, unknown>;
+  // Pass 1: check values and size the output; pass 2 writes (no intermediate arrays: this is on
+  // the per-report path of the air).
+  let size = 0;
   for (const [name, kind] of fields) {
     const x = v[name];
     const bad = (why: string) => new RangeError(`${what}.${name}: ${why}`);
     if (kind === 'addr') {
-      parts.push(...addrToBytes(x as string));
+      if (typeof x !== 'string') throw bad('expected an address string');
+      size += 6;
     } else if (kind === 'adv31' || kind === 'lv' || kind === 'rest' || kind.startsWith('b')) {
       if (!(x instanceof Uint8Array)) throw bad('expected bytes');
       if (kind === 'adv31') {
         if (x.length > MAX_ADV_DATA) throw bad(`${x.length} bytes > ${MAX_ADV_DATA}`);
-        parts.push(x.length, ...x, ...new Array<number>(MAX_ADV_DATA - x.length).fill(0));
+        size += 1 + MAX_ADV_DATA;
       } else if (kind === 'lv') {
         if (x.length > 255) throw bad(`${x.length} bytes > 255`);
-        parts.push(x.length, ...x);
+        size += 1 + x.length;
       } else if (kind === 'rest') {
-        parts.push(...x);
+        size += x.length;
       } else {
         const n = fixedSize(kind)!;
         if (x.length !== n) throw bad(`${x.length} bytes, expected ${n}`);
-        parts.push(...x);
+        size += n;
       }
     } else {
       if (typeof x !== 'number' || !Number.isInteger(x)) throw bad('expected an integer');
       const n = fixedSize(kind)!;
-      const [lo, hi] = kind === 'i8' ? [-128, 127] : [0, 2 ** (8 * n) - 1];
+      const lo = kind === 'i8' ? -128 : 0;
+      const hi = kind === 'i8' ? 127 : 2 ** (8 * n) - 1;
       if (x < lo || x > hi) throw bad(`${x} outside ${lo}..${hi}`);
-      const u = kind === 'i8' ? x & 0xff : x;
-      for (let k = 0; k < n; k++) parts.push(Math.floor(u / 2 ** (8 * k)) & 0xff);
+      size += n;
     }
   }
-  return Uint8Array.from(parts);
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const [name, kind] of fields) {
+    const x = v[name];
+    if (kind === 'addr') {
+      out.set(addrToBytes(x as string), o);
+      o += 6;
+    } else if (x instanceof Uint8Array) {
+      if (kind === 'adv31' || kind === 'lv') out[o++] = x.length;
+      out.set(x, o);
+      o += kind === 'adv31' ? MAX_ADV_DATA : x.length; // adv31: zero padding is already there
+    } else {
+      const n = fixedSize(kind)!;
+      const u = kind === 'i8' ? (x as number) & 0xff : (x as number);
+      for (let k = 0; k < n; k++) out[o++] = Math.floor(u / 2 ** (8 * k)) & 0xff;
+    }
+  }
+  return out;
 }
 
 /**

@@ -156,7 +156,7 @@ describe('Air', () => {
   });
 
   it('parseAirModel rejects bad specs with a message naming the part', () => {
-    expect(parseAirModel('fixed:-60').describe()).toBe('fixed:-60');
+    expect(parseAirModel('fixed:-60').describe?.()).toBe('fixed:-60');
     expect(() => parseAirModel('fixed:')).toThrow(/fixed needs a dBm value/);
     expect(() => parseAirModel('distance:q=1')).toThrow(/bad parameter "q=1"/);
     expect(() => parseAirModel('cable')).toThrow(/unknown model "cable"/);
