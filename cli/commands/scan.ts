@@ -14,8 +14,10 @@ import {
   openLogbookReadonly,
   presenceEstimate,
   presenceReport,
+  presenceReportInput,
   type Db,
 } from '../../firmware/beacon/logbook.ts';
+import { renderPresenceReport, writeReport } from '../../sim/report/render.ts';
 import { ScanService } from '../../firmware/beacon/scanService.ts';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { ContactIndex, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
@@ -184,6 +186,39 @@ Examples:
       } finally {
         db.close();
       }
+    });
+
+  scan
+    .command('report')
+    .description('write the daily presence report as an HTML page with a plot (Bluezone phones per 15-minute slot)')
+    .requiredOption('--db <file>', 'SQLite logbook file')
+    .option('--date <YYYY-MM-DD>', 'UTC day (default: the only day in the logbook)')
+    .option('--out <dir>', 'output folder: presence.html and plots/presence.svg|png', 'out/presence')
+    .option('--site <name>', 'site name shown on the page')
+    .option('--dwell-min <minutes>', 'typical minutes a phone stays in range, for the visitor estimate', '2')
+    .option('--json', 'print {"files":[...],"estimate":{...}}')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone scan report --db /var/lib/bluezone/logbook.db --date 2026-11-23 --site "HQ lobby" --out /tmp/presence`)
+    .action(async (o: { db: string; date?: string; out: string; site?: string; dwellMin: string; json?: boolean }) => {
+      const dwell = Number(o.dwellMin);
+      if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
+      let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
+      const db = asUsage(() => openLogbookReadonly(o.db));
+      let input;
+      try {
+        if (dateMs === undefined) {
+          const days = logbookDays(db);
+          if (days.length !== 1) throw new UsageError(`--date: the presence report is per day and ${o.db} has ${days.length} day(s)${days.length ? ` (${days.map((d) => iso(d).slice(0, 10)).join(', ')})` : ''}`);
+          dateMs = days[0];
+        }
+        input = presenceReportInput(db, dateMs, { site: o.site, dwellMin: dwell });
+      } finally {
+        db.close();
+      }
+      const files = writeReport(o.out, await renderPresenceReport(input), 'presence.html');
+      if (o.json) printJson(ctx, { files, estimate: input.estimate });
+      else ctx.out.write(files.map((f) => f + '\n').join(''));
     });
 
   scan

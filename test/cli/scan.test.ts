@@ -107,3 +107,19 @@ describe('bluezone scan export', () => {
     expect((await run(['scan', 'export', '--db', s.dbPath, '--format', 'trace', '--date', '23.11.2026'])).err).toMatch(/--date: "23\.11\.2026" is not a date/);
   });
 });
+
+describe('bluezone scan report', () => {
+  it('writes the presence page with its plot', async () => {
+    const s = scene();
+    const out = join(s.dir, 'presence');
+    const r = await run(['scan', 'report', '--db', s.dbPath, '--site', 'HQ lobby', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.files).toContain(join(out, 'presence.html'));
+    expect(j.files).toContain(join(out, 'plots', 'presence.svg'));
+    const html = readFileSync(join(out, 'presence.html'), 'utf8');
+    expect(html).toContain('HQ lobby');
+    expect(html).toContain('2026-11-23');
+    expect(j.estimate.visitors).toBeGreaterThanOrEqual(1);
+  });
+});
