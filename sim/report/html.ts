@@ -12,7 +12,7 @@ export function esc(s: unknown): string {
 export function fmtValue(v: number | string | undefined | null): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return String(v);
+  if (!Number.isFinite(v)) return 'n/a';
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   const a = Math.abs(v);
   const digits = a >= 100 ? 1 : a >= 1 ? 2 : 3;

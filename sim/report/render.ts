@@ -24,6 +24,7 @@ async function renderPlots(jobs: PlotJob[]): Promise<Record<string, string>> {
 }
 
 function fmtDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
   const s = Math.round(ms / 1000);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -31,8 +32,35 @@ function fmtDuration(ms: number): string {
   return h > 0 ? `${h} h ${m} min ${sec} s` : m > 0 ? `${m} min ${sec} s` : `${sec} s`;
 }
 
+const fin = (...v: number[]) => v.every(Number.isFinite);
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
+/** Drops points with NaN/Infinity (vega would print them into the SVG) and clamps ROC to the unit square. */
+function finiteRunInput(i: RunReportInput): RunReportInput {
+  return {
+    ...i,
+    floorPlan: {
+      ...i.floorPlan,
+      widthM: fin(i.floorPlan.widthM ?? 0) ? i.floorPlan.widthM : undefined,
+      heightM: fin(i.floorPlan.heightM ?? 0) ? i.floorPlan.heightM : undefined,
+      rooms: i.floorPlan.rooms.filter((r) => ('polygon' in r ? r.polygon.length > 0 && r.polygon.every(([x, y]) => fin(x, y)) : fin(r.x, r.y, r.width, r.height))),
+      beacons: i.floorPlan.beacons.filter((b) => fin(b.x, b.y)),
+    },
+    tracks: i.tracks.map((t) => ({ ...t, points: t.points.filter((p) => fin(p.tMs, p.x, p.y)) })),
+    pairs: i.pairs.map((p) => ({ ...p, points: p.points.filter((q) => fin(q.tMs, q.rssiDbm, q.distanceM)) })),
+    scatter: i.scatter.filter((s) => fin(s.distanceM, s.rssiDbm)),
+    contacts: i.contacts.map((c) => ({
+      ...c,
+      truth: c.truth.filter((iv) => fin(iv.startMs, iv.endMs) && iv.endMs >= iv.startMs),
+      detected: c.detected.filter((iv) => fin(iv.startMs, iv.endMs) && iv.endMs >= iv.startMs),
+    })),
+    roc: i.roc.map((c) => ({ ...c, points: c.points.filter((p) => fin(p.fpr, p.tpr)).map((p) => ({ fpr: clamp01(p.fpr), tpr: clamp01(p.tpr) })) })),
+  };
+}
+
 /** The report of one `sim run`: summary, figures, floor plan, pairs, scatter, timeline, ROC, metrics. */
-export async function renderRunReport(input: RunReportInput): Promise<RenderedReport> {
+export async function renderRunReport(raw: RunReportInput): Promise<RenderedReport> {
+  const input = finiteRunInput(raw);
   const hasTracks = input.tracks.some((t) => t.points.length > 0) || input.floorPlan.rooms.length > 0;
   const hasPairs = input.pairs.some((p) => p.points.length > 0);
   const hasContacts = input.contacts.some((c) => c.truth.length + c.detected.length > 0);
@@ -41,7 +69,7 @@ export async function renderRunReport(input: RunReportInput): Promise<RenderedRe
     { name: 'floorplan', spec: hasTracks ? floorPlanSpec(input.floorPlan, input.tracks) : null },
     { name: 'pairs', spec: hasPairs ? pairSeriesSpec(input.pairs.filter((p) => p.points.length > 0)) : null },
     { name: 'rssi-distance', spec: input.scatter.length ? scatterSpec(input.scatter) : null },
-    { name: 'contacts', spec: hasContacts ? contactTimelineSpec(input.contacts, input.scenario.durationMs) : null },
+    { name: 'contacts', spec: hasContacts ? contactTimelineSpec(input.contacts, Number.isFinite(input.scenario.durationMs) && input.scenario.durationMs > 0 ? input.scenario.durationMs : undefined) : null },
     { name: 'roc', spec: hasRoc ? rocSpec(input.roc.filter((c) => c.points.length > 0)) : null },
   ]);
   const s = input.scenario;
@@ -107,7 +135,8 @@ export async function renderRunReport(input: RunReportInput): Promise<RenderedRe
 }
 
 /** The report of `bluezone eval`: metrics per dataset and method, and ROC curves. */
-export async function renderEvalReport(input: EvalReportInput): Promise<RenderedReport> {
+export async function renderEvalReport(raw: EvalReportInput): Promise<RenderedReport> {
+  const input = { ...raw, roc: raw.roc.map((c) => ({ ...c, points: c.points.filter((p) => fin(p.fpr, p.tpr)).map((p) => ({ fpr: clamp01(p.fpr), tpr: clamp01(p.tpr) })) })) };
   const hasRoc = input.roc.some((c) => c.points.length > 0);
   const svgs = await renderPlots([{ name: 'roc', spec: hasRoc ? rocSpec(input.roc.filter((c) => c.points.length > 0)) : null }]);
   const notes = (input.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('');

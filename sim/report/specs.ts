@@ -284,7 +284,7 @@ export function contactTimelineSpec(timelines: ContactTimeline[], durationMs?: n
 
 /** ROC curves of each method with AUC in the legend, and the chance diagonal. */
 export function rocSpec(curves: RocCurve[]): TopLevelSpec {
-  const label = (c: RocCurve) => `${c.method} (AUC ${c.auc.toFixed(3)})`;
+  const label = (c: RocCurve) => `${c.method} (AUC ${Number.isFinite(c.auc) ? c.auc.toFixed(3) : 'n/a'})`;
   const rows = curves.flatMap((c) =>
     [...c.points]
       .sort((a, b) => a.fpr - b.fpr || a.tpr - b.tpr)
