@@ -38,6 +38,8 @@ Wants=bluetooth.target ${dev} time-sync.target
 Type=simple
 User=${o.user}
 Group=${o.user}
+# Raw HCI mode does not power up a down adapter (ble-stack-and-hci.md 4.1); "-" = ignore if it fails.
+ExecStartPre=-/usr/bin/hciconfig ${o.adapter} up
 ExecStart=${o.exec} beacon start --config ${o.configFile} --state-dir ${o.stateDir}
 # The daemon restarts its radio by itself; this catches everything else.
 Restart=always

@@ -118,6 +118,7 @@ describe('bluezone beacon install-service', () => {
       'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN',
       'Restart=always',
       'RestartSec=5',
+      'ExecStartPre=-/usr/bin/hciconfig hci0 up',
       'StateDirectory=bluezone',
       'NoNewPrivileges=yes',
       'ProtectSystem=strict',
