@@ -59,7 +59,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option('--duration <d>', 'simulated time, e.g. 10m, 8h (default: the scenario\'s)', durationArg('--duration'))
     .option('--devices <n>', 'scale the groups to about this many phones', intArg('--devices', 1, 1_000_000))
     .option('--scale <f>', 'multiply every group size by f', scaleArg)
-    .addOption(new Option('--format <fmt>', 'observation file format').choices(['csv', 'pb']).default('csv'))
+    .addOption(new Option('--format <fmt>', 'observations as csv, or pb (length-delimited bluezone.v1.Observation)').choices(['csv', 'pb']).default('csv'))
     .addOption(new Option('--kernel <k>', 'reception kernel').choices(['wasm', 'ts']).default('wasm'))
     .option('--no-classify', 'skip the classifier (no windows.csv)')
     .option('--json', 'print the summary as JSON on stdout')
@@ -92,7 +92,6 @@ export function registerSim(program: Command, ctx: CliContext): void {
         },
       }).catch((e: Error) => {
         progress.done();
-        if (/--format pb/.test(e.message)) throw new UsageError(e.message);
         throw e;
       });
       progress.done();

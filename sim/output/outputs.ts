@@ -10,7 +10,8 @@ import { toHex } from '../../firmware/protocol/hex.ts';
 import type { ChannelParams } from '../channel/params.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { KIND_NAMES, simBaseDate, simBaseKey } from '../world/devices.ts';
-import { LineSink } from './sink.ts';
+import { ByteSink, LineSink } from './sink.ts';
+import { encodeDelimited, loadSchema } from '../../proto/index.ts';
 import type { RunStats } from '../engine/run.ts';
 import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from '../report/types.ts';
 
@@ -48,6 +49,8 @@ const WINDOW_LABELS_MAX = 1_000_000;
 
 export class RunOutputs {
   private obs?: LineSink;
+  private obsPb?: ByteSink;
+  private pbType?: ReturnType<typeof loadSchema>['Observation'];
   private truth?: LineSink;
   private windows?: LineSink;
   private classifier?: StreamingClassifier;
@@ -74,8 +77,11 @@ export class RunOutputs {
   }
 
   async open(): Promise<void> {
-    if (this.init.format === 'pb') throw new Error('--format pb needs proto/index.ts (protocol owner), which is not available yet; use --format csv');
-    this.obs = new LineSink(join(this.dir, 'observations.csv'), OBSERVATION_CSV_HEADER);
+    if (this.init.format === 'pb') {
+      // length-delimited bluezone.v1.Observation messages (proto/bluezone.proto)
+      this.pbType = loadSchema().Observation;
+      this.obsPb = new ByteSink(join(this.dir, 'observations.pb'));
+    } else this.obs = new LineSink(join(this.dir, 'observations.csv'), OBSERVATION_CSV_HEADER);
     this.truth = new LineSink(join(this.dir, 'truth.csv'), TRUTH_CSV_HEADER);
     if (this.init.classify) {
       this.classifier = new StreamingClassifier({ method: 'ours' });
@@ -124,7 +130,8 @@ export class RunOutputs {
   observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
     const { names, models } = this.init;
     const dist = Math.round(distM * 100) / 100;
-    this.obs!.line(`${tsMs},${csvField(names[rx])},${csvField(names[tx])},${rssi},,${csvField(models[rx])},${csvField(models[tx])}`);
+    if (this.obs) this.obs.line(`${tsMs},${csvField(names[rx])},${csvField(names[tx])},${rssi},,${csvField(models[rx])},${csvField(models[tx])}`);
+    else this.obsPb!.write(encodeDelimited(this.pbType!, { timestampMs: tsMs, receiver: names[rx], transmitter: names[tx], rssi, receiverModel: models[rx], transmitterModel: models[tx] }));
     this.truth!.line(`${tsMs},${csvField(names[rx])},${csvField(names[tx])},${dist.toFixed(2)}`);
     if (this.classifier) {
       const o = this.o;
@@ -171,9 +178,10 @@ export class RunOutputs {
     const files: string[] = [];
     const p = (n: string) => join(this.dir, n);
     if (this.classifier) for (const w of this.classifier.flush()) this.window(w);
-    this.obs!.close();
+    this.obs?.close();
+    this.obsPb?.close();
     this.truth!.close();
-    files.push(p('observations.csv'), p('truth.csv'));
+    files.push(p(this.obs ? 'observations.csv' : 'observations.pb'), p('truth.csv'));
     if (this.windows) {
       this.windows.close();
       files.push(p('windows.csv'));

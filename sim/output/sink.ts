@@ -44,3 +44,38 @@ export class LineSink {
     }
   }
 }
+
+/** Same for binary records (length-delimited protobuf). */
+export class ByteSink {
+  private fd: number;
+  private buf = Buffer.alloc(1 << 20);
+  private pos = 0;
+  private readonly tmp: string;
+  records = 0;
+
+  constructor(readonly path: string) {
+    this.tmp = `${path}.partial`;
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  write(b: Uint8Array): void {
+    if (this.pos + b.length > this.buf.length) this.flush();
+    if (b.length > this.buf.length) writeSync(this.fd, b);
+    else {
+      this.buf.set(b, this.pos);
+      this.pos += b.length;
+    }
+    this.records++;
+  }
+
+  private flush(): void {
+    if (this.pos) writeSync(this.fd, this.buf, 0, this.pos);
+    this.pos = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+  }
+}

@@ -8,6 +8,7 @@ import { toHex } from '../../../firmware/protocol/hex.ts';
 import { runSimulation, type RunResult } from '../../../sim/engine/run.ts';
 import { parseScenarioText } from '../../../sim/scenario/load.ts';
 import { crc24 } from '../../../sim/output/pcap.ts';
+import { readDelimited } from '../../../proto/index.ts';
 
 // One Android phone, two iPhones seated 1 m apart, a scanning Pi beacon 3 m away; 20 simulated minutes.
 const SCENARIO = `
@@ -177,6 +178,15 @@ describe('runSimulation', () => {
     const heard = new Set(readRows(d2).filter((r) => r.rx === 'pi' && r.tx === 'and-1').map((r) => Math.floor(r.t / 1000)));
     expect(heard.size / 180).toBeGreaterThan(0.35);
     expect(heard.size / 180).toBeLessThan(0.65);
+  }, 30_000);
+
+  it('--format pb writes the same observations as length-delimited protobuf', async () => {
+    const csv = await run(5, { durationMs: 120_000, pcapPath: undefined, classify: false });
+    const pb = await run(5, { durationMs: 120_000, pcapPath: undefined, classify: false, format: 'pb' });
+    const msgs = readDelimited('Observation', readFileSync(join(pb.dir, 'observations.pb')));
+    const rows = readRows(csv.dir);
+    expect(msgs.length).toBe(rows.length);
+    expect(msgs.map((m) => [Number(m.timestampMs), m.receiver, m.transmitter, m.rssi])).toEqual(rows.map((r) => [r.t, r.rx, r.tx, r.rssi]));
   }, 30_000);
 
   it('without an output directory it only measures (the benchmark entry)', async () => {
