@@ -97,6 +97,17 @@ export class ContactLogBuilder {
     this.n++;
   }
 
+  /** Appends a row whose contact (and own) ID are the 24 hex digits at those string offsets, already checked. */
+  pushRaw(text: string, contactAt: number, timestamp: number, rssi: number, line: number, ownAt?: number): void {
+    if (this.n === this.cap) this.grow();
+    writeHexIdAt(this.ids, this.n * ID_BYTES, text, contactAt);
+    if (this.own && ownAt !== undefined) writeHexIdAt(this.own, this.n * ID_BYTES, text, ownAt);
+    this.ts[this.n] = timestamp;
+    this.rs[this.n] = rssi;
+    this.ln[this.n] = line;
+    this.n++;
+  }
+
   private grow(): void {
     this.cap *= 2;
     const g = <T extends Uint8Array | Float64Array | Int32Array | Uint32Array>(a: T, k: number): T => {
@@ -140,48 +151,97 @@ export function isHexId(s: string): boolean {
 }
 
 function writeHexId(out: Uint8Array, at: number, s: string): void {
-  for (let i = 0; i < ID_BYTES; i++) out[at + i] = (hexVal(s.charCodeAt(2 * i)) << 4) | hexVal(s.charCodeAt(2 * i + 1));
+  writeHexIdAt(out, at, s, 0);
+}
+
+function writeHexIdAt(out: Uint8Array, at: number, s: string, from: number): void {
+  for (let i = 0; i < ID_BYTES; i++) out[at + i] = (hexVal(s.charCodeAt(from + 2 * i)) << 4) | hexVal(s.charCodeAt(from + 2 * i + 1));
 }
 
 const INT_RE = /^[+-]?\d+$/;
 const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Plain decimal integer in s[from, to) (optional '-'), or NaN; the fast path for rssi and ms/s times. */
+function parseIntFast(s: string, from: number, to: number): number {
+  let i = from;
+  let neg = false;
+  if (i < to && s.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  if (i >= to || to - i > 15) return NaN;
+  let v = 0;
+  for (; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
+function isHexIdAt(s: string, from: number, to: number): boolean {
+  if (to - from !== ID_BYTES * 2) return false;
+  for (let i = from; i < to; i++) if (hexVal(s.charCodeAt(i)) < 0) return false;
+  return true;
+}
+
+function lineError(line: number, field: string, message: string): LogParseResult {
+  return { ok: false, error: { line, field, message: `line ${line}, field ${field}: ${message}` } };
+}
+
 /**
  * Parses data_trace.txt. Blank lines and CR before LF are tolerated; a row with an empty contact
  * (Classic-BT, SQL hex(NULL)) is skipped and counted. Any other fault names the line and field.
+ * Scans with indexOf/charCodeAt rather than split/regex: a 14-day log can hold millions of lines.
  */
 export function parseTrace(text: string): LogParseResult {
   const b = new ContactLogBuilder(true);
   let lineNo = 0;
   let pos = 0;
-  while (pos < text.length) {
+  const n = text.length;
+  while (pos < n) {
     let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
+    if (end < 0) end = n;
     lineNo++;
-    let line = text.slice(pos, end);
+    const start = pos;
     pos = end + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim() === '') continue;
-    const f = line.split('\t');
-    const err = (field: string, message: string): LogParseResult => ({
-      ok: false,
-      error: { line: lineNo, field, message: `line ${lineNo}, field ${field}: ${message}` },
-    });
-    if (f.length !== 4) return err('(line)', `expected 4 tab-separated fields (own, contact, rssi, timestamp), got ${f.length}`);
-    const [own, contact, rssi, ts] = f;
-    if (!isHexId(own)) return err('own', `expected 24 hex digits (12-byte BluezoneID), got ${JSON.stringify(own.slice(0, 40))}`);
-    if (contact === '') {
+    let stop = end;
+    if (stop > start && text.charCodeAt(stop - 1) === 13) stop--; // CRLF
+    const t1 = text.indexOf('\t', start);
+    const t2 = t1 < 0 || t1 >= stop ? -1 : text.indexOf('\t', t1 + 1);
+    const t3 = t2 < 0 || t2 >= stop ? -1 : text.indexOf('\t', t2 + 1);
+    const t4 = t3 < 0 || t3 >= stop ? -1 : text.indexOf('\t', t3 + 1);
+    if (t3 < 0 || t3 >= stop || (t4 >= 0 && t4 < stop)) {
+      const line = text.slice(start, stop);
+      if (line.trim() === '') continue;
+      return lineError(lineNo, '(line)', `expected 4 tab-separated fields (own, contact, rssi, timestamp), got ${line.split('\t').length}`);
+    }
+    if (!isHexIdAt(text, start, t1)) {
+      return lineError(lineNo, 'own', `expected 24 hex digits (12-byte BluezoneID), got ${JSON.stringify(text.slice(start, Math.min(t1, start + 40)))}`);
+    }
+    if (t2 === t1 + 1) {
       b.skipped++;
       continue;
     }
-    if (!isHexId(contact)) return err('contact', `expected 24 hex digits (12-byte BluezoneID), got ${JSON.stringify(contact.slice(0, 40))}`);
-    if (!INT_RE.test(rssi) || Math.abs(Number(rssi)) > 1000) {
-      return err('rssi', `expected an integer dBm, got ${JSON.stringify(rssi.slice(0, 40))}`);
+    if (!isHexIdAt(text, t1 + 1, t2)) {
+      return lineError(lineNo, 'contact', `expected 24 hex digits (12-byte BluezoneID), got ${JSON.stringify(text.slice(t1 + 1, Math.min(t2, t1 + 41)))}`);
     }
-    if (!NUM_RE.test(ts) || !Number.isFinite(Number(ts)) || Number(ts) < 0) {
-      return err('timestamp', `expected a Unix time in ms or s, got ${JSON.stringify(ts.slice(0, 40))}`);
+    let rssi = parseIntFast(text, t2 + 1, t3);
+    if (Number.isNaN(rssi)) {
+      const f = text.slice(t2 + 1, t3);
+      rssi = INT_RE.test(f) ? Number(f) : NaN;
     }
-    b.push(contact, Number(ts), Number(rssi), lineNo, own);
+    if (!(Math.abs(rssi) <= 1000)) return lineError(lineNo, 'rssi', `expected an integer dBm, got ${JSON.stringify(text.slice(t2 + 1, Math.min(t3, t2 + 41)))}`);
+    let ts = parseIntFast(text, t3 + 1, stop);
+    if (Number.isNaN(ts)) {
+      // iOS may write TimeInterval doubles (bluezone-protocol.md 6.2).
+      const f = text.slice(t3 + 1, stop);
+      ts = NUM_RE.test(f) ? Number(f) : NaN;
+    }
+    if (!Number.isFinite(ts) || ts < 0) {
+      return lineError(lineNo, 'timestamp', `expected a Unix time in ms or s, got ${JSON.stringify(text.slice(t3 + 1, Math.min(stop, t3 + 41)))}`);
+    }
+    b.pushRaw(text, t1 + 1, ts, rssi, lineNo, start);
   }
   return { ok: true, log: b.finish() };
 }
