@@ -1,0 +1,45 @@
+// The radio contract (test/firmware/radio/radio.contract.ts) against the production adapters: the
+// beacon's supervised bleno child process and the logbook's noble scanner, over pty bridges to the
+// virtual air (real @stoprocent/bleno and @stoprocent/noble on the UART transport).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startPtyBridge, startVirtualAir, type PtyBridge, type VirtualAir } from '../../firmware/hci/index.ts';
+import { createNobleScanner } from '../../firmware/radio/nobleAdapter.ts';
+import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
+import { radioContract } from '../firmware/radio/radio.contract.ts';
+
+let air: VirtualAir;
+let dir: string;
+const bridges: PtyBridge[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bz-radio-air-'));
+  air = await startVirtualAir({ port: 0, rssiModel: 'fixed:-58' });
+  bridges.push(await startPtyBridge(air.port, join(dir, 'adv.pty')));
+  bridges.push(await startPtyBridge(air.port, join(dir, 'scan.pty')));
+});
+
+afterAll(async () => {
+  await Promise.all(bridges.map((b) => b.close()));
+  await air?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+radioContract(
+  'bleno child process + noble over the virtual air',
+  async () => {
+    const advertiser = new ProcessAdvertiser({ driver: 'uart', port: bridges[0].path, baudRate: 1_000_000 }, { intervalMs: 100 });
+    const scanner = createNobleScanner({ driver: 'uart', port: bridges[1].path, baudRate: 1_000_000 });
+    return {
+      advertiser,
+      scanner,
+      pump: () => {},
+      cleanup: async () => {
+        await Promise.all([advertiser.close(), scanner.close()]);
+      },
+    };
+  },
+  { timeoutMs: 15_000 },
+);
