@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { DistanceModel, parseAirModel, type AirModel } from '../../firmware/hci/airModel.ts';
 import { COMMANDS, type CommandName } from '../../firmware/hci/constants.ts';
-import { startPtyBridge, type BridgeKind } from '../../firmware/hci/ptyBridge.ts';
+import { LinkPathError, startPtyBridge, type BridgeKind } from '../../firmware/hci/ptyBridge.ts';
 import { startVirtualAir } from '../../firmware/hci/server.ts';
 import { info, type CliContext } from '../context.ts';
 import { ProblemError, UsageError } from '../errors.ts';
@@ -129,6 +129,7 @@ Examples:
         bridge = await startPtyBridge(port, o.link, { host: o.host, bridge: o.bridge });
       } catch (e) {
         stop.dispose();
+        if (e instanceof LinkPathError) throw new UsageError(e.message, 'give a path in an existing directory, e.g. /tmp/bz-beacon.pty');
         throw new ProblemError(`pty bridge: ${(e as Error).message}`);
       }
       if (o.json) ctx.out.write(JSON.stringify({ event: 'ready', path: bridge.path, bridge: bridge.kind }) + '\n');

@@ -3,7 +3,7 @@
 // Python relay (default; python3 is everywhere) or socat when asked for.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, unlinkSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type BridgeKind = 'python' | 'socat';
@@ -68,6 +68,7 @@ export function chooseBridge(want: BridgeKind | 'auto' = 'auto'): BridgeKind {
 export async function startPtyBridge(port: number, linkPath: string, opts: PtyBridgeOptions = {}): Promise<PtyBridge> {
   const host = opts.host ?? '127.0.0.1';
   const path = resolve(linkPath);
+  checkLinkPath(path);
   const kind = chooseBridge(opts.bridge);
   const readyMs = opts.readyTimeoutMs ?? 15000;
   let stderr = '';
@@ -159,6 +160,22 @@ export async function startPtyBridge(port: number, linkPath: string, opts: PtyBr
     exited,
     close,
   };
+}
+
+/** Bad link paths, as errors a CLI can show: a missing directory, or a path that is not a symlink (never clobbered). */
+export class LinkPathError extends Error {
+  override name = 'LinkPathError';
+}
+
+export function checkLinkPath(path: string): void {
+  if (!existsSync(dirname(path))) throw new LinkPathError(`--link ${path}: directory ${dirname(path)} does not exist`);
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return; // free
+  }
+  if (!st.isSymbolicLink()) throw new LinkPathError(`--link ${path}: exists and is not a symlink; refusing to replace it`);
 }
 
 /** Removes `path` if it is a symlink whose target is gone (what a killed bridge leaves behind). */

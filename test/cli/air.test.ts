@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ async function runInProcess(args: string[]) {
 }
 
 /** Spawns the CLI and resolves with the first stdout line matching `re`. */
-function spawnCli(args: string[], re: RegExp, ms = 20_000) {
+function spawnCli(args: string[], re: RegExp, ms = 50_000) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -87,7 +87,7 @@ describe('bluezone air', () => {
     } finally {
       await air.close();
     }
-  });
+  }, 90_000); // generous only for a machine busy with other jobs: a CLI start normally takes ~2 s
 
   it('bad usage exits 2 and names the argument', async () => {
     const r1 = await runInProcess(['air', 'serve', '--port', 'abc']);
@@ -106,6 +106,15 @@ describe('bluezone air', () => {
     expect(r5.code).toBe(2);
     const r6 = await runInProcess(['air', 'pty', '--port', '1', '--link', join(dir, 'y'), '--bridge', 'telnet']);
     expect(r6.code).toBe(2);
+    const r7 = await runInProcess(['air', 'pty', '--port', '1', '--link', join(dir, 'no-such-dir', 'x.pty')]);
+    expect(r7.code).toBe(2);
+    expect(r7.err).toMatch(/no-such-dir does not exist/);
+    const file = join(dir, 'precious.txt');
+    writeFileSync(file, 'keep me');
+    const r8 = await runInProcess(['air', 'pty', '--port', '1', '--link', file]);
+    expect(r8.code).toBe(2);
+    expect(r8.err).toMatch(/exists and is not a symlink/);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 
   it('--help shows an example for each subcommand', async () => {

@@ -24,7 +24,7 @@ function noble(path: string) {
       }
     }
   });
-  const waitFor = async (what: string, pred: (l: Record<string, unknown>) => boolean, ms = 8000) => {
+  const waitFor = async (what: string, pred: (l: Record<string, unknown>) => boolean, ms = 20_000) => {
     const end = Date.now() + ms;
     while (!lines.some(pred)) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(lines.slice(-5))}`);

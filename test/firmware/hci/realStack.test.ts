@@ -35,7 +35,7 @@ function jsonChild(args: string[]) {
     }
   });
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const waitFor = async (what: string, pred: (l: Line) => boolean, ms = 8000): Promise<Line> => {
+  const waitFor = async (what: string, pred: (l: Line) => boolean, ms = 20_000): Promise<Line> => {
     const end = Date.now() + ms;
     for (;;) {
       const hit = lines.find(pred);
