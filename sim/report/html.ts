@@ -28,13 +28,15 @@ export function figuresTable(figures: Figure[]): string {
 
 export function metricsTable(t: MetricsTable): string {
   if (t.rows.length === 0) return '<p class="missing">No metrics.</p>';
-  const numeric = (c: string) => t.rows.every((r) => typeof r[c] === 'number');
+  // Numbers, and numbers already formatted as text (e.g. "0.679"), are right-aligned.
+  const numLike = (v: unknown) => typeof v === 'number' || (typeof v === 'string' && /^[-+]?\d[\d,]*(\.\d+)?$/.test(v));
+  const numeric = (c: string) => t.rows.every((r) => numLike(r[c]));
   const head = t.columns.map((c) => `<th scope="col"${numeric(c) ? ' class="num"' : ''}>${esc(c)}</th>`).join('');
   const body = t.rows
     .map(
       (r) =>
         '<tr>' +
-        t.columns.map((c) => `<td${typeof r[c] === 'number' ? ' class="num"' : ''}>${esc(fmtValue(r[c]))}</td>`).join('') +
+        t.columns.map((c) => `<td${numLike(r[c]) ? ' class="num"' : ''}>${esc(fmtValue(r[c]))}</td>`).join('') +
         '</tr>',
     )
     .join('\n');

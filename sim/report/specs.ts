@@ -305,7 +305,8 @@ export function rocSpec(curves: RocCurve[]): TopLevelSpec {
       },
       {
         data: { values: rows },
-        mark: { type: 'line', strokeWidth: 2, point: { size: 14 } },
+        // Dots only when they can be told apart; dense curves (one point per threshold) stay lines.
+        mark: { type: 'line', strokeWidth: 2, point: Math.max(0, ...curves.map((c) => c.points.length)) <= 40 ? { size: 14 } : false },
         encoding: {
           x: { field: 'fpr', ...axis('false positive rate') },
           y: { field: 'tpr', ...axis('true positive rate') },
