@@ -17,6 +17,7 @@ import {
 } from '../world/devices.ts';
 import { pickModels } from '../world/models.ts';
 import { UniformGrid } from './grid.ts';
+import { PairTable } from './pairTable.ts';
 import { RunOutputs } from '../output/outputs.ts';
 import { advIndPacket, PcapWriter } from '../output/pcap.ts';
 
@@ -323,7 +324,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   let oDist = new Float32Array(oCap);
   let nObs = 0;
   let oIdx = new Uint32Array(oCap);
-  const lastLogged = new Map<number, number>();
+  const lastLogged = new PairTable();
   const logAll = scenario.logging === 'all';
 
   const stats: RunStats = {
@@ -461,7 +462,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
     const key = rx * nDev + tx;
     const last = lastLogged.get(key);
-    if (last !== undefined) {
+    if (last === last) {
       if (kind[rx] === KIND_IOS && last >= ws) return; // coalesced: one report per peripheral per scan
       if (!logAll && tUs - last < APP_DEDUP_US && Math.floor(tUs / SLOT_US) === Math.floor(last / SLOT_US)) return;
     }
@@ -717,7 +718,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   }
 
   function pruneLogged(nowUs: number): void {
-    for (const [k, v] of lastLogged) if (nowUs - v > APP_DEDUP_US + 60_000_000) lastLogged.delete(k);
+    lastLogged.prune(nowUs - APP_DEDUP_US - 60_000_000);
   }
 
   function pcapTick(t0: number, t1: number): void {
