@@ -149,11 +149,11 @@ const queue: ScenarioInput = {
 const cityBlock: ScenarioInput = {
   name: 'city-block',
   description:
-    'A 1 km x 1 km city block: 10 000 people walking the streets, a few shop beacons. Short by default (10 s); ' +
+    'A 1 km x 1 km city block: 10 000 people walking the streets, a few shop beacons. Short by default (5 s: about 10^8 pair evaluations); ' +
     'scale with --devices (10^4 to 10^5) and --duration.',
   seed: 1,
   start: '2026-03-02T10:00:00Z',
-  duration: '10s',
+  duration: '5s',
   tick: '1s',
   environment: 'outdoor',
   // A crowded street: bodies and buildings block line of sight, so log-distance n is about 3 (NLOS,
@@ -189,7 +189,7 @@ export const BUILTIN_SCENARIOS: Record<string, Builtin> = {
   lobby: { summary: 'agency entrance: 2 Pi beacons, staff mornings, visitors queue at reception (1 h)', scenario: lobby },
   office: { summary: 'open-plan office: desks 2 m apart, a meeting, corridor passes (2 h)', scenario: office },
   queue: { summary: 'a line at a counter, ~1 m spacing (30 min)', scenario: queue },
-  'city-block': { summary: '10^4 phones in 1 km^2 (10 s; --devices up to 10^5, --duration)', scenario: cityBlock },
+  'city-block': { summary: '10^4 phones in 1 km^2 (5 s; --devices up to 10^5, --duration)', scenario: cityBlock },
 };
 
 /** The scenario `bluezone sim run` uses with no argument. */
