@@ -63,7 +63,7 @@ export function registerAir(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'seed of the 0-10 ms advDelay draw', '1')
     .option('--btsnoop <dir>', 'write each controller\'s HCI traffic to DIR/controller-<n>-<addr>.btsnoop (btmon -r, Wireshark)')
     .option('--inject <cmd=status[:count]>', 'make every controller fail the first COUNT uses of a command (default: all) with STATUS (repeatable), e.g. LeSetAdvertisingEnable=0x0c:2', parseInject)
-    .option('--json', 'JSON lines on stdout: listening, connected, disconnected')
+    .option('--json', 'JSON lines on stdout: {"event":"listening","host","port","rssi_model"}, then {"event":"log","message"} per connection/fault')
     .addHelpText('after', `
 Examples:
   $ npx bluezone air serve --port 7001
