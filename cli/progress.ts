@@ -44,6 +44,8 @@ export function createProgress(
   const eta = (t: number): string => {
     if (!hasTotal || done <= 0) return '?';
     const elapsed = t - t0;
+    // The first few ticks say little about the rate (start-up costs): no ETA before 1% or 1 s.
+    if (done / total < 0.01 && elapsed < 1000) return '?';
     return formatDuration((elapsed / done) * Math.max(0, total - done));
   };
   const frac = () => (hasTotal ? Math.min(1, done / total) : 0);

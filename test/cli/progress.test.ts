@@ -62,6 +62,15 @@ describe('createProgress', () => {
     expect(lines.at(-1)).toBe('eval: done (200/200) in 0.2s');
   });
 
+  it('shows no ETA from the first ticks (under 1% and 1 s)', () => {
+    const s = sink();
+    const c = clock();
+    const p = createProgress({ err: s.err, isTTY: true, quiet: false }, 'sim', 3600, { now: c.now });
+    c.advance(50);
+    p.update(1);
+    expect(s.text()).toContain('1/3600 ETA ?');
+  });
+
   it('prints a plain line after 5 s without progress steps', () => {
     const s = sink();
     const c = clock();
