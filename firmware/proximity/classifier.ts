@@ -197,6 +197,7 @@ export class StreamingClassifier {
   /** Per pair: windows seen and mean level (method "ours"); a bounded LRU of 2 numbers per pair. */
   private readonly profiles = new Map<string, { n: number; mean: number }>();
   private windowStart = NaN;
+  private windowEnd = NaN;
   private lastT = -Infinity;
   private rng = 0x9e3779b9;
   private readonly scratch = new Int16Array(RESERVOIR);
@@ -224,12 +225,14 @@ export class StreamingClassifier {
     const t = o.timestampMs;
     if (!(t >= this.lastT)) throw new RangeError(`observation at ${t} ms comes before ${this.lastT} ms: input must be sorted by time`);
     this.lastT = t;
-    const w = t - (((t % this.windowMs) + this.windowMs) % this.windowMs);
     let out = NO_RESULTS;
-    if (w !== this.windowStart) {
+    if (!(t < this.windowEnd)) {
+      // Time is sorted, so only crossing the open window's end starts a new one (also the first push).
       if (this.nLive > 0) out = this.closeAll();
-      this.windowStart = w;
+      this.windowStart = t - (((t % this.windowMs) + this.windowMs) % this.windowMs);
+      this.windowEnd = this.windowStart + this.windowMs;
     }
+    const w = this.windowStart;
     let byTx = this.live.get(o.receiver);
     if (byTx === undefined) {
       byTx = new Map();
