@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
+import { parseBtsnoop } from '../../firmware/hci/btsnoop.ts';
 import { startVirtualAir } from '../../firmware/hci/server.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
@@ -54,7 +55,8 @@ describe('bluezone air', () => {
     // one bridges to an in-process air so it need not wait for the CLI server.
     const air = await startVirtualAir();
     const link = join(dir, 'hci.pty');
-    const serve = spawnCli(['air', 'serve', '--port', '0'], /listening 127\.0\.0\.1:(\d+)\n/);
+    const snoopDir = join(dir, 'snoop');
+    const serve = spawnCli(['air', 'serve', '--port', '0', '--btsnoop', snoopDir], /listening 127\.0\.0\.1:(\d+)\n/);
     const serveJson = spawnCli(['air', 'serve', '--port', '0', '--json', '--rssi-model', 'distance:sigma=0'], /(\{.*"listening".*\})\n/);
     const pty = spawnCli(['air', 'pty', '--port', String(air.port), '--link', link], /ready (.+)\n/);
     children.push(serve.child, serveJson.child, pty.child);
@@ -84,6 +86,8 @@ describe('bluezone air', () => {
       expect(await Promise.all([pty.exited, serve.exited, serveJson.exited])).toEqual([0, 0, 0]);
       expect(existsSync(link)).toBe(false);
       expect(serve.stderr()).toMatch(/SIGTERM: stopped \(1 controller\(s\) served/);
+      const snoop = parseBtsnoop(new Uint8Array(readFileSync(join(snoopDir, 'controller-1-c0ffee000001.btsnoop'))));
+      expect(snoop.records.map((r) => Buffer.from(r.packet).toString('hex'))).toEqual(['01030c00', '040e0401030c00']);
     } finally {
       await air.close();
     }
