@@ -185,8 +185,9 @@ export class ContactIndex {
     private readonly keys: Uint32Array,
     private readonly starts: Uint32Array,
     private readonly ts: Float64Array,
-    private readonly lines: Uint32Array,
-    private readonly rssi: Int32Array,
+    /** Row of the log for each sorted position (lines and RSSI are read through it). */
+    private readonly perm: Uint32Array,
+    private readonly log: ContactLog,
     readonly rows: number,
     readonly distinctIds: number,
   ) {}
@@ -233,13 +234,12 @@ export class ContactIndex {
     for (let g = 0; g < groups; g++) starts[g + 1] += starts[g];
     const fill = starts.slice(0, groups);
     const ts = new Float64Array(n);
-    const lines = new Uint32Array(n);
-    const rssi = new Int32Array(n);
+    const perm = new Uint32Array(n);
+    const times = log.timestamps;
     for (let r = 0; r < n; r++) {
       const p = fill[group[r]]++;
-      ts[p] = log.timestamps[r] * scale;
-      lines[p] = log.lines[r];
-      rssi[p] = log.rssi[r];
+      ts[p] = times[r] * scale;
+      perm[p] = r;
     }
     // Logs are usually in time order; sort only the groups that are not.
     for (let g = 0; g < groups; g++) {
@@ -253,15 +253,13 @@ export class ContactIndex {
         }
       }
       if (sorted) continue;
-      const order = Array.from({ length: e - s }, (_, k) => s + k).sort((x, y) => ts[x] - ts[y] || lines[x] - lines[y]);
+      const order = Array.from({ length: e - s }, (_, k) => s + k).sort((x, y) => ts[x] - ts[y] || perm[x] - perm[y]);
       const t2 = order.map((p) => ts[p]);
-      const l2 = order.map((p) => lines[p]);
-      const r2 = order.map((p) => rssi[p]);
+      const p2 = order.map((p) => perm[p]);
       ts.set(t2, s);
-      lines.set(l2, s);
-      rssi.set(r2, s);
+      perm.set(p2, s);
     }
-    return new ContactIndex(mask, table, keys.slice(0, Math.max(1, groups) * 3), starts, ts, lines, rssi, n, groups);
+    return new ContactIndex(mask, table, keys.slice(0, Math.max(1, groups) * 3), starts, ts, perm, log, n, groups);
   }
 
   private findGroup(id: Uint8Array, at = 0): number {
@@ -298,9 +296,11 @@ export class ContactIndex {
       if (ts[m] <= hiMs) lo = m + 1;
       else hi = m;
     }
+    const { rssi, lines } = this.log;
+    const perm = this.perm;
     let maxRssi = -Infinity;
-    for (let p = first; p < lo; p++) if (this.rssi[p] > maxRssi) maxRssi = this.rssi[p];
-    return { count: lo - first, firstMs: ts[first], lastMs: ts[lo - 1], firstLine: this.lines[first], lastLine: this.lines[lo - 1], maxRssi };
+    for (let p = first; p < lo; p++) if (rssi[perm[p]] > maxRssi) maxRssi = rssi[perm[p]];
+    return { count: lo - first, firstMs: ts[first], lastMs: ts[lo - 1], firstLine: lines[perm[first]], lastLine: lines[perm[lo - 1]], maxRssi };
   }
 }
 
