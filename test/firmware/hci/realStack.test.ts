@@ -60,23 +60,27 @@ describe('real bleno and noble over pty bridges to the virtual air', () => {
   let dir: string;
   let beaconPty: PtyBridge;
   let scannerPty: PtyBridge;
+  let onceScannerPty: PtyBridge;
   let bleno: ReturnType<typeof jsonChild>;
   let noble: ReturnType<typeof jsonChild>;
+  let nobleOnce: ReturnType<typeof jsonChild>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bz-air-'));
     air = await startVirtualAir({ rssiModel: `fixed:${RSSI}` });
-    [beaconPty, scannerPty] = await Promise.all([
+    [beaconPty, scannerPty, onceScannerPty] = await Promise.all([
       startPtyBridge(air.port, join(dir, 'beacon.pty')),
       startPtyBridge(air.port, join(dir, 'scanner.pty')),
+      startPtyBridge(air.port, join(dir, 'scanner-once.pty')),
     ]);
     bleno = jsonChild([BLENO_ADVERTISE_TOOL, beaconPty.path, ADV, SCAN_RSP, '--reopen']);
     noble = jsonChild([NOBLE_SCAN_TOOL, scannerPty.path]);
+    nobleOnce = jsonChild([NOBLE_SCAN_TOOL, onceScannerPty.path, '--no-duplicates']);
   });
 
   afterAll(async () => {
-    for (const c of [bleno?.child, noble?.child]) if (c && c.exitCode === null) c.kill('SIGKILL');
-    await Promise.all([beaconPty?.close(), scannerPty?.close()]);
+    for (const c of [bleno?.child, noble?.child, nobleOnce?.child]) if (c && c.exitCode === null) c.kill('SIGKILL');
+    await Promise.all([beaconPty?.close(), scannerPty?.close(), onceScannerPty?.close()]);
     await air?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -92,9 +96,19 @@ describe('real bleno and noble over pty bridges to the virtual air', () => {
     expect(first.address).toBe(beacon.address);
   });
 
+  it('a scanner with duplicate filtering (LE Set Scan Enable filter_duplicates = 1) hears the beacon once', async () => {
+    await nobleOnce.waitFor('a discover', (l) => l.event === 'discover' && l.manufacturerData === MFR);
+    const scanner = air.controllers.find((c) => c.scanning && c.filterDuplicates)!;
+    expect(scanner.commandLog.filter((l) => l.name === 'LeSetScanEnable').at(-1)!.params).toBe('0101');
+    const reportsBefore = air.air.stats.reports;
+    await new Promise((r) => setTimeout(r, 600)); // ~6 more advertising events
+    expect(air.air.stats.reports).toBeGreaterThan(reportsBefore); // the other scanner still gets reports
+    expect(nobleOnce.lines.filter((l) => l.event === 'discover')).toHaveLength(1);
+  });
+
   it('the controllers saw the start-up sequences of ble-stack-and-hci.md 2.3', () => {
     const beacon = air.controllers.find((c) => c.advertising)!;
-    const scanner = air.controllers.find((c) => c.scanning)!;
+    const scanner = air.controllers.find((c) => c.scanning && !c.filterDuplicates)!;
     expect(beacon.commandLog.slice(0, 13).map((l) => l.name)).toEqual([
       'Reset', 'SetEventMask', 'LeSetEventMask', 'ReadLocalVersionInformation', 'WriteLeHostSupported', 'ReadLeHostSupported',
       'ReadBdAddr', 'LeReadBufferSize', 'LeSetAdvertisingEnable', 'LeSetAdvertisingParameters',
