@@ -31,7 +31,7 @@ export const DEFAULT_DEVICES_CSV = fileURLToPath(
  * iPhone's). Its TX power is not in the table; IPHONE_TX_DBM is fitted on herald-edison iPhone pairs
  * (sim fit, README "Channel fit").
  */
-export const IPHONE_TX_DBM = -18;
+export const IPHONE_TX_DBM = -8;
 export const IPHONE_MODEL: DeviceModel = { oem: 'Apple', name: 'iPhone', txPowerDbm: IPHONE_TX_DBM, rssiCorrectionDb: 0, measured: true };
 
 /** Exact (case-insensitive) model lookup, e.g. 'Pixel 3', 'SM-G965F'. */

@@ -76,6 +76,17 @@ function windowMedian(v: ArrayLike<number>, idx: Int32Array, a: number, b: numbe
   return m % 2 ? s[(m - 1) >> 1] : (s[m / 2 - 1] + s[m / 2]) / 2;
 }
 
+function windowMedianAbove(v: ArrayLike<number>, idx: Int32Array, a: number, b: number, scratch: Float64Array, floor: number): number {
+  let m = 0;
+  for (let j = a; j < b; j++) {
+    const x = v[idx[j]];
+    if (x >= floor) scratch[m++] = Math.round(x);
+  }
+  if (m === 0) return NaN;
+  const s = scratch.subarray(0, m).sort();
+  return m % 2 ? s[(m - 1) >> 1] : (s[m / 2 - 1] + s[m / 2]) / 2;
+}
+
 function strHash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
@@ -225,8 +236,11 @@ export function simulate(prep: Prepared, kernel: ReceptionKernel, fp: FitParams 
     for (let k = 0; k < n; k++) if (centreOf[k] >= 0) ch[centreOf[k]][histIndex(out[k])]++;
     for (let c = 0; c < prep.nCentre; c++) shift[c] = CENTRE_AT - histMedian(ch[c]);
   }
+  // real readings exist only for received packets: censor simulated ones below sensitivity
+  const sens = params.sensitivityDbm;
   const hists = prep.cells.map(() => new Int32Array(NBINS));
   for (let k = 0; k < n; k++) {
+    if (out[k] < sens) continue;
     const c = centreOf[k];
     hists[cellOf[k]][histIndex(c >= 0 ? Math.round(out[k]) + shift[c] : out[k])]++;
   }
@@ -234,7 +248,8 @@ export function simulate(prep: Prepared, kernel: ReceptionKernel, fp: FitParams 
   const { winStart, winIdx, winCell } = prep;
   for (let w = 0; w + 1 < winStart.length; w++) {
     const a = winStart[w];
-    const m = windowMedian(out, winIdx, a, winStart[w + 1], scratch);
+    const m = windowMedianAbove(out, winIdx, a, winStart[w + 1], scratch, sens);
+    if (m !== m) continue; // nothing received in this window
     const c = centreOf[winIdx[a]];
     hists[winCell[w]][histIndex(c >= 0 ? m + shift[c] : m)]++;
   }

@@ -36,6 +36,20 @@ export function cullRadiusM(params: ChannelParams, maxTxDbm: number): number {
   const { fadeMaxDb } = kernelTables(params);
   const tail = fadeMaxDb + 3.5 * Math.hypot(params.pairSigmaDb, params.shadowSigmaDb);
   const maxLoss = maxTxDbm - params.sensitivityDbm + tail;
-  const d = Math.pow(10, (maxLoss - params.pl1mDb) / (10 * params.exponent));
-  return Math.max(d, params.minDistM);
+  return Math.max(distanceForPathLossM(params, maxLoss), params.minDistM);
+}
+
+/** Median path loss PL(d) (dB) of the two-slope law, without the kernel's float approximations. */
+export function pathLossDb(params: ChannelParams, d: number): number {
+  const dd = Math.max(d, params.minDistM);
+  const b = Math.max(params.nearBreakM, params.minDistM);
+  return params.pl1mDb + 10 * params.exponentNear * Math.log10(Math.min(dd, b)) + 10 * params.exponent * Math.log10(Math.max(dd / b, 1));
+}
+
+/** Inverse of pathLossDb: the distance (m) at which the median path loss reaches lossDb. */
+export function distanceForPathLossM(params: ChannelParams, lossDb: number): number {
+  const b = Math.max(params.nearBreakM, params.minDistM);
+  const atBreak = pathLossDb(params, b);
+  if (lossDb <= atBreak) return Math.max(params.minDistM, Math.pow(10, (lossDb - params.pl1mDb) / (10 * params.exponentNear)));
+  return b * Math.pow(10, (lossDb - atBreak) / (10 * params.exponent));
 }

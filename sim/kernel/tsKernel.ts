@@ -38,7 +38,9 @@ export function kernelScalars(p: ChannelParams) {
   return {
     seedState: hashStart(p.seed >>> 0),
     // 10 n log10(d) = (10 n log10 2) log2(d)
-    plSlope: 10 * p.exponent * Math.LOG10E * Math.LN2,
+    plSlopeNear: 10 * p.exponentNear * Math.LOG10E * Math.LN2,
+    plSlopeFar: 10 * p.exponent * Math.LOG10E * Math.LN2,
+    log2Break: Math.fround(fastLog2(Math.max(p.nearBreakM, p.minDistM))),
   };
 }
 
@@ -46,7 +48,7 @@ export function evaluateTs(batch: PairBatch, p: ChannelParams, out: Float32Array
   const n = batch.n;
   if (out.length < n) throw new RangeError(`evaluate: out has ${out.length} slots for ${n} pairs`);
   const { fade } = kernelTables(p);
-  const { seedState, plSlope } = kernelScalars(p);
+  const { seedState, plSlopeNear, plSlopeFar, log2Break } = kernelScalars(p);
   const { distM, txPowerDbm, staticLossDb, pairId, epoch, eventId, channel } = batch;
   const pl1m = p.pl1mDb;
   const sp = p.pairSigmaDb;
@@ -59,7 +61,8 @@ export function evaluateTs(batch: PairBatch, p: ChannelParams, out: Float32Array
   for (let i = 0; i < n; i++) {
     let d = distM[i];
     if (!(d > minD)) d = minD;
-    const pl = pl1m + plSlope * fastLog2(d);
+    const lg = fastLog2(d);
+    const pl = pl1m + plSlopeNear * Math.min(lg, log2Break) + plSlopeFar * Math.max(lg - log2Break, 0);
     const h0 = hashAbsorb(seedState, pairId[i]);
     const zp = normal1(hashFinish(hashAbsorb(h0, TAG_PAIR)));
     const zs = normal1(hashFinish(hashAbsorb(hashAbsorb(h0, TAG_SHADOW), epoch[i])));

@@ -15,7 +15,8 @@ export const WASM_PATH = fileURLToPath(new URL('./kernel.wasm', import.meta.url)
 
 type EvaluateFn = (
   n: number, pDist: number, pTx: number, pStatic: number, pPair: number, pEpoch: number, pEvent: number,
-  pChan: number, pOut: number, pFade: number, seedState: number, pl1m: number, plSlope: number, sp: number,
+  pChan: number, pOut: number, pFade: number, seedState: number, pl1m: number, plSlopeNear: number,
+  plSlopeFar: number, log2Break: number, sp: number,
   ss: number, kBreak: number, minD: number, sens: number, ihScale: number,
 ) => number;
 
@@ -109,10 +110,10 @@ export async function wasmKernel(bytes?: Uint8Array): Promise<WasmKernel> {
       new Float32Array(memory.buffer, fadePtr, 2 * FADE_N).set(tables.fade);
       fadeKey = tables.key;
     }
-    const { seedState, plSlope } = kernelScalars(params);
+    const { seedState, plSlopeNear, plSlopeFar, log2Break } = kernelScalars(params);
     const run = (m: number, ptrs: number[], outPtr: number) =>
       evaluateWasm(m, ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], outPtr, fadePtr, seedState,
-        params.pl1mDb, plSlope, params.pairSigmaDb, params.shadowSigmaDb, params.kBreakM, params.minDistM,
+        params.pl1mDb, plSlopeNear, plSlopeFar, log2Break, params.pairSigmaDb, params.shadowSigmaDb, params.kBreakM, params.minDistM,
         params.sensitivityDbm, NORMAL_IH_SCALE);
     const outInMem = out.buffer === memory.buffer;
     if (ownBatch(batch)) {

@@ -63,13 +63,16 @@ export function evaluate(
   n: i32,
   pDist: usize, pTx: usize, pStatic: usize, pPair: usize, pEpoch: usize, pEvent: usize, pChan: usize,
   pOut: usize, pFade: usize,
-  seedState: u32, pl1m: f32, plSlope: f32, sp: f32, ss: f32, kBreak: f32, minD: f32, sens: f32, ihScale: f32,
+  seedState: u32, pl1m: f32, plSlopeNear: f32, plSlopeFar: f32, log2Break: f32, sp: f32, ss: f32, kBreak: f32, minD: f32, sens: f32, ihScale: f32,
 ): i32 {
   const vSeed = i32x4.splat(seedState);
   const vMinD = f32x4.splat(minD);
   const vKBreak = f32x4.splat(kBreak);
   const vPl1m = f32x4.splat(pl1m);
-  const vSlope = f32x4.splat(plSlope);
+  const vSlopeN = f32x4.splat(plSlopeNear);
+  const vSlopeF = f32x4.splat(plSlopeFar);
+  const vLgB = f32x4.splat(log2Break);
+  const vZero = f32x4.splat(0.0);
   const vSp = f32x4.splat(sp);
   const vSs = f32x4.splat(ss);
   const vSens = f32x4.splat(sens);
@@ -96,7 +99,9 @@ export function evaluate(
     poly = f32x4.add(f32x4.splat(C1), f32x4.mul(t, poly));
     poly = f32x4.add(f32x4.splat(C0), f32x4.mul(t, poly));
     const lg = f32x4.add(e, f32x4.mul(t, poly));
-    const pl = f32x4.add(vPl1m, f32x4.mul(vSlope, lg));
+    // two slopes: near up to the break, far beyond (f32x4.min/max: no NaN here, d > 0)
+    let pl = f32x4.add(vPl1m, f32x4.mul(vSlopeN, f32x4.min(lg, vLgB)));
+    pl = f32x4.add(pl, f32x4.mul(vSlopeF, f32x4.max(f32x4.sub(lg, vLgB), vZero)));
 
     const h0 = absorb(vSeed, v128.load(pPair + o4));
     const zp = normal1(finish(absorb(h0, vTagPair)), vScale);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHANNEL, type ChannelParams } from '../../../sim/channel/params.ts';
-import { allocBatch, cullRadiusM, loadKernel, tsKernel, fastLog2 } from '../../../sim/kernel/index.ts';
+import { allocBatch, cullRadiusM, distanceForPathLossM, loadKernel, pathLossDb, tsKernel, fastLog2 } from '../../../sim/kernel/index.ts';
 import { FADE_N, fadingQuantilesDb, kernelTables } from '../../../sim/kernel/tables.ts';
 import type { PairBatch } from '../../../sim/kernel/types.ts';
 import { WASM_PATH } from '../../../sim/kernel/wasmKernel.ts';
@@ -22,6 +22,8 @@ const paramsArb: fc.Arbitrary<ChannelParams> = fc.record({
   seed: fc.nat({ max: 0xffffffff }),
   pl1mDb: fc.double({ min: 20, max: 70, noNaN: true }),
   exponent: fc.double({ min: 1.2, max: 4, noNaN: true }),
+  exponentNear: fc.double({ min: 0.5, max: 3, noNaN: true }),
+  nearBreakM: fc.double({ min: 0.5, max: 20, noNaN: true }),
   shadowSigmaDb: fc.double({ min: 0, max: 10, noNaN: true }),
   shadowEpochMs: fc.constant(10_000),
   pairSigmaDb: fc.double({ min: 0, max: 10, noNaN: true }),
@@ -111,7 +113,7 @@ describe('reception kernels', () => {
   });
 
   it('reproduces the model statistics: median path loss law and pair/shadow/fading spread', () => {
-    const p: ChannelParams = { ...DEFAULT_CHANNEL, pl1mDb: 50, exponent: 2, pairSigmaDb: 4, shadowSigmaDb: 3, ricianK: 0, kBreakM: 0, readingSigmaDb: 0 };
+    const p: ChannelParams = { ...DEFAULT_CHANNEL, pl1mDb: 50, exponent: 2, exponentNear: 1, nearBreakM: 5, pairSigmaDb: 4, shadowSigmaDb: 3, ricianK: 0, kBreakM: 0, readingSigmaDb: 0 };
     const n = 40000;
     const b = allocBatch(n);
     for (let i = 0; i < n; i++) {
@@ -133,7 +135,8 @@ describe('reception kernels', () => {
     for (const v of out) v2 += (v - m) ** 2;
     const sd = Math.sqrt(v2 / n);
     // mean of Rayleigh power in dB is -2.51 dB (10 log10 e * -gamma), sd 5.57 dB
-    expect(m).toBeCloseTo(-50 - 20 - 2.51, 0);
+    // two slopes: 10 log10(5) at n = 1, then 20 log10(10 / 5)
+    expect(m).toBeCloseTo(-50 - 10 * Math.log10(5) - 20 * Math.log10(2) - 2.51, 0);
     expect(sd).toBeCloseTo(Math.sqrt(16 + 9 + 5.57 ** 2), 0);
   });
 
@@ -152,11 +155,13 @@ describe('reception kernels', () => {
   });
 
   it('culling radius covers the upper tail of the link budget', () => {
-    const p = { ...DEFAULT_CHANNEL, pl1mDb: 46, exponent: 2, sensitivityDbm: -95 };
+    const p = { ...DEFAULT_CHANNEL, pl1mDb: 46, exponent: 2, exponentNear: 1.2, nearBreakM: 5, sensitivityDbm: -95 };
     const r = cullRadiusM(p, -7);
-    const maxLossAtR = 46 + 20 * Math.log10(r);
+    expect(r).toBeGreaterThan(5);
+    const maxLossAtR = 46 + 12 * Math.log10(5) + 20 * Math.log10(r / 5);
     expect(maxLossAtR).toBeCloseTo(-7 + 95 + kernelTables(p).fadeMaxDb + 3.5 * Math.hypot(p.pairSigmaDb, p.shadowSigmaDb), 6);
     expect(cullRadiusM({ ...p, exponent: 3 }, -7)).toBeLessThan(r);
+    for (const d of [0.3, 1, 4.9, 5, 7, 80]) expect(distanceForPathLossM(p, pathLossDb(p, d))).toBeCloseTo(d, 6);
   });
 
   it('falls back to TS when asked, and the committed .wasm is a valid SIMD module', async () => {
