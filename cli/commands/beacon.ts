@@ -43,6 +43,15 @@ export function untilSignal(): Promise<string> {
   });
 }
 
+/**
+ * After a daemon has cleaned up, make sure the process really ends: closed bleno/noble instances can
+ * leave reconnection pollers behind (the UART driver retries SerialPort.list() for ~10 s). The timer
+ * is unref'd, so a clean event loop still exits at once.
+ */
+export function exitSoonAfterShutdown(): void {
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+}
+
 /** BLUEZONE_TEST_CLOCK (test mode only, README): a shifted, sped-up clock for end-to-end tests. */
 export function clockFromEnv(ctx: CliContext): { clock: Clock; test: boolean } {
   const spec = process.env.BLUEZONE_TEST_CLOCK;
@@ -144,6 +153,7 @@ Examples:
       clearInterval(heartbeat);
       log('info', `${sig}: stopping`);
       await daemon.stop();
+      exitSoonAfterShutdown();
     });
 
   beacon

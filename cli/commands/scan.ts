@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeLogger, asUsage, clockFromEnv, resolveConfig, untilSignal } from './beacon.ts';
+import { makeLogger, asUsage, clockFromEnv, exitSoonAfterShutdown, resolveConfig, untilSignal } from './beacon.ts';
 import {
   exportObservations,
   exportPresence,
@@ -119,6 +119,7 @@ Examples:
       db.close();
       event({ event: 'stopped', signal: sig });
       log('info', `${sig}: stopped; ${logbook.stats.committed} row(s) committed this run`);
+      exitSoonAfterShutdown();
     });
 
   scan

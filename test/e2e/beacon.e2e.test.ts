@@ -145,7 +145,15 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
     await until('a logbook row after the recovery', () => rows().some((r) => r.timestamp > droppedAt + 2000 * SPEED && r.id.equals(idAt(r.timestamp))), 20_000, diag);
     expect(beacon.err()).toMatch(/radio problem: .*restarting the radio in \d+ ms/);
 
-    // 5. Both stop cleanly on SIGTERM; the scanner reports its totals as JSON.
+    // 5. Same for the logbook's scanner: drop its controller, it re-creates its noble bindings and logs again.
+    const scanCtl = air.controllers.find((c) => c.scanning);
+    expect(scanCtl, 'the scanning controller').toBeDefined();
+    const scanDroppedAt = fake();
+    expect(air.drop(scanCtl!.address)).toBe(1);
+    await until('logbook rows after the scanner recovered', () => rows().some((r) => r.timestamp > scanDroppedAt + 1000 * SPEED), 20_000, diag);
+    expect(scanner.err()).toMatch(/scanner problem: .*restarting it in \d+ ms/);
+
+    // 6. Both stop cleanly on SIGTERM; the scanner reports its totals as JSON.
     await stop(scanner.child);
     await stop(beacon.child);
     expect(beacon.child.exitCode).toBe(0);
