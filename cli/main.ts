@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registrars } from './commands/index.ts';
 import type { CliContext } from './context.ts';
 import { EXIT_USAGE, ProblemError, UsageError } from './errors.ts';
-import { addGroupExamples } from './ui.ts';
+import { addGroupExamples, addUsageHints } from './ui.ts';
 
 export interface MainIo {
   out?: NodeJS.WritableStream & import('node:stream').Writable;
@@ -29,6 +29,7 @@ export function buildProgram(ctx: CliContext): Command {
   for (const register of registrars) register(program, ctx);
   program.addHelpText('after', '\nExample:\n  $ npx bluezone sim run            # simulate the default lobby and write out/report.html\n');
   addGroupExamples(program);
+  addUsageHints(program);
   return program;
 }
 

@@ -156,3 +156,15 @@ export function addGroupExamples(program: Command): void {
   };
   visit(program);
 }
+
+/**
+ * Usage errors from commander (unknown option, missing argument) end with the same `hint:` line as our
+ * own errors, naming the exact help to read: "hint: see `npx bluezone scan export --help`".
+ */
+export function addUsageHints(program: Command): void {
+  const visit = (cmd: Command, path: string[]) => {
+    cmd.showHelpAfterError(`hint: see \`${['npx bluezone', ...path, '--help'].join(' ')}\``);
+    for (const sub of cmd.commands) visit(sub, [...path, sub.name()]);
+  };
+  visit(program, []);
+}

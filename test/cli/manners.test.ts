@@ -110,9 +110,19 @@ describe('errors', () => {
       const lines = r.err.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^error: /);
       expect(lines).toHaveLength(2);
-      expect(lines[1]).toMatch(/--help/);
+      expect(lines[1]).toBe('hint: see `npx bluezone --help`');
       expect(r.out).toBe('');
     }
+  });
+
+  it('a usage error in a subcommand points to that subcommand\'s help', async () => {
+    const leaf = leaves.find((c) => c.path.length >= 2)!;
+    const r = await run([...leaf.path, '--no-such-option']);
+    expect(r.code).toBe(2);
+    // Commander may first report a missing required option; either way one error line and the hint.
+    expect(r.err).toMatch(/^error: (unknown option '--no-such-option'|required option .* not specified)\n/);
+    expect(r.err.split('\n')[1]).toBe(`hint: see \`npx bluezone ${leaf.path.join(' ')} --help\``);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(2);
   });
 
   it('UsageError: exit 2, "error:" and "hint:" lines, no stack', async () => {
