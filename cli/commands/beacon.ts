@@ -125,6 +125,14 @@ Examples:
       const log = makeLogger(ctx, cfg.log_level);
       const { clock, test } = clockFromEnv(ctx);
       const spec = asUsage(() => parseHciSpec(cfg.hci, cfg.uart_baud));
+      try {
+        const prev = readStatus(cfg.state_dir);
+        if (prev.running && prev.pid !== process.pid) {
+          throw new UsageError(`${cfg.state_dir}: a beacon is already running with this state dir (pid ${prev.pid})`, 'stop it first (systemctl stop bluezone-beacon), or use another --state-dir');
+        }
+      } catch (e) {
+        if (e instanceof UsageError) throw e; // no status yet: first start
+      }
       const { key, created } = asUsage(() => loadOrCreateKey(cfg.state_dir, clock.now()));
       if (created) log('info', `created a new base key in ${key.file} (base date ${new Date(key.baseDateMs).toISOString().slice(0, 10)}); it never leaves this device`);
       let lastWrite: StatusFile | undefined;

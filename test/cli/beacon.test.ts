@@ -143,4 +143,16 @@ describe('bluezone beacon start: bad input', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--interval-ms: expected at least 20 ms/);
   });
+
+  it('refuses a second daemon on the same state dir', async () => {
+    const dir = tmp();
+    // a live process that is not us: our parent (the vitest runner)
+    writeStatus(dir, {
+      state: 'advertising', slot: 1, id_prefix: 'ABCDEF***', started_at_ms: Date.now(), updated_at_ms: Date.now(), last_error: null, last_error_at_ms: null,
+      adapter: 'native:0', pid: process.ppid, interval_ms: 100, restarts: 0, frame: 'bluezone', test_clock: false,
+    });
+    const r = await run(['beacon', 'start', '--state-dir', dir, '--hci', 'native:0']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`a beacon is already running with this state dir (pid ${process.ppid})`);
+  });
 });
