@@ -1,6 +1,6 @@
 /**
  * Kernel-only radio benchmark: in-range (advertisement, listening receiver) pair evaluations per second on
- * one core. Pairs are drawn like a crowd inside the culling radius (distance ~ area-uniform, device TX and
+ * one core. Pairs are drawn like a crowd within 50 m (distance ~ area-uniform, device TX and
  * RSSI offsets from the GAEN spread, 3 channels), filled once into a reused batch; each run evaluates the
  * batch repeatedly for `seconds` (new event ids each pass so fading draws change).
  */
@@ -19,7 +19,7 @@ export interface KernelBenchResult {
   seconds_per_run: number;
   batch: number;
   received_fraction: number;
-  cull_radius_m: number;
+  pair_radius_m: number;
   node: string;
   cpu: string;
   cores: number;
@@ -31,7 +31,8 @@ export async function benchKernel(opts: { kernel: 'wasm' | 'ts'; seconds: number
   const n = opts.batch ?? 16384;
   const b = k.allocBatch ? k.allocBatch(n) : (await import('./types.ts')).allocBatch(n);
   const out = k.allocOut ? k.allocOut(n) : new Float32Array(n);
-  const radius = cullRadiusM(params, -7);
+  // pairs spread over a 50 m disc (a crowd in a hall), or the culling radius if that is smaller
+  const radius = Math.min(50, cullRadiusM(params, -8));
   for (let i = 0; i < n; i++) {
     b.distM[i] = radius * Math.sqrt(uniform01(hash32(7, i, 1, 0, 0)));
     b.txPowerDbm[i] = -24 + 8 * (uniform01(hash32(7, i, 2, 0, 0)) - 0.5);
@@ -73,7 +74,7 @@ export async function benchKernel(opts: { kernel: 'wasm' | 'ts'; seconds: number
     seconds_per_run: opts.seconds,
     batch: n,
     received_fraction: received / n,
-    cull_radius_m: radius,
+    pair_radius_m: radius,
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
