@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBtsnoop } from '../../../firmware/hci/btsnoop.ts';
-import { OP, STATUS } from '../../../firmware/hci/constants.ts';
-import { H4Framer, decodeH4Stream } from '../../../firmware/hci/h4.ts';
+import { COMMANDS, OP, STATUS } from '../../../firmware/hci/constants.ts';
+import { InvalidPacketError } from '../../../firmware/hci/errors.ts';
+import { H4Framer, decodeH4Stream, encodeH4 } from '../../../firmware/hci/h4.ts';
 import { decodeEvent, decodeReturn, encodeCommand, type DecodedEvent } from '../../../firmware/hci/packets.ts';
 import { VirtualScheduler } from '../../../firmware/hci/scheduler.ts';
 import { VirtualController } from '../../../firmware/hci/virtualController.ts';
@@ -160,5 +162,36 @@ describe('VirtualController', () => {
     const reports = h.events().filter((e) => e.name === 'LeAdvertisingReport');
     expect(reports).toHaveLength(5);
     expect(reports[0]).toEqual({ name: 'LeAdvertisingReport', reports: [r] });
+  });
+
+  it('property: arbitrary bytes never throw; faults are InvalidPacketErrors and every output is a valid event', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        const h = harness();
+        h.c.receive(bytes);
+        for (const e of h.errors) expect(e).toBeInstanceOf(InvalidPacketError);
+        const out = Uint8Array.from(h.raw.flatMap((b) => [...b]));
+        expect(() => decodeH4Stream(out, { accept: ['event'] })).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: every framed command, known or not, with any parameters gets exactly one answer with ncmd 1, in order', () => {
+    const opcode = fc.oneof(fc.constantFrom(...COMMANDS.map((c) => c[1])), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(opcode, fc.uint8Array({ maxLength: 40 })), { maxLength: 30 }), (cmds) => {
+        const h = harness();
+        h.c.receive(Uint8Array.from(cmds.flatMap(([op, params]) => [...encodeH4({ type: 'command', opcode: op, params })])));
+        const evs = h.events();
+        expect(evs).toHaveLength(cmds.length);
+        evs.forEach((e, i) => {
+          expect(['CommandComplete', 'CommandStatus']).toContain(e.name);
+          expect((e as { ncmd: number }).ncmd).toBe(1);
+          expect((e as { opcode: number }).opcode).toBe(cmds[i][0]);
+        });
+      }),
+      { numRuns: 200 },
+    );
   });
 });
