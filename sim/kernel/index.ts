@@ -12,12 +12,13 @@ export { allocBatch, pairIdOf } from './types.ts';
 export type { PairBatch, ReceptionKernel } from './types.ts';
 export { hash32, uniform01, normalFromHash } from './rng.ts';
 
-export async function loadKernel(prefer: 'wasm' | 'ts' = 'wasm'): Promise<ReceptionKernel> {
+/** opts.wasmBytes replaces the committed kernel.wasm (tests use it to exercise the fallback). */
+export async function loadKernel(prefer: 'wasm' | 'ts' = 'wasm', opts: { wasmBytes?: Uint8Array } = {}): Promise<ReceptionKernel> {
   if (prefer === 'ts') return tsKernel();
   let reason: string;
   try {
     const { wasmKernel } = await import('./wasmKernel.ts');
-    return await wasmKernel();
+    return await wasmKernel(opts.wasmBytes);
   } catch (e) {
     reason = (e as Error)?.message ?? String(e);
   }

@@ -92,6 +92,36 @@ describe('real data loaders', () => {
   });
 });
 
+describe('loaders on arbitrary bytes', () => {
+  it('either parse or throw DataFileError, never anything else', () => {
+    const d = tmp();
+    mkdirSync(join(d, 'herald-edison'));
+    writeFileSync(join(d, 'herald-edison', 'metadata.csv'), 'testid,date,phoneaname,phonebname,distfrom,distto,diststep,durationmins,filenamephonea,filenamephoneb\n1,x,P2,P3,0,1,1,1,20210101-0000-A.csv,\n');
+    const m = join(d, 'mitll-static-configs', 'x', 'iPhone');
+    mkdirSync(m, { recursive: true });
+    const line = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.tuple(fc.integer({ min: -130, max: 20 }), fc.integer({ min: -5, max: 900 })).map(([r, c]) => `2021-01-01 10:00:00,${r}.0,${c}`),
+      fc.constantFrom('time,rssi,distance', '2021-01-01 10:00:00,-60.0,1', 'x,Bluetooth,U,-80,TestPhone2,8.0,1.5', ',,,', '\r'),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (lines, header) => {
+        const text = (header ? ['time,rssi,distance', ...lines] : lines).join('\n');
+        writeFileSync(join(d, 'herald-edison', '20210101-0000-A.csv'), text);
+        writeFileSync(join(m, 'log_a_45.txt'), text);
+        for (const f of [() => loadHerald(d, 50), () => loadMitll(d, 50)]) {
+          try {
+            f();
+          } catch (e) {
+            expect(e).toBeInstanceOf(DataFileError);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('fit comparison on real data (pc-ng slice)', () => {
   it('the fitted defaults match far better than a badly mis-set model', () => {
     const data = { dir: DATA, groups: loadPcng(DATA, 150) };

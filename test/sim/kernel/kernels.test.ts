@@ -164,8 +164,15 @@ describe('reception kernels', () => {
     for (const d of [0.3, 1, 4.9, 5, 7, 80]) expect(distanceForPathLossM(p, pathLossDb(p, d))).toBeCloseTo(d, 6);
   });
 
-  it('falls back to TS when asked, and the committed .wasm is a valid SIMD module', async () => {
+  it('falls back to TS when asked or when WASM cannot load, saying why', async () => {
     expect((await loadKernel('ts')).name).toBe('ts');
+    const k = await loadKernel('wasm', { wasmBytes: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9]) });
+    expect(k.name).toBe('ts');
+    expect(k.fallbackReason).toMatch(/WASM SIMD kernel unavailable: .*does not validate/);
+    const b = allocBatch(1);
+    b.n = 1;
+    b.distM[0] = 2;
+    expect(k.evaluate(b, DEFAULT_CHANNEL, new Float32Array(1))).toBeGreaterThanOrEqual(0);
     expect(WebAssembly.validate(new Uint8Array(readFileSync(WASM_PATH)))).toBe(true);
   });
 });
