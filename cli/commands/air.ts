@@ -51,7 +51,13 @@ function untilSignal(): Promise<string> & { dispose(): void } {
 }
 
 export function registerAir(program: Command, ctx: CliContext): void {
-  const air = program.command('air').description('virtual BLE air: HCI controllers over TCP, pty bridges for bleno/noble');
+  const air = program
+    .command('air')
+    .description('virtual BLE air: HCI controllers over TCP, pty bridges for bleno/noble')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone air serve --port 7001
+  $ npx bluezone air pty --port 7001 --link /tmp/bz-beacon.pty`);
 
   air
     .command('serve')

@@ -122,8 +122,8 @@ describe('bluezone air', () => {
   });
 
   it('--help shows an example for each subcommand', async () => {
-    for (const sub of ['serve', 'pty']) {
-      const r = await runInProcess(['air', sub, '--help']);
+    for (const sub of ['serve', 'pty', '']) {
+      const r = await runInProcess(['air', ...(sub ? [sub] : []), '--help']);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/Examples:\n\s+\$ npx bluezone air /);
     }
