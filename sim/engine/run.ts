@@ -289,6 +289,17 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const x = new Float32Array(nDev);
   const y = new Float32Array(nDev);
   const heading = new Float32Array(nDev);
+  const hx = new Float32Array(nDev).fill(1);
+  const hy = new Float32Array(nDev);
+  const BODY_BINS = 1025;
+  const BODY_HALF = (BODY_BINS - 1) / 2;
+  const bodyTable = new Float32Array(4 * BODY_BINS);
+  for (let c = 0; c < 4; c++) {
+    for (let i = 0; i < BODY_BINS; i++) {
+      const cos = Math.max(-1, Math.min(1, i / BODY_HALF - 1));
+      bodyTable[c * BODY_BINS + i] = c === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[c] as Carriage, Math.acos(cos));
+    }
+  }
   const active = new Uint8Array(nDev);
   const wasActive = new Uint8Array(nDev);
   const firstSeenMs = new Float64Array(nDev).fill(-1);
@@ -355,7 +366,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   // ---- contact truth: ms within 2 m per unordered pair and UTC day ----
   const truthMs = new Map<number, Map<number, number>>();
 
-  const isAdvOn = (d: number, t: number): boolean => {
+  const isAdvOn = function isAdvOn(d: number, t: number): boolean {
     if (advOnUs[d] === 0) return true;
     return (t + advPhaseUs[d]) % advCycleUs[d] < advOnUs[d];
   };
@@ -364,7 +375,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const nTicks = Math.ceil(durationMs / tickMs);
 
   /** Evaluates the pending kernel batch and keeps the powers beside the candidates. */
-  const evalChunk = () => {
+  const evalChunk = function evalChunk() {
     const n = batch.n;
     if (n === 0) return;
     kernel.evaluate(batch, params, out);
@@ -374,7 +385,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     batch.n = 0;
   };
 
-  const growCandidates = () => {
+  const growCandidates = function growCandidates() {
     cCap *= 2;
     const g = <T extends Int32Array | Float64Array | Uint8Array | Float32Array>(a: T, C: new (n: number) => T): T => {
       const b = new C(cCap);
@@ -390,7 +401,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   };
 
   // Resolves the pending windows: sensitivity, half duplex, then collisions/capture per receiver.
-  const flush = () => {
+  const flush = function flush() {
     evalChunk();
     const sens = params.sensitivityDbm;
     const cap = params.captureDb;
@@ -403,8 +414,12 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       // sort the window's packets by start time: key = (start - ws + maxAir) * 2^20 + local index
       // only packets strong enough to be received or to interfere take part
       let m = s;
-      for (let i = s; i < e; i++) if (out[i] >= interfFloorDb) cKey[m++] = (cStart[i] - ws + maxAir) * 1048576 + (i - s);
-      for (let i = s; i < e; i++) if (cOk[i] && out[i] < interfFloorDb) stats.lostBelowSensitivity++;
+      let weak = 0;
+      for (let i = s; i < e; i++) {
+        if (out[i] >= interfFloorDb) cKey[m++] = (cStart[i] - ws + maxAir) * 1048576 + (i - s);
+        else weak += cOk[i];
+      }
+      stats.lostBelowSensitivity += weak;
       const keys = cKey.subarray(s, m);
       keys.sort();
       for (let k = 0; k < m - s; k++) {
@@ -458,7 +473,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   };
 
 
-  const record = (rx: number, tx: number, tUs: number, p: number, ws: number, dist: number) => {
+  const record = function record(rx: number, tx: number, tUs: number, p: number, ws: number, dist: number) {
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
     const key = rx * nDev + tx;
     const last = lastLogged.get(key);
@@ -505,6 +520,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         x[d] = mob.x[p];
         y[d] = mob.y[p];
         heading[d] = mob.heading[p];
+        hx[d] = Math.cos(heading[d]);
+        hy[d] = Math.sin(heading[d]);
       }
       if (active[d]) {
         if (firstSeenMs[d] < 0) firstSeenMs[d] = t0ms;
@@ -631,7 +648,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     const span = Math.ceil(search / grid.cellM);
     const cx = grid.cellX(xr);
     const cy = grid.cellY(yr);
-    const consider = (t: number) => {
+    const consider = function consider(t: number) {
       if (t === r || evOff[t] === evOff[t + 1]) return;
       const dx = xr - x[t];
       const dy = yr - y[t];
@@ -639,10 +656,15 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       const reach = reachTx[t] * reachRx[r];
       if (d2 > reach * reach) return;
       const dist = Math.sqrt(d2);
-      // body blocking: angle between each carrier's facing and the bearing to the other
-      const bTx = Math.atan2(dy, dx); // tx -> rx
-      const lossTx = carriage[t] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[t]] as Carriage, angleDiff(bTx, heading[t]));
-      const lossRx = carriage[r] === 3 ? 0 : bodyLossDb(CARRIAGE_NAMES[carriage[r]] as Carriage, angleDiff(bTx + Math.PI, heading[r]));
+      // body blocking: loss by the cosine between each carrier's facing and the bearing to the other,
+      // from a table of sim/channel's bodyLossDb (the angle is acos of that cosine, folded to [0, pi])
+      const inv = dist > 0 ? 1 / dist : 0;
+      const ux = dx * inv; // unit bearing tx -> rx
+      const uy = dy * inv;
+      const ct = ux * hx[t] + uy * hy[t];
+      const cr = -(ux * hx[r] + uy * hy[r]);
+      const lossTx = bodyTable[carriage[t] * BODY_BINS + Math.round((ct + 1) * BODY_HALF)];
+      const lossRx = bodyTable[carriage[r] * BODY_BINS + Math.round((cr + 1) * BODY_HALF)];
       nbTx[n] = t;
       nbDist[n] = dist;
       nbLoss[n] = lossTx + lossRx + rxCorr[r];
@@ -667,35 +689,57 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     const lo = Math.max(t0, ws - maxAir);
     const hi = Math.min(t1, we);
     const epochUs = params.shadowEpochMs * 1000;
+    // hot loop: typed arrays in locals (the batch is allocated once, so its views never move here)
+    const bDist = batch.distM, bTx = batch.txPowerDbm, bLoss = batch.staticLossDb, bPair = batch.pairId;
+    const bEpoch = batch.epoch, bEv = batch.eventId, bCh = batch.channel;
+    let lTx = cTx, lStart = cStart, lDist = cDist, lOk = cOk;
+    let bn = batch.n;
+    let n = nC;
+    const evS = evStart, evI = evId;
     for (let q = 0; q < nNb; q++) {
       const t = nbTx[q];
       const e1 = evOff[t + 1];
-      const off = chIdx * (airUs[t] + HOP_GAP_US);
+      const air = airUs[t];
+      const off = chIdx * (air + HOP_GAP_US);
       // windows of one scanner come in time order: resume from this neighbour's cursor
       let j = nbCur[q];
-      while (j < e1 && evStart[j] + maxEvSpan < lo) j++;
+      while (j < e1 && evS[j] + maxEvSpan < lo) j++;
       nbCur[q] = j;
       for (; j < e1; j++) {
-        const ps = evStart[j] + off;
+        const ps = evS[j] + off;
         if (ps >= hi) break;
         if (ps < lo) continue;
-        if (batch.n === CAP) evalChunk();
-        if (nC === cCap) growCandidates();
-        const b = batch.n++;
-        batch.distM[b] = nbDist[q];
-        batch.txPowerDbm[b] = txPower[t];
-        batch.staticLossDb[b] = nbLoss[q];
-        batch.pairId[b] = nbPair[q];
-        batch.epoch[b] = Math.floor(ps / epochUs);
-        batch.eventId[b] = evId[j];
-        batch.channel[b] = ch;
-        const i = nC++;
-        cTx[i] = t;
-        cStart[i] = ps;
-        cDist[i] = nbDist[q];
-        cOk[i] = ps >= ws && ps + airUs[t] <= we ? 1 : 0;
+        if (bn === CAP) {
+          batch.n = bn;
+          nC = n;
+          evalChunk();
+          bn = 0;
+        }
+        if (n === cCap) {
+          nC = n;
+          growCandidates();
+          lTx = cTx;
+          lStart = cStart;
+          lDist = cDist;
+          lOk = cOk;
+        }
+        bDist[bn] = nbDist[q];
+        bTx[bn] = txPower[t];
+        bLoss[bn] = nbLoss[q];
+        bPair[bn] = nbPair[q];
+        bEpoch[bn] = Math.floor(ps / epochUs);
+        bEv[bn] = evI[j];
+        bCh[bn] = ch;
+        bn++;
+        lTx[n] = t;
+        lStart[n] = ps;
+        lDist[n] = nbDist[q];
+        lOk[n] = ps >= ws && ps + air <= we ? 1 : 0;
+        n++;
       }
     }
+    batch.n = bn;
+    nC = n;
     if (nC > gs) {
       gStart[nGroups] = gs;
       gRx[nGroups] = r;
@@ -801,12 +845,6 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   return { stats, summary, files };
 }
 
-/** |a - b| folded into [0, pi]. */
-function angleDiff(a: number, b: number): number {
-  let d = Math.abs(a - b) % (2 * Math.PI);
-  if (d > Math.PI) d = 2 * Math.PI - d;
-  return d;
-}
 
 export { KIND_NAMES };
 export const OUTPUT_DIR_DEFAULT = 'out';
