@@ -28,14 +28,15 @@ export async function loadKernel(prefer: 'wasm' | 'ts' = 'wasm', opts: { wasmByt
 
 /**
  * Distance beyond which a packet is received with negligible probability: the link budget
- * maxTxDbm - sensitivity plus the upper tails (largest fading-table value plus 3.5 sigma of pair offset
- * and shadowing combined), inverted through the log-distance law (sim-radio-core.md 2.2 "culling radius").
+ * maxTxDbm - sensitivity plus the upper tails (largest fading-table value plus tailSigmas (3.5) sigma of
+ * pair offset and shadowing combined), inverted through the log-distance law (sim-radio-core.md 2.2 "culling radius").
  * maxTxDbm must be the largest txPowerDbm - staticLossDb any pair can have (include negative losses such
  * as a positive receiver RSSI correction).
  */
-export function cullRadiusM(params: ChannelParams, maxTxDbm: number): number {
+export function cullRadiusM(params: ChannelParams, maxTxDbm: number, tailSigmas = 3.5): number {
   const { fadeMaxDb } = kernelTables(params);
-  const tail = fadeMaxDb + 3.5 * Math.hypot(params.pairSigmaDb, params.shadowSigmaDb);
+  // P(N(0,1) > 3.5) = 2.3e-4: pairs beyond the radius are received that rarely (3.0 gives 1.3e-3)
+  const tail = fadeMaxDb + tailSigmas * Math.hypot(params.pairSigmaDb, params.shadowSigmaDb);
   const maxLoss = maxTxDbm - params.sensitivityDbm + tail;
   return Math.max(distanceForPathLossM(params, maxLoss), params.minDistM);
 }
