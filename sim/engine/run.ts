@@ -420,10 +420,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         else weak += cOk[i];
       }
       stats.lostBelowSensitivity += weak;
-      const keys = cKey.subarray(s, m);
-      keys.sort();
+      if (m - s > 1) cKey.subarray(s, m).sort();
+      const keys = cKey;
       for (let k = 0; k < m - s; k++) {
-        const i = s + (keys[k] % 1048576);
+        const i = s + (keys[s + k] % 1048576);
         if (!cOk[i]) continue;
         const p = out[i];
         if (p < sens) {
@@ -449,12 +449,12 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
         let interf = 0;
         for (let kk = k - 1; kk >= 0; kk--) {
-          const j = s + (keys[kk] % 1048576);
+          const j = s + (keys[s + kk] % 1048576);
           if (cStart[j] + maxAir <= ps) break;
           if (cStart[j] + airUs[cTx[j]] > ps) interf += Math.pow(10, out[j] / 10);
         }
         for (let kk = k + 1; kk < m - s; kk++) {
-          const j = s + (keys[kk] % 1048576);
+          const j = s + (keys[s + kk] % 1048576);
           if (cStart[j] >= pe) break;
           interf += Math.pow(10, out[j] / 10);
         }
@@ -613,6 +613,13 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       let k0: number;
       if (mode === SCAN_IOS) k0 = Math.floor((t0 - maxAir - win - scanJitUs[r] - ph) / per);
       else k0 = Math.floor((t0 - maxAir - win + ph) / per);
+      if (scanCycleUs[r] > 0) {
+        // Android: skip the scanner when no scan session overlaps this tick
+        const cyc = scanCycleUs[r];
+        const A = t0 - maxAir - win;
+        const cA = (((A + ph) % cyc) + cyc) % cyc;
+        if (cA >= scanOnUs[r] && A + (cyc - cA) >= t1) continue;
+      }
       let nNb = -1; // neighbours gathered lazily, once per tick
       for (let k = k0; ; k++) {
         let ws: number;
