@@ -203,7 +203,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       scanWinUs[d] = Math.round(I.scanWindowMs * 1000);
       const [lo, hi] = I.scanEveryMs;
       scanIntUs[d] = Math.round(((lo + hi) / 2) * 1000);
-      scanJitUs[d] = Math.round((hi - lo) * 1000);
+      // start jittered within +-(hi - lo)/4 of the slot centre, so consecutive windows are lo..hi apart
+      scanJitUs[d] = Math.round(((hi - lo) / 2) * 1000);
     } else {
       const b = scenario.beacons[d - firstBeacon];
       advIntUs[d] = Math.round(b.intervalMs * 1000);
