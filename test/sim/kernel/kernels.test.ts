@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHANNEL, type ChannelParams } from '../../../sim/channel/params.ts';
 import { allocBatch, cullRadiusM, distanceForPathLossM, loadKernel, pathLossDb, tsKernel, fastLog2 } from '../../../sim/kernel/index.ts';
-import { FADE_N, fadingQuantilesDb, kernelTables } from '../../../sim/kernel/tables.ts';
+import { FADE_BITS, FADE_N, fadingQuantilesDb, kernelTables, TAG_FADE, TAG_PAIR, TAG_SHADOW } from '../../../sim/kernel/tables.ts';
+import { hash32, hashAbsorb, hashFinish, hashStart, normalFromHash, rehash } from '../../../sim/kernel/rng.ts';
 import type { PairBatch } from '../../../sim/kernel/types.ts';
 import { WASM_PATH } from '../../../sim/kernel/wasmKernel.ts';
 
@@ -76,6 +77,35 @@ describe('reception kernels', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('the inlined TS kernel computes exactly the model written with rng.ts and pathLossDb', () => {
+    const p: ChannelParams = { ...DEFAULT_CHANNEL, seed: 99, ricianK: 3, kBreakM: 2 };
+    const tables = kernelTables(p);
+    const n = 500;
+    const b = allocBatch(n);
+    b.n = n;
+    for (let i = 0; i < n; i++) {
+      b.distM[i] = 0.05 + (i % 97) * 0.37;
+      b.txPowerDbm[i] = -20 + (i % 7);
+      b.staticLossDb[i] = (i % 5) * 2.5;
+      b.pairId[i] = hash32(1, i, 0, 0, 0);
+      b.epoch[i] = i >> 3;
+      b.eventId[i] = i * 3;
+      b.channel[i] = 37 + (i % 3);
+    }
+    const out = new Float32Array(n);
+    tsKernel().evaluate(b, p, out);
+    for (let i = 0; i < n; i++) {
+      const h0 = hashAbsorb(hashStart(p.seed), b.pairId[i]);
+      const hp = hashFinish(hashAbsorb(h0, TAG_PAIR));
+      const hs = hashFinish(hashAbsorb(hashAbsorb(h0, TAG_SHADOW), b.epoch[i]));
+      const hf = hashFinish(hashAbsorb(hashAbsorb(hashAbsorb(h0, TAG_FADE), b.eventId[i]), b.channel[i]));
+      const d = Math.max(b.distM[i], p.minDistM);
+      const fade = tables.fade[(d >= p.kBreakM ? FADE_N : 0) + (hf >>> (32 - FADE_BITS))];
+      const want = b.txPowerDbm[i] - pathLossDb(p, d) - b.staticLossDb[i] + p.pairSigmaDb * normalFromHash(hp, rehash(hp)) + p.shadowSigmaDb * normalFromHash(hs, rehash(hs)) + fade;
+      expect(Math.abs(out[i] - want)).toBeLessThan(2e-3);
+    }
   });
 
   it('gives the same power for a pair whatever its position in the batch (counter-based RNG)', () => {
