@@ -5,10 +5,16 @@
 // The daemon's watchdog does exactly that on every fault.
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatHciSpec, MAX_LEGACY_AD_BYTES, quantiseIntervalMs, RadioError, type Advertiser, type HciSpec, type RadioErrorCode, type RadioState } from './types.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+
+// tsx's ESM loader for the child, resolved with plain CJS resolution: import.meta.resolve would block on
+// the loader-hooks thread that tsx runs in this process.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const WORKER = fileURLToPath(new URL('./advertiserWorker.ts', import.meta.url));
 
 export interface ProcessAdvertiserOptions {
   intervalMs: number;
@@ -41,9 +47,8 @@ export class ProcessAdvertiser extends EventEmitter implements Advertiser {
   open(): void {
     if (this.closed) throw new RadioError(`${this.name} is closed`, 'CLOSED');
     if (this.child) return;
-    const worker = fileURLToPath(new URL('./advertiserWorker.ts', import.meta.url));
-    const child = fork(worker, [JSON.stringify({ spec: this.spec, intervalMs: this.intervalMs })], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+    const child = fork(WORKER, [JSON.stringify({ spec: this.spec, intervalMs: this.intervalMs })], {
+      execArgv: ['--import', TSX_LOADER],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.opts.env },
     });

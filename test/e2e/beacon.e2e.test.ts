@@ -81,8 +81,8 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
     const state = join(dir, 'state');
     const db = join(dir, 'logbook.db');
 
-    beacon = cli(['beacon', 'start', '--config', cfg, '--state-dir', state, '--hci', `uart:${join(dir, 'beacon.pty')}`], env);
-    scanner = cli(['scan', '--config', cfg, '--state-dir', join(dir, 'scan-state'), '--hci', `uart:${join(dir, 'scan.pty')}`, '--db', db, '--json'], env);
+    beacon = cli(['-v', 'beacon', 'start', '--config', cfg, '--state-dir', state, '--hci', `uart:${join(dir, 'beacon.pty')}`], env);
+    scanner = cli(['-v', 'scan', '--config', cfg, '--state-dir', join(dir, 'scan-state'), '--hci', `uart:${join(dir, 'scan.pty')}`, '--db', db, '--json'], env);
     const diag = () => `--- beacon stderr:\n${beacon!.err()}\n--- scanner stderr:\n${scanner!.err()}`;
 
     // 1. The beacon comes up and advertises the ID of the current (fake) slot.
@@ -93,7 +93,7 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
         return undefined;
       }
     };
-    await until('beacon advertising', () => status()?.state === 'advertising', 20_000, diag);
+    await until('beacon advertising', () => status()?.state === 'advertising', 30_000, diag);
     const key = loadKey(state);
     const idAt = (ms: number) => Buffer.from(bluezoneIdAt(key.secret(), key.baseDateMs, ms).id);
     expect(status()).toMatchObject({ test_clock: true, interval_ms: 100, frame: 'bluezone' });
@@ -162,5 +162,5 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
     expect(events.at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });
     expect(events.at(-1).committed).toBe(rows().length);
     expect(status().state).toBe('stopped');
-  }, 60_000);
+  }, 90_000);
 });
