@@ -11,6 +11,7 @@ import type { ChannelParams } from '../channel/params.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { KIND_NAMES, simBaseDate, simBaseKey } from '../world/devices.ts';
 import { ByteSink, LineSink } from './sink.ts';
+import { PairTable } from '../engine/pairTable.ts';
 import { encodeDelimited, loadSchema } from '../../proto/index.ts';
 import type { RunStats } from '../engine/run.ts';
 import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from '../report/types.ts';
@@ -63,7 +64,9 @@ export class RunOutputs {
   private pairPointCount = 0;
   private readonly truthOpen = new Map<number, number>();
   private readonly truthIntervals: { a: number; b: number; startMs: number; endMs: number }[] = [];
-  private readonly windowLabels = new Map<string, [number, number]>();
+  /** (pair, window) -> observations * 2^21 + those within 2 m; typed, so no objects per observation. */
+  private readonly windowLabels = new PairTable();
+  private readonly nameIndex = new Map<string, number>();
   private readonly detected: WindowResult[] = [];
   private readonly o: Observation = { timestampMs: 0, receiver: '', transmitter: '', rssi: 0 };
   private lastTruthTick = -1;
@@ -142,13 +145,10 @@ export class RunOutputs {
       o.receiverModel = models[rx];
       o.transmitterModel = models[tx];
       for (const w of this.classifier.push({ ...o })) this.window(w);
-      if (this.windowLabels.size < WINDOW_LABELS_MAX) {
-        const ws = Math.floor(tsMs / this.classifier.windowMs) * this.classifier.windowMs;
-        const k = `${names[rx]}\u0000${names[tx]}\u0000${ws}`;
-        const l = this.windowLabels.get(k) ?? [0, 0];
-        l[0]++;
-        if (distM <= 2) l[1]++;
-        this.windowLabels.set(k, l);
+      if (this.windowLabels.size < WINDOW_LABELS_MAX && names.length <= 100_000) {
+        const k = this.labelKey(rx, tx, tsMs);
+        const v = this.windowLabels.get(k);
+        this.windowLabels.set(k, (v === v ? v : 0) + 2097152 + (distM <= 2 ? 1 : 0));
       }
     }
     // report samples (deterministic thinning)
@@ -325,12 +325,21 @@ export class RunOutputs {
   private contactsScored: { pred: boolean; label: boolean }[] = [];
 
   /** Labels a closed window against the truth of its observations. */
+  private labelKey(rx: number, tx: number, tsMs: number): number {
+    const w = Math.floor(tsMs / this.classifier!.windowMs) - Math.floor(this.init.startMs / this.classifier!.windowMs);
+    return (rx * this.init.names.length + tx) * 65536 + (w & 0xffff);
+  }
+
   labelWindow(w: WindowResult): void {
-    const k = `${w.receiver}\u0000${w.transmitter}\u0000${w.windowStartMs}`;
-    const l = this.windowLabels.get(k);
-    if (!l) return;
-    this.windowLabels.delete(k);
-    const label = l[1] * 2 > l[0];
+    if (!this.nameIndex.size) this.init.names.forEach((n, i) => this.nameIndex.set(n, i));
+    const rx = this.nameIndex.get(w.receiver);
+    const tx = this.nameIndex.get(w.transmitter);
+    if (rx === undefined || tx === undefined) return;
+    const v = this.windowLabels.get(this.labelKey(rx, tx, w.windowStartMs));
+    if (v !== v) return;
+    const n = Math.floor(v / 2097152);
+    const within = v - n * 2097152;
+    const label = within * 2 > n;
     this.scored.push({ score: w.score, label });
     this.contactsScored.push({ pred: w.contact, label });
   }
