@@ -24,11 +24,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'bz-browser-'));
 // BZ_SCREENSHOT_DIR=<dir> keeps a full-page screenshot of the run report there, to look at by eye.
 const shotDir = process.env.BZ_SCREENSHOT_DIR;
 
+// Said when the file loads: vitest runs no hooks in a file whose tests are all skipped.
+if (skip) console.warn(SKIP_MESSAGE);
+
 beforeAll(async () => {
-  if (skip) {
-    process.stderr.write(SKIP_MESSAGE + '\n');
-    return;
-  }
+  if (skip) return;
   if (!haveChromium) throw new Error(`CI=true but no chromium at ${CHROMIUM}; .ci/run installs it from Debian`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
