@@ -66,6 +66,9 @@ export function parseTestClock(spec: string, real: () => number = Date.now): Clo
   return scaledClock(start, speed, real, anchor);
 }
 
+/** Longest time a radio stack may take to load before it counts as failed. */
+export const STACK_LOAD_TIMEOUT_MS = 60_000;
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type Logger = (level: LogLevel, message: string) => void;
 
@@ -185,15 +188,23 @@ export class BeaconDaemon {
     adv.on('state', (s: RadioState) => this.onRadioState(gen, s));
     adv.on('error', (e: Error) => this.fault(gen, e.message));
     const timeoutMs = this.opts.config.watchdog.power_on_timeout_s * 1000;
-    this.cancelPowerOn = this.timers.setTimeout(() => {
-      if (gen !== this.gen || adv.state === 'poweredOn') return;
-      const why = adv.state === 'unauthorized'
-        ? 'adapter unauthorized (needs CAP_NET_RAW/CAP_NET_ADMIN, see README troubleshooting)'
-        : adv.state === 'unsupported'
-          ? 'adapter unsupported or missing (no such HCI device, or not Bluetooth LE)'
-          : `adapter did not reach poweredOn within ${timeoutMs / 1000} s (state ${adv.state})`;
-      this.fault(gen, why);
-    }, timeoutMs);
+    // The power-on clock starts once the stack is loaded ('ready'): loading it in a child process can
+    // take seconds on a Pi Zero or a busy machine, and that is not the adapter's fault.
+    this.cancelPowerOn = this.timers.setTimeout(() => this.fault(gen, `radio stack did not load within ${STACK_LOAD_TIMEOUT_MS / 1000} s`), STACK_LOAD_TIMEOUT_MS);
+    adv.on('ready', () => {
+      if (gen !== this.gen) return;
+      this.cancelPowerOn?.();
+      if (adv.state === 'poweredOn') return;
+      this.cancelPowerOn = this.timers.setTimeout(() => {
+        if (gen !== this.gen || adv.state === 'poweredOn') return;
+        const why = adv.state === 'unauthorized'
+          ? 'adapter unauthorized (needs CAP_NET_RAW/CAP_NET_ADMIN, see README troubleshooting)'
+          : adv.state === 'unsupported'
+            ? 'adapter unsupported or missing (no such HCI device, or not Bluetooth LE)'
+            : `adapter did not reach poweredOn within ${timeoutMs / 1000} s (state ${adv.state})`;
+        this.fault(gen, why);
+      }, timeoutMs);
+    });
     try {
       adv.open();
     } catch (e) {

@@ -17,6 +17,7 @@ const send = (m: unknown) => {
   if (process.connected) process.send?.(m);
 };
 const adv = createBlenoAdvertiser(args.spec, { intervalMs: args.intervalMs });
+adv.on('ready', () => send({ ev: 'ready' }));
 adv.on('state', (state) => send({ ev: 'state', state }));
 adv.on('error', (e) => send({ ev: 'error', message: e.message }));
 

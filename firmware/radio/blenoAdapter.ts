@@ -70,6 +70,7 @@ export class BlenoAdvertiser extends EventEmitter implements Advertiser {
       if (s !== 'poweredOn') this.advertising = false;
       this.emit('state', this.state);
     });
+    queueMicrotask(() => this.emit('ready'));
   }
 
   private check(): BlenoLike {

@@ -150,6 +150,7 @@ abstract class MockDevice extends EventEmitter {
     if (this.closed) throw new RadioError(`${this.name} is closed`, 'CLOSED');
     this.opened = true;
     this.air.record({ device: this.name, op: 'open' });
+    queueMicrotask(() => this.emit('ready'));
     this.setState(this.present ? 'poweredOn' : 'poweredOff');
   }
 

@@ -60,7 +60,9 @@ export class ProcessAdvertiser extends EventEmitter implements Advertiser {
     child.stderr?.on('data', forward);
     child.on('message', (m: { ev: string; state?: RadioState; message?: string; id?: number; error?: { message: string; code: RadioErrorCode; hciStatus?: number } }) => {
       if (this.closed) return;
-      if (m.ev === 'state' && m.state) {
+      if (m.ev === 'ready') {
+        this.emit('ready');
+      } else if (m.ev === 'state' && m.state) {
         this.state = m.state;
         if (m.state !== 'poweredOn') this.advertising = false;
         this.emit('state', m.state);

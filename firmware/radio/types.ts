@@ -53,6 +53,8 @@ export function quantiseIntervalMs(ms: number): number {
 type Listener<T extends unknown[]> = (...args: T) => void;
 
 export interface AdvertiserEvents {
+  /** The host stack is loaded and talking to the adapter: poweredOn should follow within seconds. */
+  ready: [];
   state: [RadioState];
   error: [Error];
 }
@@ -60,7 +62,8 @@ export interface AdvertiserEvents {
 /**
  * A BLE advertiser (peripheral role, legacy advertising).
  * Contract (checked by test/firmware/radio/radio.contract.ts):
- * - `open()` starts bringing the adapter up; `state` events follow, never synchronously inside open().
+ * - `open()` starts bringing the adapter up; `ready` (stack loaded, which may take seconds when it lives in a
+ *   child process) and then `state` events follow, never synchronously inside open().
  * - `startAdvertising` rejects with RadioError NOT_POWERED_ON unless state is poweredOn, DATA_TOO_LONG for
  *   > 31-byte payloads, BAD_INTERVAL outside 20..10240 ms, COMMAND_DISALLOWED when the controller refuses.
  *   Calling it while advertising replaces the payload (stop + start).

@@ -45,10 +45,13 @@ export function radioContract(targetName: string, make: () => Promise<RadioTarge
     it('powers on asynchronously and reports poweredOn as an event', async () => {
       t = await make();
       const states: string[] = [];
+      t.advertiser.on('ready', () => states.push('ready'));
       t.advertiser.on('state', (s) => states.push(s));
       t.advertiser.open();
       expect(states).toEqual([]); // never synchronously inside open()
       await poweredOn(t.advertiser, t.pump, timeoutMs);
+      expect(states.indexOf('ready')).toBeGreaterThanOrEqual(0);
+      expect(states.indexOf('ready')).toBeLessThan(states.indexOf('poweredOn') === -1 ? Infinity : states.indexOf('poweredOn'));
       await waitFor('state event', () => (states.includes('poweredOn') ? true : undefined), timeoutMs, t.pump);
     });
 
