@@ -45,7 +45,7 @@ process.stdout.write(`bluezone ${run('bluezone')}\n`);
 // threshold with the best mean F1. Override with GRID='{"thresholdDbm":[-80,-81]}'.
 const grid = process.env.GRID
   ? JSON.parse(process.env.GRID)
-  : { upperQuantile: [0.9, 0.95, 0.99], upperWeight: [0.5, 1], pairPriorWindows: [0, 4, 8], thresholdDbm: [-78, -80, -81, -82, -84] };
+  : { upperQuantile: [0.9, 0.95, 0.99], upperWeight: [0.5, 1], offsetPriorWindows: [0, 4, 8], thresholdDbm: [-78, -79, -80, -81, -82, -83] };
 const keys = Object.keys(grid);
 function rec(i: number, cur: Partial<OursParams>): void {
   if (i === keys.length) {

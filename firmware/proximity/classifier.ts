@@ -48,31 +48,42 @@ export interface OursParams {
   /** Weight of a scan instance's own median against the window level when crediting its minutes. */
   instanceWeight: number;
   /**
-   * Per-pair offset: a pair's mean level over its earlier windows, minus pairRefDbm, is taken as the pair's
-   * device/carrying offset and subtracted, shrunk by n/(n + pairPriorWindows) (n = earlier windows).
-   * 0 disables it. Causal: only windows already closed count.
+   * Learned device offsets (self-calibration): each device has a receive offset and a transmit offset;
+   * a pair's offset is receiver's rx offset + transmitter's tx offset, subtracted from its level. After
+   * each window both move by half the residual (level - pairRefDbm - pair offset) times 1/(n + 1 +
+   * offsetPriorWindows), n = windows the device had in that role: so with one partner the pair's offset
+   * is n/(n + prior) x (its mean level - pairRefDbm), and with many partners the offsets separate per
+   * device while any one pair's usual distance averages out. 0 disables it. Causal: earlier windows only.
    */
-  pairPriorWindows: number;
+  offsetPriorWindows: number;
   /** Level (dBm) a pair averages over its encounters when its devices are typical. */
   pairRefDbm: number;
-  /** Earlier windows remembered per pair at most (the mean turns into an exponential average). */
-  pairMemoryWindows: number;
+  /** The learning rate never drops below 1/offsetMemoryWindows (an exponential average after that). */
+  offsetMemoryWindows: number;
 }
 
 export const OURS_DEFAULTS: Readonly<OursParams> = Object.freeze({
   txRefDbm: -24,
   upperQuantile: 0.95,
   upperWeight: 1,
-  thresholdDbm: -81,
+  thresholdDbm: -80,
   pathLossExponent: 2,
   instanceWeight: 0.5,
-  pairPriorWindows: 4,
+  offsetPriorWindows: 4,
   pairRefDbm: -75,
-  pairMemoryWindows: 96,
+  offsetMemoryWindows: 96,
 });
 
-/** Pair profiles kept at most (least recently used dropped first): bounds memory in a long-running crowd. */
-export const MAX_PAIR_PROFILES = 65_536;
+/** Device offsets kept per role at most (least recently used dropped first): bounds memory in a crowd. */
+export const MAX_DEVICE_PROFILES = 65_536;
+
+/** Devices' worth of prior weight on the population's mean offset being 0 (OffsetTable.mean). */
+export const POPULATION_PRIOR = 16;
+
+interface DeviceOffset {
+  n: number;
+  offset: number;
+}
 
 /** GAEN v2 daily-summary style: attenuation buckets and weights (peers-and-radio-facts.md 1.4-1.5). */
 export interface GaenParams {
@@ -194,8 +205,10 @@ export class StreamingClassifier {
   /** Last scan-instance start per pair, kept only while it can still shorten a credit (CREDIT_CAP_MS). */
   private readonly lastInstance = new Map<string, number>();
   private readonly days = new Map<string, DailyContact>();
-  /** Per pair: windows seen and mean level (method "ours"); a bounded LRU of 2 numbers per pair. */
-  private readonly profiles = new Map<string, { n: number; mean: number }>();
+  /** Learned receive / transmit offsets per device (method "ours"); bounded LRUs of 2 numbers each. */
+  private readonly rxOffsets = new OffsetTable();
+  private readonly txOffsets = new OffsetTable();
+  private pendingOffsets: Array<{ r: DeviceOffset; t: DeviceOffset; residual: number }> = [];
   private windowStart = NaN;
   private windowEnd = NaN;
   private lastT = -Infinity;
@@ -317,6 +330,12 @@ export class StreamingClassifier {
     }
     this.live.clear();
     this.nLive = 0;
+    const p = this.ours;
+    for (const { r, t, residual } of this.pendingOffsets) {
+      this.rxOffsets.add(r, residual / 2 / Math.min(r.n + 1 + p.offsetPriorWindows, p.offsetMemoryWindows));
+      this.txOffsets.add(t, residual / 2 / Math.min(t.n + 1 + p.offsetPriorWindows, p.offsetMemoryWindows));
+    }
+    this.pendingOffsets = [];
     // Evict credit carry-overs that can no longer matter (the next instance would be a new encounter).
     const horizon = this.windowStart + this.windowMs - CREDIT_CAP_MS;
     for (const [k, t] of this.lastInstance) if (t < horizon) this.lastInstance.delete(k);
@@ -352,18 +371,14 @@ export class StreamingClassifier {
       const offset = rx.rssiCorrection + (p.txRefDbm - txPower);
       const level = (1 - p.upperWeight) * s.quantile(0.5) + p.upperWeight * s.quantile(p.upperQuantile) + offset;
       let pairOffset = 0;
-      if (p.pairPriorWindows > 0) {
-        const prof = this.profiles.get(key);
-        if (prof) {
-          this.profiles.delete(key);
-          pairOffset = (prof.n / (prof.n + p.pairPriorWindows)) * (prof.mean - p.pairRefDbm);
-          prof.mean += (level - prof.mean) / Math.min(prof.n + 1, p.pairMemoryWindows);
-          prof.n++;
-          this.profiles.set(key, prof);
-        } else {
-          this.profiles.set(key, { n: 1, mean: level });
-          if (this.profiles.size > MAX_PAIR_PROFILES) this.profiles.delete(this.profiles.keys().next().value!);
-        }
+      if (p.offsetPriorWindows > 0) {
+        const r = this.rxOffsets.take(s.receiver);
+        const t = this.txOffsets.take(s.transmitter);
+        // Offsets are applied relative to the population's mean, so a crowd whose pairs are mostly far
+        // apart is not lifted as a whole: only devices louder or quieter than their peers are corrected.
+        pairOffset = r.offset - this.rxOffsets.mean() + (t.offset - this.txOffsets.mean());
+        // Learned from once every window closing now is scored (no window sees its own or a peer's data).
+        this.pendingOffsets.push({ r, t, residual: level - p.pairRefDbm - (r.offset + t.offset) });
       }
       // No shrinkage by count: duty-cycled phones give few readings even when close (simulated lobby).
       score = level - pairOffset;
@@ -430,6 +445,45 @@ export class StreamingClassifier {
       contact,
       minutesWithin2m: round(minutes, 3),
     };
+  }
+}
+
+/** Learned offsets of one role (receive or transmit) per device: a bounded LRU with a running mean. */
+class OffsetTable {
+  private readonly m = new Map<string, DeviceOffset>();
+  private sum = 0;
+  private learned = 0;
+
+  /** Gets (or creates) a device's entry and marks it most recently used; drops the oldest beyond the cap. */
+  take(device: string): DeviceOffset {
+    let v = this.m.get(device);
+    if (v) this.m.delete(device);
+    else v = { n: 0, offset: 0 };
+    this.m.set(device, v);
+    if (this.m.size > MAX_DEVICE_PROFILES) {
+      const [k, old] = this.m.entries().next().value!;
+      this.m.delete(k);
+      if (old.n > 0) {
+        this.sum -= old.offset;
+        this.learned--;
+      }
+    }
+    return v;
+  }
+
+  add(v: DeviceOffset, delta: number): void {
+    if (v.n === 0) this.learned++;
+    v.n++;
+    v.offset += delta;
+    this.sum += delta;
+  }
+
+  /**
+   * Mean offset over devices with at least one window, shrunk towards 0 as if POPULATION_PRIOR more
+   * devices sat at 0: with a handful of devices the reference level anchors, with a crowd its mean does.
+   */
+  mean(): number {
+    return this.sum / (this.learned + POPULATION_PRIOR);
   }
 }
 

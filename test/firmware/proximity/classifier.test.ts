@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BLUEZONE_THRESHOLDS,
   OURS_DEFAULTS,
+  POPULATION_PRIOR,
   StreamingClassifier,
   classifyAll,
   formatWindowRow,
@@ -152,15 +153,26 @@ describe('method ours', () => {
     expect(corrected).toBeCloseTo(base - 6, 6);
   });
 
-  it('learns a per-pair offset from the pair\'s earlier windows (shrunk by n/(n+k))', () => {
-    const opts: ClassifierOptions = {};
-    const ws = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), ...series(T0 + 15 * MIN, T0 + 30 * MIN, 1000, -60)], opts).windows;
-    expect(ws[0].score).toBeCloseTo(-60, 6);
-    const offset = (1 / (1 + P.pairPriorWindows)) * (-60 - P.pairRefDbm);
-    expect(ws[1].score).toBeCloseTo(-60 - offset, 4);
-    // Another pair is not affected.
-    const other = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), obs(T0 + 15 * MIN, -60, { transmitter: 'other' })], opts).windows;
-    expect(other[1].score).toBeCloseTo(-60, 6);
+  it('learns device offsets from earlier windows (self-calibration) and applies them relative to the population', () => {
+    const ws = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), ...series(T0 + 15 * MIN, T0 + 30 * MIN, 1000, -60)]).windows;
+    expect(ws[0].score).toBeCloseTo(-60, 6); // nothing learned yet
+    // After window 1: residual -60 - ref = 15 dB, half to the receiver, half to the transmitter, at rate 1/(0+1+prior).
+    const step = 15 / 2 / (1 + P.offsetPriorWindows);
+    const centred = step - step / (1 + POPULATION_PRIOR);
+    expect(ws[1].score).toBeCloseTo(-60 - 2 * centred, 4);
+    // A new partner of the same receiver gets the receiver's offset, not the transmitter's.
+    const other = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), obs(T0 + 15 * MIN, -60, { transmitter: 'other' })]).windows;
+    expect(other[1].score).toBeCloseTo(-60 - (centred - step / (1 + POPULATION_PRIOR)), 4);
+    // Disabled: scores are the calibrated level only.
+    const off = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), ...series(T0 + 15 * MIN, T0 + 30 * MIN, 1000, -60)], {
+      ours: { offsetPriorWindows: 0 },
+    }).windows;
+    expect(off[1].score).toBeCloseTo(-60, 6);
+  });
+
+  it('windows closing together do not learn from each other', () => {
+    const a = classifyAll([obs(T0, -40, { transmitter: 'loud' }), obs(T0 + 1, -90, { transmitter: 'quiet' })]).windows;
+    expect(a.map((w) => w.score)).toEqual([-40, -90]);
   });
 
   it('accumulates daily minutes within 2 m and flags a close contact at 15 minutes', () => {
