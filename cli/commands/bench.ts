@@ -30,7 +30,11 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (o.kernel !== 'wasm' && o.kernel !== 'ts') throw new UsageError(`--kernel must be wasm or ts, got '${o.kernel}'`);
       if (o.scenario !== undefined) {
         const { benchScenario } = await import('../../sim/kernel/benchScenario.ts');
-        const r = await benchScenario({ scenario: o.scenario, devices: o.devices, hours: o.hours, kernel: o.kernel, runs: Math.max(1, Math.round(o.runs)) }, ctx);
+        const { ScenarioError, builtinNames } = await import('../../sim/scenario/load.ts');
+        const r = await benchScenario({ scenario: o.scenario, devices: o.devices, hours: o.hours, kernel: o.kernel, runs: Math.max(1, Math.round(o.runs)) }, ctx).catch((e) => {
+          if (e instanceof ScenarioError) throw new UsageError(e.message, `built-ins: ${builtinNames().join(', ')}; or a .yaml/.json scenario file`);
+          throw e;
+        });
         if (o.json) printJson(ctx, r);
         else ctx.out.write(formatHuman(r as unknown as Record<string, unknown>));
         return;

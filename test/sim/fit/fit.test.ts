@@ -148,13 +148,4 @@ describe('fit comparison on real data (pc-ng slice)', () => {
     expect(r.err).toMatch(/hint: pass --data/);
   });
 
-  it('bench radio --json reports pairs_per_s and the kernel', async () => {
-    const r = await run(['bench', 'radio', '--json', '--seconds', '0.05', '--runs', '1']);
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.out);
-    expect(j.kernel).toBe('wasm-simd');
-    expect(j.pairs_per_s).toBeGreaterThan(0);
-    const bad = await run(['bench', 'radio', '--kernel', 'gpu']);
-    expect(bad.code).toBe(2);
-  });
 });
