@@ -117,7 +117,7 @@ export const DEFAULT_CHANNEL: ChannelParams = {
 export const ENVIRONMENTS: Record<'lobby' | 'office' | 'outdoor' | 'open' | string, Partial<ChannelParams>> = {
   open: {},
   lobby: { exponent: 2.2, shadowSigmaDb: DEFAULT_CHANNEL.shadowSigmaDb + 1 },
-  office: { exponent: 3.0, shadowSigmaDb: DEFAULT_CHANNEL.shadowSigmaDb + 2, ricianK: 0.5 },
+  office: { exponent: 3.0, shadowSigmaDb: DEFAULT_CHANNEL.shadowSigmaDb + 2 },
   outdoor: { exponent: 2.0, shadowSigmaDb: Math.max(2, DEFAULT_CHANNEL.shadowSigmaDb - 2), ricianK: 4, kBreakM: 5 },
 };
 
