@@ -53,7 +53,7 @@ export const KNOBS: Knob[] = [
 
 async function main() {
   const { values } = parseArgs({
-    options: { data: { type: 'string' }, passes: { type: 'string', default: '3' }, replicas: { type: 'string', default: '3' }, cap: { type: 'string', default: '200' } },
+    options: { data: { type: 'string' }, passes: { type: 'string', default: '3' }, replicas: { type: 'string', default: '3' }, cap: { type: 'string', default: '400' } },
   });
   const dir = values.data ?? DEFAULT_DATA_DIR;
   const kernel = await loadKernel();
