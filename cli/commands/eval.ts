@@ -2,18 +2,17 @@
 // one run (--input runs every method on the observations; --windows adds windows files). Thin: scoring is
 // firmware/proximity/evaluate.ts, plots are sim/report.
 
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
-import { CsvError, truthReader, windowsReader, type WindowRow } from '../../firmware/proximity/csv.ts';
-import { readCsvFile } from '../../firmware/proximity/csvFiles.ts';
+import { CsvError, observationReader, truthReader, windowsReader, type WindowRow } from '../../firmware/proximity/csv.ts';
+import { readCsvBatches, readCsvFile } from '../../firmware/proximity/csvFiles.ts';
 import { evaluateWindows, truthMedians, type EvalResult, type TruthLike } from '../../firmware/proximity/evaluate.ts';
 import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
-import { readCsvBatches, } from '../../firmware/proximity/csvFiles.ts';
-import { observationReader } from '../../firmware/proximity/csv.ts';
 import { loadCalibration, parseDuration, parseMethod } from './classify.ts';
 
 interface Source {
@@ -145,6 +144,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         });
         if (o.roc && rendered.svgs.roc) {
           const { svgToPng } = await import('../../sim/report/index.ts');
+          mkdirSync(dirname(o.roc), { recursive: true });
           writeFileAtomic(o.roc, rendered.svgs.roc);
           writeFileAtomic(join(dirname(o.roc), basename(o.roc, extname(o.roc)) + '.png'), svgToPng(rendered.svgs.roc));
         } else if (o.roc) info(ctx, 'note: no ROC curve to draw (one class only: AUC undefined)');
