@@ -87,7 +87,8 @@ log_level: info
 advertising:
   # Interval between advertising events, 20..10240 ms in 0.625 ms steps. 100 ms = Android LOW_LATENCY.
   interval_ms: 100
-  # Calibrated TX power at the antenna, for your records and the logbook exports (bleno cannot set it).
+  # Calibrated TX power (dBm) of this adapter: sent as a TX Power Level AD in the scan response, so active
+  # scanners can estimate distance. bleno cannot SET the power; this only tells receivers what it is.
   tx_power_dbm: null
   # Bluezone 3.0.7 also sends an iBeacon (UUID C7AFEF7B-..., major 20, minor 20). One legacy advertising
   # set can carry one frame, so we time-share: every every_s seconds the iBeacon replaces the Bluezone

@@ -273,7 +273,7 @@ export class BeaconDaemon {
       }
       if (this.current && this.current.idHex === f.idHex && this.current.frame === f.frame && adv.advertising) return;
       try {
-        await adv.startAdvertising(f.advData, undefined, this.intervalMs);
+        await adv.startAdvertising(f.advData, this.scanResponse(), this.intervalMs);
       } catch (e) {
         this.fault(gen, `advertising failed: ${(e as Error).message}`);
         return;
@@ -288,6 +288,15 @@ export class BeaconDaemon {
       }
       this.setState('advertising');
     });
+  }
+
+  /**
+   * With advertising.tx_power_dbm set, a scan response carrying the TX Power Level AD (Supplement Part A
+   * 1.5), so active scanners can estimate distance. Bluezone phones read only the advert (4.1).
+   */
+  private scanResponse(): Uint8Array | undefined {
+    const tx = this.opts.config.advertising.tx_power_dbm;
+    return tx === null ? undefined : Uint8Array.of(0x02, 0x0a, tx & 0xff);
   }
 
   /** Fires at every UTC slot boundary of the schedule clock; re-arms itself. */

@@ -153,6 +153,21 @@ describe('BeaconDaemon', () => {
     await t.daemon.stop();
   });
 
+  it('puts the configured TX power in a scan response, and none by default', async () => {
+    const a = setup('2020-08-08T06:01:00.000Z', (c) => {
+      c.advertising.tx_power_dbm = -4;
+    });
+    a.daemon.start();
+    await a.time.advance(1);
+    expect(Buffer.from(a.last().currentScanRsp!)).toEqual(Buffer.from([0x02, 0x0a, 0xfc]));
+    await a.daemon.stop();
+    const b = setup('2020-08-08T06:01:00.000Z');
+    b.daemon.start();
+    await b.time.advance(1);
+    expect(b.last().currentScanRsp).toBeUndefined();
+    await b.daemon.stop();
+  });
+
   it('stops cleanly and never puts the base key in status or logs', async () => {
     const t = setup('2020-08-08T06:01:00.000Z');
     t.daemon.start();
