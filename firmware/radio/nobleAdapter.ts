@@ -17,7 +17,7 @@ interface NobleLike extends EventEmitter {
   startScanning(uuids: string[], allowDuplicates: boolean, cb: (err?: Error | null) => void): void;
   stopScanning(cb?: () => void): void;
   stop(): void;
-  _bindings?: { _hci?: EventEmitter | null };
+  _bindings?: { _hci?: EventEmitter | null; _sigIntHandler?: () => void };
 }
 
 interface PeripheralLike {
@@ -69,6 +69,13 @@ export class NobleScanner extends EventEmitter implements Scanner {
       this.state = s as RadioState;
       if (s !== 'poweredOn') this.scanning = false;
       this.emit('state', this.state);
+    });
+    // noble's bindings install a SIGINT handler that calls process.exit(1) when it is the last listener,
+    // which would kill the logbook before it commits its batch. The process owner handles signals, so
+    // drop it once noble has initialised (it does so on the next tick after the stateChange listener).
+    process.nextTick(() => {
+      const h = noble._bindings?._sigIntHandler;
+      if (h) process.removeListener('SIGINT', h);
     });
     noble.on('discover', (p: PeripheralLike) => {
       if (this.rawHooked || !this.scanning) return;

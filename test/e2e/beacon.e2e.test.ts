@@ -40,10 +40,10 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms: nu
   }
 }
 
-async function stop(child: ChildProcess | undefined): Promise<void> {
+async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const t = setTimeout(() => child.kill('SIGKILL'), 4000);
   await exited;
   clearTimeout(t);
@@ -153,13 +153,14 @@ describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble
     await until('logbook rows after the scanner recovered', () => rows().some((r) => r.timestamp > scanDroppedAt + 1000 * SPEED), 20_000, diag);
     expect(scanner.err()).toMatch(/scanner problem: .*restarting it in \d+ ms/);
 
-    // 6. Both stop cleanly on SIGTERM; the scanner reports its totals as JSON.
-    await stop(scanner.child);
+    // 6. Both stop cleanly (Ctrl-C for the scanner: noble's own SIGINT handler must not kill it before
+    //    it commits); the scanner reports its totals as JSON.
+    await stop(scanner.child, 'SIGINT');
     await stop(beacon.child);
     expect(beacon.child.exitCode).toBe(0);
     expect(scanner.child.exitCode).toBe(0);
     const events = scanner.out().trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });
+    expect(events.at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGINT' });
     expect(events.at(-1).committed).toBe(rows().length);
     expect(status().state).toBe('stopped');
   }, 90_000);
