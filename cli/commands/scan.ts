@@ -94,6 +94,7 @@ Examples:
         flushRows: cfg.logbook.flush_rows,
         ownIdAt,
         onCommit: (n) => log('debug', `committed ${n} row(s)`),
+        realNow: Date.now,
       });
       const service = new ScanService({
         createScanner: () => createNobleScanner(spec, clock.now),
@@ -102,6 +103,8 @@ Examples:
         powerOnTimeoutS: cfg.watchdog.power_on_timeout_s,
         backoffInitialMs: cfg.watchdog.backoff_initial_ms,
         backoffMaxMs: cfg.watchdog.backoff_max_ms,
+        // Only with the beacon's key here can we recognise our own beacon.
+        ownSilenceMs: ownIdAt ? cfg.logbook.own_beacon_silence_s * 1000 : 0,
       });
       const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...logbook.stats, scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
       log('info', `logbook on ${formatHciSpec(spec)} -> ${dbPath}`);

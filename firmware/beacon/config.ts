@@ -64,6 +64,7 @@ export const BeaconConfigSchema = z
         dedup_ms: z.number().int().min(0).max(600_000).default(5000),
         flush_ms: z.number().int().min(10).max(60_000).default(1000),
         flush_rows: z.number().int().min(1).max(100_000).default(256),
+        own_beacon_silence_s: z.number().int().min(0).max(86_400).default(120),
       })
       .strict()
       .default({}),
@@ -117,6 +118,9 @@ logbook:
   # Commit the insert batch at least this often, or after this many rows.
   flush_ms: 1000
   flush_rows: 256
+  # When the beacon's key is in state_dir, our own beacon is a heartbeat: not hearing it for this many
+  # seconds re-creates the scanner (adapters that stop silently). 0 = off.
+  own_beacon_silence_s: 120
 `;
 
 export function defaultConfig(): BeaconConfig {

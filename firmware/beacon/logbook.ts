@@ -78,6 +78,8 @@ export interface LogbookOptions {
   ownIdAt?: (ms: number) => Uint8Array | undefined;
   /** Called after each commit with the number of rows committed so far (the acknowledgement). */
   onCommit?: (committedTotal: number) => void;
+  /** Real time, for `lastOwnHeardMs` (the scanner watchdog runs on real time). */
+  realNow?: () => number;
 }
 
 export interface LogbookStats {
@@ -107,6 +109,8 @@ function txPowerOf(advData: Uint8Array): number {
 
 export class Logbook {
   readonly stats: LogbookStats = { reports: 0, stored: 0, committed: 0, duplicates: 0, otherFrames: 0, iosSeen: 0 };
+  /** Real time our own beacon (same key, `ownIdAt`) was last heard; undefined if never. */
+  lastOwnHeardMs: number | undefined;
   private readonly db: Db;
   private readonly lastStored = new Map<string, number>();
   private pending: PendingRow[] = [];
@@ -143,6 +147,8 @@ export class Logbook {
       this.stats.otherFrames++;
       return 'ignored';
     }
+    const own = this.opts.ownIdAt?.(r.timestampMs);
+    if (own && Buffer.from(own).equals(Buffer.from(c.id))) this.lastOwnHeardMs = (this.opts.realNow ?? Date.now)();
     const key = Buffer.from(c.id).toString('hex');
     const last = this.lastStored.get(key);
     // Same ID at most once per 5 s (Android AppDatabaseHelper.isInsert, TIME_DELAY_INSERT, 4.3).
@@ -151,7 +157,6 @@ export class Logbook {
       return 'duplicate';
     }
     this.lastStored.set(key, r.timestampMs);
-    const own = this.opts.ownIdAt?.(r.timestampMs);
     this.pending.push({ blid: own ? Buffer.from(own) : null, contact: Buffer.from(c.id), rssi: r.rssi, txPower: txPowerOf(r.advData), ts: r.timestampMs, platform: 'Android' });
     this.stats.stored++;
     if (this.pending.length >= this.flushRows) this.flush();

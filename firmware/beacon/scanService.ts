@@ -13,6 +13,12 @@ export interface ScanServiceOptions {
   powerOnTimeoutS?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Silent-stop watchdog (ble-stack-and-hci.md 4.2 item 4): when the beacon's key is on this device, our
+   * own beacon is a heartbeat. Not hearing it for this long while scanning re-creates the scanner. 0 = off.
+   */
+  ownSilenceMs?: number;
+  realNow?: () => number;
 }
 
 export class ScanService {
@@ -26,6 +32,8 @@ export class ScanService {
   scanning = false;
   private readonly timers: Timers;
   private readonly log: Logger;
+  private cancelSilence: (() => void) | undefined;
+  private scanningSinceMs = 0;
 
   constructor(private readonly o: ScanServiceOptions) {
     this.timers = o.timers ?? realTimers;
@@ -36,6 +44,21 @@ export class ScanService {
     if (!this.stopped) return;
     this.stopped = false;
     this.bringUp();
+    this.armSilenceCheck();
+  }
+
+  private armSilenceCheck(): void {
+    const limit = this.o.ownSilenceMs ?? 0;
+    if (limit <= 0) return;
+    this.cancelSilence = this.timers.setTimeout(() => {
+      if (this.stopped) return;
+      const now = (this.o.realNow ?? Date.now)();
+      const last = Math.max(this.o.logbook.lastOwnHeardMs ?? 0, this.scanningSinceMs);
+      if (this.scanning && now - last >= limit) {
+        this.fault(this.gen, `own beacon not heard for ${Math.round((now - last) / 1000)} s: scanner (or beacon) stopped silently`);
+      }
+      this.armSilenceCheck();
+    }, Math.min(limit, 10_000));
   }
 
   private bringUp(): void {
@@ -60,6 +83,7 @@ export class ScanService {
           () => {
             if (gen !== this.gen) return;
             this.scanning = true;
+            this.scanningSinceMs = (this.o.realNow ?? Date.now)();
             this.attempts = 0;
             this.log('info', `scanning on ${sc.name} (duplicates allowed)`);
           },
@@ -104,6 +128,7 @@ export class ScanService {
     this.stopped = true;
     this.gen++;
     this.cancelTimer?.();
+    this.cancelSilence?.();
     this.scanning = false;
     const sc = this.scanner;
     this.scanner = undefined;

@@ -80,3 +80,39 @@ describe('ScanService', () => {
     await t.service.stop();
   });
 });
+
+describe('ScanService silent-stop watchdog', () => {
+  it('re-creates the scanner when our own beacon has not been heard for own_beacon_silence_s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bz-scansvc-'));
+    dirs.push(dir);
+    const time = new FakeTime(Date.parse('2026-11-23T08:00:00Z'));
+    const air = new MockAir({ now: time.now });
+    const own = Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9);
+    const logbook = new Logbook({ db: openLogbookDb(join(dir, 'l.db')), receiver: 'door', ownIdAt: () => own, realNow: time.now });
+    const scanners: MockScanner[] = [];
+    const service = new ScanService({
+      logbook, timers: time, realNow: time.now, ownSilenceMs: 60_000, backoffInitialMs: 1000,
+      createScanner: () => {
+        const s = air.createScanner();
+        scanners.push(s);
+        return s;
+      },
+    });
+    const beacon = air.createPeer();
+    service.start();
+    await time.advance(1);
+    for (let i = 0; i < 5; i++) {
+      beacon.emitAdvert(buildAndroidFrame(own), -40, time.now());
+      await time.advance(10_000);
+    }
+    expect(scanners).toHaveLength(1); // heard regularly: healthy
+    // The scanner goes deaf without any event (a "silent stop"): nothing arrives any more.
+    scanners[0].scanning = false;
+    await time.advance(60_000);
+    expect(service.lastError).toMatch(/own beacon not heard for \d+ s/);
+    await time.advance(1000);
+    expect(scanners).toHaveLength(2);
+    expect(service.scanning).toBe(true);
+    await service.stop();
+  });
+});
