@@ -103,7 +103,8 @@ export class BeaconDaemon {
   private lastError: string | null = null;
   private lastErrorAt: number | null = null;
   private startedAt = 0;
-  private current: { slot: number; idPrefix: string; frame: 'bluezone' | 'ibeacon'; idHex: string } | null = null;
+  private current: { slot: number; slotStartMs: number; idPrefix: string; frame: 'bluezone' | 'ibeacon'; idHex: string } | null = null;
+  private cancelClockWatch: Cancel | undefined;
   private auxActive = false;
   private cancelRotation: Cancel | undefined;
   private cancelAux: Cancel | undefined;
@@ -151,14 +152,33 @@ export class BeaconDaemon {
     this.setState('starting');
     this.armRotation();
     this.armAux();
+    this.armClockWatch();
     this.bringUp();
+  }
+
+  /**
+   * Timers count elapsed time, not wall time: when NTP steps the clock (a Pi boots with the last saved
+   * time and syncs later), a pending boundary timer would keep the old slot's ID on the air for up to
+   * 15 minutes. Every 10 s of real time, check that the slot on the air is the slot of now.
+   */
+  private armClockWatch(): void {
+    this.cancelClockWatch = this.timers.setTimeout(() => {
+      const s = slotAt(this.clock.now());
+      if (this.current && this.current.slotStartMs !== s.startMs && (this.state === 'advertising')) {
+        this.log('warn', `clock changed: slot on the air started ${new Date(this.current.slotStartMs).toISOString()}, now is slot ${s.slot} of ${new Date(s.dayStartMs).toISOString().slice(0, 10)}; re-scheduling`);
+        this.cancelRotation?.();
+        this.armRotation();
+        this.enqueueApply('clock changed');
+      }
+      this.armClockWatch();
+    }, 10_000);
   }
 
   /** Stops advertising, releases the radio and cancels all timers. */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.setState('stopping');
-    for (const c of [this.cancelRotation, this.cancelAux, this.cancelAuxEnd, this.cancelPowerOn, this.cancelRestart]) c?.();
+    for (const c of [this.cancelRotation, this.cancelAux, this.cancelAuxEnd, this.cancelPowerOn, this.cancelRestart, this.cancelClockWatch]) c?.();
     this.gen++;
     const adv = this.adv;
     this.adv = undefined;
@@ -251,11 +271,11 @@ export class BeaconDaemon {
   // ---- what goes on the air ---------------------------------------------------------------
 
   /** The frame for clock time `atMs`: the Bluezone frame, or the iBeacon during an aux window. */
-  private frameAt(atMs: number): { advData: Uint8Array; slot: number; idHex: string; prefix: string; frame: 'bluezone' | 'ibeacon' } {
-    const { id, slot } = bluezoneIdAt(this.opts.key.secret(), this.opts.key.baseDateMs, atMs);
+  private frameAt(atMs: number): { advData: Uint8Array; slot: number; slotStartMs: number; idHex: string; prefix: string; frame: 'bluezone' | 'ibeacon' } {
+    const { id, slot, startMs } = bluezoneIdAt(this.opts.key.secret(), this.opts.key.baseDateMs, atMs);
     const idHex = Buffer.from(id).toString('hex').toUpperCase();
-    if (this.auxActive) return { advData: buildIBeaconFrame(), slot, idHex, prefix: idPrefix(id), frame: 'ibeacon' };
-    return { advData: buildAndroidFrame(id), slot, idHex, prefix: idPrefix(id), frame: 'bluezone' };
+    if (this.auxActive) return { advData: buildIBeaconFrame(), slot, slotStartMs: startMs, idHex, prefix: idPrefix(id), frame: 'ibeacon' };
+    return { advData: buildAndroidFrame(id), slot, slotStartMs: startMs, idHex, prefix: idPrefix(id), frame: 'bluezone' };
   }
 
   private enqueueApply(reason: string, atMs?: number): void {
@@ -280,7 +300,7 @@ export class BeaconDaemon {
       }
       if (gen !== this.gen) return;
       const changed = !this.current || this.current.idHex !== f.idHex;
-      this.current = { slot: f.slot, idPrefix: f.prefix, frame: f.frame, idHex: f.idHex };
+      this.current = { slot: f.slot, slotStartMs: f.slotStartMs, idPrefix: f.prefix, frame: f.frame, idHex: f.idHex };
       this.attempts = 0; // healthy again: the next failure starts the back-off from the beginning
       this.history.push({ atMs: this.clock.now(), slot: f.slot, idHex: f.idHex, frame: f.frame });
       if (changed || f.frame === 'bluezone') {

@@ -181,6 +181,22 @@ describe('BeaconDaemon', () => {
     expect(everything).not.toContain(hex(BASE_KEY).toLowerCase());
   });
 
+  it('follows a clock step (NTP after boot) within 10 s instead of waiting for the old boundary', async () => {
+    const t = setup('2020-08-08T06:01:00.000Z');
+    t.daemon.start();
+    await t.time.advance(1);
+    expect(t.daemon.status().slot).toBe(24);
+    t.time.jump(Date.parse('2020-08-08T11:50:00.000Z')); // the clock steps forward; pending timers do not notice
+    await t.time.advance(10_000);
+    expect(t.daemon.status().slot).toBe(47);
+    expect(hex(t.last().currentAdvData!.subarray(7, 19))).toBe(hex(bluezoneIdForSlot(BASE_KEY, 47)));
+    expect(t.logs.some((l) => l.startsWith('warn clock changed'))).toBe(true);
+    // and the next boundary is at 12:00:00 exactly
+    await t.time.advance(Date.parse('2020-08-08T12:00:00.000Z') - t.time.t);
+    expect(t.daemon.history.at(-1)).toMatchObject({ slot: 48, atMs: Date.parse('2020-08-08T12:00:00.000Z') });
+    await t.daemon.stop();
+  });
+
   it('faults instead of crashing when the clock is before the key base date', async () => {
     const t = setup('2020-08-07T12:00:00.000Z');
     t.daemon.start();

@@ -29,6 +29,12 @@ export class FakeTime implements Clock, Timers {
     this.t = end;
     await settle();
   }
+  /** The wall clock steps (NTP): pending timers still fire after the same elapsed time, like real ones. */
+  jump(toMs: number): void {
+    const d = toMs - this.t;
+    for (const e of this.timers) e.at += d;
+    this.t = toMs;
+  }
   pending(): number {
     return this.timers.length;
   }
