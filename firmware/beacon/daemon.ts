@@ -5,7 +5,7 @@
 // away and re-created after an exponential, capped back-off. In production the radio is a child
 // process (processAdvertiser.ts), because bleno's UART driver never reopens a port (2.2 pt 5).
 import { buildAndroidFrame, buildIBeaconFrame } from '../protocol/frames.ts';
-import { bluezoneIdAt, slotAt } from '../protocol/keys.ts';
+import { bluezoneIdAt, SLOT_MS, slotAt } from '../protocol/keys.ts';
 import type { Advertiser, RadioState } from '../radio/types.ts';
 import type { BeaconConfig } from './config.ts';
 import { idPrefix, type BeaconKey, type DaemonState, type StatusFile } from './state.ts';
@@ -163,9 +163,13 @@ export class BeaconDaemon {
    */
   private armClockWatch(): void {
     this.cancelClockWatch = this.timers.setTimeout(() => {
-      const s = slotAt(this.clock.now());
-      if (this.current && this.current.slotStartMs !== s.startMs && (this.state === 'advertising')) {
-        this.log('warn', `clock changed: slot on the air started ${new Date(this.current.slotStartMs).toISOString()}, now is slot ${s.slot} of ${new Date(s.dayStartMs).toISOString().slice(0, 10)}; re-scheduling`);
+      const now = this.clock.now();
+      const s = slotAt(now);
+      const cur = this.current;
+      // Tolerance: right after a boundary the rotation timer may simply not have run yet.
+      const stepped = cur !== null && cur.slotStartMs !== s.startMs && (now < cur.slotStartMs || now >= cur.slotStartMs + SLOT_MS + 5000);
+      if (stepped && cur && this.state === 'advertising') {
+        this.log('warn', `clock changed: slot on the air started ${new Date(cur.slotStartMs).toISOString()}, now is slot ${s.slot} of ${new Date(s.dayStartMs).toISOString().slice(0, 10)}; re-scheduling`);
         this.cancelRotation?.();
         this.armRotation();
         this.enqueueApply('clock changed');
