@@ -1,4 +1,5 @@
 // `bluezone sim run|list|show`: thin front end over sim/ (scenarios, world loop, outputs).
+import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { CliContext } from '../context.ts';
@@ -73,6 +74,11 @@ export function registerSim(program: Command, ctx: CliContext): void {
     )
     .action(async (scenarioArg: string, o) => {
       const scenario = load(scenarioArg);
+      try {
+        mkdirSync(o.out, { recursive: true });
+      } catch (e) {
+        throw new UsageError(`--out ${o.out}: cannot create the output directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
       const durationMs: number = o.duration ?? scenario.duration;
       const progress = createProgress(ctx, `sim ${scenario.name}`, Math.round(durationMs / 1000));
       let lastS = -1;

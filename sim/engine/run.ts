@@ -4,7 +4,7 @@
 // reception kernel, then collisions and capture are resolved per receiver with the returned powers.
 // All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
 import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { channelParamsFor, bodyLossDb, type Carriage, type ChannelParams } from '../channel/params.ts';
 import { cullRadiusM, loadKernel, tsKernel } from '../kernel/index.ts';
 import { hash32, uniform01 } from '../kernel/rng.ts';
@@ -232,7 +232,6 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   let minRxCorr = 0;
   for (let d = 0; d < nDev; d++) minRxCorr = Math.min(minRxCorr, rxCorr[d]);
   const R = nDev ? cullRadiusM(params, maxTx - minRxCorr) : 1;
-  const R2 = R * R;
   // Per-pair culling: the radius for budget b is R0 * 10^(b / 10n), so a pair (t, r) is kept within
   // R0 * reachTx[t] * reachRx[r] (cullRadiusM's log-distance inversion, split into tx and rx factors).
   const R0 = nDev ? cullRadiusM(params, 0) : 1;
@@ -851,11 +850,4 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   }
   if (opts.pcapPath) files.push(opts.pcapPath);
   return { stats, summary, files };
-}
-
-
-export { KIND_NAMES };
-export const OUTPUT_DIR_DEFAULT = 'out';
-export function outputPath(dir: string, name: string): string {
-  return join(dir, name);
 }

@@ -55,6 +55,9 @@ describe('bluezone sim', () => {
     expect((await cli('sim', 'run', 'queue', '--duration', 'soon')).code).toBe(2);
     expect((await cli('sim', 'run', 'queue', '--seed', '-1')).code).toBe(2);
     expect((await cli('sim', 'run', 'no-such-scenario')).code).toBe(2);
+    const r = await cli('sim', 'run', 'queue', '--out', '/dev/null/x');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out \/dev\/null\/x: cannot create the output directory \(ENOTDIR\)/);
   });
 
   it('run writes the outputs and prints JSON stats', async () => {
