@@ -4,11 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPtyBridge, startVirtualAir, type PtyBridge, type VirtualAir } from '../../firmware/hci/index.ts';
 import { createNobleScanner } from '../../firmware/radio/nobleAdapter.ts';
 import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
-import { radioContract } from '../firmware/radio/radio.contract.ts';
+import { FRAME_A, radioContract, waitFor } from '../firmware/radio/radio.contract.ts';
 
 let air: VirtualAir;
 let dir: string;
@@ -43,3 +43,21 @@ radioContract(
   },
   { timeoutMs: 15_000 },
 );
+
+describe('bleno child process: controller refusals', () => {
+  it('surfaces "Command Disallowed" from LE Set Advertising Enable as COMMAND_DISALLOWED (HCI 0x0C)', async () => {
+    const adv = new ProcessAdvertiser({ driver: 'uart', port: bridges[0].path, baudRate: 1_000_000 }, { intervalMs: 100 });
+    try {
+      adv.open();
+      await waitFor('poweredOn', () => (adv.state === 'poweredOn' ? true : undefined), 15_000, () => {});
+      const ctl = air.controllers.filter((c) => c.commandLog.some((e) => e.name === 'LeSetAdvertisingParameters')).at(-1); // the newest: ours
+      expect(ctl, 'the controller bleno configured').toBeDefined();
+      ctl!.injectStatus('LeSetAdvertisingEnable', 0x0c, 1);
+      await expect(adv.startAdvertising(FRAME_A, undefined, 100)).rejects.toMatchObject({ code: 'COMMAND_DISALLOWED', hciStatus: 0x0c, message: 'Command Disallowed' });
+      await adv.startAdvertising(FRAME_A, undefined, 100); // the next attempt goes through
+      expect(adv.advertising).toBe(true);
+    } finally {
+      await adv.close();
+    }
+  }, 30_000);
+});
