@@ -69,7 +69,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       '\nExamples:\n  $ npx bluezone sim run                         # lobby, 1 simulated hour, outputs in out/\n' +
         '  $ npx bluezone sim run office --seed 7 --out out/office\n' +
         '  $ npx bluezone sim run queue --duration 5m --pcap out/air.pcap\n' +
-        '  $ npx bluezone sim run city-block --devices 20000 --duration 30s --json\n' +
+        '  $ npx bluezone sim run city-block --devices 20000 --duration 2s --json\n' +
         '  $ npx bluezone sim run my-scenario.yaml\n',
     )
     .action(async (scenarioArg: string, o) => {
