@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { buildAndroidFrame } from '../../../firmware/protocol/frames.ts';
+import { iosOverflowFrame, simAddress } from '../../../sim/world/devices.ts';
 import { advIndPacket, crc24, PcapWriter, rfChannel } from '../../../sim/output/pcap.ts';
 
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((x) => parseInt(x, 16)));
@@ -59,5 +62,34 @@ describe('pcap writer', () => {
     // ADV_IND, TxAdd random, length = AdvA + AdvData
     expect(pkt[4]).toBe(0x40);
     expect(pkt[5]).toBe(9);
+  });
+});
+
+function hasTshark(): boolean {
+  try {
+    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!hasTshark())('Wireshark (tshark, when installed)', () => {
+  it('dissects our Bluezone and iOS adverts with correct CRCs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pcap-'));
+    const path = join(dir, 'b.pcap');
+    const w = new PcapWriter(path);
+    const id = Uint8Array.from({ length: 12 }, (_, i) => i * 17);
+    for (let i = 0; i < 30; i++) {
+      const data = i % 3 === 2 ? iosOverflowFrame() : buildAndroidFrame(id.map((b) => b ^ i));
+      w.write(1_772_442_000_000_000 + i * 700, 37 + (i % 3), advIndPacket(simAddress(1, i), data));
+    }
+    w.close();
+    const run = (...a: string[]) => execFileSync('tshark', ['-r', path, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(run().trim().split('\n')).toHaveLength(30);
+    expect(run('-Y', 'btle.crc.incorrect || _ws.malformed').trim()).toBe('');
+    const fields = run('-T', 'fields', '-e', 'btle.advertising_header.pdu_type', '-e', 'btcommon.eir_ad.entry.company_id').trim().split('\n');
+    expect(fields.filter((l) => /0x22b5/.test(l))).toHaveLength(20);
+    expect(fields.filter((l) => /0x004c/.test(l))).toHaveLength(10);
   });
 });
