@@ -144,7 +144,8 @@ export class RunOutputs {
       o.rssi = rssi;
       o.receiverModel = models[rx];
       o.transmitterModel = models[tx];
-      for (const w of this.classifier.push({ ...o })) this.window(w);
+      // push() reads the fields and keeps no reference (firmware/proximity/classifier.ts), so one object is reused
+      for (const w of this.classifier.push(o)) this.window(w);
       if (this.windowLabels.size < WINDOW_LABELS_MAX && names.length <= 100_000) {
         const k = this.labelKey(rx, tx, tsMs);
         const v = this.windowLabels.get(k);
