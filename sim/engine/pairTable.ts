@@ -14,10 +14,16 @@ export class PairTable {
   }
 
   private slot(key: number): number {
-    // multiplicative hash of the low and high 32-bit halves
+    // murmur3 fmix32 of the two 32-bit halves: every key bit reaches the low (index) bits
     const lo = key >>> 0;
     const hi = Math.floor(key / 4294967296) >>> 0;
-    let i = (Math.imul(lo ^ Math.imul(hi, 0x27d4eb2f), 0x9e3779b1) >>> 0) & this.mask;
+    let h = lo ^ Math.imul(hi, 0x27d4eb2f);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    let i = (h >>> 0) & this.mask;
     while (this.keys[i] !== -1 && this.keys[i] !== key) i = (i + 1) & this.mask;
     return i;
   }
