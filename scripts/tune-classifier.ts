@@ -1,16 +1,24 @@
 // Chooses method "ours"'s free parameters on the TRAINING splits only (herald-edison-A, pc-ng-train, made
-// by scripts/convert-datasets.ts) with a small grid, and prints each setting's AUC/F1 per split. The
-// held-out splits are never read here. README "Proximity classifier" quotes the chosen values.
+// by scripts/convert-datasets.ts) and prints every setting's figures per split. The held-out splits are
+// never read here. README "Proximity classifier" quotes the chosen values.
 //
 //   npx tsx scripts/tune-classifier.ts <converted-dir> [calibration.csv]
+//
+// Protocol (fixed before looking at any result):
+//  1. the window level's shape (upper quantile, trimmed-max blend, dwell term, offset prior) is picked by
+//     the LOWER of the two training AUCs (the score ranks windows; the threshold does not change it);
+//  2. with that shape, the threshold (whole dBm) is picked by the mean training F1 with a margin: among the
+//     thresholds whose mean F1 is within F1_MARGIN of the best, the middle one (the centre of the plateau,
+//     not its edge, so a small shift in levels on new data does not fall off a cliff; of two, the lower).
+// Override the grid with GRID='{"countDbPerDoubling":[0,2]}'.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { classifyAll, type OursParams } from '../firmware/proximity/classifier.ts';
+import { classifyAll, OURS_DEFAULTS, type OursParams } from '../firmware/proximity/classifier.ts';
 import { calibrationLookup, parseCalibrationCsv } from '../firmware/proximity/calibration.ts';
 import { observationReader, truthReader } from '../firmware/proximity/csv.ts';
 import { readCsvFile } from '../firmware/proximity/csvFiles.ts';
-import { evaluateWindows, truthMedians } from '../firmware/proximity/evaluate.ts';
+import { auc, evaluateWindows, truthMedians, windowKey } from '../firmware/proximity/evaluate.ts';
 
 const [dir, calPath] = process.argv.slice(2);
 if (!dir) {
@@ -19,39 +27,88 @@ if (!dir) {
 }
 const calibration = calPath ? calibrationLookup(parseCalibrationCsv(readFileSync(calPath, 'utf8'))) : undefined;
 const TRAIN = ['herald-edison-A', 'pc-ng-train'];
+const WINDOW_MS = 15 * 60_000;
+const F1_MARGIN = 0.005;
+const THRESHOLDS = Array.from({ length: 21 }, (_, i) => -66 - i); // -66 .. -86 dBm
 const sets = TRAIN.map((name) => {
   const obs = readCsvFile(join(dir, name, 'observations.csv'), observationReader(name));
   const truth = readCsvFile(join(dir, name, 'truth.csv'), truthReader(name));
-  return { name, obs, medians: truthMedians(truth, 15 * 60_000) };
+  return { name, obs, medians: truthMedians(truth, WINDOW_MS) };
 });
 
-function run(method: 'ours' | 'gaen' | 'bluezone', ours: Partial<OursParams> = {}): string {
-  const cells: string[] = [];
-  let minAuc = Infinity;
-  let minF1 = Infinity;
+/** Per split: AUC of the score and F1 at every candidate threshold (score >= threshold = contact). */
+function scoreOurs(ours: Partial<OursParams>): { aucs: number[]; f1: number[][] } {
+  const aucs: number[] = [];
+  const f1: number[][] = [];
   for (const s of sets) {
-    const { windows } = classifyAll(s.obs, { method, calibration, ours });
-    const r = evaluateWindows(method, windows, s.medians);
-    minAuc = Math.min(minAuc, r.auc ?? 0);
-    minF1 = Math.min(minF1, r.f1 ?? 0);
-    cells.push(`${s.name} auc=${r.auc?.toFixed(3)} f1=${r.f1?.toFixed(3)} p=${r.precision?.toFixed(2)} r=${r.recall?.toFixed(2)}`);
+    const { windows } = classifyAll(s.obs, { method: 'ours', calibration, ours });
+    const scores: number[] = [];
+    const labels: boolean[] = [];
+    for (const w of windows) {
+      const m = s.medians.get(windowKey(w.receiver, w.transmitter, w.windowStartMs));
+      if (m === undefined) continue;
+      scores.push(w.score);
+      labels.push(m <= 2);
+    }
+    aucs.push(auc(scores, labels) ?? 0);
+    f1.push(
+      THRESHOLDS.map((t) => {
+        let tp = 0;
+        let fp = 0;
+        let fn = 0;
+        for (let i = 0; i < scores.length; i++) {
+          const c = scores[i] >= t;
+          if (c && labels[i]) tp++;
+          else if (c) fp++;
+          else if (labels[i]) fn++;
+        }
+        return (2 * tp) / (2 * tp + fp + fn);
+      }),
+    );
   }
-  return `min auc=${minAuc.toFixed(3)} min f1=${minF1.toFixed(3)} | ${cells.join(' | ')}`;
+  return { aucs, f1 };
 }
 
-process.stdout.write(`gaen     ${run('gaen')}\n`);
-process.stdout.write(`bluezone ${run('bluezone')}\n`);
-// The grid searched for the defaults (README): level quantile and weight, pair-offset prior, then the
-// threshold with the best mean F1. Override with GRID='{"thresholdDbm":[-80,-81]}'.
-const grid = process.env.GRID
+for (const method of ['gaen', 'bluezone'] as const) {
+  const cells = sets.map((s) => {
+    const r = evaluateWindows(method, classifyAll(s.obs, { method, calibration }).windows, s.medians);
+    return `${s.name} auc=${r.auc?.toFixed(3)} f1=${r.f1?.toFixed(3)}`;
+  });
+  process.stdout.write(`${method.padEnd(8)} ${cells.join(' | ')}\n`);
+}
+
+// Step 1: the level's shape, by the lower training AUC.
+const grid: Record<string, number[]> = process.env.GRID
   ? JSON.parse(process.env.GRID)
-  : { upperQuantile: [0.9, 0.95, 0.99], upperWeight: [0.5, 1], offsetPriorWindows: [0, 4, 8], thresholdDbm: [-78, -79, -80, -81, -82, -83] };
+  : {
+      upperQuantile: [0.9, 0.95, 0.99],
+      maxWeight: [0, 0.5],
+      countDbPerDoubling: [0, 2, 3, 4],
+      countRefReadings: [1, 4, 15, 60],
+      offsetPriorWindows: [4, 8],
+    };
 const keys = Object.keys(grid);
+let best: { p: Partial<OursParams>; minAuc: number; f1: number[][] } | undefined;
 function rec(i: number, cur: Partial<OursParams>): void {
   if (i === keys.length) {
-    process.stdout.write(`ours ${JSON.stringify(cur)} ${run('ours', cur)}\n`);
+    const { aucs, f1 } = scoreOurs(cur);
+    const minAuc = Math.min(...aucs);
+    process.stdout.write(`ours ${JSON.stringify(cur)} auc ${sets.map((s, j) => `${s.name}=${aucs[j].toFixed(3)}`).join(' ')} min=${minAuc.toFixed(4)}\n`);
+    if (!best || minAuc > best.minAuc + 1e-9) best = { p: cur, minAuc, f1 };
     return;
   }
   for (const v of grid[keys[i]]) rec(i + 1, { ...cur, [keys[i]]: v });
 }
 rec(0, {});
+
+// Step 2: the threshold, by mean training F1 with a margin (centre of the near-best plateau).
+const mean = THRESHOLDS.map((_, k) => best!.f1.reduce((a, f) => a + f[k], 0) / best!.f1.length);
+const top = Math.max(...mean);
+const near = THRESHOLDS.filter((_, k) => mean[k] >= top - F1_MARGIN);
+// THRESHOLDS run from high to low: with an even count the lower (more liberal) middle one, as a missed
+// contact costs more than a false alarm.
+const threshold = near[Math.ceil((near.length - 1) / 2)];
+for (let k = 0; k < THRESHOLDS.length; k++)
+  process.stdout.write(`threshold ${THRESHOLDS[k]} mean F1 ${mean[k].toFixed(4)} (${best!.f1.map((f) => f[k].toFixed(3)).join(' / ')})${mean[k] >= top - F1_MARGIN ? ' *' : ''}\n`);
+const chosen = { ...OURS_DEFAULTS, ...best!.p, thresholdDbm: threshold };
+process.stdout.write(`chosen ${JSON.stringify(chosen)} (lower training AUC ${best!.minAuc.toFixed(3)}, near-best thresholds ${near.join(', ')})\n`);

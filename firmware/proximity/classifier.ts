@@ -41,6 +41,17 @@ export interface OursParams {
   upperQuantile: number;
   /** Weight of the upper quantile in the window level (0 = median only). */
   upperWeight: number;
+  /** Weight of the trimmed maximum blended into the upper quantile (0 = quantile only, 1 = trimmed max). */
+  maxWeight: number;
+  /** Strongest readings discarded before taking the window maximum (robust to single outliers). */
+  maxTrim: number;
+  /**
+   * dB added per doubling of the window's reading count over countRefReadings (dwell evidence: a closer
+   * or longer-staying peer is heard more often; distant packets fall below sensitivity). 0 disables it.
+   */
+  countDbPerDoubling: number;
+  /** Reading count at which the dwell term is 0 (it also anchors the level the offsets learn from). */
+  countRefReadings: number;
   /** Calibrated window level (dBm) at which the pair is taken to be 2 m apart. */
   thresholdDbm: number;
   /** Log-distance exponent used only to turn the level into an estimated distance. */
@@ -64,12 +75,16 @@ export interface OursParams {
 
 export const OURS_DEFAULTS: Readonly<OursParams> = Object.freeze({
   txRefDbm: -24,
-  upperQuantile: 0.95,
+  upperQuantile: 0.9,
   upperWeight: 1,
-  thresholdDbm: -80,
+  maxWeight: 0,
+  maxTrim: 1,
+  countDbPerDoubling: 2,
+  countRefReadings: 1,
+  thresholdDbm: -73,
   pathLossExponent: 2,
   instanceWeight: 0.5,
-  offsetPriorWindows: 4,
+  offsetPriorWindows: 8,
   pairRefDbm: -75,
   offsetMemoryWindows: 96,
 });
@@ -162,6 +177,18 @@ class PairState {
     this.subSum = 0;
     this.subMax = -Infinity;
     this.nInst = 0;
+  }
+
+  /** The k-th strongest reading (k = 0: the maximum); the weakest when the window has k or fewer. */
+  fromTop(k: number): number {
+    let seen = 0;
+    const h = this.hist;
+    const need = Math.min(k, this.n - 1) + 1;
+    for (let b = N_BINS - 1; b >= 0; b--) {
+      seen += h[b];
+      if (seen >= need) return b + RSSI_MIN;
+    }
+    return RSSI_MIN;
   }
 
   /** Bin index q-quantile (0..1) of the window's raw RSSI, from the histogram (exact for integer dBm). */
@@ -369,7 +396,10 @@ export class StreamingClassifier {
     if (this.method === 'ours') {
       const p = this.ours;
       const offset = rx.rssiCorrection + (p.txRefDbm - txPower);
-      const level = (1 - p.upperWeight) * s.quantile(0.5) + p.upperWeight * s.quantile(p.upperQuantile) + offset;
+      const upper = p.maxWeight > 0 ? (1 - p.maxWeight) * s.quantile(p.upperQuantile) + p.maxWeight * s.fromTop(p.maxTrim) : s.quantile(p.upperQuantile);
+      const med = p.upperWeight < 1 ? s.quantile(0.5) : 0;
+      const dwell = p.countDbPerDoubling === 0 ? 0 : p.countDbPerDoubling * Math.log2(s.n / p.countRefReadings);
+      const level = (1 - p.upperWeight) * med + p.upperWeight * upper + dwell + offset;
       let pairOffset = 0;
       if (p.offsetPriorWindows > 0) {
         const r = this.rxOffsets.take(s.receiver);

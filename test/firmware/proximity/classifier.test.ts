@@ -128,11 +128,13 @@ describe('method ours', () => {
     // 15 readings: 14 at -70 and one at -60. q95 interpolates 0.3 of the way from -70 to -60.
     const xs = series(T0, T0 + 15 * MIN, MIN, -70);
     xs[7] = { ...xs[7], rssi: -60 };
-    const near = classifyAll(xs).windows[0];
-    expect(P.upperQuantile).toBe(0.95);
+    const near = classifyAll(xs, { ours: { upperQuantile: 0.95, countDbPerDoubling: 0 } }).windows[0];
     expect(near.score).toBeCloseTo(-70 + 0.3 * 10, 6);
     expect(near.contact).toBe(true);
     expect(near.estDistanceM).toBeCloseTo(2 * 10 ** ((P.thresholdDbm - near.score) / 20), 2);
+    // Defaults: q90 (here -70) plus the dwell term for 15 readings.
+    const dflt = classifyAll(xs).windows[0];
+    expect(dflt.score).toBeCloseTo(-70 + P.countDbPerDoubling * Math.log2(15 / P.countRefReadings), 4);
     const far = classifyAll(series(T0, T0 + 15 * MIN, MIN, -95)).windows[0];
     expect(far.contact).toBe(false);
     expect(far.estDistanceM).toBeGreaterThan(2);
@@ -155,19 +157,47 @@ describe('method ours', () => {
 
   it('learns device offsets from earlier windows (self-calibration) and applies them relative to the population', () => {
     const ws = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), ...series(T0 + 15 * MIN, T0 + 30 * MIN, 1000, -60)]).windows;
-    expect(ws[0].score).toBeCloseTo(-60, 6); // nothing learned yet
-    // After window 1: residual -60 - ref = 15 dB, half to the receiver, half to the transmitter, at rate 1/(0+1+prior).
-    const step = 15 / 2 / (1 + P.offsetPriorWindows);
+    // Level of a window of 900 readings at -60: the quantile plus the dwell term.
+    const level = -60 + P.countDbPerDoubling * Math.log2(900 / P.countRefReadings);
+    expect(ws[0].score).toBeCloseTo(level, 4); // nothing learned yet
+    // After window 1: residual level - ref, half to the receiver, half to the transmitter, at rate 1/(0+1+prior).
+    const step = (level - P.pairRefDbm) / 2 / (1 + P.offsetPriorWindows);
     const centred = step - step / (1 + POPULATION_PRIOR);
-    expect(ws[1].score).toBeCloseTo(-60 - 2 * centred, 4);
-    // A new partner of the same receiver gets the receiver's offset, not the transmitter's.
+    expect(ws[1].score).toBeCloseTo(level - 2 * centred, 3);
+    // A new partner of the same receiver gets the receiver's offset, not the transmitter's (one reading: no dwell).
     const other = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), obs(T0 + 15 * MIN, -60, { transmitter: 'other' })]).windows;
-    expect(other[1].score).toBeCloseTo(-60 - (centred - step / (1 + POPULATION_PRIOR)), 4);
+    expect(other[1].score).toBeCloseTo(-60 + P.countDbPerDoubling * Math.log2(1 / P.countRefReadings) - (centred - step / (1 + POPULATION_PRIOR)), 3);
     // Disabled: scores are the calibrated level only.
     const off = classifyAll([...series(T0, T0 + 15 * MIN, 1000, -60), ...series(T0 + 15 * MIN, T0 + 30 * MIN, 1000, -60)], {
       ours: { offsetPriorWindows: 0 },
     }).windows;
-    expect(off[1].score).toBeCloseTo(-60, 6);
+    expect(off[1].score).toBeCloseTo(level, 4);
+  });
+
+  it('dwell: more readings at the same level are stronger evidence (countDbPerDoubling per doubling)', () => {
+    const ours = { offsetPriorWindows: 0, countDbPerDoubling: 2, countRefReadings: 15 };
+    const sparse = classifyAll(series(T0, T0 + 15 * MIN, MIN, -75), { ours }).windows[0]; // 15 readings: the reference
+    const dense = classifyAll(series(T0, T0 + 15 * MIN, 15_000, -75), { ours }).windows[0]; // 60 readings: 2 doublings
+    expect(sparse.score).toBeCloseTo(-75, 6);
+    expect(dense.score).toBeCloseTo(-75 + 2 * 2, 6);
+    // A short visit (a peer that walked past) counts less than one that stayed, at the same RSSI.
+    const brief = classifyAll(series(T0, T0 + 2 * MIN, 15_000, -75), { ours }).windows[0];
+    expect(brief.score).toBeLessThan(dense.score);
+    // Disabled: the count does not matter.
+    const flat = { ...ours, countDbPerDoubling: 0 };
+    expect(classifyAll(series(T0, T0 + 15 * MIN, 15_000, -75), { ours: flat }).windows[0].score).toBe(sparse.score);
+  });
+
+  it('trimmed maximum: a blend towards the k-th strongest reading ignores single outliers', () => {
+    const xs = series(T0, T0 + 15 * MIN, 10_000, -80).map((o, i) => (i === 40 ? { ...o, rssi: -40 } : i % 3 === 0 ? { ...o, rssi: -66 } : o));
+    const base = { offsetPriorWindows: 0, countDbPerDoubling: 0 };
+    // maxTrim 1 drops the single -40 spike: the trimmed max is -66.
+    expect(classifyAll(xs, { ours: { ...base, maxWeight: 1, maxTrim: 1 } }).windows[0].score).toBe(-66);
+    expect(classifyAll(xs, { ours: { ...base, maxWeight: 1, maxTrim: 0 } }).windows[0].score).toBe(-40);
+    // Half-and-half with the upper quantile (q90 here is -66 too).
+    expect(classifyAll(xs, { ours: { ...base, maxWeight: 0.5, maxTrim: 0, upperQuantile: 0.9 } }).windows[0].score).toBe(-53);
+    // Fewer readings than the trim: the weakest one is used, never an empty histogram's bin.
+    expect(classifyAll([obs(T0, -71)], { ours: { ...base, maxWeight: 1, maxTrim: 3 } }).windows[0].score).toBe(-71);
   });
 
   it('windows closing together do not learn from each other', () => {

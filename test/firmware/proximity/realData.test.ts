@@ -23,10 +23,11 @@ function score(rows: Row[]) {
 }
 
 describe.runIf(have)('held-out real data', () => {
-  it('pc-ng test files (phones carried by people): ours beats gaen on AUC and both baselines on F1', () => {
+  it('pc-ng test files (phones carried by people): ours beats both baselines on AUC and F1', () => {
     const r = score(convertPcng(`${DATA}pc-ng-rss-smartphone`, 'test'));
     expect(r.ours.windows).toBeGreaterThan(60);
     expect(r.ours.auc!).toBeGreaterThan(r.gaen.auc! + 0.05);
+    expect(r.ours.auc!).toBeGreaterThan(r.bluezone.auc!);
     expect(r.ours.f1!).toBeGreaterThan(r.gaen.f1!);
     expect(r.ours.f1!).toBeGreaterThan(r.bluezone.f1!);
   });
@@ -35,7 +36,6 @@ describe.runIf(have)('held-out real data', () => {
     const r = score(convertHerald(`${DATA}herald-edison`, 'B', (f) => f.startsWith('20210312') || f.startsWith('20210313')));
     expect(r.ours.windows).toBeGreaterThan(150);
     expect(r.ours.auc!).toBeGreaterThan(Math.max(r.gaen.auc!, r.bluezone.auc!) + 0.05);
-    // F1 on these two files is close to calling everything a contact for all three (README "Results").
-    expect(r.ours.f1!).toBeGreaterThan(0.75);
+    expect(r.ours.f1!).toBeGreaterThan(Math.max(r.gaen.f1!, r.bluezone.f1!));
   });
 });
