@@ -325,6 +325,13 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const nbLoss = new Float32Array(nDev);
   const nbPair = new Uint32Array(nDev);
   const nbCur = new Int32Array(nDev);
+  // the neighbours' events of the tick, copied contiguously per scanner: the window loop then reads
+  // memory in order instead of jumping through every device's events
+  const nbEnd = new Int32Array(nDev);
+  let nbEvCap = 1 << 16;
+  let nbEvStart = new Float64Array(nbEvCap);
+  let nbEvId = new Uint32Array(nbEvCap);
+  let nbEvN = 0;
 
   // logged observations of the tick
   let oCap = 4096;
@@ -649,6 +656,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
 
   function gatherNeighbours(r: number): number {
     let n = 0;
+    nbEvN = 0;
     const xr = x[r];
     const yr = y[r];
     const search = normalReach * reachRx[r];
@@ -676,7 +684,23 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       nbDist[n] = dist;
       nbLoss[n] = lossTx + lossRx + rxCorr[r];
       nbPair[n] = pairIdOf(t, r);
-      nbCur[n] = evOff[t];
+      const e0 = evOff[t];
+      const e1 = evOff[t + 1];
+      if (nbEvN + (e1 - e0) > nbEvCap) {
+        nbEvCap *= 2;
+        const a = new Float64Array(nbEvCap);
+        a.set(nbEvStart);
+        nbEvStart = a;
+        const b = new Uint32Array(nbEvCap);
+        b.set(nbEvId);
+        nbEvId = b;
+      }
+      nbCur[n] = nbEvN;
+      for (let j = e0; j < e1; j++) {
+        nbEvStart[nbEvN] = evStart[j];
+        nbEvId[nbEvN++] = evId[j];
+      }
+      nbEnd[n] = nbEvN;
       n++;
     };
     for (let gy = Math.max(0, cy - span); gy <= Math.min(grid.ny - 1, cy + span); gy++) {
@@ -702,10 +726,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     let lTx = cTx, lStart = cStart, lDist = cDist, lOk = cOk;
     let bn = batch.n;
     let n = nC;
-    const evS = evStart, evI = evId;
+    const evS = nbEvStart, evI = nbEvId;
     for (let q = 0; q < nNb; q++) {
       const t = nbTx[q];
-      const e1 = evOff[t + 1];
+      const e1 = nbEnd[q];
       const air = airUs[t];
       const off = chIdx * (air + HOP_GAP_US);
       // windows of one scanner come in time order: resume from this neighbour's cursor
