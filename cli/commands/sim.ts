@@ -109,7 +109,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const h = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(2)} h` : ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
       ctx.out.write(
         [
-          `scenario ${scenario.name}, seed ${r.summary.seed}: ${st.devices.android} Android + ${st.devices.ios} iOS phones, ${st.devices.beacon} beacons (${st.devices.people} people)`,
+          `scenario ${scenario.name}, seed ${r.summary.seed}: ${st.devices.android} Android + ${st.devices.ios} iOS phones, ${st.devices.beacon} beacons (${st.devices.people} people scheduled)`,
           `simulated ${h(st.simMs)} in ${(st.wallMs / 1000).toFixed(1)} s (real-time factor ${st.realTimeFactor}x), kernel ${st.kernel}`,
           `${st.pairEvaluations} in-range pair evaluations (${st.pairsPerSecond.toExponential(2)}/s), ${st.receptions} receptions, ` +
             `lost ${st.lostBelowSensitivity} below sensitivity, ${st.lostCollision} to collisions, ${st.lostHalfDuplex} while transmitting`,
