@@ -343,6 +343,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   let nObs = 0;
   let oIdx = new Uint32Array(oCap);
   const lastLogged = new PairTable();
+  // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx array instead: no
+  // hashing per reception. Entries are never pruned there; an entry older than the prune horizon
+  // (65 s) passes both checks in record() exactly as a pruned (absent) one does.
+  const lastDense = nDev <= 2048 ? new Float64Array(nDev * nDev).fill(NaN) : null;
   const logAll = scenario.logging === 'all';
 
   const stats: RunStats = {
@@ -408,6 +412,13 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   };
 
   // Resolves the pending windows: sensitivity, half duplex, then collisions/capture per receiver.
+  // Per window the packets that matter are sorted once by start; their index, start, end and (lazily)
+  // linear power then sit in contiguous scratch arrays, so the overlap scans read memory in order.
+  let sCap = 1024;
+  let sIdx = new Int32Array(sCap);
+  let sSt = new Float64Array(sCap);
+  let sEnd = new Float64Array(sCap);
+  let sLin = new Float64Array(sCap);
   const flush = function flush() {
     evalChunk();
     const sens = params.sensitivityDbm;
@@ -427,50 +438,81 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         else weak += cOk[i];
       }
       stats.lostBelowSensitivity += weak;
-      if (m - s > 1) cKey.subarray(s, m).sort();
-      const keys = cKey;
-      for (let k = 0; k < m - s; k++) {
-        const i = s + (keys[s + k] % 1048576);
+      m -= s;
+      if (m === 0) continue;
+      if (m > 32) cKey.subarray(s, s + m).sort();
+      else {
+        // small windows (the usual case): insertion sort in place, no subarray or runtime call; keys are
+        // distinct (they end in the local index), so the order is the same as sort()'s
+        for (let a = s + 1; a < s + m; a++) {
+          const v = cKey[a];
+          let b = a - 1;
+          while (b >= s && cKey[b] > v) {
+            cKey[b + 1] = cKey[b];
+            b--;
+          }
+          cKey[b + 1] = v;
+        }
+      }
+      if (m > sCap) {
+        while (sCap < m) sCap *= 2;
+        sIdx = new Int32Array(sCap);
+        sSt = new Float64Array(sCap);
+        sEnd = new Float64Array(sCap);
+        sLin = new Float64Array(sCap);
+      }
+      for (let k = 0; k < m; k++) {
+        const key = cKey[s + k];
+        // low 20 bits of an exact integer key (no float modulo)
+        const i = s + (key - Math.floor(key * (1 / 1048576)) * 1048576);
+        sIdx[k] = i;
+        const st = cStart[i];
+        sSt[k] = st;
+        sEnd[k] = st + airUs[cTx[i]];
+        sLin[k] = -1;
+      }
+      // the receiver's own events of the tick, ascending: a cursor follows the ascending packet starts
+      let hj = evOff[rx];
+      const hEnd = evOff[rx + 1];
+      const span = evSpanUs[rx];
+      for (let k = 0; k < m; k++) {
+        const i = sIdx[k];
         if (!cOk[i]) continue;
         const p = out[i];
         if (p < sens) {
           stats.lostBelowSensitivity++;
           continue;
         }
-        const ps = cStart[i];
-        const tx = cTx[i];
-        const pe = ps + airUs[tx];
+        const ps = sSt[k];
+        const pe = sEnd[k];
         // half duplex: the receiver cannot listen while its own advertising event is on air
-        let busy = false;
-        for (let j = evOff[rx]; j < evOff[rx + 1]; j++) {
-          const es = evStart[j];
-          if (es < pe && es + evSpanUs[rx] > ps) {
-            busy = true;
-            break;
-          }
-        }
-        if (busy) {
+        while (hj < hEnd && evStart[hj] + span <= ps) hj++;
+        if (hj < hEnd && evStart[hj] < pe) {
           stats.lostHalfDuplex++;
           continue;
         }
         // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
         let interf = 0;
         for (let kk = k - 1; kk >= 0; kk--) {
-          const j = s + (keys[s + kk] % 1048576);
-          if (cStart[j] + maxAir <= ps) break;
-          if (cStart[j] + airUs[cTx[j]] > ps) interf += Math.pow(10, out[j] / 10);
+          if (sSt[kk] + maxAir <= ps) break;
+          if (sEnd[kk] > ps) {
+            let l = sLin[kk];
+            if (l < 0) sLin[kk] = l = Math.pow(10, out[sIdx[kk]] / 10);
+            interf += l;
+          }
         }
-        for (let kk = k + 1; kk < m - s; kk++) {
-          const j = s + (keys[s + kk] % 1048576);
-          if (cStart[j] >= pe) break;
-          interf += Math.pow(10, out[j] / 10);
+        for (let kk = k + 1; kk < m; kk++) {
+          if (sSt[kk] >= pe) break;
+          let l = sLin[kk];
+          if (l < 0) sLin[kk] = l = Math.pow(10, out[sIdx[kk]] / 10);
+          interf += l;
         }
         if (interf > 0 && p - 10 * Math.log10(interf) < cap) {
           stats.lostCollision++;
           continue;
         }
         stats.receptions++;
-        record(rx, tx, ps, p, ws, cDist[i]);
+        record(rx, cTx[i], ps, p, ws, cDist[i]);
       }
     }
     nC = 0;
@@ -483,12 +525,13 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const record = function record(rx: number, tx: number, tUs: number, p: number, ws: number, dist: number) {
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
     const key = rx * nDev + tx;
-    const last = lastLogged.get(key);
+    const last = lastDense ? lastDense[key] : lastLogged.get(key);
     if (last === last) {
       if (kind[rx] === KIND_IOS && last >= ws) return; // coalesced: one report per peripheral per scan
       if (!logAll && tUs - last < APP_DEDUP_US && Math.floor(tUs / SLOT_US) === Math.floor(last / SLOT_US)) return;
     }
-    lastLogged.set(key, tUs);
+    if (lastDense) lastDense[key] = tUs;
+    else lastLogged.set(key, tUs);
     if (nObs === oCap) {
       oCap *= 2;
       const grow = <T extends Float64Array | Int32Array | Int16Array | Float32Array | Uint32Array>(a: T, C: new (n: number) => T): T => {
@@ -793,7 +836,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   }
 
   function pruneLogged(nowUs: number): void {
-    lastLogged.prune(nowUs - APP_DEDUP_US - 60_000_000);
+    if (!lastDense) lastLogged.prune(nowUs - APP_DEDUP_US - 60_000_000);
   }
 
   function pcapTick(t0: number, t1: number): void {
