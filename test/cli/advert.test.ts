@@ -1,29 +1,4 @@
-import { execFile } from 'node:child_process';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { main } from '../../cli/main.ts';
-
-// The real binary (node bin/bluezone.js, cwd = repo root) for the documented outputs and exit codes;
-// main() in-process for the rest, because each spawn costs seconds of tsx start-up on a busy machine.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-type Result = { code: number; stdout: string; stderr: string };
-function spawnCli(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/bluezone.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-async function cli(...args: string[]): Promise<Result> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  const code = await main(['node', 'bluezone', ...args], { out, err, isTTY: false });
-  return { code, stdout, stderr };
-}
+import { cli, spawnCli } from '../helpers/cli.ts';
 import { describe, expect, it } from 'vitest';
 
 const ANDROID = '0201020FFFB522B9A665D754FE65E665D76A450303564E'; // bluezone-protocol.md 2.1

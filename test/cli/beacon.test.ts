@@ -1,50 +1,32 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDirs } from '../helpers/cli.ts';
 import { loadOrCreateKey, writeStatus } from '../../firmware/beacon/state.ts';
 import { dailyKey } from '../../firmware/protocol/keys.ts';
 
-async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (c) => (o += c));
-  err.on('data', (c) => (e += c));
-  const code = await main(['node', 'bluezone', ...args], { out, err, isTTY: false });
-  return { code, out: o, err: e };
-}
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'bz-cli-beacon-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('bz-cli-beacon-');
 
 describe('bluezone beacon config', () => {
   it('--print-defaults prints a file that --check accepts', async () => {
-    const r = await run(['beacon', 'config', '--print-defaults']);
+    const r = await cli('beacon', 'config', '--print-defaults');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('interval_ms: 100');
+    expect(r.stdout).toContain('interval_ms: 100');
     const f = join(tmp(), 'b.yaml');
-    writeFileSync(f, r.out);
-    expect(await run(['beacon', 'config', '--check', f])).toMatchObject({ code: 0, out: `${f}: ok\n` });
-    const j = await run(['beacon', 'config', '--check', f, '--json']);
-    expect(JSON.parse(j.out).advertising.interval_ms).toBe(100);
+    writeFileSync(f, r.stdout);
+    expect(await cli('beacon', 'config', '--check', f)).toMatchObject({ code: 0, stdout: `${f}: ok\n` });
+    const j = await cli('beacon', 'config', '--check', f, '--json');
+    expect(JSON.parse(j.stdout).advertising.interval_ms).toBe(100);
   });
 
   it('--check: exit 2 naming file, line, field and expectation', async () => {
     const f = join(tmp(), 'bad.yaml');
     writeFileSync(f, 'hci: native:0\nadvertising:\n  interval_ms: 15000\n');
-    const r = await run(['beacon', 'config', '--check', f]);
+    const r = await cli('beacon', 'config', '--check', f);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`error: ${f}:3: field advertising.interval_ms: expected at most 10240 ms`);
-    expect(r.err).toMatch(/hint: see `bluezone beacon config --print-defaults`/);
+    expect(r.stderr).toContain(`error: ${f}:3: field advertising.interval_ms: expected at most 10240 ms`);
+    expect(r.stderr).toMatch(/hint: see `bluezone beacon config --print-defaults`/);
   });
 });
 
@@ -52,28 +34,28 @@ describe('bluezone beacon publish', () => {
   it('prints one push entry with the daily key of that date, never the base key', async () => {
     const dir = tmp();
     const { key } = loadOrCreateKey(dir, Date.parse('2026-11-20T10:00:00Z'));
-    const r = await run(['beacon', 'publish', '--state-dir', dir, '--date', '2026-11-23', '--from', '08:00', '--to', '10:30']);
+    const r = await cli('beacon', 'publish', '--state-dir', dir, '--date', '2026-11-23', '--from', '08:00', '--to', '10:30');
     expect(r.code).toBe(0);
-    const entry = JSON.parse(r.out);
+    const entry = JSON.parse(r.stdout);
     expect(Object.keys(entry)).toEqual(['daily_key', 'time_start', 'time_end', 'max']);
     expect(entry.daily_key).toBe(Buffer.from(dailyKey(key.secret(), 3)).toString('hex').toUpperCase());
     expect(entry.time_start).toBe(Date.parse('2026-11-23T00:00:00Z') / 1000); // phones index slots from time_start (6.4)
     expect(entry.time_end).toBe(Date.parse('2026-11-23T10:30:00Z') / 1000 - 1);
     expect(entry.max).toBe(96);
     const base = Buffer.from(key.secret()).toString('hex');
-    expect((r.out + r.err).toLowerCase()).not.toContain(base);
+    expect((r.stdout + r.stderr).toLowerCase()).not.toContain(base);
   });
 
   it('validates date and times (exit 2)', async () => {
     const dir = tmp();
     loadOrCreateKey(dir, Date.parse('2026-11-20T10:00:00Z'));
-    const p = (a: string[]) => run(['beacon', 'publish', '--state-dir', dir, ...a]);
-    expect((await p(['--date', '2026-11-23', '--from', '10:00', '--to', '09:00'])).err).toMatch(/--from 10:00 must be before --to 09:00/);
-    expect((await p(['--date', '2026-02-30', '--from', '10:00', '--to', '11:00'])).err).toMatch(/--date: "2026-02-30" is not a date/);
-    expect((await p(['--date', '2026-11-23', '--from', '7:00', '--to', '11:00'])).err).toMatch(/--from: "7:00" is not a UTC time HH:MM/);
+    const p = (a: string[]) => cli('beacon', 'publish', '--state-dir', dir, ...a);
+    expect((await p(['--date', '2026-11-23', '--from', '10:00', '--to', '09:00'])).stderr).toMatch(/--from 10:00 must be before --to 09:00/);
+    expect((await p(['--date', '2026-02-30', '--from', '10:00', '--to', '11:00'])).stderr).toMatch(/--date: "2026-02-30" is not a date/);
+    expect((await p(['--date', '2026-11-23', '--from', '7:00', '--to', '11:00'])).stderr).toMatch(/--from: "7:00" is not a UTC time HH:MM/);
     const early = await p(['--date', '2026-11-19', '--from', '10:00', '--to', '11:00']);
     expect(early.code).toBe(2);
-    expect(early.err).toMatch(/before this beacon's base date 2026-11-20/);
+    expect(early.stderr).toMatch(/before this beacon's base date 2026-11-20/);
     expect((await p(['--date', '2026-11-23', '--from', '23:00', '--to', '24:00'])).code).toBe(0);
   });
 
@@ -81,9 +63,9 @@ describe('bluezone beacon publish', () => {
     const dir = tmp();
     const { key } = loadOrCreateKey(dir, Date.now());
     chmodSync(key.file, 0o640);
-    const r = await run(['beacon', 'publish', '--state-dir', dir, '--date', new Date().toISOString().slice(0, 10), '--from', '00:00', '--to', '01:00']);
+    const r = await cli('beacon', 'publish', '--state-dir', dir, '--date', new Date().toISOString().slice(0, 10), '--from', '00:00', '--to', '01:00');
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`hint: chmod 600 ${key.file}`);
+    expect(r.stderr).toContain(`hint: chmod 600 ${key.file}`);
   });
 });
 
@@ -95,22 +77,22 @@ describe('bluezone beacon status', () => {
       last_error: '2026-11-23T08:00:00.000Z adapter went poweredOff', last_error_at_ms: 1, adapter: 'native:0', pid: process.pid,
       interval_ms: 100, restarts: 1, frame: 'bluezone', test_clock: false,
     });
-    const j = await run(['beacon', 'status', '--state-dir', dir, '--json']);
-    const s = JSON.parse(j.out);
+    const j = await cli('beacon', 'status', '--state-dir', dir, '--json');
+    const s = JSON.parse(j.stdout);
     expect(s).toMatchObject({ state: 'advertising', slot: 33, id_prefix: 'ABCDEF***', last_error: '2026-11-23T08:00:00.000Z adapter went poweredOff' });
     expect(s.uptime_s).toBeGreaterThanOrEqual(89);
-    const t = await run(['beacon', 'status', '--state-dir', dir]);
-    expect(t.out).toMatch(/^state\s+advertising$/m);
-    expect(t.out).toMatch(/^id_prefix\s+ABCDEF\*\*\*$/m);
-    const none = await run(['beacon', 'status', '--state-dir', tmp()]);
+    const t = await cli('beacon', 'status', '--state-dir', dir);
+    expect(t.stdout).toMatch(/^state\s+advertising$/m);
+    expect(t.stdout).toMatch(/^id_prefix\s+ABCDEF\*\*\*$/m);
+    const none = await cli('beacon', 'status', '--state-dir', tmp());
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/no status file/);
+    expect(none.stderr).toMatch(/no status file/);
   });
 });
 
 describe('bluezone beacon install-service', () => {
   it('prints a hardened unit with capabilities, ordering and state dir', async () => {
-    const r = await run(['beacon', 'install-service', '--user', 'bzbeacon']);
+    const r = await cli('beacon', 'install-service', '--user', 'bzbeacon');
     expect(r.code).toBe(0);
     for (const line of [
       'User=bzbeacon',
@@ -124,24 +106,24 @@ describe('bluezone beacon install-service', () => {
       'ProtectSystem=strict',
       'ReadWritePaths=/var/lib/bluezone',
       'ExecStart=/usr/local/bin/bluezone beacon start --config /etc/bluezone/beacon.yaml --state-dir /var/lib/bluezone',
-    ]) expect(r.out).toContain(line + '\n');
-    expect(r.out).toMatch(/^After=bluetooth\.target sys-subsystem-bluetooth-devices-hci0\.device/m);
-    expect(r.out).toMatch(/^Wants=bluetooth\.target sys-subsystem-bluetooth-devices-hci0\.device/m);
+    ]) expect(r.stdout).toContain(line + '\n');
+    expect(r.stdout).toMatch(/^After=bluetooth\.target sys-subsystem-bluetooth-devices-hci0\.device/m);
+    expect(r.stdout).toMatch(/^Wants=bluetooth\.target sys-subsystem-bluetooth-devices-hci0\.device/m);
     const f = join(tmp(), 'bz.service');
-    expect((await run(['beacon', 'install-service', '--write', f, '--adapter', 'hci1'])).code).toBe(0);
+    expect((await cli('beacon', 'install-service', '--write', f, '--adapter', 'hci1')).code).toBe(0);
     expect(readFileSync(f, 'utf8')).toContain('sys-subsystem-bluetooth-devices-hci1.device');
-    expect((await run(['beacon', 'install-service', '--state-dir', '/srv/bz'])).err).toMatch(/must be under \/var\/lib\//);
-    expect((await run(['beacon', 'install-service', '--user', 'root; rm'])).code).toBe(2);
+    expect((await cli('beacon', 'install-service', '--state-dir', '/srv/bz')).stderr).toMatch(/must be under \/var\/lib\//);
+    expect((await cli('beacon', 'install-service', '--user', 'root; rm')).code).toBe(2);
   });
 });
 
 describe('bluezone beacon start: bad input', () => {
   it('exits 2 on a bad --hci or --interval-ms before touching the radio', async () => {
     const dir = tmp();
-    expect((await run(['beacon', 'start', '--state-dir', dir, '--hci', 'hci0'])).err).toMatch(/--hci: expected native:N/);
-    const r = await run(['beacon', 'start', '--state-dir', dir, '--interval-ms', '10']);
+    expect((await cli('beacon', 'start', '--state-dir', dir, '--hci', 'hci0')).stderr).toMatch(/--hci: expected native:N/);
+    const r = await cli('beacon', 'start', '--state-dir', dir, '--interval-ms', '10');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--interval-ms: expected at least 20 ms/);
+    expect(r.stderr).toMatch(/--interval-ms: expected at least 20 ms/);
   });
 
   it('refuses a second daemon on the same state dir', async () => {
@@ -151,8 +133,8 @@ describe('bluezone beacon start: bad input', () => {
       state: 'advertising', slot: 1, id_prefix: 'ABCDEF***', started_at_ms: Date.now(), updated_at_ms: Date.now(), last_error: null, last_error_at_ms: null,
       adapter: 'native:0', pid: process.ppid, interval_ms: 100, restarts: 0, frame: 'bluezone', test_clock: false,
     });
-    const r = await run(['beacon', 'start', '--state-dir', dir, '--hci', 'native:0']);
+    const r = await cli('beacon', 'start', '--state-dir', dir, '--hci', 'native:0');
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`a beacon is already running with this state dir (pid ${process.ppid})`);
+    expect(r.stderr).toContain(`a beacon is already running with this state dir (pid ${process.ppid})`);
   });
 });
