@@ -320,6 +320,9 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   let evId = new Uint32Array(evCap);
 
   // neighbour scratch (per scanner per tick)
+  // candidate transmitters of one scanner, in grid-cell order then the loud ones (the order fixes the
+  // candidates' order in the kernel batch and the sort's tie-break, so it must not change)
+  const candT = new Int32Array(nDev);
   const nbTx = new Int32Array(nDev);
   const nbDist = new Float32Array(nDev);
   const nbLoss = new Float32Array(nDev);
@@ -331,7 +334,6 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   let nbEvCap = 1 << 16;
   let nbEvStart = new Float64Array(nbEvCap);
   let nbEvId = new Uint32Array(nbEvCap);
-  let nbEvN = 0;
 
   // logged observations of the tick
   let oCap = 4096;
@@ -569,9 +571,12 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         active[d] = mob.present(p) ? 1 : 0;
         x[d] = mob.x[p];
         y[d] = mob.y[p];
-        heading[d] = mob.heading[p];
-        hx[d] = Math.cos(heading[d]);
-        hy[d] = Math.sin(heading[d]);
+        // facing is read only for present devices
+        if (active[d]) {
+          heading[d] = mob.heading[p];
+          hx[d] = Math.cos(heading[d]);
+          hy[d] = Math.sin(heading[d]);
+        }
       }
       if (active[d]) {
         if (firstSeenMs[d] < 0) firstSeenMs[d] = t0ms;
@@ -698,21 +703,42 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   }
 
   function gatherNeighbours(r: number): number {
-    let n = 0;
-    nbEvN = 0;
+    let nc = 0;
     const xr = x[r];
     const yr = y[r];
     const search = normalReach * reachRx[r];
     const span = Math.ceil(search / grid.cellM);
     const cx = grid.cellX(xr);
     const cy = grid.cellY(yr);
-    const consider = function consider(t: number) {
-      if (t === r || evOff[t] === evOff[t + 1]) return;
+    const cellStart = grid.cellStart;
+    const items = grid.items;
+    const gx0 = Math.max(0, cx - span);
+    const gx1 = Math.min(grid.nx - 1, cx + span);
+    for (let gy = Math.max(0, cy - span); gy <= Math.min(grid.ny - 1, cy + span); gy++) {
+      // cells of one row are contiguous in items
+      const row = gy * grid.nx;
+      const q1 = cellStart[row + gx1 + 1];
+      for (let q = cellStart[row + gx0]; q < q1; q++) candT[nc++] = items[q];
+    }
+    for (let k = 0; k < loudList.length; k++) if (active[loudList[k]]) candT[nc++] = loudList[k];
+
+    let n = 0;
+    let ne = 0;
+    const hxr = hx[r];
+    const hyr = hy[r];
+    const reachR = reachRx[r];
+    const rxLoss = rxCorr[r];
+    const bodyR = carriage[r] * BODY_BINS;
+    for (let c = 0; c < nc; c++) {
+      const t = candT[c];
+      const e0 = evOff[t];
+      const e1 = evOff[t + 1];
+      if (t === r || e0 === e1) continue;
       const dx = xr - x[t];
       const dy = yr - y[t];
       const d2 = dx * dx + dy * dy;
-      const reach = reachTx[t] * reachRx[r];
-      if (d2 > reach * reach) return;
+      const reach = reachTx[t] * reachR;
+      if (d2 > reach * reach) continue;
       const dist = Math.sqrt(d2);
       // body blocking: loss by the cosine between each carrier's facing and the bearing to the other,
       // from a table of sim/channel's bodyLossDb (the angle is acos of that cosine, folded to [0, pi])
@@ -720,16 +746,14 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       const ux = dx * inv; // unit bearing tx -> rx
       const uy = dy * inv;
       const ct = ux * hx[t] + uy * hy[t];
-      const cr = -(ux * hx[r] + uy * hy[r]);
+      const cr = -(ux * hxr + uy * hyr);
       const lossTx = bodyTable[carriage[t] * BODY_BINS + Math.round((ct + 1) * BODY_HALF)];
-      const lossRx = bodyTable[carriage[r] * BODY_BINS + Math.round((cr + 1) * BODY_HALF)];
+      const lossRx = bodyTable[bodyR + Math.round((cr + 1) * BODY_HALF)];
       nbTx[n] = t;
       nbDist[n] = dist;
-      nbLoss[n] = lossTx + lossRx + rxCorr[r];
+      nbLoss[n] = lossTx + lossRx + rxLoss;
       nbPair[n] = pairIdOf(t, r);
-      const e0 = evOff[t];
-      const e1 = evOff[t + 1];
-      if (nbEvN + (e1 - e0) > nbEvCap) {
+      if (ne + (e1 - e0) > nbEvCap) {
         nbEvCap *= 2;
         const a = new Float64Array(nbEvCap);
         a.set(nbEvStart);
@@ -738,21 +762,16 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         b.set(nbEvId);
         nbEvId = b;
       }
-      nbCur[n] = nbEvN;
+      nbCur[n] = ne;
+      const es = nbEvStart;
+      const ei = nbEvId;
       for (let j = e0; j < e1; j++) {
-        nbEvStart[nbEvN] = evStart[j];
-        nbEvId[nbEvN++] = evId[j];
+        es[ne] = evStart[j];
+        ei[ne++] = evId[j];
       }
-      nbEnd[n] = nbEvN;
+      nbEnd[n] = ne;
       n++;
-    };
-    for (let gy = Math.max(0, cy - span); gy <= Math.min(grid.ny - 1, cy + span); gy++) {
-      for (let gx = Math.max(0, cx - span); gx <= Math.min(grid.nx - 1, cx + span); gx++) {
-        const c = gy * grid.nx + gx;
-        for (let q = grid.cellStart[c]; q < grid.cellStart[c + 1]; q++) consider(grid.items[q]);
-      }
     }
-    for (let k = 0; k < loudList.length; k++) if (active[loudList[k]]) consider(loudList[k]);
     return n;
   }
 
@@ -779,6 +798,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       let j = nbCur[q];
       while (j < e1 && evS[j] + maxEvSpan < lo) j++;
       nbCur[q] = j;
+      if (j === e1 || evS[j] + off >= hi) continue;
+      const dq = nbDist[q], lq = nbLoss[q], pq = nbPair[q], txq = txPower[t];
       for (; j < e1; j++) {
         const ps = evS[j] + off;
         if (ps >= hi) break;
@@ -797,17 +818,17 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
           lDist = cDist;
           lOk = cOk;
         }
-        bDist[bn] = nbDist[q];
-        bTx[bn] = txPower[t];
-        bLoss[bn] = nbLoss[q];
-        bPair[bn] = nbPair[q];
+        bDist[bn] = dq;
+        bTx[bn] = txq;
+        bLoss[bn] = lq;
+        bPair[bn] = pq;
         bEpoch[bn] = Math.floor(ps / epochUs);
         bEv[bn] = evI[j];
         bCh[bn] = ch;
         bn++;
         lTx[n] = t;
         lStart[n] = ps;
-        lDist[n] = nbDist[q];
+        lDist[n] = dq;
         lOk[n] = ps >= ws && ps + air <= we ? 1 : 0;
         n++;
       }
