@@ -426,6 +426,19 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     const sens = params.sensitivityDbm;
     const cap = params.captureDb;
     const out = cPow;
+    let maxG = 0;
+    for (let g = 0; g < nGroups; g++) maxG = Math.max(maxG, gStart[g + 1] - gStart[g]);
+    if (maxG > sCap) {
+      while (sCap < maxG) sCap *= 2;
+      sIdx = new Int32Array(sCap);
+      sSt = new Float64Array(sCap);
+      sEnd = new Float64Array(sCap);
+      sLin = new Float64Array(sCap);
+    }
+    // the arrays in locals: the closure's let bindings would be reloaded on every access
+    const K = cKey, St = cStart, Ok = cOk, Tx = cTx, Dist = cDist;
+    const SI = sIdx, SS = sSt, SE = sEnd, SL = sLin, ES = evStart;
+    let nSens = 0, nHd = 0, nCol = 0, nRec = 0;
     for (let g = 0; g < nGroups; g++) {
       const s = gStart[g];
       const e = gStart[g + 1];
@@ -436,87 +449,84 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       let m = s;
       let weak = 0;
       for (let i = s; i < e; i++) {
-        if (out[i] >= interfFloorDb) cKey[m++] = (cStart[i] - ws + maxAir) * 1048576 + (i - s);
-        else weak += cOk[i];
+        if (out[i] >= interfFloorDb) K[m++] = (St[i] - ws + maxAir) * 1048576 + (i - s);
+        else weak += Ok[i];
       }
-      stats.lostBelowSensitivity += weak;
+      nSens += weak;
       m -= s;
       if (m === 0) continue;
-      if (m > 32) cKey.subarray(s, s + m).sort();
+      if (m > 32) K.subarray(s, s + m).sort();
       else {
         // small windows (the usual case): insertion sort in place, no subarray or runtime call; keys are
         // distinct (they end in the local index), so the order is the same as sort()'s
         for (let a = s + 1; a < s + m; a++) {
-          const v = cKey[a];
+          const v = K[a];
           let b = a - 1;
-          while (b >= s && cKey[b] > v) {
-            cKey[b + 1] = cKey[b];
+          while (b >= s && K[b] > v) {
+            K[b + 1] = K[b];
             b--;
           }
-          cKey[b + 1] = v;
+          K[b + 1] = v;
         }
       }
-      if (m > sCap) {
-        while (sCap < m) sCap *= 2;
-        sIdx = new Int32Array(sCap);
-        sSt = new Float64Array(sCap);
-        sEnd = new Float64Array(sCap);
-        sLin = new Float64Array(sCap);
-      }
       for (let k = 0; k < m; k++) {
-        const key = cKey[s + k];
+        const key = K[s + k];
         // low 20 bits of an exact integer key (no float modulo)
         const i = s + (key - Math.floor(key * (1 / 1048576)) * 1048576);
-        sIdx[k] = i;
-        const st = cStart[i];
-        sSt[k] = st;
-        sEnd[k] = st + airUs[cTx[i]];
-        sLin[k] = -1;
+        SI[k] = i;
+        const st = St[i];
+        SS[k] = st;
+        SE[k] = st + airUs[Tx[i]];
+        SL[k] = -1;
       }
       // the receiver's own events of the tick, ascending: a cursor follows the ascending packet starts
       let hj = evOff[rx];
       const hEnd = evOff[rx + 1];
       const span = evSpanUs[rx];
       for (let k = 0; k < m; k++) {
-        const i = sIdx[k];
-        if (!cOk[i]) continue;
+        const i = SI[k];
+        if (!Ok[i]) continue;
         const p = out[i];
         if (p < sens) {
-          stats.lostBelowSensitivity++;
+          nSens++;
           continue;
         }
-        const ps = sSt[k];
-        const pe = sEnd[k];
+        const ps = SS[k];
+        const pe = SE[k];
         // half duplex: the receiver cannot listen while its own advertising event is on air
-        while (hj < hEnd && evStart[hj] + span <= ps) hj++;
-        if (hj < hEnd && evStart[hj] < pe) {
-          stats.lostHalfDuplex++;
+        while (hj < hEnd && ES[hj] + span <= ps) hj++;
+        if (hj < hEnd && ES[hj] < pe) {
+          nHd++;
           continue;
         }
         // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
         let interf = 0;
         for (let kk = k - 1; kk >= 0; kk--) {
-          if (sSt[kk] + maxAir <= ps) break;
-          if (sEnd[kk] > ps) {
-            let l = sLin[kk];
-            if (l < 0) sLin[kk] = l = Math.pow(10, out[sIdx[kk]] / 10);
+          if (SS[kk] + maxAir <= ps) break;
+          if (SE[kk] > ps) {
+            let l = SL[kk];
+            if (l < 0) SL[kk] = l = Math.pow(10, out[SI[kk]] / 10);
             interf += l;
           }
         }
         for (let kk = k + 1; kk < m; kk++) {
-          if (sSt[kk] >= pe) break;
-          let l = sLin[kk];
-          if (l < 0) sLin[kk] = l = Math.pow(10, out[sIdx[kk]] / 10);
+          if (SS[kk] >= pe) break;
+          let l = SL[kk];
+          if (l < 0) SL[kk] = l = Math.pow(10, out[SI[kk]] / 10);
           interf += l;
         }
         if (interf > 0 && p - 10 * Math.log10(interf) < cap) {
-          stats.lostCollision++;
+          nCol++;
           continue;
         }
-        stats.receptions++;
-        record(rx, cTx[i], ps, p, ws, cDist[i]);
+        nRec++;
+        record(rx, Tx[i], ps, p, ws, Dist[i]);
       }
     }
+    stats.lostBelowSensitivity += nSens;
+    stats.lostHalfDuplex += nHd;
+    stats.lostCollision += nCol;
+    stats.receptions += nRec;
     nC = 0;
     kBase = 0;
     nGroups = 0;
