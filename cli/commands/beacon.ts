@@ -198,8 +198,14 @@ Examples:
       const to = parseHhMm(o.to, '--to');
       if (from >= to) throw new UsageError(`--from ${o.from} must be before --to ${o.to} (same UTC day)`);
       const key = asUsage(() => loadKey(o.stateDir));
+      const baseDate = new Date(key.baseDateMs).toISOString().slice(0, 10);
       if (day < key.baseDateMs) {
-        throw new UsageError(`--date ${o.date} is before this beacon's base date ${new Date(key.baseDateMs).toISOString().slice(0, 10)}: it had no IDs then`);
+        throw new UsageError(`--date ${o.date} is before this beacon's base date ${baseDate}: it had no IDs then`);
+      }
+      if (day === key.baseDateMs) {
+        // DK_0 is the base key (bluezone-protocol.md 1.2); it never leaves the device (9.2).
+        throw new UsageError(`--date ${o.date} is this beacon's base date: its daily key is the base key itself, which is never published`,
+          'beacons created by this version start the day after their base date, so this only affects older state dirs');
       }
       const entries = publication(key.secret(), key.baseDateMs, day + from, day + to);
       ctx.out.write(JSON.stringify(entries[0]) + '\n');

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { generateBaseKey, utcMidnight } from '../protocol/keys.ts';
+import { DAY_MS, generateBaseKey, utcMidnight } from '../protocol/keys.ts';
 import { writeFileAtomic } from '../util/atomicWrite.ts';
 import { BeaconInputError } from './errors.ts';
 
@@ -80,7 +80,10 @@ export function loadOrCreateKey(dir: string, nowMs: number): { key: BeaconKey; c
   const path = join(dir, KEY_FILE);
   if (existsSync(path)) return { key: loadKey(dir), created: false };
   const baseKey = generateBaseKey();
-  const baseDateMs = utcMidnight(nowMs);
+  // Base date one day before creation, so every day the beacon runs has a daily key at least one
+  // SHA-256 step from the stored key: a published daily key (6.3) is never the base key (9.2). Phones
+  // see only IDs, so the choice of base date does not affect compatibility.
+  const baseDateMs = utcMidnight(nowMs) - DAY_MS;
   const body = JSON.stringify({
     format: KEY_FORMAT,
     base_key: Buffer.from(baseKey).toString('hex').toUpperCase(),

@@ -391,8 +391,11 @@ export function publication(baseKey: Uint8Array, baseDateMs: number, fromMs: num
   const out: PushEntry[] = [];
   for (let day = utcMidnight(fromMs); day < toMs; day += DAY_MS) {
     const end = Math.min(toMs, day + DAY_MS);
+    const n = dayIndexAt(baseDateMs, day);
+    // DK_0 is the base key itself (1.2): publishing it would hand out the root of the chain (9.2).
+    if (n === 0) throw new RangeError(`refusing to publish the base key: ${new Date(day).toISOString().slice(0, 10)} is the key's base date, whose daily key is the base key itself (bluezone-protocol.md 1.2, 9.2)`);
     out.push({
-      daily_key: toHex(dailyKey(baseKey, dayIndexAt(baseDateMs, day))),
+      daily_key: toHex(dailyKey(baseKey, n)),
       time_start: day / 1000,
       time_end: Math.ceil(end / 1000) - 1,
       max: SLOTS_PER_DAY,

@@ -38,7 +38,8 @@ describe('bluezone beacon publish', () => {
     expect(r.code).toBe(0);
     const entry = JSON.parse(r.stdout);
     expect(Object.keys(entry)).toEqual(['daily_key', 'time_start', 'time_end', 'max']);
-    expect(entry.daily_key).toBe(Buffer.from(dailyKey(key.secret(), 3)).toString('hex').toUpperCase());
+    // created 2026-11-20, base date 2026-11-19 (state.ts), so 2026-11-23 is day 4
+    expect(entry.daily_key).toBe(Buffer.from(dailyKey(key.secret(), 4)).toString('hex').toUpperCase());
     expect(entry.time_start).toBe(Date.parse('2026-11-23T00:00:00Z') / 1000); // phones index slots from time_start (6.4)
     expect(entry.time_end).toBe(Date.parse('2026-11-23T10:30:00Z') / 1000 - 1);
     expect(entry.max).toBe(96);
@@ -53,9 +54,12 @@ describe('bluezone beacon publish', () => {
     expect((await p(['--date', '2026-11-23', '--from', '10:00', '--to', '09:00'])).stderr).toMatch(/--from 10:00 must be before --to 09:00/);
     expect((await p(['--date', '2026-02-30', '--from', '10:00', '--to', '11:00'])).stderr).toMatch(/--date: "2026-02-30" is not a date/);
     expect((await p(['--date', '2026-11-23', '--from', '7:00', '--to', '11:00'])).stderr).toMatch(/--from: "7:00" is not a UTC time HH:MM/);
-    const early = await p(['--date', '2026-11-19', '--from', '10:00', '--to', '11:00']);
+    const early = await p(['--date', '2026-11-18', '--from', '10:00', '--to', '11:00']);
     expect(early.code).toBe(2);
-    expect(early.stderr).toMatch(/before this beacon's base date 2026-11-20/);
+    expect(early.stderr).toMatch(/before this beacon's base date 2026-11-19/);
+    const baseDay = await p(['--date', '2026-11-19', '--from', '10:00', '--to', '11:00']);
+    expect(baseDay.code).toBe(2);
+    expect(baseDay.stderr).toMatch(/base key itself, which is never published/);
     expect((await p(['--date', '2026-11-23', '--from', '23:00', '--to', '24:00'])).code).toBe(0);
   });
 

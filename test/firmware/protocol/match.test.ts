@@ -212,4 +212,10 @@ describe('publication() for our own beacon', () => {
     expect(() => publication(base, DAY0_MS, DAY0_MS + 10, DAY0_MS + 10)).toThrow(/from < to/);
     expect(() => publication(base, DAY0_MS, DAY0_MS - DAY_MS, DAY0_MS)).toThrow(/before the base date/);
   });
+
+  it('never publishes the base key itself: the base date (DK_0 = base key, 1.2) is refused (9.2)', () => {
+    const base = generateBaseKey();
+    expect(() => publication(base, DAY0_MS, DAY0_MS + 9 * 3600_000, DAY0_MS + 10 * 3600_000)).toThrow(/base key/);
+    expect(publication(base, DAY0_MS, DAY0_MS + DAY_MS, DAY0_MS + DAY_MS + 3600_000)[0].daily_key).toBe(toHex(dailyKey(base, 1)));
+  });
 });
