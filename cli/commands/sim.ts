@@ -63,6 +63,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <fmt>', 'observations as csv, or pb (length-delimited bluezone.v1.Observation)').choices(['csv', 'pb']).default('csv'))
     .addOption(new Option('--kernel <k>', 'reception kernel').choices(['wasm', 'ts']).default('wasm'))
     .option('--no-classify', 'skip the classifier (no windows.csv)')
+    .option('--no-scan-windows', 'skip scan_windows.csv (every reception per receiver, transmitter and scan window)')
     .option('--json', 'print the summary as JSON on stdout')
     .addHelpText(
       'after',
@@ -92,6 +93,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
         format: o.format,
         kernel: o.kernel,
         classify: o.classify,
+        scanWindows: o.scanWindows,
         onProgress: (simMs) => {
           const s = Math.floor(simMs / 1000);
           if (s !== lastS) progress.update((lastS = s));

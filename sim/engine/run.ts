@@ -4,7 +4,7 @@
 // reception kernel, then collisions and capture are resolved per receiver with the returned powers.
 // All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
 import { mkdirSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { channelParamsFor, bodyLossDb, type Carriage, type ChannelParams } from '../channel/params.ts';
 import { cullRadiusM, loadKernel, tsKernel } from '../kernel/index.ts';
 import { hash32, uniform01 } from '../kernel/rng.ts';
@@ -20,6 +20,7 @@ import { UniformGrid } from './grid.ts';
 import { PairTable } from './pairTable.ts';
 import { RunOutputs } from '../output/outputs.ts';
 import { advIndPacket, PcapWriter } from '../output/pcap.ts';
+import { ScanWindowAggregates } from '../output/scanWindows.ts';
 
 export interface RunOptions {
   /** Overrides scenario.seed. */
@@ -42,6 +43,8 @@ export interface RunOptions {
   kernel?: ReceptionKernel | 'wasm' | 'ts';
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
+  /** Write scan_windows.csv, every reception aggregated per (receiver, transmitter, scan window) (default true when outDir is set). */
+  scanWindows?: boolean;
   /** Render report.html (default true; the data files do not depend on it). */
   report?: boolean;
   /** Called after every tick. */
@@ -283,6 +286,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const gStart = new Int32Array(G_CAP + 1);
   const gRx = new Int32Array(G_CAP);
   const gWin = new Float64Array(G_CAP);
+  const gWe = new Float64Array(G_CAP);
   let nGroups = 0;
 
   // ---- per-tick state ----
@@ -362,6 +366,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const outputs = opts.outDir ? new RunOutputs(opts.outDir, scenario, { seed, startMs, durationMs, names, kind, person, classify: opts.classify ?? true, report: opts.report ?? true, models: models.names, format: opts.format ?? 'csv' }) : null;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   if (outputs) await outputs.open();
+  const scanAgg = opts.outDir && opts.scanWindows !== false ? new ScanWindowAggregates(join(opts.outDir, 'scan_windows.csv'), nDev, startMs, names) : null;
 
   // pcap
   const pcap = opts.pcapPath ? new PcapWriter(opts.pcapPath) : null;
@@ -444,6 +449,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       const e = gStart[g + 1];
       const rx = gRx[g];
       const ws = gWin[g];
+      const we = gWe[g];
       // sort the window's packets by start time: key = (start - ws + maxAir) * 2^20 + local index
       // only packets strong enough to be received or to interfere take part
       let m = s;
@@ -520,7 +526,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
           continue;
         }
         nRec++;
-        record(rx, Tx[i], ps, p, ws, Dist[i]);
+        record(rx, Tx[i], ps, p, ws, we, Dist[i]);
       }
     }
     stats.lostBelowSensitivity += nSens;
@@ -534,8 +540,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   };
 
 
-  const record = function record(rx: number, tx: number, tUs: number, p: number, ws: number, dist: number) {
+  const record = function record(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number) {
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
+    // every reception, before the app's logging rule (issue 4 "Outputs")
+    if (scanAgg) scanAgg.add(rx, tx, ws, we, tUs, Math.round(p));
     const key = rx * nDev + tx;
     const last = lastDense ? lastDense[key] : lastLogged.get(key);
     if (last === last) {
@@ -708,6 +716,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
     flush();
     if (nObs) emitTick();
+    // windows ending by t1 got all their packets in this tick or earlier
+    scanAgg?.closeUntil(t1);
     if (tick % 64 === 63) pruneLogged(t1);
     opts.onProgress?.(t1 / 1000, durationMs);
   }
@@ -849,6 +859,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       gStart[nGroups] = gs;
       gRx[nGroups] = r;
       gWin[nGroups] = ws;
+      gWe[nGroups] = we;
       nGroups++;
       gStart[nGroups] = nC;
     }
@@ -945,6 +956,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       pairsPerSecond: stats.pairsPerSecond,
     });
     files.push(...written);
+  }
+  if (scanAgg) {
+    // not in summary.json's file list, which predates it (summary.json stays byte-identical)
+    scanAgg.finish();
+    files.push(join(opts.outDir!, 'scan_windows.csv'));
   }
   if (opts.pcapPath) files.push(opts.pcapPath);
   return { stats, summary, files };
