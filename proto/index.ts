@@ -2,26 +2,12 @@
 // streams (a varint byte length before each message, as protobuf's writeDelimited does).
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import type { WindowRow } from '../firmware/proximity/csv.ts';
+import type { Observation } from '../firmware/proximity/observation.ts';
 
-export interface ObservationMsg {
-  timestampMs: number;
-  receiver: string;
-  transmitter: string;
-  rssi: number;
-  txPower?: number;
-  receiverModel?: string;
-  transmitterModel?: string;
-}
-export interface ContactWindowMsg {
-  receiver: string;
-  transmitter: string;
-  windowStartMs: number;
-  windowEndMs: number;
-  nObs: number;
-  score: number;
-  estDistanceM: number;
-  contact: boolean;
-}
+// The messages carry the same fields as the in-memory rows (bluezone.proto mirrors them).
+export type ObservationMsg = Observation;
+export type ContactWindowMsg = WindowRow;
 export interface PushEntryMsg {
   dailyKey: Uint8Array;
   timeStart: number;

@@ -2,6 +2,7 @@
 // Pure: text chunks in, typed rows out; file access lives in csvFiles.ts. Every fault is a CsvError naming
 // the source, line and column; nothing else is thrown, whatever the input (property-tested).
 
+import type { WindowResult } from './classifier.ts';
 import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, type Observation } from './observation.ts';
 
 export class CsvError extends Error {
@@ -259,16 +260,8 @@ export function truthReader(source: string): TypedCsvReader<TruthRow> {
   });
 }
 
-export interface WindowRow {
-  receiver: string;
-  transmitter: string;
-  windowStartMs: number;
-  windowEndMs: number;
-  nObs: number;
-  score: number;
-  estDistanceM: number;
-  contact: boolean;
-}
+/** One row of the contact windows CSV: the classifier's window without its duration credit. */
+export type WindowRow = Omit<WindowResult, 'minutesWithin2m'>;
 
 export function windowsReader(source: string): TypedCsvReader<WindowRow> {
   return new TypedCsvReader(source, WINDOWS_CSV_HEADER, (f, _line, err) => {
