@@ -108,6 +108,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
         printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: st, files: r.files });
         return;
       }
+      if (ctx.quiet) return; // --quiet: the written files are the data; errors still reach stderr
       const h = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(2)} h` : ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
       ctx.out.write(
         [

@@ -72,4 +72,15 @@ describe('bluezone sim', () => {
     for (const n of ['summary.json', 'observations.csv', 'truth.csv', 'windows.csv', 'report.html']) expect(existsSync(join(dir, 'o', n)), n).toBe(true);
     expect(existsSync(join(dir, 'air.pcap'))).toBe(true);
   }, 60_000);
+
+  it('run --quiet prints nothing but errors (the files are the data)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simcli-'));
+    const f = join(dir, 'tiny.yaml');
+    writeFileSync(f, TINY);
+    const r = await cli('--quiet', 'sim', 'run', f, '--out', join(dir, 'o'), '--no-classify');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe('');
+    expect(r.err).toBe('');
+    expect(existsSync(join(dir, 'o', 'observations.csv'))).toBe(true);
+  }, 60_000);
 });
