@@ -1,24 +1,13 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { cli } from '../helpers/cli.ts';
 
-async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (c) => (o += c));
-  err.on('data', (c) => (e += c));
-  const code = await main(['node', 'bluezone', ...args], { out, err, isTTY: false });
-  return { code, out: o, err: e };
-}
 
 describe('bluezone bench radio', () => {
   it('--json prints one object with pairs_per_s and kernel (interfaces.md)', async () => {
     for (const kernel of ['wasm', 'ts']) {
-      const r = await run(['bench', 'radio', '--json', '--kernel', kernel, '--seconds', '0.05', '--runs', '3']);
+      const r = await cli('bench', 'radio', '--json', '--kernel', kernel, '--seconds', '0.05', '--runs', '3');
       expect(r.code).toBe(0);
-      const j = JSON.parse(r.out);
+      const j = JSON.parse(r.stdout);
       expect(j.kernel).toBe(kernel === 'wasm' ? 'wasm-simd' : 'ts');
       expect(j.pairs_per_s).toBeGreaterThan(0);
       expect(j.runs_pairs_per_s).toHaveLength(3);
@@ -28,18 +17,18 @@ describe('bluezone bench radio', () => {
   });
 
   it('--scenario runs the world loop and reports its speed', async () => {
-    const r = await run(['bench', 'radio', '--json', '--scenario', 'queue', '--hours', '0.003', '--runs', '1']);
-    expect(r.code, r.err).toBe(0);
-    const j = JSON.parse(r.out);
+    const r = await cli('bench', 'radio', '--json', '--scenario', 'queue', '--hours', '0.003', '--runs', '1');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ bench: 'radio-scenario', scenario: 'queue', kernel: 'wasm-simd' });
     expect(j.pair_evaluations).toBeGreaterThan(0);
     expect(j.real_time_factor).toBeGreaterThan(0);
   });
 
   it('rejects bad options with exit code 2', async () => {
-    expect((await run(['bench', 'radio', '--kernel', 'gpu'])).code).toBe(2);
-    expect((await run(['bench', 'radio', '--seconds', '-1'])).code).toBe(2);
-    const r = await run(['bench', 'radio', '--scenario', 'no-such-place', '--hours', '0.01']);
+    expect((await cli('bench', 'radio', '--kernel', 'gpu')).code).toBe(2);
+    expect((await cli('bench', 'radio', '--seconds', '-1')).code).toBe(2);
+    const r = await cli('bench', 'radio', '--scenario', 'no-such-place', '--hours', '0.01');
     expect(r.code).toBe(2);
   });
 });

@@ -1,21 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { cli, tempDirs } from '../helpers/cli.ts';
 import { parseScenarioText } from '../../sim/scenario/load.ts';
 
-async function cli(...args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d) => (o += d));
-  err.on('data', (d) => (e += d));
-  const code = await main(['node', 'bluezone', ...args], { out, err, isTTY: false });
-  return { code, out: o, err: e };
-}
+
+const tmp = tempDirs('simcli-');
 
 const TINY = `name: tiny
 duration: 2m
@@ -32,22 +22,22 @@ describe('bluezone sim', () => {
   it('list --json names the built-ins', async () => {
     const r = await cli('sim', 'list', '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).map((x: { name: string }) => x.name)).toEqual(['lobby', 'office', 'queue', 'city-block']);
+    expect(JSON.parse(r.stdout).map((x: { name: string }) => x.name)).toEqual(['lobby', 'office', 'queue', 'city-block']);
   });
 
   it('show prints a built-in as YAML that loads back', async () => {
     const r = await cli('sim', 'show', 'queue');
     expect(r.code).toBe(0);
-    expect(parseScenarioText(r.out, 'queue.yaml').name).toBe('queue');
+    expect(parseScenarioText(r.stdout, 'queue.yaml').name).toBe('queue');
   });
 
   it('a bad scenario file exits 2 naming file, line and field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simcli-'));
+    const dir = tmp();
     const f = join(dir, 'bad.yaml');
     writeFileSync(f, TINY.replace('count: 2', 'count: -2'));
     const r = await cli('sim', 'run', f, '--out', join(dir, 'o'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(new RegExp(`${f.replace(/[.\\/]/g, '\\$&')}:9: groups\\[0\\]\\.count: Number must be greater than or equal to 0`));
+    expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.\\/]/g, '\\$&')}:9: groups\\[0\\]\\.count: Number must be greater than or equal to 0`));
     expect(existsSync(join(dir, 'o'))).toBe(false);
   });
 
@@ -57,16 +47,16 @@ describe('bluezone sim', () => {
     expect((await cli('sim', 'run', 'no-such-scenario')).code).toBe(2);
     const r = await cli('sim', 'run', 'queue', '--out', '/dev/null/x');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--out \/dev\/null\/x: cannot create the output directory \(ENOTDIR\)/);
+    expect(r.stderr).toMatch(/--out \/dev\/null\/x: cannot create the output directory \(ENOTDIR\)/);
   });
 
   it('run writes the outputs and prints JSON stats', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simcli-'));
+    const dir = tmp();
     const f = join(dir, 'tiny.yaml');
     writeFileSync(f, TINY);
     const r = await cli('sim', 'run', f, '--out', join(dir, 'o'), '--seed', '3', '--json', '--pcap', join(dir, 'air.pcap'));
-    expect(r.code, r.err).toBe(0);
-    const j = JSON.parse(r.out);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
     expect(j.seed).toBe(3);
     expect(j.stats.simMs).toBe(120_000);
     for (const n of ['summary.json', 'observations.csv', 'truth.csv', 'windows.csv', 'report.html']) expect(existsSync(join(dir, 'o', n)), n).toBe(true);
@@ -74,13 +64,13 @@ describe('bluezone sim', () => {
   }, 60_000);
 
   it('run --quiet prints nothing but errors (the files are the data)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simcli-'));
+    const dir = tmp();
     const f = join(dir, 'tiny.yaml');
     writeFileSync(f, TINY);
     const r = await cli('--quiet', 'sim', 'run', f, '--out', join(dir, 'o'), '--no-classify');
-    expect(r.code, r.err).toBe(0);
-    expect(r.out).toBe('');
-    expect(r.err).toBe('');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('');
     expect(existsSync(join(dir, 'o', 'observations.csv'))).toBe(true);
   }, 60_000);
 });

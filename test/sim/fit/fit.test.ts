@@ -1,11 +1,9 @@
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDirs } from '../../helpers/cli.ts';
 import { DataFileError } from '../../../sim/channel/errors.ts';
 import { loadDeviceModels } from '../../../sim/channel/devices.ts';
 import { tsKernel } from '../../../sim/kernel/index.ts';
@@ -16,24 +14,8 @@ import { histIndex, ksDistance, ksSamples, NBINS } from '../../../sim/fit/ks.ts'
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const DATA = join(ROOT, '..', 'shared', 'data');
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'bz-fit-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('bz-fit-');
 
-async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (c) => (o += c));
-  err.on('data', (c) => (e += c));
-  const code = await main(['node', 'bluezone', ...args], { out, err, isTTY: false });
-  return { code, out: o, err: e };
-}
 
 describe('KS distance', () => {
   it('histogram KS equals the sample KS on whole-dBm readings', () => {
@@ -142,10 +124,10 @@ describe('fit comparison on real data (pc-ng slice)', () => {
   });
 
   it('sim fit exits 2 with a clear message when the data folder is missing', async () => {
-    const r = await run(['sim', 'fit', '--data', join(tmp(), 'missing')]);
+    const r = await cli('sim', 'fit', '--data', join(tmp(), 'missing'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/missing: data directory does not exist/);
-    expect(r.err).toMatch(/hint: pass --data/);
+    expect(r.stderr).toMatch(/missing: data directory does not exist/);
+    expect(r.stderr).toMatch(/hint: pass --data/);
   });
 
 });
