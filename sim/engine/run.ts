@@ -20,6 +20,7 @@ import { UniformGrid } from './grid.ts';
 import { PairTable } from './pairTable.ts';
 import { RunOutputs } from '../output/outputs.ts';
 import { advIndPacket, PcapWriter } from '../output/pcap.ts';
+import { grow } from './typed.ts';
 import { ScanWindowAggregates } from '../output/scanWindows.ts';
 
 export interface RunOptions {
@@ -405,16 +406,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
 
   const growCandidates = function growCandidates() {
     cCap *= 2;
-    const g = <T extends Int32Array | Float64Array | Uint8Array | Float32Array>(a: T, C: new (n: number) => T): T => {
-      const b = new C(cCap);
-      b.set(a);
-      return b;
-    };
-    cTx = g(cTx, Int32Array);
-    cStart = g(cStart, Float64Array);
-    cOk = g(cOk, Uint8Array);
-    cDist = g(cDist, Float32Array);
-    cPow = g(cPow, Float32Array);
+    cTx = grow(cTx, Int32Array, cCap);
+    cStart = grow(cStart, Float64Array, cCap);
+    cOk = grow(cOk, Uint8Array, cCap);
+    cDist = grow(cDist, Float32Array, cCap);
+    cPow = grow(cPow, Float32Array, cCap);
     cKey = new Float64Array(cCap);
   };
 
@@ -554,16 +550,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     else lastLogged.set(key, tUs);
     if (nObs === oCap) {
       oCap *= 2;
-      const grow = <T extends Float64Array | Int32Array | Int16Array | Float32Array | Uint32Array>(a: T, C: new (n: number) => T): T => {
-        const b = new C(oCap);
-        b.set(a);
-        return b;
-      };
-      oT = grow(oT, Float64Array);
-      oRx = grow(oRx, Int32Array);
-      oTx = grow(oTx, Int32Array);
-      oRssi = grow(oRssi, Int16Array);
-      oDist = grow(oDist, Float32Array);
+      oT = grow(oT, Float64Array, oCap);
+      oRx = grow(oRx, Int32Array, oCap);
+      oTx = grow(oTx, Int32Array, oCap);
+      oRssi = grow(oRssi, Int16Array, oCap);
+      oDist = grow(oDist, Float32Array, oCap);
       oIdx = new Uint32Array(oCap);
     }
     oT[nObs] = tUs;

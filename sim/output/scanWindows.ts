@@ -1,6 +1,7 @@
 // Online aggregates of every reception per (receiver, transmitter, scan window of the receiver), written
 // to scan_windows.csv. Slots live in preallocated typed arrays and are reused once a window is written,
 // so memory follows the windows still open, not the run length; no allocation per reception.
+import { grow } from '../engine/typed.ts';
 import { csvField } from '../../firmware/proximity/observation.ts';
 import { PairTable } from '../engine/pairTable.ts';
 import { LineSink } from './sink.ts';
@@ -184,10 +185,4 @@ export class ScanWindowAggregates {
     }
     return this.used - 1;
   }
-}
-
-function grow<T extends Int32Array | Float64Array>(a: T, C: new (n: number) => T, n = a.length * 2): T {
-  const b = new C(n);
-  b.set(a);
-  return b;
 }
