@@ -22,6 +22,8 @@ import { RunOutputs } from '../output/outputs.ts';
 import { advIndPacket, PcapWriter } from '../output/pcap.ts';
 import { grow } from './typed.ts';
 import { ScanWindowAggregates } from '../output/scanWindows.ts';
+import { WasmEngine } from './wasmEngine.ts';
+import type { WasmKernel } from '../kernel/wasmKernel.ts';
 
 export interface RunOptions {
   /** Overrides scenario.seed. */
@@ -42,6 +44,12 @@ export interface RunOptions {
   format?: 'csv' | 'pb';
   /** A kernel, or which to load (default: wasm if available). */
   kernel?: ReceptionKernel | 'wasm' | 'ts';
+  /**
+   * Reception path: 'wasm' (default with the WASM kernel) runs neighbour gathering, windows, kernel and
+   * collisions fused in WebAssembly (wasmEngine.ts); 'js' runs them in this file with the chosen kernel
+   * (the reference the fused engine is tested against; always used with the TS kernel).
+   */
+  engine?: 'wasm' | 'js';
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
   /** Write scan_windows.csv, every reception aggregated per (receiver, transmitter, scan window) (default true when outDir is set). */
@@ -68,6 +76,8 @@ export interface RunStats {
   realTimeFactor: number;
   pairsPerSecond: number;
   kernel: string;
+  /** 'wasm' (fused engine) or 'js' (reception path in run.ts). */
+  engine: 'wasm' | 'js';
   kernelFallback?: string;
   cullRadiusM: number;
   devices: { android: number; ios: number; beacon: number; people: number };
@@ -306,6 +316,14 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
   }
   const active = new Uint8Array(nDev);
+  const host = (kernel as Partial<WasmKernel>).host;
+  const engine = host && opts.engine !== 'js' ? new WasmEngine(host, {
+    nDev,
+    // events held in one tick: the previous one plus at most ceil(tick / interval) + 1 new ones per device
+    evCap: advIntUs.reduce((a, v) => a + Math.ceil(tickUs / v) + 2, 0) + 16,
+    gridNx: grid.nx, gridNy: grid.ny, cellM: grid.cellM, normalReach, maxAir, maxEvSpan, hopGapUs: HOP_GAP_US,
+    interfFloorDb, params, carriage, reachTx, reachRx, rxCorr, txPower, airUs, evSpanUs, loud: loudList, bodyTable,
+  }) : null;
   const wasActive = new Uint8Array(nDev);
   const firstSeenMs = new Float64Array(nDev).fill(-1);
   const lastSeenMs = new Float64Array(nDev).fill(-1);
@@ -358,7 +376,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
 
   const stats: RunStats = {
     pairEvaluations: 0, advEvents: 0, receptions: 0, lostBelowSensitivity: 0, lostCollision: 0, lostHalfDuplex: 0,
-    observations: 0, wallMs: 0, simMs: durationMs, realTimeFactor: 0, pairsPerSecond: 0, kernel: kernel.name,
+    observations: 0, wallMs: 0, simMs: durationMs, realTimeFactor: 0, pairsPerSecond: 0, kernel: kernel.name, engine: engine ? 'wasm' : 'js',
     kernelFallback: kernel.fallbackReason, cullRadiusM: Math.round(R * 10) / 10,
     devices: { android: 0, ios: 0, beacon: nBeacon, people: mob.n },
   };
@@ -667,6 +685,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     // ---- receptions, scanner by scanner ----
     for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
     grid.build(x, y, gridActive, nDev);
+    engine?.loadTick(x, y, hx, hy, active, evOff, evStart, evId, ne, grid.cellStart, grid.items);
     for (let r = 0; r < nDev; r++) {
       if (!active[r] || scanMode[r] === SCAN_NONE) continue;
       // scan windows of r overlapping [t0 - maxAir, t1)
@@ -699,10 +718,14 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
           if (inCycle >= scanOnUs[r]) continue;
           we = Math.min(we, ws - inCycle + scanOnUs[r]);
         }
-        if (nNb < 0) nNb = gatherNeighbours(r);
+        if (nNb < 0) nNb = engine ? engine.gather(r) : gatherNeighbours(r);
         if (nNb === 0) break;
         const ch = 37 + ((k + chOff[r]) % 3 + 3) % 3;
-        addWindow(r, ws, we, ch, nNb, t0, t1);
+        if (engine) {
+          const nr = engine.scanWindow(r, ws, we, ch, nNb, t0, t1);
+          const rTx = engine.rxTx, rT = engine.rxT, rP = engine.rxP, rD = engine.rxD;
+          for (let q = 0; q < nr; q++) record(r, rTx[q], rT[q], rP[q], ws, we, rD[q]);
+        } else addWindow(r, ws, we, ch, nNb, t0, t1);
       }
     }
     flush();
@@ -894,6 +917,14 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
   }
 
+  if (engine) {
+    const c = engine.counters();
+    stats.pairEvaluations += c.pairs;
+    stats.lostBelowSensitivity += c.sens;
+    stats.lostHalfDuplex += c.hd;
+    stats.lostCollision += c.col;
+    stats.receptions += c.rec;
+  }
   const wallMs = performance.now() - t0Wall;
   stats.wallMs = Math.round(wallMs);
   stats.realTimeFactor = Math.round(durationMs / Math.max(wallMs, 1));

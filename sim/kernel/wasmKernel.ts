@@ -20,7 +20,18 @@ type EvaluateFn = (
   ss: number, kBreak: number, minD: number, sens: number, ihScale: number,
 ) => number;
 
+/** Raw access to the module for sim/engine/wasmEngine.ts (the fused engine shares the kernel's memory). */
+export interface WasmHost {
+  memory: WebAssembly.Memory;
+  exports: Record<string, unknown>;
+  /** Bytes in the module's memory, 16-aligned with a vector-tail pad; may grow the memory. */
+  alloc(bytes: number): number;
+  /** Loads params' fading table and returns its address. */
+  fadeTable(params: ChannelParams): number;
+}
+
 export interface WasmKernel extends ReceptionKernel {
+  readonly host: WasmHost;
   /** A PairBatch whose arrays are views into the kernel's memory (zero-copy evaluate). */
   allocBatch(capacity: number): PairBatch;
   /** A Float32Array in the kernel's memory for evaluate's output (zero-copy). */
@@ -101,15 +112,20 @@ export async function wasmKernel(bytes?: Uint8Array): Promise<WasmKernel> {
     return Array.isArray(p) && b.distM.buffer === buf && b.channel.buffer === buf;
   }
 
-  function evaluate(batch: PairBatch, params: ChannelParams, out: Float32Array): number {
-    const n = batch.n;
-    if (out.length < n) throw new RangeError(`evaluate: out has ${out.length} slots for ${n} pairs`);
-    if (n === 0) return 0;
+  function fadeTable(params: ChannelParams): number {
     const tables = kernelTables(params);
     if (tables.key !== fadeKey) {
       new Float32Array(memory.buffer, fadePtr, 2 * FADE_N).set(tables.fade);
       fadeKey = tables.key;
     }
+    return fadePtr;
+  }
+
+  function evaluate(batch: PairBatch, params: ChannelParams, out: Float32Array): number {
+    const n = batch.n;
+    if (out.length < n) throw new RangeError(`evaluate: out has ${out.length} slots for ${n} pairs`);
+    if (n === 0) return 0;
+    fadeTable(params);
     const { seedState, plSlopeNear, plSlopeFar, log2Break } = kernelScalars(params);
     const run = (m: number, ptrs: number[], outPtr: number) =>
       evaluateWasm(m, ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], outPtr, fadePtr, seedState,
@@ -147,6 +163,7 @@ export async function wasmKernel(bytes?: Uint8Array): Promise<WasmKernel> {
 
   return {
     name: 'wasm-simd',
+    host: { memory, exports: ex as unknown as Record<string, unknown>, alloc, fadeTable },
     evaluate,
     allocBatch: (capacity: number) => {
       if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`allocBatch: bad capacity ${capacity}`);

@@ -1,0 +1,161 @@
+/**
+ * JS side of the fused WebAssembly reception engine (sim/kernel/assembly/engine.ts). The world loop
+ * (run.ts) still owns mobility, events, the grid and the app's logging rule; per tick it copies the
+ * device state into the module's memory (loadTick), then per scanner calls gather() once and
+ * scanWindow() per scan window, and reads the receptions back from the rx* views. The JS path in run.ts
+ * (gatherNeighbours, addWindow, flush) is the reference this engine is tested against.
+ */
+import type { ChannelParams } from '../channel/params.ts';
+import { NORMAL_IH_SCALE } from '../kernel/rng.ts';
+import { kernelScalars } from '../kernel/tsKernel.ts';
+import type { WasmHost } from '../kernel/wasmKernel.ts';
+
+export interface EngineLayout {
+  nDev: number;
+  /** Upper bound on advertising events held in one tick (all devices); also bounds one window's candidates. */
+  evCap: number;
+  gridNx: number;
+  gridNy: number;
+  cellM: number;
+  normalReach: number;
+  maxAir: number;
+  maxEvSpan: number;
+  hopGapUs: number;
+  interfFloorDb: number;
+  params: ChannelParams;
+  carriage: Uint8Array;
+  reachTx: Float32Array;
+  reachRx: Float32Array;
+  rxCorr: Float32Array;
+  txPower: Float32Array;
+  airUs: Int32Array;
+  evSpanUs: Int32Array;
+  loud: number[];
+  bodyTable: Float32Array;
+}
+
+type Exports = {
+  setup(cfg: number): void;
+  counter(i: number): number;
+  gather(r: number): number;
+  scanWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): number;
+};
+
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
+
+export class WasmEngine {
+  readonly gather: (r: number) => number;
+  readonly scanWindow: Exports['scanWindow'];
+  // per-tick inputs (views into the module's memory)
+  x!: Float32Array;
+  y!: Float32Array;
+  hx!: Float32Array;
+  hy!: Float32Array;
+  active!: Uint8Array;
+  evOff!: Int32Array;
+  evStart!: Float64Array;
+  evId!: Uint32Array;
+  cellStart!: Int32Array;
+  items!: Int32Array;
+  // receptions of the last scanWindow()
+  rxTx!: Int32Array;
+  rxT!: Float64Array;
+  rxP!: Float32Array;
+  rxD!: Float32Array;
+
+  private readonly ex: Exports;
+  private readonly views: { name: string; ptr: number; len: number; ctor: Ctor }[] = [];
+  private buffer: ArrayBuffer | null = null;
+
+  constructor(private readonly host: WasmHost, L: EngineLayout) {
+    this.ex = host.exports as unknown as Exports;
+    const n = L.nDev;
+    const nCells = L.gridNx * L.gridNy;
+    const cap = L.evCap;
+    const ptr = (bytes: number) => host.alloc(Math.max(bytes, 16));
+    const view = (name: string, ctor: Ctor, len: number): number => {
+      const p = ptr(len * ctor.BYTES_PER_ELEMENT);
+      this.views.push({ name, ptr: p, len, ctor });
+      return p;
+    };
+    const F32 = Float32Array, F64 = Float64Array, I32 = Int32Array, U32 = Uint32Array, U8 = Uint8Array;
+    // the order is the config block's (engine.ts setup)
+    const ptrs = [
+      view('x', F32, n), view('y', F32, n), view('hx', F32, n), view('hy', F32, n), view('active', U8, n),
+      view('carriage', U8, n), view('reachTx', F32, n), view('reachRx', F32, n), view('rxCorr', F32, n),
+      view('txPower', F32, n), view('airUs', I32, n), view('evSpanUs', I32, n), view('evOff', I32, n + 1),
+      view('evStart', F64, cap), view('evId', U32, cap), view('cellStart', I32, nCells + 1), view('items', I32, n),
+      view('loud', I32, L.loud.length), view('body', F32, L.bodyTable.length), view('cand', I32, n),
+      view('nbTx', I32, n), view('nbDist', F32, n), view('nbLoss', F32, n), view('nbPair', U32, n),
+      view('nbCur', I32, n), view('nbEnd', I32, n),
+      view('bDist', F32, cap), view('bTx', F32, cap), view('bLoss', F32, cap), view('bPair', U32, cap),
+      view('bEpoch', U32, cap), view('bEv', U32, cap), view('bCh', U8, cap), view('out', F32, cap),
+      view('cTx', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('key', F64, cap),
+      view('sI', I32, cap), view('sS', F64, cap), view('sE', F64, cap), view('sL', F64, cap),
+      view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap),
+    ];
+    const fade = host.fadeTable(L.params);
+    const cfgPtr = ptr(8 * 80);
+    const p = L.params;
+    const ks = kernelScalars(p);
+    const cfg = [
+      ...ptrs, fade, L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan,
+      L.hopGapUs, p.shadowEpochMs * 1000, p.sensitivityDbm, L.interfFloorDb, p.captureDb,
+      ks.seedState, p.pl1mDb, ks.plSlopeNear, ks.plSlopeFar, ks.log2Break, p.pairSigmaDb, p.shadowSigmaDb,
+      p.kBreakM, p.minDistM, p.sensitivityDbm, NORMAL_IH_SCALE,
+    ];
+    new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);
+    this.ex.setup(cfgPtr);
+    this.refresh();
+    const v = this.view.bind(this);
+    (v('carriage') as Uint8Array).set(L.carriage);
+    (v('reachTx') as Float32Array).set(L.reachTx);
+    (v('reachRx') as Float32Array).set(L.reachRx);
+    (v('rxCorr') as Float32Array).set(L.rxCorr);
+    (v('txPower') as Float32Array).set(L.txPower);
+    (v('airUs') as Int32Array).set(L.airUs);
+    (v('evSpanUs') as Int32Array).set(L.evSpanUs);
+    (v('loud') as Int32Array).set(L.loud);
+    (v('body') as Float32Array).set(L.bodyTable);
+    this.gather = this.ex.gather;
+    this.scanWindow = this.ex.scanWindow;
+  }
+
+  private view(name: string): ArrayBufferView {
+    const d = this.views.find((w) => w.name === name)!;
+    return new d.ctor(this.host.memory.buffer, d.ptr, d.len);
+  }
+
+  /** Re-creates the views if the module's memory grew (an allocation after ours detaches them). */
+  refresh(): void {
+    if (this.buffer === this.host.memory.buffer) return;
+    this.buffer = this.host.memory.buffer;
+    const self = this as unknown as Record<string, ArrayBufferView>;
+    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD']) self[k] = this.view(k);
+  }
+
+  /** Copies one tick's device state, events (ne of them) and grid into the module. */
+  loadTick(
+    x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array,
+    evOff: Int32Array, evStart: Float64Array, evId: Uint32Array, ne: number, cellStart: Int32Array, items: Int32Array,
+  ): void {
+    this.refresh();
+    this.x.set(x);
+    this.y.set(y);
+    this.hx.set(hx);
+    this.hy.set(hy);
+    this.active.set(active);
+    this.evOff.set(evOff);
+    if (ne > this.evStart.length) throw new RangeError(`wasm engine: ${ne} events in one tick, capacity ${this.evStart.length}`);
+    this.evStart.set(evStart.subarray(0, ne));
+    this.evId.set(evId.subarray(0, ne));
+    this.cellStart.set(cellStart);
+    this.items.set(items);
+  }
+
+  /** Totals since construction: pairs evaluated, lost below sensitivity / half duplex / collision, received. */
+  counters(): { pairs: number; sens: number; hd: number; col: number; rec: number } {
+    const c = this.ex.counter;
+    return { pairs: c(0), sens: c(1), hd: c(2), col: c(3), rec: c(4) };
+  }
+}

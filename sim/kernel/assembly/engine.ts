@@ -1,0 +1,411 @@
+// Fused reception engine (WebAssembly): per scanner, neighbour gathering; per scan window, the candidate
+// packets, the SIMD kernel on them, then sensitivity, half duplex and collisions with capture.
+// Step-by-step mirror of sim/engine/run.ts's JS path (gatherNeighbours, addWindow, flush): the same f64
+// arithmetic in the same order, so both give the same receptions (test/sim/engine/engines.test.ts).
+// It exists because that JS path, not the kernel, dominated whole-simulation time (README "Benchmarks").
+import { evaluate } from './kernel';
+
+// ---- layout: pointers and scalars, set once by setup() from a Float64 config block ----
+let pX: usize = 0; // f32[nDev] positions (m)
+let pY: usize = 0;
+let pHx: usize = 0; // f32[nDev] facing unit vector
+let pHy: usize = 0;
+let pActive: usize = 0; // u8[nDev]
+let pCarriage: usize = 0; // u8[nDev] 0 hand 1 pocket 2 bag 3 fixed
+let pReachTx: usize = 0; // f32[nDev]
+let pReachRx: usize = 0; // f32[nDev]
+let pRxCorr: usize = 0; // f32[nDev]
+let pTxPow: usize = 0; // f32[nDev]
+let pAir: usize = 0; // i32[nDev] packet airtime (us)
+let pEvSpan: usize = 0; // i32[nDev] advertising event span (us)
+let pEvOff: usize = 0; // i32[nDev + 1] events of device d: [evOff[d], evOff[d + 1])
+let pEvStart: usize = 0; // f64[evCap] event start (us)
+let pEvId: usize = 0; // u32[evCap]
+let pCellStart: usize = 0; // i32[nCells + 1] uniform grid (grid.ts)
+let pItems: usize = 0; // i32[nDev]
+let pLoud: usize = 0; // i32[nLoud] transmitters every scanner checks
+let pBody: usize = 0; // f32[4 * BODY_BINS] body loss by carriage and facing cosine
+let pCand: usize = 0; // i32[nDev] scratch
+let pNbTx: usize = 0; // i32[nDev] neighbours of the current scanner
+let pNbDist: usize = 0; // f32[nDev]
+let pNbLoss: usize = 0; // f32[nDev]
+let pNbPair: usize = 0; // u32[nDev]
+let pNbCur: usize = 0; // i32[nDev] cursor into the neighbour's events
+let pNbEnd: usize = 0; // i32[nDev]
+// candidates of one window (capacity cCap + 4): the kernel batch, then the resolver's per-candidate data
+let pBDist: usize = 0;
+let pBTx: usize = 0;
+let pBLoss: usize = 0;
+let pBPair: usize = 0;
+let pBEpoch: usize = 0;
+let pBEv: usize = 0;
+let pBCh: usize = 0;
+let pOut: usize = 0; // f32 received power (dBm)
+let pCTx: usize = 0; // i32 transmitter
+let pCStart: usize = 0; // f64 packet start (us)
+let pCOk: usize = 0; // u8 packet lies inside the window
+let pKey: usize = 0; // f64 sort keys
+let pSI: usize = 0; // i32 sorted: candidate index
+let pSS: usize = 0; // f64 sorted: start
+let pSE: usize = 0; // f64 sorted: end
+let pSL: usize = 0; // f64 sorted: linear power, -1 until needed
+// receptions of the last window, in start order
+let pRTx: usize = 0; // i32
+let pRT: usize = 0; // f64 start (us)
+let pRP: usize = 0; // f32 power (dBm)
+let pRD: usize = 0; // f32 distance (m)
+let pFade: usize = 0;
+
+let nLoud: i32 = 0;
+let nDevices: i32 = 0;
+let gridNx: i32 = 1;
+let gridNy: i32 = 1;
+let cellM: f64 = 1;
+let normalReach: f64 = 0;
+let maxAir: f64 = 0;
+let maxEvSpan: f64 = 0;
+let hopGap: f64 = 0;
+let epochUs: f64 = 1;
+let sensDbm: f64 = 0;
+let interfFloorDb: f64 = 0;
+let captureDb: f64 = 0;
+// kernel scalars (f32, as the JS side passes them to evaluate)
+let kSeedState: u32 = 0;
+let kPl1m: f32 = 0;
+let kSlopeNear: f32 = 0;
+let kSlopeFar: f32 = 0;
+let kLog2Break: f32 = 0;
+let kSp: f32 = 0;
+let kSs: f32 = 0;
+let kBreak: f32 = 0;
+let kMinD: f32 = 0;
+let kSens: f32 = 0;
+let kIhScale: f32 = 0;
+
+// counters (f64: they pass 2^31 in long runs)
+let cPairs: f64 = 0;
+let cSens: f64 = 0;
+let cHd: f64 = 0;
+let cCol: f64 = 0;
+let cRec: f64 = 0;
+
+const BODY_BINS: i32 = 1025;
+const BODY_HALF: f64 = 512;
+
+// @ts-ignore: decorator
+@inline function cfgPtr(cfg: usize, i: i32): usize {
+  return <usize>load<f64>(cfg + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline function cfgF(cfg: usize, i: i32): f64 {
+  return load<f64>(cfg + (<usize>i << 3));
+}
+
+/** Reads the layout (see sim/engine/wasmEngine.ts, CFG_*) and resets the counters. */
+export function setup(cfg: usize): void {
+  pX = cfgPtr(cfg, 0); pY = cfgPtr(cfg, 1); pHx = cfgPtr(cfg, 2); pHy = cfgPtr(cfg, 3);
+  pActive = cfgPtr(cfg, 4); pCarriage = cfgPtr(cfg, 5); pReachTx = cfgPtr(cfg, 6); pReachRx = cfgPtr(cfg, 7);
+  pRxCorr = cfgPtr(cfg, 8); pTxPow = cfgPtr(cfg, 9); pAir = cfgPtr(cfg, 10); pEvSpan = cfgPtr(cfg, 11);
+  pEvOff = cfgPtr(cfg, 12); pEvStart = cfgPtr(cfg, 13); pEvId = cfgPtr(cfg, 14); pCellStart = cfgPtr(cfg, 15);
+  pItems = cfgPtr(cfg, 16); pLoud = cfgPtr(cfg, 17); pBody = cfgPtr(cfg, 18); pCand = cfgPtr(cfg, 19);
+  pNbTx = cfgPtr(cfg, 20); pNbDist = cfgPtr(cfg, 21); pNbLoss = cfgPtr(cfg, 22); pNbPair = cfgPtr(cfg, 23);
+  pNbCur = cfgPtr(cfg, 24); pNbEnd = cfgPtr(cfg, 25); pBDist = cfgPtr(cfg, 26); pBTx = cfgPtr(cfg, 27);
+  pBLoss = cfgPtr(cfg, 28); pBPair = cfgPtr(cfg, 29); pBEpoch = cfgPtr(cfg, 30); pBEv = cfgPtr(cfg, 31);
+  pBCh = cfgPtr(cfg, 32); pOut = cfgPtr(cfg, 33); pCTx = cfgPtr(cfg, 34); pCStart = cfgPtr(cfg, 35);
+  pCOk = cfgPtr(cfg, 36); pKey = cfgPtr(cfg, 37); pSI = cfgPtr(cfg, 38); pSS = cfgPtr(cfg, 39);
+  pSE = cfgPtr(cfg, 40); pSL = cfgPtr(cfg, 41); pRTx = cfgPtr(cfg, 42); pRT = cfgPtr(cfg, 43);
+  pRP = cfgPtr(cfg, 44); pRD = cfgPtr(cfg, 45); pFade = cfgPtr(cfg, 46);
+  nLoud = <i32>cfgF(cfg, 47); nDevices = <i32>cfgF(cfg, 48); gridNx = <i32>cfgF(cfg, 49); gridNy = <i32>cfgF(cfg, 50);
+  cellM = cfgF(cfg, 51); normalReach = cfgF(cfg, 52); maxAir = cfgF(cfg, 53); maxEvSpan = cfgF(cfg, 54);
+  hopGap = cfgF(cfg, 55); epochUs = cfgF(cfg, 56); sensDbm = cfgF(cfg, 57); interfFloorDb = cfgF(cfg, 58);
+  captureDb = cfgF(cfg, 59);
+  kSeedState = <u32>cfgF(cfg, 60); kPl1m = <f32>cfgF(cfg, 61); kSlopeNear = <f32>cfgF(cfg, 62);
+  kSlopeFar = <f32>cfgF(cfg, 63); kLog2Break = <f32>cfgF(cfg, 64); kSp = <f32>cfgF(cfg, 65); kSs = <f32>cfgF(cfg, 66);
+  kBreak = <f32>cfgF(cfg, 67); kMinD = <f32>cfgF(cfg, 68); kSens = <f32>cfgF(cfg, 69); kIhScale = <f32>cfgF(cfg, 70);
+  cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0;
+}
+
+/** Counters since setup: 0 pairs evaluated, 1 below sensitivity, 2 half duplex, 3 collision, 4 received. */
+export function counter(i: i32): f64 {
+  if (i == 0) return cPairs;
+  if (i == 1) return cSens;
+  if (i == 2) return cHd;
+  if (i == 3) return cCol;
+  return cRec;
+}
+
+// JS Math.round: nearest, halves up
+// @ts-ignore: decorator
+@inline function jsRound(v: f64): f64 {
+  const c = Math.ceil(v);
+  return c - 0.5 > v ? c - 1 : c;
+}
+
+// @ts-ignore: decorator
+@inline function clampCell(v: f64, n: i32): i32 {
+  const c = Math.floor(v / cellM);
+  return c < 0 ? 0 : c >= <f64>n ? n - 1 : <i32>c;
+}
+
+// rng.ts hash32 with c = d = 0 (types.ts pairIdOf above 65535 devices)
+function hashPair(seed: u32, a: u32, b: u32): u32 {
+  let h: u32 = (seed ^ 0x9e3779b9) * 0x85ebca6b ^ 0x27d4eb2f;
+  h = (h ^ a) * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
+  h = (h ^ b) * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
+  h = h * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
+  h = h * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
+  h ^= h >>> 16; h *= 0x7feb352d; h ^= h >>> 15; h *= 0x846ca68b; h ^= h >>> 16;
+  return h;
+}
+
+// @ts-ignore: decorator
+@inline function pairIdOf(t: i32, r: i32): u32 {
+  if (t < 65536 && r < 65536) return (<u32>t << 16) | <u32>r;
+  return hashPair(0x9a1f, <u32>t, <u32>r);
+}
+
+/**
+ * The transmitters in reach of scanner r that have events this tick (run.ts gatherNeighbours): grid
+ * cells within normalReach * reachRx[r], then the loud ones; distance, static loss (body blocking of
+ * both carriers + r's RSSI correction) and pair id per neighbour. Returns the neighbour count.
+ */
+export function gather(r: i32): i32 {
+  let nc: i32 = 0;
+  const xr: f64 = <f64>load<f32>(pX + (<usize>r << 2));
+  const yr: f64 = <f64>load<f32>(pY + (<usize>r << 2));
+  const search: f64 = normalReach * <f64>load<f32>(pReachRx + (<usize>r << 2));
+  const span: f64 = Math.ceil(search / cellM);
+  const cx = clampCell(xr, gridNx);
+  const cy = clampCell(yr, gridNy);
+  const gx0 = <i32>Math.max(0, <f64>cx - span);
+  const gx1 = <i32>Math.min(<f64>(gridNx - 1), <f64>cx + span);
+  const gy0 = <i32>Math.max(0, <f64>cy - span);
+  const gy1 = <i32>Math.min(<f64>(gridNy - 1), <f64>cy + span);
+  for (let gy = gy0; gy <= gy1; gy++) {
+    const row = gy * gridNx;
+    const q1 = load<i32>(pCellStart + (<usize>(row + gx1 + 1) << 2));
+    for (let q = load<i32>(pCellStart + (<usize>(row + gx0) << 2)); q < q1; q++) {
+      store<i32>(pCand + (<usize>nc << 2), load<i32>(pItems + (<usize>q << 2)));
+      nc++;
+    }
+  }
+  for (let k = 0; k < nLoud; k++) {
+    const l = load<i32>(pLoud + (<usize>k << 2));
+    if (load<u8>(pActive + <usize>l) != 0) {
+      store<i32>(pCand + (<usize>nc << 2), l);
+      nc++;
+    }
+  }
+  let n: i32 = 0;
+  const hxr: f64 = <f64>load<f32>(pHx + (<usize>r << 2));
+  const hyr: f64 = <f64>load<f32>(pHy + (<usize>r << 2));
+  const reachR: f64 = <f64>load<f32>(pReachRx + (<usize>r << 2));
+  const rxLoss: f64 = <f64>load<f32>(pRxCorr + (<usize>r << 2));
+  const bodyR: i32 = <i32>load<u8>(pCarriage + <usize>r) * BODY_BINS;
+  for (let c = 0; c < nc; c++) {
+    const t = load<i32>(pCand + (<usize>c << 2));
+    const e0 = load<i32>(pEvOff + (<usize>t << 2));
+    const e1 = load<i32>(pEvOff + (<usize>(t + 1) << 2));
+    if (t == r || e0 == e1) continue;
+    const dx: f64 = xr - <f64>load<f32>(pX + (<usize>t << 2));
+    const dy: f64 = yr - <f64>load<f32>(pY + (<usize>t << 2));
+    const d2 = dx * dx + dy * dy;
+    const reach: f64 = <f64>load<f32>(pReachTx + (<usize>t << 2)) * reachR;
+    if (d2 > reach * reach) continue;
+    const dist = Math.sqrt(d2);
+    const inv: f64 = dist > 0 ? 1 / dist : 0;
+    const ux = dx * inv;
+    const uy = dy * inv;
+    const ct = ux * <f64>load<f32>(pHx + (<usize>t << 2)) + uy * <f64>load<f32>(pHy + (<usize>t << 2));
+    const cr = -(ux * hxr + uy * hyr);
+    const bt = <i32>load<u8>(pCarriage + <usize>t) * BODY_BINS + <i32>jsRound((ct + 1) * BODY_HALF);
+    const br = bodyR + <i32>jsRound((cr + 1) * BODY_HALF);
+    const lossTx: f64 = <f64>load<f32>(pBody + (<usize>bt << 2));
+    const lossRx: f64 = <f64>load<f32>(pBody + (<usize>br << 2));
+    const o = <usize>n << 2;
+    store<i32>(pNbTx + o, t);
+    store<f32>(pNbDist + o, <f32>dist);
+    store<f32>(pNbLoss + o, <f32>(lossTx + lossRx + rxLoss));
+    store<u32>(pNbPair + o, pairIdOf(t, r));
+    store<i32>(pNbCur + o, e0);
+    store<i32>(pNbEnd + o, e1);
+    n++;
+  }
+  return n;
+}
+
+// in-place heapsort of n distinct f64 keys (order equals any other correct sort's)
+function heapSort(p: usize, n: i32): void {
+  for (let start = (n >> 1) - 1; start >= 0; start--) siftDown(p, start, n);
+  for (let end = n - 1; end > 0; end--) {
+    const a = load<f64>(p);
+    store<f64>(p, load<f64>(p + (<usize>end << 3)));
+    store<f64>(p + (<usize>end << 3), a);
+    siftDown(p, 0, end);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function siftDown(p: usize, i0: i32, n: i32): void {
+  let i = i0;
+  const v = load<f64>(p + (<usize>i << 3));
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    let cv = load<f64>(p + (<usize>c << 3));
+    if (c + 1 < n) {
+      const c2 = load<f64>(p + (<usize>(c + 1) << 3));
+      if (c2 > cv) {
+        c++;
+        cv = c2;
+      }
+    }
+    if (cv <= v) break;
+    store<f64>(p + (<usize>i << 3), cv);
+    i = c;
+  }
+  store<f64>(p + (<usize>i << 3), v);
+}
+
+/**
+ * One scan window [ws, we) of scanner r on channel ch, for packets starting in [max(t0, ws - maxAir),
+ * min(t1, we)) (run.ts addWindow, then flush for this window). Neighbours come from the last gather(r);
+ * their cursors advance, so a scanner's windows must come in time order. Writes the receptions (start
+ * order) to the reception arrays and returns their count.
+ */
+export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64, t1: f64): i32 {
+  const chIdx: f64 = <f64>(ch - 37);
+  const lo: f64 = Math.max(t0, ws - maxAir);
+  const hi: f64 = Math.min(t1, we);
+  let n: i32 = 0;
+  for (let q = 0; q < nNb; q++) {
+    const qo = <usize>q << 2;
+    const t = load<i32>(pNbTx + qo);
+    const e1 = load<i32>(pNbEnd + qo);
+    const air = load<i32>(pAir + (<usize>t << 2));
+    const off: f64 = chIdx * (<f64>air + hopGap);
+    let j = load<i32>(pNbCur + qo);
+    while (j < e1 && load<f64>(pEvStart + (<usize>j << 3)) + maxEvSpan < lo) j++;
+    store<i32>(pNbCur + qo, j);
+    if (j == e1 || load<f64>(pEvStart + (<usize>j << 3)) + off >= hi) continue;
+    const dq = load<f32>(pNbDist + qo);
+    const lq = load<f32>(pNbLoss + qo);
+    const pq = load<u32>(pNbPair + qo);
+    const txq = load<f32>(pTxPow + (<usize>t << 2));
+    for (; j < e1; j++) {
+      const ps: f64 = load<f64>(pEvStart + (<usize>j << 3)) + off;
+      if (ps >= hi) break;
+      if (ps < lo) continue;
+      const o = <usize>n << 2;
+      store<f32>(pBDist + o, dq);
+      store<f32>(pBTx + o, txq);
+      store<f32>(pBLoss + o, lq);
+      store<u32>(pBPair + o, pq);
+      store<u32>(pBEpoch + o, <u32><i64>Math.floor(ps / epochUs));
+      store<u32>(pBEv + o, load<u32>(pEvId + (<usize>j << 2)));
+      store<u8>(pBCh + <usize>n, <u8>ch);
+      store<i32>(pCTx + o, t);
+      store<f64>(pCStart + (<usize>n << 3), ps);
+      store<u8>(pCOk + <usize>n, ps >= ws && ps + <f64>air <= we ? 1 : 0);
+      n++;
+    }
+  }
+  if (n == 0) return 0;
+  cPairs += <f64>n;
+  evaluate(n, pBDist, pBTx, pBLoss, pBPair, pBEpoch, pBEv, pBCh, pOut, pFade, kSeedState, kPl1m, kSlopeNear, kSlopeFar,
+    kLog2Break, kSp, kSs, kBreak, kMinD, kSens, kIhScale);
+
+  // ---- resolve (run.ts flush, one window) ----
+  let m: i32 = 0;
+  let weak: i32 = 0;
+  for (let i = 0; i < n; i++) {
+    if (<f64>load<f32>(pOut + (<usize>i << 2)) >= interfFloorDb) {
+      store<f64>(pKey + (<usize>m << 3), (load<f64>(pCStart + (<usize>i << 3)) - ws + maxAir) * 1048576 + <f64>i);
+      m++;
+    } else weak += <i32>load<u8>(pCOk + <usize>i);
+  }
+  cSens += <f64>weak;
+  if (m == 0) return 0;
+  if (m > 32) heapSort(pKey, m);
+  else {
+    for (let a = 1; a < m; a++) {
+      const v = load<f64>(pKey + (<usize>a << 3));
+      let b = a - 1;
+      while (b >= 0 && load<f64>(pKey + (<usize>b << 3)) > v) {
+        store<f64>(pKey + (<usize>(b + 1) << 3), load<f64>(pKey + (<usize>b << 3)));
+        b--;
+      }
+      store<f64>(pKey + (<usize>(b + 1) << 3), v);
+    }
+  }
+  for (let k = 0; k < m; k++) {
+    const key = load<f64>(pKey + (<usize>k << 3));
+    const i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
+    store<i32>(pSI + (<usize>k << 2), i);
+    const st = load<f64>(pCStart + (<usize>i << 3));
+    store<f64>(pSS + (<usize>k << 3), st);
+    store<f64>(pSE + (<usize>k << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
+    store<f64>(pSL + (<usize>k << 3), -1);
+  }
+  let hj = load<i32>(pEvOff + (<usize>r << 2));
+  const hEnd = load<i32>(pEvOff + (<usize>(r + 1) << 2));
+  const span: f64 = <f64>load<i32>(pEvSpan + (<usize>r << 2));
+  let nSens: i32 = 0;
+  let nHd: i32 = 0;
+  let nCol: i32 = 0;
+  let nRec: i32 = 0;
+  for (let k = 0; k < m; k++) {
+    const i = load<i32>(pSI + (<usize>k << 2));
+    if (load<u8>(pCOk + <usize>i) == 0) continue;
+    const p: f64 = <f64>load<f32>(pOut + (<usize>i << 2));
+    if (p < sensDbm) {
+      nSens++;
+      continue;
+    }
+    const ps = load<f64>(pSS + (<usize>k << 3));
+    const pe = load<f64>(pSE + (<usize>k << 3));
+    // half duplex: the receiver cannot listen while its own advertising event is on air
+    while (hj < hEnd && load<f64>(pEvStart + (<usize>hj << 3)) + span <= ps) hj++;
+    if (hj < hEnd && load<f64>(pEvStart + (<usize>hj << 3)) < pe) {
+      nHd++;
+      continue;
+    }
+    // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
+    let interf: f64 = 0;
+    for (let kk = k - 1; kk >= 0; kk--) {
+      if (load<f64>(pSS + (<usize>kk << 3)) + maxAir <= ps) break;
+      if (load<f64>(pSE + (<usize>kk << 3)) > ps) interf += linear(kk);
+    }
+    for (let kk = k + 1; kk < m; kk++) {
+      if (load<f64>(pSS + (<usize>kk << 3)) >= pe) break;
+      interf += linear(kk);
+    }
+    if (interf > 0 && p - 10 * Math.log10(interf) < captureDb) {
+      nCol++;
+      continue;
+    }
+    const o = <usize>nRec << 2;
+    store<i32>(pRTx + o, load<i32>(pCTx + (<usize>i << 2)));
+    store<f64>(pRT + (<usize>nRec << 3), ps);
+    store<f32>(pRP + o, <f32>p);
+    store<f32>(pRD + o, load<f32>(pBDist + (<usize>i << 2)));
+    nRec++;
+  }
+  cSens += <f64>nSens;
+  cHd += <f64>nHd;
+  cCol += <f64>nCol;
+  cRec += <f64>nRec;
+  return nRec;
+}
+
+// linear power of sorted candidate k, computed once per window
+// @ts-ignore: decorator
+@inline function linear(k: i32): f64 {
+  const a = pSL + (<usize>k << 3);
+  let l = load<f64>(a);
+  if (l < 0) {
+    l = Math.pow(10, <f64>load<f32>(pOut + (<usize>load<i32>(pSI + (<usize>k << 2)) << 2)) / 10);
+    store<f64>(a, l);
+  }
+  return l;
+}
