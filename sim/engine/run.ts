@@ -686,6 +686,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
     grid.build(x, y, gridActive, nDev);
     engine?.loadTick(x, y, hx, hy, active, evOff, evStart, evId, ne, grid.cellStart, grid.items);
+    engine?.buildPackets(t0, t1);
     for (let r = 0; r < nDev; r++) {
       if (!active[r] || scanMode[r] === SCAN_NONE) continue;
       // scan windows of r overlapping [t0 - maxAir, t1)

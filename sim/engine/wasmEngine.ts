@@ -39,6 +39,7 @@ type Exports = {
   counter(i: number): number;
   gather(r: number): number;
   scanWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): number;
+  buildPackets(t0: number, t1: number): void;
 };
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
@@ -94,6 +95,11 @@ export class WasmEngine {
       view('sI', I32, cap), view('sS', F64, cap), view('sE', F64, cap), view('sL', F64, cap),
       view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap),
     ];
+    const maxBuckets = Math.max(1, cap >> 1);
+    const extra = [
+      view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEv', I32, 3 * cap),
+      view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), cap, maxBuckets,
+    ];
     const fade = host.fadeTable(L.params);
     const cfgPtr = ptr(8 * 80);
     const p = L.params;
@@ -102,7 +108,7 @@ export class WasmEngine {
       ...ptrs, fade, L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan,
       L.hopGapUs, p.shadowEpochMs * 1000, p.sensitivityDbm, L.interfFloorDb, p.captureDb,
       ks.seedState, p.pl1mDb, ks.plSlopeNear, ks.plSlopeFar, ks.log2Break, p.pairSigmaDb, p.shadowSigmaDb,
-      p.kBreakM, p.minDistM, p.sensitivityDbm, NORMAL_IH_SCALE,
+      p.kBreakM, p.minDistM, p.sensitivityDbm, NORMAL_IH_SCALE, ...extra,
     ];
     new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);
     this.ex.setup(cfgPtr);
@@ -151,6 +157,11 @@ export class WasmEngine {
     this.evId.set(evId.subarray(0, ne));
     this.cellStart.set(cellStart);
     this.items.set(items);
+  }
+
+  /** Sorts the tick's packets per channel (after loadTick, before the tick's windows). */
+  buildPackets(t0: number, t1: number): void {
+    this.ex.buildPackets(t0, t1);
   }
 
   /** Totals since construction: pairs evaluated, lost below sensitivity / half duplex / collision, received. */

@@ -55,6 +55,20 @@ let pRT: usize = 0; // f64 start (us)
 let pRP: usize = 0; // f32 power (dBm)
 let pRD: usize = 0; // f32 distance (m)
 let pFade: usize = 0;
+// the tick's packets per channel sorted by start (buildPackets): channel c at [c * pkCap, c * pkCap + pkN[c])
+let pPkStart: usize = 0; // f64
+let pPkDev: usize = 0; // i32 transmitter
+let pPkEv: usize = 0; // i32 index into the event arrays
+let pBucket: usize = 0; // i32[maxBuckets + 1]
+let pNbIdx: usize = 0; // i32[nDev] neighbour slot of a transmitter, valid where nbStamp == stamp
+let pNbStamp: usize = 0; // i32[nDev]
+let pkCap: i32 = 0;
+let maxBuckets: i32 = 1;
+let pkN0: i32 = 0;
+let pkN1: i32 = 0;
+let pkN2: i32 = 0;
+let stamp: i32 = 0;
+let nActiveTx: i32 = 0;
 
 let nLoud: i32 = 0;
 let nDevices: i32 = 0;
@@ -115,6 +129,9 @@ export function setup(cfg: usize): void {
   pCOk = cfgPtr(cfg, 36); pKey = cfgPtr(cfg, 37); pSI = cfgPtr(cfg, 38); pSS = cfgPtr(cfg, 39);
   pSE = cfgPtr(cfg, 40); pSL = cfgPtr(cfg, 41); pRTx = cfgPtr(cfg, 42); pRT = cfgPtr(cfg, 43);
   pRP = cfgPtr(cfg, 44); pRD = cfgPtr(cfg, 45); pFade = cfgPtr(cfg, 46);
+  pPkStart = cfgPtr(cfg, 71); pPkDev = cfgPtr(cfg, 72); pPkEv = cfgPtr(cfg, 73); pBucket = cfgPtr(cfg, 74);
+  pNbIdx = cfgPtr(cfg, 75); pNbStamp = cfgPtr(cfg, 76); pkCap = <i32>cfgF(cfg, 77); maxBuckets = <i32>cfgF(cfg, 78);
+  stamp = 0;
   nLoud = <i32>cfgF(cfg, 47); nDevices = <i32>cfgF(cfg, 48); gridNx = <i32>cfgF(cfg, 49); gridNy = <i32>cfgF(cfg, 50);
   cellM = cfgF(cfg, 51); normalReach = cfgF(cfg, 52); maxAir = cfgF(cfg, 53); maxEvSpan = cfgF(cfg, 54);
   hopGap = cfgF(cfg, 55); epochUs = cfgF(cfg, 56); sensDbm = cfgF(cfg, 57); interfFloorDb = cfgF(cfg, 58);
@@ -197,6 +214,7 @@ export function gather(r: i32): i32 {
     }
   }
   let n: i32 = 0;
+  stamp++;
   const hxr: f64 = <f64>load<f32>(pHx + (<usize>r << 2));
   const hyr: f64 = <f64>load<f32>(pHy + (<usize>r << 2));
   const reachR: f64 = <f64>load<f32>(pReachRx + (<usize>r << 2));
@@ -229,9 +247,86 @@ export function gather(r: i32): i32 {
     store<u32>(pNbPair + o, pairIdOf(t, r));
     store<i32>(pNbCur + o, e0);
     store<i32>(pNbEnd + o, e1);
+    store<i32>(pNbIdx + (<usize>t << 2), n);
+    store<i32>(pNbStamp + (<usize>t << 2), stamp);
     n++;
   }
   return n;
+}
+
+/**
+ * Sorts the tick's packets with a start in [t0, t1) by start, per channel (counting sort into time
+ * buckets, then an insertion pass; stable, so equal starts stay in device order). Windows of scanners
+ * that hear most of the air then read their candidates in time order with no per-window sort.
+ */
+export function buildPackets(t0: f64, t1: f64): void {
+  let ne: i32 = 0;
+  nActiveTx = 0;
+  for (let d = 0; d < nDevices; d++) {
+    const e = load<i32>(pEvOff + (<usize>(d + 1) << 2)) - load<i32>(pEvOff + (<usize>d << 2));
+    if (e > 0) nActiveTx++;
+    ne += e;
+  }
+  const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
+  const bw: f64 = (t1 - t0) / <f64>nb;
+  for (let c = 0; c < 3; c++) {
+    const base = <usize>(c * pkCap);
+    memory.fill(pBucket, 0, <usize>(nb + 1) << 2);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let d = 0; d < nDevices; d++) {
+        const e0 = load<i32>(pEvOff + (<usize>d << 2));
+        const e1 = load<i32>(pEvOff + (<usize>(d + 1) << 2));
+        if (e0 == e1) continue;
+        const off: f64 = <f64>c * (<f64>load<i32>(pAir + (<usize>d << 2)) + hopGap);
+        for (let j = e0; j < e1; j++) {
+          const ps: f64 = load<f64>(pEvStart + (<usize>j << 3)) + off;
+          if (ps < t0 || ps >= t1) continue;
+          let b = <i32>Math.floor((ps - t0) / bw);
+          if (b >= nb) b = nb - 1;
+          if (pass == 0) {
+            const a = pBucket + (<usize>(b + 1) << 2);
+            store<i32>(a, load<i32>(a) + 1);
+          } else {
+            const a = pBucket + (<usize>b << 2);
+            const k = load<i32>(a);
+            store<i32>(a, k + 1);
+            const slot = base + <usize>k;
+            store<f64>(pPkStart + (slot << 3), ps);
+            store<i32>(pPkDev + (slot << 2), d);
+            store<i32>(pPkEv + (slot << 2), j);
+          }
+        }
+      }
+      if (pass == 0) for (let b = 0; b < nb; b++) {
+        const a = pBucket + (<usize>(b + 1) << 2);
+        store<i32>(a, load<i32>(a) + load<i32>(a - 4));
+      }
+    }
+    const n = load<i32>(pBucket + (<usize>(nb - 1) << 2));
+    // insertion pass: only packets of one bucket can be out of order
+    for (let a = 1; a < n; a++) {
+      const sa = base + <usize>a;
+      const v = load<f64>(pPkStart + (sa << 3));
+      if (load<f64>(pPkStart + ((sa - 1) << 3)) <= v) continue;
+      const dv = load<i32>(pPkDev + (sa << 2));
+      const jv = load<i32>(pPkEv + (sa << 2));
+      let b = a - 1;
+      while (b >= 0 && load<f64>(pPkStart + ((base + <usize>b) << 3)) > v) {
+        const sb = base + <usize>b;
+        store<f64>(pPkStart + ((sb + 1) << 3), load<f64>(pPkStart + (sb << 3)));
+        store<i32>(pPkDev + ((sb + 1) << 2), load<i32>(pPkDev + (sb << 2)));
+        store<i32>(pPkEv + ((sb + 1) << 2), load<i32>(pPkEv + (sb << 2)));
+        b--;
+      }
+      const sb = base + <usize>(b + 1);
+      store<f64>(pPkStart + (sb << 3), v);
+      store<i32>(pPkDev + (sb << 2), dv);
+      store<i32>(pPkEv + (sb << 2), jv);
+    }
+    if (c == 0) pkN0 = n;
+    else if (c == 1) pkN1 = n;
+    else pkN2 = n;
+  }
 }
 
 // in-place heapsort of n distinct f64 keys (order equals any other correct sort's)
@@ -278,7 +373,43 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   const lo: f64 = Math.max(t0, ws - maxAir);
   const hi: f64 = Math.min(t1, we);
   let n: i32 = 0;
-  for (let q = 0; q < nNb; q++) {
+  // scanners that hear at least half of the transmitters walk the channel's sorted packets; the others
+  // walk their neighbours' events and sort (the same candidates; only ties in start may order differently)
+  const dense = nNb * 2 >= nActiveTx;
+  if (dense) {
+    const c = ch - 37;
+    const base = <usize>(c * pkCap);
+    const np = c == 0 ? pkN0 : c == 1 ? pkN1 : pkN2;
+    // first packet starting at or after lo
+    let a: i32 = 0;
+    let b: i32 = np;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (load<f64>(pPkStart + ((base + <usize>mid) << 3)) < lo) a = mid + 1;
+      else b = mid;
+    }
+    for (let k = a; k < np; k++) {
+      const slot = base + <usize>k;
+      const ps = load<f64>(pPkStart + (slot << 3));
+      if (ps >= hi) break;
+      const t = load<i32>(pPkDev + (slot << 2));
+      if (load<i32>(pNbStamp + (<usize>t << 2)) != stamp) continue;
+      const qo = <usize>load<i32>(pNbIdx + (<usize>t << 2)) << 2;
+      const air = load<i32>(pAir + (<usize>t << 2));
+      const o = <usize>n << 2;
+      store<f32>(pBDist + o, load<f32>(pNbDist + qo));
+      store<f32>(pBTx + o, load<f32>(pTxPow + (<usize>t << 2)));
+      store<f32>(pBLoss + o, load<f32>(pNbLoss + qo));
+      store<u32>(pBPair + o, load<u32>(pNbPair + qo));
+      store<u32>(pBEpoch + o, <u32><i64>Math.floor(ps / epochUs));
+      store<u32>(pBEv + o, load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)));
+      store<u8>(pBCh + <usize>n, <u8>ch);
+      store<i32>(pCTx + o, t);
+      store<f64>(pCStart + (<usize>n << 3), ps);
+      store<u8>(pCOk + <usize>n, ps >= ws && ps + <f64>air <= we ? 1 : 0);
+      n++;
+    }
+  } else for (let q = 0; q < nNb; q++) {
     const qo = <usize>q << 2;
     const t = load<i32>(pNbTx + qo);
     const e1 = load<i32>(pNbEnd + qo);
@@ -318,7 +449,15 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   // ---- resolve (run.ts flush, one window) ----
   let m: i32 = 0;
   let weak: i32 = 0;
-  for (let i = 0; i < n; i++) {
+  if (dense) {
+    // already in start order
+    for (let i = 0; i < n; i++) {
+      if (<f64>load<f32>(pOut + (<usize>i << 2)) >= interfFloorDb) {
+        store<i32>(pSI + (<usize>m << 2), i);
+        m++;
+      } else weak += <i32>load<u8>(pCOk + <usize>i);
+    }
+  } else for (let i = 0; i < n; i++) {
     if (<f64>load<f32>(pOut + (<usize>i << 2)) >= interfFloorDb) {
       store<f64>(pKey + (<usize>m << 3), (load<f64>(pCStart + (<usize>i << 3)) - ws + maxAir) * 1048576 + <f64>i);
       m++;
@@ -326,7 +465,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   }
   cSens += <f64>weak;
   if (m == 0) return 0;
-  if (m > 32) heapSort(pKey, m);
+  if (dense) {} else if (m > 32) heapSort(pKey, m);
   else {
     for (let a = 1; a < m; a++) {
       const v = load<f64>(pKey + (<usize>a << 3));
@@ -339,9 +478,13 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     }
   }
   for (let k = 0; k < m; k++) {
-    const key = load<f64>(pKey + (<usize>k << 3));
-    const i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
-    store<i32>(pSI + (<usize>k << 2), i);
+    let i: i32;
+    if (dense) i = load<i32>(pSI + (<usize>k << 2));
+    else {
+      const key = load<f64>(pKey + (<usize>k << 3));
+      i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
+      store<i32>(pSI + (<usize>k << 2), i);
+    }
     const st = load<f64>(pCStart + (<usize>i << 3));
     store<f64>(pSS + (<usize>k << 3), st);
     store<f64>(pSE + (<usize>k << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
