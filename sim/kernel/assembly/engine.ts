@@ -373,6 +373,10 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   const lo: f64 = Math.max(t0, ws - maxAir);
   const hi: f64 = Math.min(t1, we);
   let n: i32 = 0;
+  // shadowing epoch: one division per window unless the window straddles an epoch boundary
+  const epLo = Math.floor(lo / epochUs);
+  const epOne = epLo == Math.floor(hi / epochUs);
+  const epConst = <u32><i64>epLo;
   // scanners that hear at least half of the transmitters walk the channel's sorted packets; the others
   // walk their neighbours' events and sort (the same candidates; only ties in start may order differently)
   const dense = nNb * 2 >= nActiveTx;
@@ -401,7 +405,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       store<f32>(pBTx + o, load<f32>(pTxPow + (<usize>t << 2)));
       store<f32>(pBLoss + o, load<f32>(pNbLoss + qo));
       store<u32>(pBPair + o, load<u32>(pNbPair + qo));
-      store<u32>(pBEpoch + o, <u32><i64>Math.floor(ps / epochUs));
+      store<u32>(pBEpoch + o, epOne ? epConst : <u32><i64>Math.floor(ps / epochUs));
       store<u32>(pBEv + o, load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)));
       store<u8>(pBCh + <usize>n, <u8>ch);
       store<i32>(pCTx + o, t);
@@ -432,7 +436,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       store<f32>(pBTx + o, txq);
       store<f32>(pBLoss + o, lq);
       store<u32>(pBPair + o, pq);
-      store<u32>(pBEpoch + o, <u32><i64>Math.floor(ps / epochUs));
+      store<u32>(pBEpoch + o, epOne ? epConst : <u32><i64>Math.floor(ps / epochUs));
       store<u32>(pBEv + o, load<u32>(pEvId + (<usize>j << 2)));
       store<u8>(pBCh + <usize>n, <u8>ch);
       store<i32>(pCTx + o, t);
