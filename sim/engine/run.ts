@@ -323,7 +323,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     evCap: advIntUs.reduce((a, v) => a + Math.ceil(tickUs / v) + 2, 0) + 16,
     gridNx: grid.nx, gridNy: grid.ny, cellM: grid.cellM, normalReach, maxAir, maxEvSpan, hopGapUs: HOP_GAP_US,
     interfFloorDb, params, carriage, reachTx, reachRx, rxCorr, txPower, airUs, evSpanUs, loud: loudList, bodyTable,
+    // same bound as lastDense below; per-reception consumers (scan_windows.csv) still get every reception
+    logging: nDev <= 2048 ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows !== false) } : undefined,
   }) : null;
+  const engineLogs = !!engine && nDev <= 2048;
   const wasActive = new Uint8Array(nDev);
   const firstSeenMs = new Float64Array(nDev).fill(-1);
   const lastSeenMs = new Float64Array(nDev).fill(-1);
@@ -371,7 +374,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx array instead: no
   // hashing per reception. Entries are never pruned there; an entry older than the prune horizon
   // (65 s) passes both checks in record() exactly as a pruned (absent) one does.
-  const lastDense = nDev <= 2048 ? new Float64Array(nDev * nDev).fill(NaN) : null;
+  const lastDense = nDev <= 2048 && !engineLogs ? new Float64Array(nDev * nDev).fill(NaN) : null;
   const logAll = scenario.logging === 'all';
 
   const stats: RunStats = {
@@ -566,6 +569,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
     if (lastDense) lastDense[key] = tUs;
     else lastLogged.set(key, tUs);
+    logObservation(rx, tx, tUs, p, dist);
+  };
+
+  const logObservation = function logObservation(rx: number, tx: number, tUs: number, p: number, dist: number) {
     if (nObs === oCap) {
       oCap *= 2;
       oT = grow(oT, Float64Array, oCap);
@@ -724,8 +731,13 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         const ch = 37 + ((k + chOff[r]) % 3 + 3) % 3;
         if (engine) {
           const nr = engine.scanWindow(r, ws, we, ch, nNb, t0, t1);
-          const rTx = engine.rxTx, rT = engine.rxT, rP = engine.rxP, rD = engine.rxD;
-          for (let q = 0; q < nr; q++) record(r, rTx[q], rT[q], rP[q], ws, we, rD[q]);
+          const rTx = engine.rxTx, rT = engine.rxT, rP = engine.rxP, rD = engine.rxD, rL = engine.rxLog;
+          if (!engineLogs) for (let q = 0; q < nr; q++) record(r, rTx[q], rT[q], rP[q], ws, we, rD[q]);
+          else for (let q = 0; q < nr; q++) {
+            // the engine applied record()'s rules; every reception it wrote still goes to scan_windows.csv
+            if (scanAgg) scanAgg.add(r, rTx[q], ws, we, rT[q], Math.round(rP[q]));
+            if (rL[q]) logObservation(r, rTx[q], rT[q], rP[q], rD[q]);
+          }
         } else addWindow(r, ws, we, ch, nNb, t0, t1);
       }
     }

@@ -32,6 +32,11 @@ export interface EngineLayout {
   evSpanUs: Int32Array;
   loud: number[];
   bodyTable: Float32Array;
+  /**
+   * Apply the app's logging rule in the engine (run.ts record: iOS <-> iOS, coalesced iOS reports, 5 s
+   * dedup per slot) with a dense nDev x nDev last-logged table; kind per device is then required.
+   */
+  logging?: { kind: Uint8Array; logAll: boolean; emitAll: boolean };
 }
 
 type Exports = {
@@ -63,6 +68,8 @@ export class WasmEngine {
   rxT!: Float64Array;
   rxP!: Float32Array;
   rxD!: Float32Array;
+  /** 1 where the app logged the reception (only meaningful with EngineLayout.logging). */
+  rxLog!: Uint8Array;
 
   private readonly ex: Exports;
   private readonly views: { name: string; ptr: number; len: number; ctor: Ctor }[] = [];
@@ -99,9 +106,11 @@ export class WasmEngine {
     const extra = [
       view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEv', I32, 3 * cap),
       view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), cap, maxBuckets,
+      view('kind', U8, n), L.logging ? view('last', F64, n * n) : 0, view('rxLog', U8, cap),
+      L.logging?.logAll ? 1 : 0, L.logging?.emitAll === false ? 0 : 1,
     ];
     const fade = host.fadeTable(L.params);
-    const cfgPtr = ptr(8 * 80);
+    const cfgPtr = ptr(8 * 96);
     const p = L.params;
     const ks = kernelScalars(p);
     const cfg = [
@@ -123,6 +132,10 @@ export class WasmEngine {
     (v('evSpanUs') as Int32Array).set(L.evSpanUs);
     (v('loud') as Int32Array).set(L.loud);
     (v('body') as Float32Array).set(L.bodyTable);
+    if (L.logging) {
+      (v('kind') as Uint8Array).set(L.logging.kind);
+      (v('last') as Float64Array).fill(NaN);
+    }
     this.gather = this.ex.gather;
     this.scanWindow = this.ex.scanWindow;
   }
@@ -137,7 +150,7 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
-    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD']) self[k] = this.view(k);
+    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog']) self[k] = this.view(k);
   }
 
   /** Copies one tick's device state, events (ne of them) and grid into the module. */

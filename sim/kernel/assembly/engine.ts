@@ -69,6 +69,12 @@ let pkN1: i32 = 0;
 let pkN2: i32 = 0;
 let stamp: i32 = 0;
 let nActiveTx: i32 = 0;
+// the app's logging rule (run.ts record), when the engine applies it: pLast != 0
+let pKind: usize = 0; // u8[nDev] 0 android 1 ios 2 beacon
+let pLast: usize = 0; // f64[nDev * nDev] last logged time per rx * nDev + tx, NaN = never
+let pRLog: usize = 0; // u8 per reception: logged by the app
+let logAll: bool = false;
+let emitAll: bool = true; // false: only logged receptions are written out
 
 let nLoud: i32 = 0;
 let nDevices: i32 = 0;
@@ -132,6 +138,8 @@ export function setup(cfg: usize): void {
   pPkStart = cfgPtr(cfg, 71); pPkDev = cfgPtr(cfg, 72); pPkEv = cfgPtr(cfg, 73); pBucket = cfgPtr(cfg, 74);
   pNbIdx = cfgPtr(cfg, 75); pNbStamp = cfgPtr(cfg, 76); pkCap = <i32>cfgF(cfg, 77); maxBuckets = <i32>cfgF(cfg, 78);
   stamp = 0;
+  pKind = cfgPtr(cfg, 79); pLast = cfgPtr(cfg, 80); pRLog = cfgPtr(cfg, 81);
+  logAll = cfgF(cfg, 82) != 0; emitAll = cfgF(cfg, 83) != 0;
   nLoud = <i32>cfgF(cfg, 47); nDevices = <i32>cfgF(cfg, 48); gridNx = <i32>cfgF(cfg, 49); gridNy = <i32>cfgF(cfg, 50);
   cellM = cfgF(cfg, 51); normalReach = cfgF(cfg, 52); maxAir = cfgF(cfg, 53); maxEvSpan = cfgF(cfg, 54);
   hopGap = cfgF(cfg, 55); epochUs = cfgF(cfg, 56); sensDbm = cfgF(cfg, 57); interfFloorDb = cfgF(cfg, 58);
@@ -366,7 +374,9 @@ function heapSort(p: usize, n: i32): void {
  * One scan window [ws, we) of scanner r on channel ch, for packets starting in [max(t0, ws - maxAir),
  * min(t1, we)) (run.ts addWindow, then flush for this window). Neighbours come from the last gather(r);
  * their cursors advance, so a scanner's windows must come in time order. Writes the receptions (start
- * order) to the reception arrays and returns their count.
+ * order) to the reception arrays and returns their count. When the engine applies the app's logging
+ * rule (pLast set), iOS <-> iOS receptions are left out, each written one carries its logged flag, and
+ * with emitAll off only the logged ones are written.
  */
 export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64, t1: f64): i32 {
   const chIdx: f64 = <f64>(ch - 37);
@@ -501,6 +511,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   let nHd: i32 = 0;
   let nCol: i32 = 0;
   let nRec: i32 = 0;
+  let nOut: i32 = 0;
   for (let k = 0; k < m; k++) {
     const i = load<i32>(pSI + (<usize>k << 2));
     if (load<u8>(pCOk + <usize>i) == 0) continue;
@@ -531,18 +542,36 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       nCol++;
       continue;
     }
-    const o = <usize>nRec << 2;
-    store<i32>(pRTx + o, load<i32>(pCTx + (<usize>i << 2)));
-    store<f64>(pRT + (<usize>nRec << 3), ps);
+    const tx = load<i32>(pCTx + (<usize>i << 2));
+    nRec++;
+    let logged: u8 = 1;
+    if (pLast != 0) {
+      // run.ts record(): background iOS <-> iOS does not work (bluezone-protocol.md 3.1); coalesced iOS
+      // reports; the app's 5 s dedup within a 15-min slot (4.3)
+      const kr = load<u8>(pKind + <usize>r);
+      if (kr == 1 && load<u8>(pKind + <usize>tx) == 1) continue;
+      const la = pLast + ((<usize>r * <usize>nDevices + <usize>tx) << 3);
+      const last = load<f64>(la);
+      if (last == last) {
+        if (kr == 1 && last >= ws) logged = 0;
+        else if (!logAll && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
+      }
+      if (logged) store<f64>(la, ps);
+      else if (!emitAll) continue;
+    }
+    const o = <usize>nOut << 2;
+    store<i32>(pRTx + o, tx);
+    store<f64>(pRT + (<usize>nOut << 3), ps);
     store<f32>(pRP + o, <f32>p);
     store<f32>(pRD + o, load<f32>(pBDist + (<usize>i << 2)));
-    nRec++;
+    store<u8>(pRLog + <usize>nOut, logged);
+    nOut++;
   }
   cSens += <f64>nSens;
   cHd += <f64>nHd;
   cCol += <f64>nCol;
   cRec += <f64>nRec;
-  return nRec;
+  return nOut;
 }
 
 // linear power of sorted candidate k, computed once per window
