@@ -624,6 +624,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     let dayMap = truthMs.get(dayIdx);
     if (!dayMap) truthMs.set(dayIdx, (dayMap = new Map()));
     const dtTruth = (t1 - t0) / 1000;
+    const tStart = tgrid.cellStart;
+    const tItems = tgrid.items;
     for (let a = 0; a < nDev; a++) {
       if (!active[a]) continue;
       const cx = tgrid.cellX(x[a]);
@@ -631,9 +633,16 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       for (let gy = Math.max(0, cy - 1); gy <= Math.min(tgrid.ny - 1, cy + 1); gy++) {
         for (let gx = Math.max(0, cx - 1); gx <= Math.min(tgrid.nx - 1, cx + 1); gx++) {
           const c = gy * tgrid.nx + gx;
-          for (let q = tgrid.cellStart[c]; q < tgrid.cellStart[c + 1]; q++) {
-            const b = tgrid.items[q];
-            if (b <= a) continue;
+          // a cell's items ascend (counting sort by id): start at the first b > a
+          let q = tStart[c];
+          const qEnd = tStart[c + 1];
+          for (let hi = qEnd; q < hi; ) {
+            const mid = (q + hi) >> 1;
+            if (tItems[mid] <= a) q = mid + 1;
+            else hi = mid;
+          }
+          for (; q < qEnd; q++) {
+            const b = tItems[q];
             const dx = x[b] - x[a];
             const dy = y[b] - y[a];
             if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
