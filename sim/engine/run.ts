@@ -78,6 +78,8 @@ export interface RunStats {
   kernel: string;
   /** 'wasm' (fused engine) or 'js' (reception path in run.ts). */
   engine: 'wasm' | 'js';
+  /** WASM engine only: scan windows read from the tick's sorted packets / from the neighbours' events. */
+  engineWindows?: { sortedPackets: number; neighbourEvents: number };
   kernelFallback?: string;
   cullRadiusM: number;
   devices: { android: number; ios: number; beacon: number; people: number };
@@ -946,6 +948,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     stats.lostHalfDuplex += c.hd;
     stats.lostCollision += c.col;
     stats.receptions += c.rec;
+    stats.engineWindows = { sortedPackets: c.denseWindows, neighbourEvents: c.sparseWindows };
   }
   const wallMs = performance.now() - t0Wall;
   stats.wallMs = Math.round(wallMs);

@@ -178,8 +178,8 @@ export class WasmEngine {
   }
 
   /** Totals since construction: pairs evaluated, lost below sensitivity / half duplex / collision, received. */
-  counters(): { pairs: number; sens: number; hd: number; col: number; rec: number } {
+  counters(): { pairs: number; sens: number; hd: number; col: number; rec: number; denseWindows: number; sparseWindows: number } {
     const c = this.ex.counter;
-    return { pairs: c(0), sens: c(1), hd: c(2), col: c(3), rec: c(4) };
+    return { pairs: c(0), sens: c(1), hd: c(2), col: c(3), rec: c(4), denseWindows: c(5), sparseWindows: c(6) };
   }
 }

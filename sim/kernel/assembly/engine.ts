@@ -108,6 +108,8 @@ let cSens: f64 = 0;
 let cHd: f64 = 0;
 let cCol: f64 = 0;
 let cRec: f64 = 0;
+let cDenseWin: f64 = 0;
+let cSparseWin: f64 = 0;
 
 const BODY_BINS: i32 = 1025;
 const BODY_HALF: f64 = 512;
@@ -147,16 +149,21 @@ export function setup(cfg: usize): void {
   kSeedState = <u32>cfgF(cfg, 60); kPl1m = <f32>cfgF(cfg, 61); kSlopeNear = <f32>cfgF(cfg, 62);
   kSlopeFar = <f32>cfgF(cfg, 63); kLog2Break = <f32>cfgF(cfg, 64); kSp = <f32>cfgF(cfg, 65); kSs = <f32>cfgF(cfg, 66);
   kBreak = <f32>cfgF(cfg, 67); kMinD = <f32>cfgF(cfg, 68); kSens = <f32>cfgF(cfg, 69); kIhScale = <f32>cfgF(cfg, 70);
-  cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0;
+  cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0; cDenseWin = 0; cSparseWin = 0;
 }
 
-/** Counters since setup: 0 pairs evaluated, 1 below sensitivity, 2 half duplex, 3 collision, 4 received. */
+/**
+ * Counters since setup: 0 pairs evaluated, 1 below sensitivity, 2 half duplex, 3 collision, 4 received,
+ * 5 windows read from the sorted packets, 6 windows read from the neighbours' events.
+ */
 export function counter(i: i32): f64 {
   if (i == 0) return cPairs;
   if (i == 1) return cSens;
   if (i == 2) return cHd;
   if (i == 3) return cCol;
-  return cRec;
+  if (i == 4) return cRec;
+  if (i == 5) return cDenseWin;
+  return cSparseWin;
 }
 
 // JS Math.round: nearest, halves up
@@ -390,6 +397,8 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   // scanners that hear at least half of the transmitters walk the channel's sorted packets; the others
   // walk their neighbours' events and sort (the same candidates; only ties in start may order differently)
   const dense = nNb * 2 >= nActiveTx;
+  if (dense) cDenseWin++;
+  else cSparseWin++;
   if (dense) {
     const c = ch - 37;
     const base = <usize>(c * pkCap);

@@ -6,7 +6,7 @@ import { WASM_PATH } from '../../../sim/kernel/wasmKernel.ts';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('committed kernel.wasm', () => {
-  it('is what `npm run build:wasm` produces from sim/kernel/assembly/kernel.ts', async () => {
+  it('is what `npm run build:wasm` produces from sim/kernel/assembly/ (kernel and engine)', async () => {
     const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8'));
     const args: string[] = pkg.scripts['build:wasm'].split(/\s+/).slice(1);
     const oi = args.indexOf('-o');
