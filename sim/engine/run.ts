@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { channelParamsFor, bodyLossDb, type Carriage, type ChannelParams } from '../channel/params.ts';
 import { cullRadiusM, loadKernel, tsKernel } from '../kernel/index.ts';
-import { hash32, uniform01 } from '../kernel/rng.ts';
+import { hash32, hashAbsorb, hashFinish, hashStart, uniform01 } from '../kernel/rng.ts';
 import { pairIdOf, type PairBatch, type ReceptionKernel } from '../kernel/types.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { Mobility, scaledCounts } from '../world/mobility.ts';
@@ -232,6 +232,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     const period = scanCycleUs[d] > 0 ? scanCycleUs[d] : scanIntUs[d];
     scanPhaseUs[d] = Math.floor(uniform01(hash32(seed, SALT_SCAN_PHASE, d, 0, 0)) * period);
   }
+  const advDelayH = new Uint32Array(nDev);
+  for (let d = 0; d < nDev; d++) advDelayH[d] = hashAbsorb(hashAbsorb(hashStart(seed), SALT_ADV_DELAY), d);
   const evSpanUs = new Int32Array(nDev);
   for (let d = 0; d < nDev; d++) evSpanUs[d] = 3 * airUs[d] + 2 * HOP_GAP_US;
   let maxAir = 0;
@@ -686,7 +688,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         const s = nextEvUs[d];
         const id = evCount[d]++;
         // advDelay 0-10 ms, integer us (Core Spec Vol 6 Part B 4.4.2.2)
-        nextEvUs[d] = s + advIntUs[d] + (hash32(seed, SALT_ADV_DELAY, d, id, 0) % (ADV_DELAY_MAX_US + 1));
+        // = hash32(seed, SALT_ADV_DELAY, d, id, 0), the per-device prefix absorbed once
+        nextEvUs[d] = s + advIntUs[d] + (hashFinish(hashAbsorb(hashAbsorb(advDelayH[d], id), 0)) % (ADV_DELAY_MAX_US + 1));
         if (!isAdvOn(d, s)) continue;
         evStart[ne] = s;
         evId[ne] = id;

@@ -473,10 +473,14 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   let m: i32 = 0;
   let weak: i32 = 0;
   if (dense) {
-    // already in start order
+    // already in start order: compact the packets that matter straight into the sorted scratch
     for (let i = 0; i < n; i++) {
       if (<f64>load<f32>(pOut + (<usize>i << 2)) >= interfFloorDb) {
         store<i32>(pSI + (<usize>m << 2), i);
+        const st = load<f64>(pCStart + (<usize>i << 3));
+        store<f64>(pSS + (<usize>m << 3), st);
+        store<f64>(pSE + (<usize>m << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
+        store<f64>(pSL + (<usize>m << 3), -1);
         m++;
       } else weak += <i32>load<u8>(pCOk + <usize>i);
     }
@@ -488,30 +492,28 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   }
   cSens += <f64>weak;
   if (m == 0) return 0;
-  if (dense) {} else if (m > 32) heapSort(pKey, m);
-  else {
-    for (let a = 1; a < m; a++) {
-      const v = load<f64>(pKey + (<usize>a << 3));
-      let b = a - 1;
-      while (b >= 0 && load<f64>(pKey + (<usize>b << 3)) > v) {
-        store<f64>(pKey + (<usize>(b + 1) << 3), load<f64>(pKey + (<usize>b << 3)));
-        b--;
-      }
-      store<f64>(pKey + (<usize>(b + 1) << 3), v);
-    }
-  }
-  for (let k = 0; k < m; k++) {
-    let i: i32;
-    if (dense) i = load<i32>(pSI + (<usize>k << 2));
+  if (!dense) {
+    if (m > 32) heapSort(pKey, m);
     else {
-      const key = load<f64>(pKey + (<usize>k << 3));
-      i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
-      store<i32>(pSI + (<usize>k << 2), i);
+      for (let a = 1; a < m; a++) {
+        const v = load<f64>(pKey + (<usize>a << 3));
+        let b = a - 1;
+        while (b >= 0 && load<f64>(pKey + (<usize>b << 3)) > v) {
+          store<f64>(pKey + (<usize>(b + 1) << 3), load<f64>(pKey + (<usize>b << 3)));
+          b--;
+        }
+        store<f64>(pKey + (<usize>(b + 1) << 3), v);
+      }
     }
-    const st = load<f64>(pCStart + (<usize>i << 3));
-    store<f64>(pSS + (<usize>k << 3), st);
-    store<f64>(pSE + (<usize>k << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
-    store<f64>(pSL + (<usize>k << 3), -1);
+    for (let k = 0; k < m; k++) {
+      const key = load<f64>(pKey + (<usize>k << 3));
+      const i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
+      store<i32>(pSI + (<usize>k << 2), i);
+      const st = load<f64>(pCStart + (<usize>i << 3));
+      store<f64>(pSS + (<usize>k << 3), st);
+      store<f64>(pSE + (<usize>k << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
+      store<f64>(pSL + (<usize>k << 3), -1);
+    }
   }
   let hj = load<i32>(pEvOff + (<usize>r << 2));
   const hEnd = load<i32>(pEvOff + (<usize>(r + 1) << 2));
