@@ -196,23 +196,84 @@ function hashPair(seed: u32, a: u32, b: u32): u32 {
   return hashPair(0x9a1f, <u32>t, <u32>r);
 }
 
+// the current scanner's own values, set by gather()
+let gXr: f64 = 0;
+let gYr: f64 = 0;
+let gHxr: f64 = 0;
+let gHyr: f64 = 0;
+let gReachR: f64 = 0;
+let gRxLoss: f64 = 0;
+let gBodyR: i32 = 0;
+let lazy: bool = false; // neighbours computed on first sight in scanWindow (sorted-packet windows)
+let nLazy: i32 = 0;
+
 /**
- * The transmitters in reach of scanner r that have events this tick (run.ts gatherNeighbours): grid
- * cells within normalReach * reachRx[r], then the loud ones; distance, static loss (body blocking of
- * both carriers + r's RSSI correction) and pair id per neighbour. Returns the neighbour count.
+ * Neighbour slot n for transmitter t of the current scanner if t is in reach (run.ts gatherNeighbours'
+ * loop body): distance, static loss (body blocking of both carriers + the receiver's RSSI correction)
+ * and pair id. Returns false, writing nothing, when t is out of reach.
+ */
+// @ts-ignore: decorator
+@inline function neighbour(r: i32, t: i32, n: i32): bool {
+  const dx: f64 = gXr - <f64>load<f32>(pX + (<usize>t << 2));
+  const dy: f64 = gYr - <f64>load<f32>(pY + (<usize>t << 2));
+  const d2 = dx * dx + dy * dy;
+  const reach: f64 = <f64>load<f32>(pReachTx + (<usize>t << 2)) * gReachR;
+  if (d2 > reach * reach) return false;
+  const dist = Math.sqrt(d2);
+  const inv: f64 = dist > 0 ? 1 / dist : 0;
+  const ux = dx * inv;
+  const uy = dy * inv;
+  const ct = ux * <f64>load<f32>(pHx + (<usize>t << 2)) + uy * <f64>load<f32>(pHy + (<usize>t << 2));
+  const cr = -(ux * gHxr + uy * gHyr);
+  const bt = <i32>load<u8>(pCarriage + <usize>t) * BODY_BINS + <i32>jsRound((ct + 1) * BODY_HALF);
+  const br = gBodyR + <i32>jsRound((cr + 1) * BODY_HALF);
+  const lossTx: f64 = <f64>load<f32>(pBody + (<usize>bt << 2));
+  const lossRx: f64 = <f64>load<f32>(pBody + (<usize>br << 2));
+  const o = <usize>n << 2;
+  store<i32>(pNbTx + o, t);
+  store<f32>(pNbDist + o, <f32>dist);
+  store<f32>(pNbLoss + o, <f32>(lossTx + lossRx + gRxLoss));
+  store<u32>(pNbPair + o, pairIdOf(t, r));
+  return true;
+}
+
+/**
+ * Prepares scanner r's windows of this tick. The candidates are the grid cells within
+ * normalReach * reachRx[r] plus the loud transmitters (run.ts gatherNeighbours). When they are at least
+ * half of the transmitters on air, the windows walk the tick's sorted packets and each transmitter is
+ * checked for reach the first time one of its packets shows up (lazy); otherwise the neighbours in reach
+ * are listed now. Returns the candidate count (lazy) or the neighbour count; 0 means nothing to hear.
  */
 export function gather(r: i32): i32 {
-  let nc: i32 = 0;
-  const xr: f64 = <f64>load<f32>(pX + (<usize>r << 2));
-  const yr: f64 = <f64>load<f32>(pY + (<usize>r << 2));
-  const search: f64 = normalReach * <f64>load<f32>(pReachRx + (<usize>r << 2));
+  gXr = <f64>load<f32>(pX + (<usize>r << 2));
+  gYr = <f64>load<f32>(pY + (<usize>r << 2));
+  gHxr = <f64>load<f32>(pHx + (<usize>r << 2));
+  gHyr = <f64>load<f32>(pHy + (<usize>r << 2));
+  gReachR = <f64>load<f32>(pReachRx + (<usize>r << 2));
+  gRxLoss = <f64>load<f32>(pRxCorr + (<usize>r << 2));
+  gBodyR = <i32>load<u8>(pCarriage + <usize>r) * BODY_BINS;
+  const search: f64 = normalReach * gReachR;
   const span: f64 = Math.ceil(search / cellM);
-  const cx = clampCell(xr, gridNx);
-  const cy = clampCell(yr, gridNy);
+  const cx = clampCell(gXr, gridNx);
+  const cy = clampCell(gYr, gridNy);
   const gx0 = <i32>Math.max(0, <f64>cx - span);
   const gx1 = <i32>Math.min(<f64>(gridNx - 1), <f64>cx + span);
   const gy0 = <i32>Math.max(0, <f64>cy - span);
   const gy1 = <i32>Math.min(<f64>(gridNy - 1), <f64>cy + span);
+  let nc: i32 = 0;
+  for (let gy = gy0; gy <= gy1; gy++) {
+    const row = gy * gridNx;
+    nc += load<i32>(pCellStart + (<usize>(row + gx1 + 1) << 2)) - load<i32>(pCellStart + (<usize>(row + gx0) << 2));
+  }
+  for (let k = 0; k < nLoud; k++) if (load<u8>(pActive + <usize>load<i32>(pLoud + (<usize>k << 2))) != 0) nc++;
+  stamp++;
+  lazy = nc * 2 >= nActiveTx;
+  if (lazy) {
+    nLazy = 0;
+    return nc;
+  }
+  // the candidates, in grid-cell order then the loud ones (this order is the neighbours' order)
+  nc = 0;
   for (let gy = gy0; gy <= gy1; gy++) {
     const row = gy * gridNx;
     const q1 = load<i32>(pCellStart + (<usize>(row + gx1 + 1) << 2));
@@ -229,41 +290,14 @@ export function gather(r: i32): i32 {
     }
   }
   let n: i32 = 0;
-  stamp++;
-  const hxr: f64 = <f64>load<f32>(pHx + (<usize>r << 2));
-  const hyr: f64 = <f64>load<f32>(pHy + (<usize>r << 2));
-  const reachR: f64 = <f64>load<f32>(pReachRx + (<usize>r << 2));
-  const rxLoss: f64 = <f64>load<f32>(pRxCorr + (<usize>r << 2));
-  const bodyR: i32 = <i32>load<u8>(pCarriage + <usize>r) * BODY_BINS;
   for (let c = 0; c < nc; c++) {
     const t = load<i32>(pCand + (<usize>c << 2));
     const e0 = load<i32>(pEvOff + (<usize>t << 2));
     const e1 = load<i32>(pEvOff + (<usize>(t + 1) << 2));
     if (t == r || e0 == e1) continue;
-    const dx: f64 = xr - <f64>load<f32>(pX + (<usize>t << 2));
-    const dy: f64 = yr - <f64>load<f32>(pY + (<usize>t << 2));
-    const d2 = dx * dx + dy * dy;
-    const reach: f64 = <f64>load<f32>(pReachTx + (<usize>t << 2)) * reachR;
-    if (d2 > reach * reach) continue;
-    const dist = Math.sqrt(d2);
-    const inv: f64 = dist > 0 ? 1 / dist : 0;
-    const ux = dx * inv;
-    const uy = dy * inv;
-    const ct = ux * <f64>load<f32>(pHx + (<usize>t << 2)) + uy * <f64>load<f32>(pHy + (<usize>t << 2));
-    const cr = -(ux * hxr + uy * hyr);
-    const bt = <i32>load<u8>(pCarriage + <usize>t) * BODY_BINS + <i32>jsRound((ct + 1) * BODY_HALF);
-    const br = bodyR + <i32>jsRound((cr + 1) * BODY_HALF);
-    const lossTx: f64 = <f64>load<f32>(pBody + (<usize>bt << 2));
-    const lossRx: f64 = <f64>load<f32>(pBody + (<usize>br << 2));
-    const o = <usize>n << 2;
-    store<i32>(pNbTx + o, t);
-    store<f32>(pNbDist + o, <f32>dist);
-    store<f32>(pNbLoss + o, <f32>(lossTx + lossRx + rxLoss));
-    store<u32>(pNbPair + o, pairIdOf(t, r));
-    store<i32>(pNbCur + o, e0);
-    store<i32>(pNbEnd + o, e1);
-    store<i32>(pNbIdx + (<usize>t << 2), n);
-    store<i32>(pNbStamp + (<usize>t << 2), stamp);
+    if (!neighbour(r, t, n)) continue;
+    store<i32>(pNbCur + (<usize>n << 2), e0);
+    store<i32>(pNbEnd + (<usize>n << 2), e1);
     n++;
   }
   return n;
@@ -396,7 +430,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   const epConst = <u32><i64>epLo;
   // scanners that hear at least half of the transmitters walk the channel's sorted packets; the others
   // walk their neighbours' events and sort (the same candidates; only ties in start may order differently)
-  const dense = nNb * 2 >= nActiveTx;
+  const dense = lazy;
   if (dense) cDenseWin++;
   else cSparseWin++;
   if (dense) {
@@ -416,8 +450,16 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       const ps = load<f64>(pPkStart + (slot << 3));
       if (ps >= hi) break;
       const t = load<i32>(pPkDev + (slot << 2));
-      if (load<i32>(pNbStamp + (<usize>t << 2)) != stamp) continue;
-      const qo = <usize>load<i32>(pNbIdx + (<usize>t << 2)) << 2;
+      // a transmitter's reach is checked once per scanner and tick, on its first packet
+      let qi: i32;
+      const sa = pNbStamp + (<usize>t << 2);
+      if (load<i32>(sa) != stamp) {
+        store<i32>(sa, stamp);
+        qi = t != r && neighbour(r, t, nLazy) ? nLazy++ : -1;
+        store<i32>(pNbIdx + (<usize>t << 2), qi);
+      } else qi = load<i32>(pNbIdx + (<usize>t << 2));
+      if (qi < 0) continue;
+      const qo = <usize>qi << 2;
       const air = load<i32>(pAir + (<usize>t << 2));
       const o = <usize>n << 2;
       store<f32>(pBDist + o, load<f32>(pNbDist + qo));
