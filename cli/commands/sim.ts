@@ -63,7 +63,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <fmt>', 'observations as csv, or pb (length-delimited bluezone.v1.Observation)').choices(['csv', 'pb']).default('csv'))
     .addOption(new Option('--kernel <k>', 'reception kernel').choices(['wasm', 'ts']).default('wasm'))
     .option('--no-classify', 'skip the classifier (no windows.csv)')
-    .option('--no-scan-windows', 'skip scan_windows.csv (every reception per receiver, transmitter and scan window)')
+    .option('--scan-windows', 'also write scan_windows.csv: every reception aggregated per receiver, transmitter and scan window (large: about 10 rows per pair and second of Android scanning)')
     .option('--json', 'print the summary as JSON on stdout')
     .addHelpText(
       'after',

@@ -52,7 +52,11 @@ export interface RunOptions {
   engine?: 'wasm' | 'js';
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
-  /** Write scan_windows.csv, every reception aggregated per (receiver, transmitter, scan window) (default true when outDir is set). */
+  /**
+   * Write scan_windows.csv, every reception aggregated per (receiver, transmitter, scan window); needs
+   * outDir. Off by default: it runs to about ten rows per pair and second of Android scanning (478 MB for
+   * office over 2 h), ten times observations.csv.
+   */
   scanWindows?: boolean;
   /** Render report.html (default true; the data files do not depend on it). */
   report?: boolean;
@@ -329,7 +333,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     gridNx: grid.nx, gridNy: grid.ny, cellM: grid.cellM, normalReach, maxAir, maxEvSpan, hopGapUs: HOP_GAP_US,
     interfFloorDb, params, carriage, reachTx, reachRx, rxCorr, txPower, airUs, evSpanUs, loud: loudList, bodyTable,
     // same bound as lastDense below; per-reception consumers (scan_windows.csv) still get every reception
-    logging: nDev <= 2048 ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows !== false) } : undefined,
+    logging: nDev <= 2048 ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
   }) : null;
   const engineLogs = !!engine && nDev <= 2048;
   const wasActive = new Uint8Array(nDev);
@@ -393,7 +397,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const outputs = opts.outDir ? new RunOutputs(opts.outDir, scenario, { seed, startMs, durationMs, names, kind, person, classify: opts.classify ?? true, report: opts.report ?? true, models: models.names, format: opts.format ?? 'csv' }) : null;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   if (outputs) await outputs.open();
-  const scanAgg = opts.outDir && opts.scanWindows !== false ? new ScanWindowAggregates(join(opts.outDir, 'scan_windows.csv'), nDev, startMs, names) : null;
+  const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(join(opts.outDir, 'scan_windows.csv'), nDev, startMs, names) : null;
 
   // pcap
   const pcap = opts.pcapPath ? new PcapWriter(opts.pcapPath) : null;

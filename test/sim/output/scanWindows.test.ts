@@ -49,9 +49,9 @@ function readSw(dir: string): { header: string; rows: SwRow[] } {
 }
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-async function run(seed: number, scanWindows?: boolean): Promise<string> {
+async function run(seed: number, scanWindows: boolean | 'default' = true): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sim-sw-'));
-  await runSimulation(scenario, { seed, outDir: dir, report: false, classify: false, scanWindows });
+  await runSimulation(scenario, { seed, outDir: dir, report: false, classify: false, ...(scanWindows === 'default' ? {} : { scanWindows }) });
   return dir;
 }
 
@@ -99,12 +99,14 @@ describe('scan_windows.csv', () => {
     }
   });
 
-  it('is byte-identical for the same seed; --no-scan-windows leaves it out', async () => {
+  it('is byte-identical for the same seed; off unless asked for, and the other files do not change', async () => {
     const b = await run(3);
     expect(sha(join(b, 'scan_windows.csv'))).toBe(sha(join(dir, 'scan_windows.csv')));
-    const c = await run(3, false);
-    expect(existsSync(join(c, 'scan_windows.csv'))).toBe(false);
-    expect(sha(join(c, 'observations.csv'))).toBe(sha(join(dir, 'observations.csv')));
+    for (const off of [false, 'default'] as const) {
+      const c = await run(3, off);
+      expect(existsSync(join(c, 'scan_windows.csv'))).toBe(false);
+      expect(sha(join(c, 'observations.csv'))).toBe(sha(join(dir, 'observations.csv')));
+    }
   }, 60_000);
 });
 
