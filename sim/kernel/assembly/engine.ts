@@ -378,6 +378,22 @@ export function buildPackets(t0: f64, t1: f64): void {
   }
 }
 
+// candidate n of the window: the kernel's batch fields, then the resolver's (transmitter, start, inside)
+// @ts-ignore: decorator
+@inline function putCandidate(n: i32, t: i32, ps: f64, dist: f32, tx: f32, loss: f32, pair: u32, epoch: u32, ev: u32, ch: i32, ok: bool): void {
+  const o = <usize>n << 2;
+  store<f32>(pBDist + o, dist);
+  store<f32>(pBTx + o, tx);
+  store<f32>(pBLoss + o, loss);
+  store<u32>(pBPair + o, pair);
+  store<u32>(pBEpoch + o, epoch);
+  store<u32>(pBEv + o, ev);
+  store<u8>(pBCh + <usize>n, <u8>ch);
+  store<i32>(pCTx + o, t);
+  store<f64>(pCStart + (<usize>n << 3), ps);
+  store<u8>(pCOk + <usize>n, ok ? 1 : 0);
+}
+
 // in-place heapsort of n distinct f64 keys (order equals any other correct sort's)
 function heapSort(p: usize, n: i32): void {
   for (let start = (n >> 1) - 1; start >= 0; start--) siftDown(p, start, n);
@@ -461,18 +477,9 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       if (qi < 0) continue;
       const qo = <usize>qi << 2;
       const air = load<i32>(pAir + (<usize>t << 2));
-      const o = <usize>n << 2;
-      store<f32>(pBDist + o, load<f32>(pNbDist + qo));
-      store<f32>(pBTx + o, load<f32>(pTxPow + (<usize>t << 2)));
-      store<f32>(pBLoss + o, load<f32>(pNbLoss + qo));
-      store<u32>(pBPair + o, load<u32>(pNbPair + qo));
-      store<u32>(pBEpoch + o, epOne ? epConst : <u32><i64>Math.floor(ps / epochUs));
-      store<u32>(pBEv + o, load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)));
-      store<u8>(pBCh + <usize>n, <u8>ch);
-      store<i32>(pCTx + o, t);
-      store<f64>(pCStart + (<usize>n << 3), ps);
-      store<u8>(pCOk + <usize>n, ps >= ws && ps + <f64>air <= we ? 1 : 0);
-      n++;
+      putCandidate(n++, t, ps, load<f32>(pNbDist + qo), load<f32>(pTxPow + (<usize>t << 2)), load<f32>(pNbLoss + qo),
+        load<u32>(pNbPair + qo), epOne ? epConst : <u32><i64>Math.floor(ps / epochUs),
+        load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)), ch, ps >= ws && ps + <f64>air <= we);
     }
   } else for (let q = 0; q < nNb; q++) {
     const qo = <usize>q << 2;
@@ -492,18 +499,8 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       const ps: f64 = load<f64>(pEvStart + (<usize>j << 3)) + off;
       if (ps >= hi) break;
       if (ps < lo) continue;
-      const o = <usize>n << 2;
-      store<f32>(pBDist + o, dq);
-      store<f32>(pBTx + o, txq);
-      store<f32>(pBLoss + o, lq);
-      store<u32>(pBPair + o, pq);
-      store<u32>(pBEpoch + o, epOne ? epConst : <u32><i64>Math.floor(ps / epochUs));
-      store<u32>(pBEv + o, load<u32>(pEvId + (<usize>j << 2)));
-      store<u8>(pBCh + <usize>n, <u8>ch);
-      store<i32>(pCTx + o, t);
-      store<f64>(pCStart + (<usize>n << 3), ps);
-      store<u8>(pCOk + <usize>n, ps >= ws && ps + <f64>air <= we ? 1 : 0);
-      n++;
+      putCandidate(n++, t, ps, dq, txq, lq, pq, epOne ? epConst : <u32><i64>Math.floor(ps / epochUs),
+        load<u32>(pEvId + (<usize>j << 2)), ch, ps >= ws && ps + <f64>air <= we);
     }
   }
   if (n == 0) return 0;
