@@ -2,6 +2,8 @@
 // integer-microsecond link-layer timing. Work is driven by the scanners that are listening: for each
 // listening scan window, the in-range advertisers' packets on that window's channel are batched into the
 // reception kernel, then collisions and capture are resolved per receiver with the returned powers.
+// With the WASM kernel that per-window work runs fused in WebAssembly (wasmEngine.ts); the JS functions
+// below (gatherNeighbours, addWindow, flush, record) are its reference and the TS kernel's path.
 // All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
