@@ -272,10 +272,8 @@ export class RunOutputs {
         devices: { android: f.stats.devices.android, ios: f.stats.devices.ios, beacons: f.stats.devices.beacon, people: f.stats.devices.people },
         environment: `${s.environment}, path-loss n=${f.params.exponent}, shadowing ${f.params.shadowSigmaDb} dB, Rician K=${f.params.ricianK}`,
         figures: [
+          // no wall-clock figures (they are in timing.json): report.html is byte-identical for a seed
           { label: 'in-range pair evaluations', value: f.stats.pairEvaluations },
-          { label: 'pair evaluations per second', value: f.stats.pairsPerSecond, unit: 'pairs/s' },
-          { label: 'real-time factor', value: f.stats.realTimeFactor, unit: 'x' },
-          { label: 'wall time', value: f.stats.wallMs / 1000, unit: 's' },
           { label: 'advertising events', value: f.stats.advEvents },
           { label: 'receptions', value: f.stats.receptions },
           { label: 'lost: below sensitivity', value: f.stats.lostBelowSensitivity },

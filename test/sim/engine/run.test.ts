@@ -74,6 +74,12 @@ describe('runSimulation', () => {
     expect(sha(join(c.dir, 'observations.csv'))).not.toBe(sha(join(a.dir, 'observations.csv')));
   }, 60_000);
 
+  it('the report is byte-identical for the same seed too (wall-clock figures stay in timing.json)', async () => {
+    const [p, q] = [await run(5, { report: true, durationMs: 120_000 }), await run(5, { report: true, durationMs: 120_000 })];
+    expect(readFileSync(join(p.dir, 'report.html'), 'utf8')).toContain('<svg');
+    expect(sha(join(q.dir, 'report.html'))).toBe(sha(join(p.dir, 'report.html')));
+  }, 60_000);
+
   it('observations are sorted by time and truth.csv has the same rows with true distances', () => {
     const rows = readRows(a.dir);
     for (let i = 1; i < rows.length; i++) expect(rows[i].t).toBeGreaterThanOrEqual(rows[i - 1].t);
