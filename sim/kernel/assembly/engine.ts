@@ -1,8 +1,10 @@
 // Fused reception engine (WebAssembly): per scanner, neighbour gathering; per scan window, the candidate
-// packets, the SIMD kernel on them, then sensitivity, half duplex and collisions with capture.
-// Step-by-step mirror of sim/engine/run.ts's JS path (gatherNeighbours, addWindow, flush): the same f64
-// arithmetic in the same order, so both give the same receptions (test/sim/engine/engines.test.ts).
-// It exists because that JS path, not the kernel, dominated whole-simulation time (README "Benchmarks").
+// packets, the SIMD kernel on them, then sensitivity, half duplex, collisions with capture and the app's
+// logging rule. Mirror of sim/engine/run.ts's JS path (gatherNeighbours, addWindow, flush, record): the
+// same f64 arithmetic, so both give the same receptions (test/sim/engine/engines.test.ts). One licence:
+// packets starting in the same microsecond may be visited in another order; the candidate set and every
+// decision stay the same, only a sum of three or more such interferers could round differently.
+// It exists because that JS path, not the kernel, dominated whole-simulation time (README "Reception kernel").
 import { evaluate } from './kernel';
 
 // ---- layout: pointers and scalars, set once by setup() from a Float64 config block ----
