@@ -125,7 +125,7 @@ const BODY_HALF: f64 = 512;
   return load<f64>(cfg + (<usize>i << 3));
 }
 
-/** Reads the layout (see sim/engine/wasmEngine.ts, CFG_*) and resets the counters. */
+/** Reads the layout (the config block built in sim/engine/wasmEngine.ts, in this order) and resets the counters. */
 export function setup(cfg: usize): void {
   pX = cfgPtr(cfg, 0); pY = cfgPtr(cfg, 1); pHx = cfgPtr(cfg, 2); pHy = cfgPtr(cfg, 3);
   pActive = cfgPtr(cfg, 4); pCarriage = cfgPtr(cfg, 5); pReachTx = cfgPtr(cfg, 6); pReachRx = cfgPtr(cfg, 7);
@@ -396,6 +396,17 @@ export function buildPackets(t0: f64, t1: f64): void {
   store<u8>(pCOk + <usize>n, ok ? 1 : 0);
 }
 
+// position k of the resolver's start-ordered scratch holds candidate i: index, start, end, linear power
+// (-1 until an overlap needs it)
+// @ts-ignore: decorator
+@inline function putSorted(k: i32, i: i32): void {
+  store<i32>(pSI + (<usize>k << 2), i);
+  const st = load<f64>(pCStart + (<usize>i << 3));
+  store<f64>(pSS + (<usize>k << 3), st);
+  store<f64>(pSE + (<usize>k << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
+  store<f64>(pSL + (<usize>k << 3), -1);
+}
+
 // in-place heapsort of n distinct f64 keys (order equals any other correct sort's)
 function heapSort(p: usize, n: i32): void {
   for (let start = (n >> 1) - 1; start >= 0; start--) siftDown(p, start, n);
@@ -517,12 +528,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     // already in start order: compact the packets that matter straight into the sorted scratch
     for (let i = 0; i < n; i++) {
       if (<f64>load<f32>(pOut + (<usize>i << 2)) >= interfFloorDb) {
-        store<i32>(pSI + (<usize>m << 2), i);
-        const st = load<f64>(pCStart + (<usize>i << 3));
-        store<f64>(pSS + (<usize>m << 3), st);
-        store<f64>(pSE + (<usize>m << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
-        store<f64>(pSL + (<usize>m << 3), -1);
-        m++;
+        putSorted(m++, i);
       } else weak += <i32>load<u8>(pCOk + <usize>i);
     }
   } else for (let i = 0; i < n; i++) {
@@ -548,12 +554,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     }
     for (let k = 0; k < m; k++) {
       const key = load<f64>(pKey + (<usize>k << 3));
-      const i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
-      store<i32>(pSI + (<usize>k << 2), i);
-      const st = load<f64>(pCStart + (<usize>i << 3));
-      store<f64>(pSS + (<usize>k << 3), st);
-      store<f64>(pSE + (<usize>k << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
-      store<f64>(pSL + (<usize>k << 3), -1);
+      putSorted(k, <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576));
     }
   }
   let hj = load<i32>(pEvOff + (<usize>r << 2));
