@@ -327,6 +327,9 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
   }
   const active = new Uint8Array(nDev);
+  // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx table (in JS, or in
+  // the WASM engine's memory when it applies the logging rule), above that in a hash table in JS.
+  const denseLogged = nDev <= 2048;
   const host = (kernel as Partial<WasmKernel>).host;
   const engine = host && opts.engine !== 'js' ? new WasmEngine(host, {
     nDev,
@@ -334,10 +337,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     evCap: advIntUs.reduce((a, v) => a + Math.ceil(tickUs / v) + 2, 0) + 16,
     gridNx: grid.nx, gridNy: grid.ny, cellM: grid.cellM, normalReach, maxAir, maxEvSpan, hopGapUs: HOP_GAP_US,
     interfFloorDb, params, carriage, reachTx, reachRx, rxCorr, txPower, airUs, evSpanUs, loud: loudList, bodyTable,
-    // same bound as lastDense below; per-reception consumers (scan_windows.csv) still get every reception
-    logging: nDev <= 2048 ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
+    // per-reception consumers (scan_windows.csv) still get every reception
+    logging: denseLogged ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
   }) : null;
-  const engineLogs = !!engine && nDev <= 2048;
+  const engineLogs = !!engine && denseLogged;
   const wasActive = new Uint8Array(nDev);
   const firstSeenMs = new Float64Array(nDev).fill(-1);
   const lastSeenMs = new Float64Array(nDev).fill(-1);
@@ -382,10 +385,9 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   let nObs = 0;
   let oIdx = new Uint32Array(oCap);
   const lastLogged = new PairTable();
-  // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx array instead: no
-  // hashing per reception. Entries are never pruned there; an entry older than the prune horizon
-  // (65 s) passes both checks in record() exactly as a pruned (absent) one does.
-  const lastDense = nDev <= 2048 && !engineLogs ? new Float64Array(nDev * nDev).fill(NaN) : null;
+  // The dense table (denseLogged): no hashing per reception. Entries are never pruned there; an entry
+  // older than the prune horizon (65 s) passes both checks in record() exactly as a pruned (absent) one does.
+  const lastDense = denseLogged && !engineLogs ? new Float64Array(nDev * nDev).fill(NaN) : null;
   const logAll = scenario.logging === 'all';
 
   const stats: RunStats = {
