@@ -24,6 +24,7 @@ import { RunOutputs } from '../output/outputs.ts';
 import { advIndPacket, PcapWriter } from '../output/pcap.ts';
 import { grow } from './typed.ts';
 import { ScanWindowAggregates } from '../output/scanWindows.ts';
+import { linearTable, linIndex } from './capture.ts';
 import { WasmEngine } from './wasmEngine.ts';
 import type { WasmKernel } from '../kernel/wasmKernel.ts';
 
@@ -268,6 +269,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   }
   // Interferers this far below sensitivity minus the capture ratio cannot decide a reception on their own.
   const interfFloorDb = params.sensitivityDbm - params.captureDb - 10;
+  const lin = linearTable(interfFloorDb, params.captureDb);
   const W = scenario.area.width;
   const H = scenario.area.height;
   // Grid over the "normal" transmitters, cell = typical search radius; the few loud ones (reach above
@@ -459,7 +461,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const flush = function flush() {
     evalChunk();
     const sens = params.sensitivityDbm;
-    const cap = params.captureDb;
+    const LT = lin.table, floorDb = lin.floorDb, nLin = LT.length, capLin = lin.captureLin;
     const out = cPow;
     let maxG = 0;
     for (let g = 0; g < nGroups; g++) maxG = Math.max(maxG, gStart[g + 1] - gStart[g]);
@@ -535,23 +537,25 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
           nHd++;
           continue;
         }
-        // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
+        // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5), summed in
+        // linear power from the shared table (capture.ts)
         let interf = 0;
         for (let kk = k - 1; kk >= 0; kk--) {
           if (SS[kk] + maxAir <= ps) break;
           if (SE[kk] > ps) {
             let l = SL[kk];
-            if (l < 0) SL[kk] = l = Math.pow(10, out[SI[kk]] / 10);
+            if (l < 0) SL[kk] = l = LT[linIndex(out[SI[kk]], floorDb, nLin)];
             interf += l;
           }
         }
         for (let kk = k + 1; kk < m; kk++) {
           if (SS[kk] >= pe) break;
           let l = SL[kk];
-          if (l < 0) SL[kk] = l = Math.pow(10, out[SI[kk]] / 10);
+          if (l < 0) SL[kk] = l = LT[linIndex(out[SI[kk]], floorDb, nLin)];
           interf += l;
         }
-        if (interf > 0 && p - 10 * Math.log10(interf) < cap) {
+        // lost when the signal-to-interference ratio is below the capture ratio
+        if (interf > 0 && interf * capLin > LT[linIndex(p, floorDb, nLin)]) {
           nCol++;
           continue;
         }

@@ -9,6 +9,7 @@ import type { ChannelParams } from '../channel/params.ts';
 import { NORMAL_IH_SCALE } from '../kernel/rng.ts';
 import { kernelScalars } from '../kernel/tsKernel.ts';
 import type { WasmHost } from '../kernel/wasmKernel.ts';
+import { linearTable } from './capture.ts';
 
 export interface EngineLayout {
   nDev: number;
@@ -87,38 +88,39 @@ export class WasmEngine {
       return p;
     };
     const F32 = Float32Array, F64 = Float64Array, I32 = Int32Array, U32 = Uint32Array, U8 = Uint8Array;
-    // the order is the config block's (engine.ts setup)
-    const ptrs = [
+    const maxBuckets = Math.max(1, cap >> 1);
+    const fade = host.fadeTable(L.params);
+    const lin = linearTable(L.interfFloorDb, L.params.captureDb);
+    const p = L.params;
+    const ks = kernelScalars(p);
+    // the config block, in the order engine.ts setup() reads it
+    const cfg = [
       view('x', F32, n), view('y', F32, n), view('hx', F32, n), view('hy', F32, n), view('active', U8, n),
       view('carriage', U8, n), view('reachTx', F32, n), view('reachRx', F32, n), view('rxCorr', F32, n),
       view('txPower', F32, n), view('airUs', I32, n), view('evSpanUs', I32, n), view('evOff', I32, n + 1),
       view('evStart', F64, cap), view('evId', U32, cap), view('cellStart', I32, nCells + 1), view('items', I32, n),
       view('loud', I32, L.loud.length), view('body', F32, L.bodyTable.length), view('cand', I32, n),
-      view('nbTx', I32, n), view('nbDist', F32, n), view('nbLoss', F32, n), view('nbPair', U32, n),
-      view('nbCur', I32, n), view('nbEnd', I32, n),
-      view('bDist', F32, cap), view('bTx', F32, cap), view('bLoss', F32, cap), view('bPair', U32, cap),
-      view('bEpoch', U32, cap), view('bEv', U32, cap), view('bCh', U8, cap), view('out', F32, cap),
-      view('cTx', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('key', F64, cap),
-      view('sI', I32, cap), view('sS', F64, cap), view('sE', F64, cap), view('sL', F64, cap),
-      view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap),
-    ];
-    const maxBuckets = Math.max(1, cap >> 1);
-    const extra = [
-      view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEv', I32, 3 * cap),
-      view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), cap, maxBuckets,
-      view('kind', U8, n), L.logging ? view('last', F64, n * n) : 0, view('rxLog', U8, cap),
-      L.logging?.logAll ? 1 : 0, L.logging?.emitAll === false ? 0 : 1,
-    ];
-    const fade = host.fadeTable(L.params);
-    const cfgPtr = ptr(8 * 96);
-    const p = L.params;
-    const ks = kernelScalars(p);
-    const cfg = [
-      ...ptrs, fade, L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan,
-      L.hopGapUs, p.shadowEpochMs * 1000, p.sensitivityDbm, L.interfFloorDb, p.captureDb,
+      // neighbours of the current scanner
+      view('nbTx', I32, n), view('nbDist', F32, n), view('nbCur', I32, n), view('nbEnd', I32, n),
+      view('nbR1', F32, n), view('nbR2', F32, n), view('nbEp', U32, n), view('nbHF', U32, n), view('nbHS', U32, n),
+      view('nbFar', U32, n),
+      // one window's candidates, then its packets in start order
+      view('cQ', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('cP', F32, cap), view('key', F64, cap),
+      view('sS', F64, cap), view('sE', F64, cap), view('sP', F32, cap), view('sQ', I32, cap), view('rc', I32, cap),
+      // receptions of the last window
+      view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap), view('rxLog', U8, cap),
+      fade, view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEv', I32, 3 * cap),
+      view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
+      L.logging ? view('last', F64, n * n) : 0, view('lin', F64, lin.table.length),
+      // scalars
+      L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan, L.hopGapUs,
+      p.shadowEpochMs * 1000, p.sensitivityDbm, L.interfFloorDb, cap, maxBuckets, L.logging?.logAll ? 1 : 0,
+      L.logging?.emitAll === false ? 0 : 1, lin.table.length, lin.captureLin,
+      // kernel scalars (kernel.ts evaluate's arguments)
       ks.seedState, p.pl1mDb, ks.plSlopeNear, ks.plSlopeFar, ks.log2Break, p.pairSigmaDb, p.shadowSigmaDb,
-      p.kBreakM, p.minDistM, p.sensitivityDbm, NORMAL_IH_SCALE, ...extra,
+      p.kBreakM, p.minDistM, NORMAL_IH_SCALE,
     ];
+    const cfgPtr = ptr(8 * cfg.length);
     new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);
     this.ex.setup(cfgPtr);
     this.refresh();
@@ -132,6 +134,7 @@ export class WasmEngine {
     (v('evSpanUs') as Int32Array).set(L.evSpanUs);
     (v('loud') as Int32Array).set(L.loud);
     (v('body') as Float32Array).set(L.bodyTable);
+    (v('lin') as Float64Array).set(lin.table);
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
       (v('last') as Float64Array).fill(NaN);

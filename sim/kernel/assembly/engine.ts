@@ -5,7 +5,11 @@
 // packets starting in the same microsecond may be visited in another order; the candidate set and every
 // decision stay the same, only a sum of three or more such interferers could round differently.
 // It exists because that JS path, not the kernel, dominated whole-simulation time (README "Reception kernel").
-import { evaluate } from './kernel';
+// Received power is kernel.ts's evaluate() taken apart: the terms that hold for a (transmitter, scanner)
+// pair over a tick (path loss, pair offset, static loss) and over a shadowing epoch are computed once per
+// neighbour; per packet only the fading draw is left (pairPower). Same f32 operations in the same order,
+// so the result is bit-identical to the kernel's (engines.test.ts runs the JS path on the TS kernel).
+import { absorb1, finish1, normal1s, pathLoss1, TAG_PAIR_1, TAG_SHADOW_1, TAG_FADE_1, FADE_N_1, FADE_SHIFT_1 } from './kernel';
 
 // ---- layout: pointers and scalars, set once by setup() from a Float64 config block ----
 let pX: usize = 0; // f32[nDev] positions (m)
@@ -30,27 +34,29 @@ let pBody: usize = 0; // f32[4 * BODY_BINS] body loss by carriage and facing cos
 let pCand: usize = 0; // i32[nDev] scratch
 let pNbTx: usize = 0; // i32[nDev] neighbours of the current scanner
 let pNbDist: usize = 0; // f32[nDev]
-let pNbLoss: usize = 0; // f32[nDev]
-let pNbPair: usize = 0; // u32[nDev]
 let pNbCur: usize = 0; // i32[nDev] cursor into the neighbour's events
 let pNbEnd: usize = 0; // i32[nDev]
-// candidates of one window (capacity cCap + 4): the kernel batch, then the resolver's per-candidate data
-let pBDist: usize = 0;
-let pBTx: usize = 0;
-let pBLoss: usize = 0;
-let pBPair: usize = 0;
-let pBEpoch: usize = 0;
-let pBEv: usize = 0;
-let pBCh: usize = 0;
-let pOut: usize = 0; // f32 received power (dBm)
-let pCTx: usize = 0; // i32 transmitter
+// per neighbour slot: received power before fading (r1: tx - path loss - static + pair offset; r2: r1 +
+// shadowing of epoch nbEp), the fading hash prefix, the shadowing hash prefix, and the far-table offset
+let pNbR1: usize = 0; // f32
+let pNbR2: usize = 0; // f32
+let pNbEp: usize = 0; // u32, NO_EPOCH until the first packet
+let pNbHF: usize = 0; // u32
+let pNbHS: usize = 0; // u32
+let pNbFar: usize = 0; // u32 0 or FADE_N (Rayleigh half of the fade table)
+// candidates of a neighbour-event window before sorting (capacity evCap)
+let pCQ: usize = 0; // i32 neighbour slot
 let pCStart: usize = 0; // f64 packet start (us)
 let pCOk: usize = 0; // u8 packet lies inside the window
+let pCP: usize = 0; // f32 received power (dBm)
 let pKey: usize = 0; // f64 sort keys
-let pSI: usize = 0; // i32 sorted: candidate index
-let pSS: usize = 0; // f64 sorted: start
-let pSE: usize = 0; // f64 sorted: end
-let pSL: usize = 0; // f64 sorted: linear power, -1 until needed
+// the window's packets above the interference floor in start order: start, end, power, neighbour slot;
+// then the positions of those that may be received (inside the window, at or above sensitivity)
+let pSS: usize = 0; // f64
+let pSE: usize = 0; // f64
+let pSP: usize = 0; // f32
+let pSQ: usize = 0; // i32
+let pRC: usize = 0; // i32
 // receptions of the last window, in start order
 let pRTx: usize = 0; // i32
 let pRT: usize = 0; // f64 start (us)
@@ -77,6 +83,10 @@ let pLast: usize = 0; // f64[nDev * nDev] last logged time per rx * nDev + tx, N
 let pRLog: usize = 0; // u8 per reception: logged by the app
 let logAll: bool = false;
 let emitAll: bool = true; // false: only logged receptions are written out
+// linear power table (sim/engine/capture.ts)
+let pLin: usize = 0; // f64[linN]
+let linN: i32 = 1;
+let capLin: f64 = 1;
 
 let nLoud: i32 = 0;
 let nDevices: i32 = 0;
@@ -90,7 +100,6 @@ let hopGap: f64 = 0;
 let epochUs: f64 = 1;
 let sensDbm: f64 = 0;
 let interfFloorDb: f64 = 0;
-let captureDb: f64 = 0;
 // kernel scalars (f32, as the JS side passes them to evaluate)
 let kSeedState: u32 = 0;
 let kPl1m: f32 = 0;
@@ -101,7 +110,6 @@ let kSp: f32 = 0;
 let kSs: f32 = 0;
 let kBreak: f32 = 0;
 let kMinD: f32 = 0;
-let kSens: f32 = 0;
 let kIhScale: f32 = 0;
 
 // counters (f64: they pass 2^31 in long runs)
@@ -116,41 +124,41 @@ let cSparseWin: f64 = 0;
 const BODY_BINS: i32 = 1025;
 const BODY_HALF: f64 = 512;
 
+// the config block is read in order: setup() calls next() once per entry
+let cfgAt: usize = 0;
 // @ts-ignore: decorator
-@inline function cfgPtr(cfg: usize, i: i32): usize {
-  return <usize>load<f64>(cfg + (<usize>i << 3));
+@inline function next(): f64 {
+  const v = load<f64>(cfgAt);
+  cfgAt += 8;
+  return v;
 }
 // @ts-ignore: decorator
-@inline function cfgF(cfg: usize, i: i32): f64 {
-  return load<f64>(cfg + (<usize>i << 3));
+@inline function nextPtr(): usize {
+  return <usize>next();
 }
 
-/** Reads the layout (the config block built in sim/engine/wasmEngine.ts, in this order) and resets the counters. */
+/** Reads the layout (the config block built in sim/engine/wasmEngine.ts, same order) and resets the counters. */
 export function setup(cfg: usize): void {
-  pX = cfgPtr(cfg, 0); pY = cfgPtr(cfg, 1); pHx = cfgPtr(cfg, 2); pHy = cfgPtr(cfg, 3);
-  pActive = cfgPtr(cfg, 4); pCarriage = cfgPtr(cfg, 5); pReachTx = cfgPtr(cfg, 6); pReachRx = cfgPtr(cfg, 7);
-  pRxCorr = cfgPtr(cfg, 8); pTxPow = cfgPtr(cfg, 9); pAir = cfgPtr(cfg, 10); pEvSpan = cfgPtr(cfg, 11);
-  pEvOff = cfgPtr(cfg, 12); pEvStart = cfgPtr(cfg, 13); pEvId = cfgPtr(cfg, 14); pCellStart = cfgPtr(cfg, 15);
-  pItems = cfgPtr(cfg, 16); pLoud = cfgPtr(cfg, 17); pBody = cfgPtr(cfg, 18); pCand = cfgPtr(cfg, 19);
-  pNbTx = cfgPtr(cfg, 20); pNbDist = cfgPtr(cfg, 21); pNbLoss = cfgPtr(cfg, 22); pNbPair = cfgPtr(cfg, 23);
-  pNbCur = cfgPtr(cfg, 24); pNbEnd = cfgPtr(cfg, 25); pBDist = cfgPtr(cfg, 26); pBTx = cfgPtr(cfg, 27);
-  pBLoss = cfgPtr(cfg, 28); pBPair = cfgPtr(cfg, 29); pBEpoch = cfgPtr(cfg, 30); pBEv = cfgPtr(cfg, 31);
-  pBCh = cfgPtr(cfg, 32); pOut = cfgPtr(cfg, 33); pCTx = cfgPtr(cfg, 34); pCStart = cfgPtr(cfg, 35);
-  pCOk = cfgPtr(cfg, 36); pKey = cfgPtr(cfg, 37); pSI = cfgPtr(cfg, 38); pSS = cfgPtr(cfg, 39);
-  pSE = cfgPtr(cfg, 40); pSL = cfgPtr(cfg, 41); pRTx = cfgPtr(cfg, 42); pRT = cfgPtr(cfg, 43);
-  pRP = cfgPtr(cfg, 44); pRD = cfgPtr(cfg, 45); pFade = cfgPtr(cfg, 46);
-  pPkStart = cfgPtr(cfg, 71); pPkDev = cfgPtr(cfg, 72); pPkEv = cfgPtr(cfg, 73); pBucket = cfgPtr(cfg, 74);
-  pNbIdx = cfgPtr(cfg, 75); pNbStamp = cfgPtr(cfg, 76); pkCap = <i32>cfgF(cfg, 77); maxBuckets = <i32>cfgF(cfg, 78);
+  cfgAt = cfg;
+  pX = nextPtr(); pY = nextPtr(); pHx = nextPtr(); pHy = nextPtr(); pActive = nextPtr(); pCarriage = nextPtr();
+  pReachTx = nextPtr(); pReachRx = nextPtr(); pRxCorr = nextPtr(); pTxPow = nextPtr(); pAir = nextPtr();
+  pEvSpan = nextPtr(); pEvOff = nextPtr(); pEvStart = nextPtr(); pEvId = nextPtr(); pCellStart = nextPtr();
+  pItems = nextPtr(); pLoud = nextPtr(); pBody = nextPtr(); pCand = nextPtr();
+  pNbTx = nextPtr(); pNbDist = nextPtr(); pNbCur = nextPtr(); pNbEnd = nextPtr(); pNbR1 = nextPtr(); pNbR2 = nextPtr();
+  pNbEp = nextPtr(); pNbHF = nextPtr(); pNbHS = nextPtr(); pNbFar = nextPtr();
+  pCQ = nextPtr(); pCStart = nextPtr(); pCOk = nextPtr(); pCP = nextPtr(); pKey = nextPtr();
+  pSS = nextPtr(); pSE = nextPtr(); pSP = nextPtr(); pSQ = nextPtr(); pRC = nextPtr();
+  pRTx = nextPtr(); pRT = nextPtr(); pRP = nextPtr(); pRD = nextPtr(); pRLog = nextPtr();
+  pFade = nextPtr(); pPkStart = nextPtr(); pPkDev = nextPtr(); pPkEv = nextPtr(); pBucket = nextPtr();
+  pNbIdx = nextPtr(); pNbStamp = nextPtr(); pKind = nextPtr(); pLast = nextPtr(); pLin = nextPtr();
+  nLoud = <i32>next(); nDevices = <i32>next(); gridNx = <i32>next(); gridNy = <i32>next(); cellM = next();
+  normalReach = next(); maxAir = next(); maxEvSpan = next(); hopGap = next(); epochUs = next(); sensDbm = next();
+  interfFloorDb = next(); pkCap = <i32>next(); maxBuckets = <i32>next(); logAll = next() != 0; emitAll = next() != 0;
+  linN = <i32>next(); capLin = next();
+  kSeedState = <u32>next(); kPl1m = <f32>next(); kSlopeNear = <f32>next(); kSlopeFar = <f32>next();
+  kLog2Break = <f32>next(); kSp = <f32>next(); kSs = <f32>next(); kBreak = <f32>next(); kMinD = <f32>next();
+  kIhScale = <f32>next();
   stamp = 0;
-  pKind = cfgPtr(cfg, 79); pLast = cfgPtr(cfg, 80); pRLog = cfgPtr(cfg, 81);
-  logAll = cfgF(cfg, 82) != 0; emitAll = cfgF(cfg, 83) != 0;
-  nLoud = <i32>cfgF(cfg, 47); nDevices = <i32>cfgF(cfg, 48); gridNx = <i32>cfgF(cfg, 49); gridNy = <i32>cfgF(cfg, 50);
-  cellM = cfgF(cfg, 51); normalReach = cfgF(cfg, 52); maxAir = cfgF(cfg, 53); maxEvSpan = cfgF(cfg, 54);
-  hopGap = cfgF(cfg, 55); epochUs = cfgF(cfg, 56); sensDbm = cfgF(cfg, 57); interfFloorDb = cfgF(cfg, 58);
-  captureDb = cfgF(cfg, 59);
-  kSeedState = <u32>cfgF(cfg, 60); kPl1m = <f32>cfgF(cfg, 61); kSlopeNear = <f32>cfgF(cfg, 62);
-  kSlopeFar = <f32>cfgF(cfg, 63); kLog2Break = <f32>cfgF(cfg, 64); kSp = <f32>cfgF(cfg, 65); kSs = <f32>cfgF(cfg, 66);
-  kBreak = <f32>cfgF(cfg, 67); kMinD = <f32>cfgF(cfg, 68); kSens = <f32>cfgF(cfg, 69); kIhScale = <f32>cfgF(cfg, 70);
   cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0; cDenseWin = 0; cSparseWin = 0;
 }
 
@@ -209,10 +217,13 @@ let gBodyR: i32 = 0;
 let lazy: bool = false; // neighbours computed on first sight in scanWindow (sorted-packet windows)
 let nLazy: i32 = 0;
 
+const NO_EPOCH: u32 = 0xffffffff;
+
 /**
  * Neighbour slot n for transmitter t of the current scanner if t is in reach (run.ts gatherNeighbours'
- * loop body): distance, static loss (body blocking of both carriers + the receiver's RSSI correction)
- * and pair id. Returns false, writing nothing, when t is out of reach.
+ * loop body): distance, static loss (body blocking of both carriers + the receiver's RSSI correction),
+ * then the kernel's per-pair terms (kernel.ts evaluate: path loss, pair offset, hash prefixes). Returns
+ * false, writing nothing, when t is out of reach.
  */
 // @ts-ignore: decorator
 @inline function neighbour(r: i32, t: i32, n: i32): bool {
@@ -231,12 +242,39 @@ let nLazy: i32 = 0;
   const br = gBodyR + <i32>jsRound((cr + 1) * BODY_HALF);
   const lossTx: f64 = <f64>load<f32>(pBody + (<usize>bt << 2));
   const lossRx: f64 = <f64>load<f32>(pBody + (<usize>br << 2));
+  const static32 = <f32>(lossTx + lossRx + gRxLoss);
+  const dist32 = <f32>dist;
   const o = <usize>n << 2;
   store<i32>(pNbTx + o, t);
-  store<f32>(pNbDist + o, <f32>dist);
-  store<f32>(pNbLoss + o, <f32>(lossTx + lossRx + gRxLoss));
-  store<u32>(pNbPair + o, pairIdOf(t, r));
+  store<f32>(pNbDist + o, dist32);
+  // kernel.ts evaluate, the terms fixed for this pair over the tick
+  const d: f32 = dist32 > kMinD ? dist32 : kMinD;
+  const h0 = absorb1(kSeedState, pairIdOf(t, r));
+  const zp = normal1s(finish1(absorb1(h0, TAG_PAIR_1)), kIhScale);
+  const r0: f32 = load<f32>(pTxPow + (<usize>t << 2)) - pathLoss1(d, kPl1m, kSlopeNear, kSlopeFar, kLog2Break);
+  store<f32>(pNbR1 + o, (r0 - static32) + kSp * zp);
+  store<u32>(pNbEp + o, NO_EPOCH);
+  store<u32>(pNbHS + o, absorb1(h0, TAG_SHADOW_1));
+  store<u32>(pNbHF + o, absorb1(h0, TAG_FADE_1));
+  store<u32>(pNbFar + o, d >= kBreak ? FADE_N_1 : 0);
   return true;
+}
+
+/**
+ * Received power (dBm) of neighbour q's packet: event id ev, channel ch, shadowing epoch ep. The epoch's
+ * term is cached per neighbour (packets arrive in time order, so it changes at most once per epoch).
+ */
+// @ts-ignore: decorator
+@inline function pairPower(q: i32, ev: u32, ch: u32, ep: u32): f32 {
+  const o = <usize>q << 2;
+  if (load<u32>(pNbEp + o) != ep) {
+    store<u32>(pNbEp + o, ep);
+    const zs = normal1s(finish1(absorb1(load<u32>(pNbHS + o), ep)), kIhScale);
+    store<f32>(pNbR2 + o, load<f32>(pNbR1 + o) + kSs * zs);
+  }
+  const hf = finish1(absorb1(absorb1(load<u32>(pNbHF + o), ev), ch));
+  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT_1) + load<u32>(pNbFar + o)) << 2));
+  return load<f32>(pNbR2 + o) + fd;
 }
 
 /**
@@ -380,31 +418,15 @@ export function buildPackets(t0: f64, t1: f64): void {
   }
 }
 
-// candidate n of the window: the kernel's batch fields, then the resolver's (transmitter, start, inside)
+// position m of the window's start-ordered packets (above the interference floor)
 // @ts-ignore: decorator
-@inline function putCandidate(n: i32, t: i32, ps: f64, dist: f32, tx: f32, loss: f32, pair: u32, epoch: u32, ev: u32, ch: i32, ok: bool): void {
-  const o = <usize>n << 2;
-  store<f32>(pBDist + o, dist);
-  store<f32>(pBTx + o, tx);
-  store<f32>(pBLoss + o, loss);
-  store<u32>(pBPair + o, pair);
-  store<u32>(pBEpoch + o, epoch);
-  store<u32>(pBEv + o, ev);
-  store<u8>(pBCh + <usize>n, <u8>ch);
-  store<i32>(pCTx + o, t);
-  store<f64>(pCStart + (<usize>n << 3), ps);
-  store<u8>(pCOk + <usize>n, ok ? 1 : 0);
-}
-
-// position k of the resolver's start-ordered scratch holds candidate i: index, start, end, linear power
-// (-1 until an overlap needs it)
-// @ts-ignore: decorator
-@inline function putSorted(k: i32, i: i32): void {
-  store<i32>(pSI + (<usize>k << 2), i);
-  const st = load<f64>(pCStart + (<usize>i << 3));
-  store<f64>(pSS + (<usize>k << 3), st);
-  store<f64>(pSE + (<usize>k << 3), st + <f64>load<i32>(pAir + (<usize>load<i32>(pCTx + (<usize>i << 2)) << 2)));
-  store<f64>(pSL + (<usize>k << 3), -1);
+@inline function putSorted(m: i32, q: i32, t: i32, ps: f64, p: f32): void {
+  const o = <usize>m << 2;
+  const o8 = <usize>m << 3;
+  store<f64>(pSS + o8, ps);
+  store<f64>(pSE + o8, ps + <f64>load<i32>(pAir + (<usize>t << 2)));
+  store<f32>(pSP + o, p);
+  store<i32>(pSQ + o, q);
 }
 
 // in-place heapsort of n distinct f64 keys (order equals any other correct sort's)
@@ -449,20 +471,25 @@ function heapSort(p: usize, n: i32): void {
  * with emitAll off only the logged ones are written.
  */
 export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64, t1: f64): i32 {
-  const chIdx: f64 = <f64>(ch - 37);
   const lo: f64 = Math.max(t0, ws - maxAir);
   const hi: f64 = Math.min(t1, we);
-  let n: i32 = 0;
+  const floor = interfFloorDb;
+  const chU = <u32>ch;
+  const sens = sensDbm;
+  let n: i32 = 0; // packets evaluated
+  let m: i32 = 0; // packets above the interference floor
+  let nc: i32 = 0; // of those, inside the window and at or above sensitivity
+  let weak: i32 = 0; // inside the window, below sensitivity
   // shadowing epoch: one division per window unless the window straddles an epoch boundary
   const epLo = Math.floor(lo / epochUs);
   const epOne = epLo == Math.floor(hi / epochUs);
   const epConst = <u32><i64>epLo;
-  // scanners that hear at least half of the transmitters walk the channel's sorted packets; the others
-  // walk their neighbours' events and sort (the same candidates; only ties in start may order differently)
+  // scanners that hear at least half of the transmitters walk the channel's sorted packets (already in
+  // start order); the others walk their neighbours' events, then sort (the same candidates; only ties
+  // in start may order differently)
   const dense = lazy;
-  if (dense) cDenseWin++;
-  else cSparseWin++;
   if (dense) {
+    cDenseWin++;
     const c = ch - 37;
     const base = <usize>(c * pkCap);
     const np = c == 0 ? pkN0 : c == 1 ? pkN1 : pkN2;
@@ -480,66 +507,58 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       if (ps >= hi) break;
       const t = load<i32>(pPkDev + (slot << 2));
       // a transmitter's reach is checked once per scanner and tick, on its first packet
-      let qi: i32;
+      let q: i32;
       const sa = pNbStamp + (<usize>t << 2);
       if (load<i32>(sa) != stamp) {
         store<i32>(sa, stamp);
-        qi = t != r && neighbour(r, t, nLazy) ? nLazy++ : -1;
-        store<i32>(pNbIdx + (<usize>t << 2), qi);
-      } else qi = load<i32>(pNbIdx + (<usize>t << 2));
-      if (qi < 0) continue;
-      const qo = <usize>qi << 2;
+        q = t != r && neighbour(r, t, nLazy) ? nLazy++ : -1;
+        store<i32>(pNbIdx + (<usize>t << 2), q);
+      } else q = load<i32>(pNbIdx + (<usize>t << 2));
+      if (q < 0) continue;
+      n++;
+      const p = pairPower(q, load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)), chU,
+        epOne ? epConst : <u32><i64>Math.floor(ps / epochUs));
+      // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
+      // than the stores): write slot m and list position nc always, advance them only when they count
+      const ok = <i32>(ps >= ws) & <i32>(ps + <f64>load<i32>(pAir + (<usize>t << 2)) <= we);
+      const hear = <i32>(<f64>p >= sens);
+      putSorted(m, q, t, ps, p);
+      store<i32>(pRC + (<usize>nc << 2), m);
+      nc += ok & hear;
+      weak += ok & (hear ^ 1);
+      m += <i32>(<f64>p >= floor);
+    }
+  } else {
+    cSparseWin++;
+    const chIdx: f64 = <f64>(ch - 37);
+    for (let q = 0; q < nNb; q++) {
+      const qo = <usize>q << 2;
+      const t = load<i32>(pNbTx + qo);
+      const e1 = load<i32>(pNbEnd + qo);
       const air = load<i32>(pAir + (<usize>t << 2));
-      putCandidate(n++, t, ps, load<f32>(pNbDist + qo), load<f32>(pTxPow + (<usize>t << 2)), load<f32>(pNbLoss + qo),
-        load<u32>(pNbPair + qo), epOne ? epConst : <u32><i64>Math.floor(ps / epochUs),
-        load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)), ch, ps >= ws && ps + <f64>air <= we);
+      const off: f64 = chIdx * (<f64>air + hopGap);
+      let j = load<i32>(pNbCur + qo);
+      while (j < e1 && load<f64>(pEvStart + (<usize>j << 3)) + maxEvSpan < lo) j++;
+      store<i32>(pNbCur + qo, j);
+      for (; j < e1; j++) {
+        const ps: f64 = load<f64>(pEvStart + (<usize>j << 3)) + off;
+        if (ps >= hi) break;
+        if (ps < lo) continue;
+        n++;
+        const p = pairPower(q, load<u32>(pEvId + (<usize>j << 2)), chU, epOne ? epConst : <u32><i64>Math.floor(ps / epochUs));
+        const ok: u8 = ps >= ws && ps + <f64>air <= we ? 1 : 0;
+        if (<f64>p >= floor) {
+          const o = <usize>m << 2;
+          store<i32>(pCQ + o, q);
+          store<f64>(pCStart + (<usize>m << 3), ps);
+          store<u8>(pCOk + <usize>m, ok);
+          store<f32>(pCP + o, p);
+          // sort key: (start - ws + maxAir) * 2^20 + index, exact and distinct
+          store<f64>(pKey + (<usize>m << 3), (ps - ws + maxAir) * 1048576 + <f64>m);
+          m++;
+        } else weak += ok;
+      }
     }
-  } else for (let q = 0; q < nNb; q++) {
-    const qo = <usize>q << 2;
-    const t = load<i32>(pNbTx + qo);
-    const e1 = load<i32>(pNbEnd + qo);
-    const air = load<i32>(pAir + (<usize>t << 2));
-    const off: f64 = chIdx * (<f64>air + hopGap);
-    let j = load<i32>(pNbCur + qo);
-    while (j < e1 && load<f64>(pEvStart + (<usize>j << 3)) + maxEvSpan < lo) j++;
-    store<i32>(pNbCur + qo, j);
-    if (j == e1 || load<f64>(pEvStart + (<usize>j << 3)) + off >= hi) continue;
-    const dq = load<f32>(pNbDist + qo);
-    const lq = load<f32>(pNbLoss + qo);
-    const pq = load<u32>(pNbPair + qo);
-    const txq = load<f32>(pTxPow + (<usize>t << 2));
-    for (; j < e1; j++) {
-      const ps: f64 = load<f64>(pEvStart + (<usize>j << 3)) + off;
-      if (ps >= hi) break;
-      if (ps < lo) continue;
-      putCandidate(n++, t, ps, dq, txq, lq, pq, epOne ? epConst : <u32><i64>Math.floor(ps / epochUs),
-        load<u32>(pEvId + (<usize>j << 2)), ch, ps >= ws && ps + <f64>air <= we);
-    }
-  }
-  if (n == 0) return 0;
-  cPairs += <f64>n;
-  evaluate(n, pBDist, pBTx, pBLoss, pBPair, pBEpoch, pBEv, pBCh, pOut, pFade, kSeedState, kPl1m, kSlopeNear, kSlopeFar,
-    kLog2Break, kSp, kSs, kBreak, kMinD, kSens, kIhScale);
-
-  // ---- resolve (run.ts flush, one window) ----
-  let m: i32 = 0;
-  let weak: i32 = 0;
-  if (dense) {
-    // already in start order: compact the packets that matter straight into the sorted scratch
-    for (let i = 0; i < n; i++) {
-      if (<f64>load<f32>(pOut + (<usize>i << 2)) >= interfFloorDb) {
-        putSorted(m++, i);
-      } else weak += <i32>load<u8>(pCOk + <usize>i);
-    }
-  } else for (let i = 0; i < n; i++) {
-    if (<f64>load<f32>(pOut + (<usize>i << 2)) >= interfFloorDb) {
-      store<f64>(pKey + (<usize>m << 3), (load<f64>(pCStart + (<usize>i << 3)) - ws + maxAir) * 1048576 + <f64>i);
-      m++;
-    } else weak += <i32>load<u8>(pCOk + <usize>i);
-  }
-  cSens += <f64>weak;
-  if (m == 0) return 0;
-  if (!dense) {
     if (m > 32) heapSort(pKey, m);
     else {
       for (let a = 1; a < m; a++) {
@@ -554,25 +573,34 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     }
     for (let k = 0; k < m; k++) {
       const key = load<f64>(pKey + (<usize>k << 3));
-      putSorted(k, <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576));
+      const i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
+      const o = <usize>i << 2;
+      const q = load<i32>(pCQ + o);
+      const p = load<f32>(pCP + o);
+      if (load<u8>(pCOk + <usize>i) != 0) {
+        if (<f64>p >= sens) { store<i32>(pRC + (<usize>nc << 2), k); nc++; }
+        else weak++;
+      }
+      putSorted(k, q, load<i32>(pNbTx + (<usize>q << 2)), load<f64>(pCStart + (<usize>i << 3)), p);
     }
   }
+  cPairs += <f64>n;
+  cSens += <f64>weak;
+  if (nc == 0) return 0;
+
+  // ---- resolve (run.ts flush, one window) ----
   let hj = load<i32>(pEvOff + (<usize>r << 2));
   const hEnd = load<i32>(pEvOff + (<usize>(r + 1) << 2));
   const span: f64 = <f64>load<i32>(pEvSpan + (<usize>r << 2));
-  let nSens: i32 = 0;
+  const mAir = maxAir;
   let nHd: i32 = 0;
   let nCol: i32 = 0;
   let nRec: i32 = 0;
   let nOut: i32 = 0;
-  for (let k = 0; k < m; k++) {
-    const i = load<i32>(pSI + (<usize>k << 2));
-    if (load<u8>(pCOk + <usize>i) == 0) continue;
-    const p: f64 = <f64>load<f32>(pOut + (<usize>i << 2));
-    if (p < sensDbm) {
-      nSens++;
-      continue;
-    }
+  for (let c = 0; c < nc; c++) {
+    const k = load<i32>(pRC + (<usize>c << 2));
+    const p32 = load<f32>(pSP + (<usize>k << 2));
+    const p: f64 = <f64>p32;
     const ps = load<f64>(pSS + (<usize>k << 3));
     const pe = load<f64>(pSE + (<usize>k << 3));
     // half duplex: the receiver cannot listen while its own advertising event is on air
@@ -581,21 +609,24 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       nHd++;
       continue;
     }
-    // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5)
+    // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5), in linear power
+    // from the shared table (sim/engine/capture.ts)
     let interf: f64 = 0;
     for (let kk = k - 1; kk >= 0; kk--) {
-      if (load<f64>(pSS + (<usize>kk << 3)) + maxAir <= ps) break;
+      if (load<f64>(pSS + (<usize>kk << 3)) + mAir <= ps) break;
       if (load<f64>(pSE + (<usize>kk << 3)) > ps) interf += linear(kk);
     }
     for (let kk = k + 1; kk < m; kk++) {
       if (load<f64>(pSS + (<usize>kk << 3)) >= pe) break;
       interf += linear(kk);
     }
-    if (interf > 0 && p - 10 * Math.log10(interf) < captureDb) {
+    // lost when the signal-to-interference ratio is below the capture ratio
+    if (interf > 0 && interf * capLin > load<f64>(pLin + (<usize>linIndex(p) << 3))) {
       nCol++;
       continue;
     }
-    const tx = load<i32>(pCTx + (<usize>i << 2));
+    const q = load<i32>(pSQ + (<usize>k << 2));
+    const tx = load<i32>(pNbTx + (<usize>q << 2));
     nRec++;
     let logged: u8 = 1;
     if (pLast != 0) {
@@ -615,26 +646,26 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     const o = <usize>nOut << 2;
     store<i32>(pRTx + o, tx);
     store<f64>(pRT + (<usize>nOut << 3), ps);
-    store<f32>(pRP + o, <f32>p);
-    store<f32>(pRD + o, load<f32>(pBDist + (<usize>i << 2)));
+    store<f32>(pRP + o, p32);
+    store<f32>(pRD + o, load<f32>(pNbDist + (<usize>q << 2)));
     store<u8>(pRLog + <usize>nOut, logged);
     nOut++;
   }
-  cSens += <f64>nSens;
   cHd += <f64>nHd;
   cCol += <f64>nCol;
   cRec += <f64>nRec;
   return nOut;
 }
 
-// linear power of sorted candidate k, computed once per window
+// capture.ts linIndex: nearest 1/16 dB step above the floor, halves up, clamped
+// @ts-ignore: decorator
+@inline function linIndex(p: f64): i32 {
+  const v = jsRound((p - interfFloorDb) * 16);
+  return v < 0 ? 0 : v >= <f64>linN ? linN - 1 : <i32>v;
+}
+
+// linear power of sorted packet k
 // @ts-ignore: decorator
 @inline function linear(k: i32): f64 {
-  const a = pSL + (<usize>k << 3);
-  let l = load<f64>(a);
-  if (l < 0) {
-    l = Math.pow(10, <f64>load<f32>(pOut + (<usize>load<i32>(pSI + (<usize>k << 2)) << 2)) / 10);
-    store<f64>(a, l);
-  }
-  return l;
+  return load<f64>(pLin + (<usize>linIndex(<f64>load<f32>(pSP + (<usize>k << 2))) << 3));
 }

@@ -55,6 +55,58 @@ export function heapBase(): usize {
   return f32x4.mul(f32x4.sub(s, f32x4.splat(IH_MEAN)), scale);
 }
 
+// ---- scalar mirrors of the lane code, for the fused engine (engine.ts): same operations, same order ----
+
+// @ts-ignore: decorator
+@inline export function absorb1(h: u32, v: u32): u32 {
+  let x = (h ^ v) * M2;
+  x ^= x >>> 15;
+  return x + ADD;
+}
+
+// @ts-ignore: decorator
+@inline export function finish1(h: u32): u32 {
+  let x = h ^ (h >>> 16);
+  x *= F1;
+  x ^= x >>> 15;
+  x *= F2;
+  return x ^ (x >>> 16);
+}
+
+// @ts-ignore: decorator
+@inline function byteSum1(h: u32): i32 {
+  return <i32>((h & 0xff) + ((h >>> 8) & 0xff) + ((h >>> 16) & 0xff) + (h >>> 24));
+}
+
+/** normal1 of one lane. */
+// @ts-ignore: decorator
+@inline export function normal1s(h: u32, scale: f32): f32 {
+  const h2 = finish1(h ^ REHASH);
+  return (<f32>(byteSum1(h) + byteSum1(h2)) - IH_MEAN) * scale;
+}
+
+/** Path loss (dB) at distance d (already clamped to minD) of one lane. */
+// @ts-ignore: decorator
+@inline export function pathLoss1(d: f32, pl1m: f32, slopeN: f32, slopeF: f32, lgB: f32): f32 {
+  const bits = reinterpret<u32>(d);
+  const e = <f32>(<i32>(bits >>> 23) - 127);
+  const t = reinterpret<f32>((bits & 0x007fffff) | 0x3f800000) - 1.0;
+  let poly: f32 = C3 + t * C4;
+  poly = C2 + t * poly;
+  poly = C1 + t * poly;
+  poly = C0 + t * poly;
+  const lg = e + t * poly;
+  const pl = pl1m + slopeN * Mathf.min(lg, lgB);
+  return pl + slopeF * Mathf.max(lg - lgB, 0);
+}
+
+/** Tags of the three draws keyed by the pair hash (tables.ts). */
+export const TAG_PAIR_1: u32 = TAG_PAIR;
+export const TAG_SHADOW_1: u32 = TAG_SHADOW;
+export const TAG_FADE_1: u32 = TAG_FADE;
+export const FADE_N_1: u32 = FADE_N;
+export const FADE_SHIFT_1: u32 = FADE_SHIFT;
+
 /**
  * Evaluates n pairs; arrays are raw pointers into this memory. Returns the count with rssi >= sens.
  * Reads up to 3 elements past n in every input array (vector tail); never writes past n.
