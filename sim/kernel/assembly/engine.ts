@@ -226,7 +226,7 @@ const NO_EPOCH: u32 = 0xffffffff;
  * false, writing nothing, when t is out of reach.
  */
 // @ts-ignore: decorator
-@inline function neighbour(r: i32, t: i32, n: i32): bool {
+@inline function neighbour(r: i32, t: i32, n: i32, ep: u32): bool {
   const dx: f64 = gXr - <f64>load<f32>(pX + (<usize>t << 2));
   const dy: f64 = gYr - <f64>load<f32>(pY + (<usize>t << 2));
   const d2 = dx * dx + dy * dy;
@@ -252,9 +252,14 @@ const NO_EPOCH: u32 = 0xffffffff;
   const h0 = absorb1(kSeedState, pairIdOf(t, r));
   const zp = normal1s(finish1(absorb1(h0, TAG_PAIR_1)), kIhScale);
   const r0: f32 = load<f32>(pTxPow + (<usize>t << 2)) - pathLoss1(d, kPl1m, kSlopeNear, kSlopeFar, kLog2Break);
-  store<f32>(pNbR1 + o, (r0 - static32) + kSp * zp);
-  store<u32>(pNbEp + o, NO_EPOCH);
-  store<u32>(pNbHS + o, absorb1(h0, TAG_SHADOW_1));
+  const r1: f32 = (r0 - static32) + kSp * zp;
+  const hs = absorb1(h0, TAG_SHADOW_1);
+  store<f32>(pNbR1 + o, r1);
+  store<u32>(pNbHS + o, hs);
+  // the shadowing term of epoch ep now (pairPower's check then rarely fires: a branch that is
+  // predictable), unless the caller does not know the epoch yet
+  store<u32>(pNbEp + o, ep);
+  if (ep != NO_EPOCH) store<f32>(pNbR2 + o, r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale));
   store<u32>(pNbHF + o, absorb1(h0, TAG_FADE_1));
   store<u32>(pNbFar + o, d >= kBreak ? FADE_N_1 : 0);
   return true;
@@ -335,7 +340,7 @@ export function gather(r: i32): i32 {
     const e0 = load<i32>(pEvOff + (<usize>t << 2));
     const e1 = load<i32>(pEvOff + (<usize>(t + 1) << 2));
     if (t == r || e0 == e1) continue;
-    if (!neighbour(r, t, n)) continue;
+    if (!neighbour(r, t, n, NO_EPOCH)) continue;
     store<i32>(pNbCur + (<usize>n << 2), e0);
     store<i32>(pNbEnd + (<usize>n << 2), e1);
     n++;
@@ -506,18 +511,18 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       const ps = load<f64>(pPkStart + (slot << 3));
       if (ps >= hi) break;
       const t = load<i32>(pPkDev + (slot << 2));
+      const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
       // a transmitter's reach is checked once per scanner and tick, on its first packet
       let q: i32;
       const sa = pNbStamp + (<usize>t << 2);
       if (load<i32>(sa) != stamp) {
         store<i32>(sa, stamp);
-        q = t != r && neighbour(r, t, nLazy) ? nLazy++ : -1;
+        q = t != r && neighbour(r, t, nLazy, ep) ? nLazy++ : -1;
         store<i32>(pNbIdx + (<usize>t << 2), q);
       } else q = load<i32>(pNbIdx + (<usize>t << 2));
       if (q < 0) continue;
       n++;
-      const p = pairPower(q, load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)), chU,
-        epOne ? epConst : <u32><i64>Math.floor(ps / epochUs));
+      const p = pairPower(q, load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)), chU, ep);
       // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
       // than the stores): write slot m and list position nc always, advance them only when they count
       const ok = <i32>(ps >= ws) & <i32>(ps + <f64>load<i32>(pAir + (<usize>t << 2)) <= we);
