@@ -109,8 +109,8 @@ export class WasmEngine {
       view('sS', F64, cap), view('sE', F64, cap), view('sP', F32, cap), view('sQ', I32, cap), view('rc', I32, cap),
       // receptions of the last window
       view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap), view('rxLog', U8, cap),
-      fade, view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEv', I32, 3 * cap),
-      view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
+      fade, view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEnd', F64, 3 * cap),
+      view('pkEvId', U32, 3 * cap), view('bucket', I32, 3 * (maxBuckets + 1)), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
       L.logging ? view('last', F64, n * n) : 0, view('lin', F64, lin.table.length),
       // scalars
       L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan, L.hopGapUs,

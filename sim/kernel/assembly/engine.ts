@@ -66,8 +66,9 @@ let pFade: usize = 0;
 // the tick's packets per channel sorted by start (buildPackets): channel c at [c * pkCap, c * pkCap + pkN[c])
 let pPkStart: usize = 0; // f64
 let pPkDev: usize = 0; // i32 transmitter
-let pPkEv: usize = 0; // i32 index into the event arrays
-let pBucket: usize = 0; // i32[maxBuckets + 1]
+let pPkEnd: usize = 0; // f64 end (us)
+let pPkEvId: usize = 0; // u32 advertising event id
+let pBucket: usize = 0; // i32[3 * (maxBuckets + 1)]
 let pNbIdx: usize = 0; // i32[nDev] neighbour slot of a transmitter, valid where nbStamp == stamp
 let pNbStamp: usize = 0; // i32[nDev]
 let pkCap: i32 = 0;
@@ -149,7 +150,7 @@ export function setup(cfg: usize): void {
   pCQ = nextPtr(); pCStart = nextPtr(); pCOk = nextPtr(); pCP = nextPtr(); pKey = nextPtr();
   pSS = nextPtr(); pSE = nextPtr(); pSP = nextPtr(); pSQ = nextPtr(); pRC = nextPtr();
   pRTx = nextPtr(); pRT = nextPtr(); pRP = nextPtr(); pRD = nextPtr(); pRLog = nextPtr();
-  pFade = nextPtr(); pPkStart = nextPtr(); pPkDev = nextPtr(); pPkEv = nextPtr(); pBucket = nextPtr();
+  pFade = nextPtr(); pPkStart = nextPtr(); pPkDev = nextPtr(); pPkEnd = nextPtr(); pPkEvId = nextPtr(); pBucket = nextPtr();
   pNbIdx = nextPtr(); pNbStamp = nextPtr(); pKind = nextPtr(); pLast = nextPtr(); pLin = nextPtr();
   nLoud = <i32>next(); nDevices = <i32>next(); gridNx = <i32>next(); gridNy = <i32>next(); cellM = next();
   normalReach = next(); maxAir = next(); maxEvSpan = next(); hopGap = next(); epochUs = next(); sensDbm = next();
@@ -351,7 +352,8 @@ export function gather(r: i32): i32 {
 /**
  * Sorts the tick's packets with a start in [t0, t1) by start, per channel (counting sort into time
  * buckets, then an insertion pass; stable, so equal starts stay in device order). Windows of scanners
- * that hear most of the air then read their candidates in time order with no per-window sort.
+ * that hear most of the air then read their candidates in time order with no per-window sort. Each
+ * packet carries its end and event id, computed here once instead of per (packet, scanner) pair.
  */
 export function buildPackets(t0: f64, t1: f64): void {
   let ne: i32 = 0;
@@ -363,59 +365,74 @@ export function buildPackets(t0: f64, t1: f64): void {
   }
   const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
   const bw: f64 = (t1 - t0) / <f64>nb;
-  for (let c = 0; c < 3; c++) {
-    const base = <usize>(c * pkCap);
-    memory.fill(pBucket, 0, <usize>(nb + 1) << 2);
-    for (let pass = 0; pass < 2; pass++) {
-      for (let d = 0; d < nDevices; d++) {
-        const e0 = load<i32>(pEvOff + (<usize>d << 2));
-        const e1 = load<i32>(pEvOff + (<usize>(d + 1) << 2));
-        if (e0 == e1) continue;
-        const off: f64 = <f64>c * (<f64>load<i32>(pAir + (<usize>d << 2)) + hopGap);
-        for (let j = e0; j < e1; j++) {
-          const ps: f64 = load<f64>(pEvStart + (<usize>j << 3)) + off;
+  const stride = <usize>(maxBuckets + 1) << 2; // one bucket array per channel
+  memory.fill(pBucket, 0, stride * 3);
+  // pass 0 counts per (channel, bucket), pass 1 scatters, in device then event order (stable)
+  for (let pass = 0; pass < 2; pass++) {
+    for (let d = 0; d < nDevices; d++) {
+      const e0 = load<i32>(pEvOff + (<usize>d << 2));
+      const e1 = load<i32>(pEvOff + (<usize>(d + 1) << 2));
+      if (e0 == e1) continue;
+      const air: f64 = <f64>load<i32>(pAir + (<usize>d << 2));
+      const hop: f64 = air + hopGap;
+      for (let j = e0; j < e1; j++) {
+        const es: f64 = load<f64>(pEvStart + (<usize>j << 3));
+        for (let c = 0; c < 3; c++) {
+          const ps: f64 = es + <f64>c * hop;
           if (ps < t0 || ps >= t1) continue;
           let b = <i32>Math.floor((ps - t0) / bw);
           if (b >= nb) b = nb - 1;
+          const bc = pBucket + stride * <usize>c;
           if (pass == 0) {
-            const a = pBucket + (<usize>(b + 1) << 2);
+            const a = bc + (<usize>(b + 1) << 2);
             store<i32>(a, load<i32>(a) + 1);
           } else {
-            const a = pBucket + (<usize>b << 2);
+            const a = bc + (<usize>b << 2);
             const k = load<i32>(a);
             store<i32>(a, k + 1);
-            const slot = base + <usize>k;
+            const slot = <usize>(c * pkCap) + <usize>k;
             store<f64>(pPkStart + (slot << 3), ps);
+            store<f64>(pPkEnd + (slot << 3), ps + air);
             store<i32>(pPkDev + (slot << 2), d);
-            store<i32>(pPkEv + (slot << 2), j);
+            store<u32>(pPkEvId + (slot << 2), load<u32>(pEvId + (<usize>j << 2)));
           }
         }
       }
-      if (pass == 0) for (let b = 0; b < nb; b++) {
-        const a = pBucket + (<usize>(b + 1) << 2);
+    }
+    if (pass == 0) for (let c = 0; c < 3; c++) {
+      const bc = pBucket + stride * <usize>c;
+      for (let b = 0; b < nb; b++) {
+        const a = bc + (<usize>(b + 1) << 2);
         store<i32>(a, load<i32>(a) + load<i32>(a - 4));
       }
     }
-    const n = load<i32>(pBucket + (<usize>(nb - 1) << 2));
+  }
+  for (let c = 0; c < 3; c++) {
+    const base = <usize>(c * pkCap);
+    // after the scatter, bucket nb - 1's cursor is the channel's packet count
+    const n = load<i32>(pBucket + stride * <usize>c + (<usize>(nb - 1) << 2));
     // insertion pass: only packets of one bucket can be out of order
     for (let a = 1; a < n; a++) {
       const sa = base + <usize>a;
       const v = load<f64>(pPkStart + (sa << 3));
       if (load<f64>(pPkStart + ((sa - 1) << 3)) <= v) continue;
+      const ev = load<f64>(pPkEnd + (sa << 3));
       const dv = load<i32>(pPkDev + (sa << 2));
-      const jv = load<i32>(pPkEv + (sa << 2));
+      const iv = load<u32>(pPkEvId + (sa << 2));
       let b = a - 1;
       while (b >= 0 && load<f64>(pPkStart + ((base + <usize>b) << 3)) > v) {
         const sb = base + <usize>b;
         store<f64>(pPkStart + ((sb + 1) << 3), load<f64>(pPkStart + (sb << 3)));
+        store<f64>(pPkEnd + ((sb + 1) << 3), load<f64>(pPkEnd + (sb << 3)));
         store<i32>(pPkDev + ((sb + 1) << 2), load<i32>(pPkDev + (sb << 2)));
-        store<i32>(pPkEv + ((sb + 1) << 2), load<i32>(pPkEv + (sb << 2)));
+        store<u32>(pPkEvId + ((sb + 1) << 2), load<u32>(pPkEvId + (sb << 2)));
         b--;
       }
       const sb = base + <usize>(b + 1);
       store<f64>(pPkStart + (sb << 3), v);
+      store<f64>(pPkEnd + (sb << 3), ev);
       store<i32>(pPkDev + (sb << 2), dv);
-      store<i32>(pPkEv + (sb << 2), jv);
+      store<u32>(pPkEvId + (sb << 2), iv);
     }
     if (c == 0) pkN0 = n;
     else if (c == 1) pkN1 = n;
@@ -425,11 +442,11 @@ export function buildPackets(t0: f64, t1: f64): void {
 
 // position m of the window's start-ordered packets (above the interference floor)
 // @ts-ignore: decorator
-@inline function putSorted(m: i32, q: i32, t: i32, ps: f64, p: f32): void {
+@inline function putSorted(m: i32, q: i32, ps: f64, pe: f64, p: f32): void {
   const o = <usize>m << 2;
   const o8 = <usize>m << 3;
   store<f64>(pSS + o8, ps);
-  store<f64>(pSE + o8, ps + <f64>load<i32>(pAir + (<usize>t << 2)));
+  store<f64>(pSE + o8, pe);
   store<f32>(pSP + o, p);
   store<i32>(pSQ + o, q);
 }
@@ -522,12 +539,13 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       } else q = load<i32>(pNbIdx + (<usize>t << 2));
       if (q < 0) continue;
       n++;
-      const p = pairPower(q, load<u32>(pEvId + (<usize>load<i32>(pPkEv + (slot << 2)) << 2)), chU, ep);
+      const p = pairPower(q, load<u32>(pPkEvId + (slot << 2)), chU, ep);
       // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
       // than the stores): write slot m and list position nc always, advance them only when they count
-      const ok = <i32>(ps >= ws) & <i32>(ps + <f64>load<i32>(pAir + (<usize>t << 2)) <= we);
+      const pe = load<f64>(pPkEnd + (slot << 3));
+      const ok = <i32>(ps >= ws) & <i32>(pe <= we);
       const hear = <i32>(<f64>p >= sens);
-      putSorted(m, q, t, ps, p);
+      putSorted(m, q, ps, pe, p);
       store<i32>(pRC + (<usize>nc << 2), m);
       nc += ok & hear;
       weak += ok & (hear ^ 1);
@@ -586,7 +604,8 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         if (<f64>p >= sens) { store<i32>(pRC + (<usize>nc << 2), k); nc++; }
         else weak++;
       }
-      putSorted(k, q, load<i32>(pNbTx + (<usize>q << 2)), load<f64>(pCStart + (<usize>i << 3)), p);
+      const ps = load<f64>(pCStart + (<usize>i << 3));
+      putSorted(k, q, ps, ps + <f64>load<i32>(pAir + (<usize>load<i32>(pNbTx + (<usize>q << 2)) << 2)), p);
     }
   }
   cPairs += <f64>n;
