@@ -776,7 +776,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
           if (inCycle >= scanOnUs[r]) continue;
           we = Math.min(we, ws - inCycle + scanOnUs[r]);
         }
-        if (nNb < 0) nNb = engine ? engine.gather(r) : gatherNeighbours(r);
+        if (nNb < 0) nNb = engine ? engine.gather(r, scanWinUs[r] * 2 >= scanIntUs[r] ? 1 : 0, t0) : gatherNeighbours(r);
         if (nNb === 0) break;
         const ch = 37 + ((k + chOff[r]) % 3 + 3) % 3;
         if (engine) {

@@ -43,7 +43,7 @@ export interface EngineLayout {
 type Exports = {
   setup(cfg: number): void;
   counter(i: number): number;
-  gather(r: number): number;
+  gather(r: number, eager: number, t0: number): number;
   scanWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): number;
   buildPackets(t0: number, t1: number): void;
 };
@@ -51,7 +51,7 @@ type Exports = {
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
 
 export class WasmEngine {
-  readonly gather: (r: number) => number;
+  readonly gather: (r: number, eager: number, t0: number) => number;
   readonly scanWindow: Exports['scanWindow'];
   // per-tick inputs (views into the module's memory)
   x!: Float32Array;
@@ -101,7 +101,7 @@ export class WasmEngine {
       view('evStart', F64, cap), view('evId', U32, cap), view('cellStart', I32, nCells + 1), view('items', I32, n),
       view('loud', I32, L.loud.length), view('body', F32, L.bodyTable.length), view('cand', I32, n),
       // neighbours of the current scanner
-      view('nbTx', I32, n), view('nbDist', F32, n), view('nbCur', I32, n), view('nbEnd', I32, n),
+      view('nbTx', I32, n), view('nbDist', F32, n), view('nbStatic', F32, n), view('nbCur', I32, n), view('nbEnd', I32, n),
       view('nbR1', F32, n), view('nbR2', F32, n), view('nbEp', U32, n), view('nbHF', U32, n), view('nbHS', U32, n),
       view('nbFar', U32, n),
       // one window's candidates, then its packets in start order

@@ -9,7 +9,7 @@
 // pair over a tick (path loss, pair offset, static loss) and over a shadowing epoch are computed once per
 // neighbour; per packet only the fading draw is left (pairPower). Same f32 operations in the same order,
 // so the result is bit-identical to the kernel's (engines.test.ts runs the JS path on the TS kernel).
-import { absorb1, finish1, normal1s, pathLoss1, TAG_PAIR_1, TAG_SHADOW_1, TAG_FADE_1, FADE_N_1, FADE_SHIFT_1 } from './kernel';
+import { absorb, finish, normal1, pathLossV, absorb1, finish1, normal1s, pathLoss1, TAG_PAIR_1, TAG_SHADOW_1, TAG_FADE_1, FADE_N_1, FADE_SHIFT_1 } from './kernel';
 
 // ---- layout: pointers and scalars, set once by setup() from a Float64 config block ----
 let pX: usize = 0; // f32[nDev] positions (m)
@@ -34,6 +34,7 @@ let pBody: usize = 0; // f32[4 * BODY_BINS] body loss by carriage and facing cos
 let pCand: usize = 0; // i32[nDev] scratch
 let pNbTx: usize = 0; // i32[nDev] neighbours of the current scanner
 let pNbDist: usize = 0; // f32[nDev]
+let pNbStatic: usize = 0; // f32[nDev] static loss (dB)
 let pNbCur: usize = 0; // i32[nDev] cursor into the neighbour's events
 let pNbEnd: usize = 0; // i32[nDev]
 // per neighbour slot: received power before fading (r1: tx - path loss - static + pair offset; r2: r1 +
@@ -145,7 +146,7 @@ export function setup(cfg: usize): void {
   pReachTx = nextPtr(); pReachRx = nextPtr(); pRxCorr = nextPtr(); pTxPow = nextPtr(); pAir = nextPtr();
   pEvSpan = nextPtr(); pEvOff = nextPtr(); pEvStart = nextPtr(); pEvId = nextPtr(); pCellStart = nextPtr();
   pItems = nextPtr(); pLoud = nextPtr(); pBody = nextPtr(); pCand = nextPtr();
-  pNbTx = nextPtr(); pNbDist = nextPtr(); pNbCur = nextPtr(); pNbEnd = nextPtr(); pNbR1 = nextPtr(); pNbR2 = nextPtr();
+  pNbTx = nextPtr(); pNbDist = nextPtr(); pNbStatic = nextPtr(); pNbCur = nextPtr(); pNbEnd = nextPtr(); pNbR1 = nextPtr(); pNbR2 = nextPtr();
   pNbEp = nextPtr(); pNbHF = nextPtr(); pNbHS = nextPtr(); pNbFar = nextPtr();
   pCQ = nextPtr(); pCStart = nextPtr(); pCOk = nextPtr(); pCP = nextPtr(); pKey = nextPtr();
   pSS = nextPtr(); pSE = nextPtr(); pSP = nextPtr(); pSQ = nextPtr(); pRC = nextPtr();
@@ -222,12 +223,11 @@ const NO_EPOCH: u32 = 0xffffffff;
 
 /**
  * Neighbour slot n for transmitter t of the current scanner if t is in reach (run.ts gatherNeighbours'
- * loop body): distance, static loss (body blocking of both carriers + the receiver's RSSI correction),
- * then the kernel's per-pair terms (kernel.ts evaluate: path loss, pair offset, hash prefixes). Returns
- * false, writing nothing, when t is out of reach.
+ * loop body): transmitter, distance and static loss (body blocking of both carriers + the receiver's
+ * RSSI correction). Returns false, writing nothing, when t is out of reach.
  */
 // @ts-ignore: decorator
-@inline function neighbour(r: i32, t: i32, n: i32, ep: u32): bool {
+@inline function geometry(r: i32, t: i32, n: i32): bool {
   const dx: f64 = gXr - <f64>load<f32>(pX + (<usize>t << 2));
   const dy: f64 = gYr - <f64>load<f32>(pY + (<usize>t << 2));
   const d2 = dx * dx + dy * dy;
@@ -243,26 +243,81 @@ const NO_EPOCH: u32 = 0xffffffff;
   const br = gBodyR + <i32>jsRound((cr + 1) * BODY_HALF);
   const lossTx: f64 = <f64>load<f32>(pBody + (<usize>bt << 2));
   const lossRx: f64 = <f64>load<f32>(pBody + (<usize>br << 2));
-  const static32 = <f32>(lossTx + lossRx + gRxLoss);
-  const dist32 = <f32>dist;
   const o = <usize>n << 2;
   store<i32>(pNbTx + o, t);
-  store<f32>(pNbDist + o, dist32);
-  // kernel.ts evaluate, the terms fixed for this pair over the tick
+  store<f32>(pNbDist + o, <f32>dist);
+  store<f32>(pNbStatic + o, <f32>(lossTx + lossRx + gRxLoss));
+  return true;
+}
+
+/**
+ * The kernel's per-pair terms of neighbour slot n (kernel.ts evaluate: path loss, pair offset, hash
+ * prefixes), and the shadowing term of epoch ep unless ep is NO_EPOCH (pairPower then adds it on the
+ * first packet; set here, its check rarely fires: a predictable branch).
+ */
+// @ts-ignore: decorator
+@inline function terms(r: i32, n: i32, ep: u32): void {
+  const o = <usize>n << 2;
+  const t = load<i32>(pNbTx + o);
+  const dist32 = load<f32>(pNbDist + o);
   const d: f32 = dist32 > kMinD ? dist32 : kMinD;
   const h0 = absorb1(kSeedState, pairIdOf(t, r));
   const zp = normal1s(finish1(absorb1(h0, TAG_PAIR_1)), kIhScale);
   const r0: f32 = load<f32>(pTxPow + (<usize>t << 2)) - pathLoss1(d, kPl1m, kSlopeNear, kSlopeFar, kLog2Break);
-  const r1: f32 = (r0 - static32) + kSp * zp;
+  const r1: f32 = (r0 - load<f32>(pNbStatic + o)) + kSp * zp;
   const hs = absorb1(h0, TAG_SHADOW_1);
   store<f32>(pNbR1 + o, r1);
   store<u32>(pNbHS + o, hs);
-  // the shadowing term of epoch ep now (pairPower's check then rarely fires: a branch that is
-  // predictable), unless the caller does not know the epoch yet
-  store<u32>(pNbEp + o, ep);
-  if (ep != NO_EPOCH) store<f32>(pNbR2 + o, r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale));
   store<u32>(pNbHF + o, absorb1(h0, TAG_FADE_1));
   store<u32>(pNbFar + o, d >= kBreak ? FADE_N_1 : 0);
+  store<u32>(pNbEp + o, ep);
+  if (ep != NO_EPOCH) store<f32>(pNbR2 + o, r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale));
+}
+
+/** terms() for slots [0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
+function termsV(r: i32, n: i32, ep: u32): void {
+  const vSeed = i32x4.splat(kSeedState);
+  const vMinD = f32x4.splat(kMinD);
+  const vScale = f32x4.splat(kIhScale);
+  const vPl1m = f32x4.splat(kPl1m);
+  const vSlopeN = f32x4.splat(kSlopeNear);
+  const vSlopeF = f32x4.splat(kSlopeFar);
+  const vLgB = f32x4.splat(kLog2Break);
+  const vR = i32x4.splat(r);
+  const vEp = i32x4.splat(ep);
+  let q: i32 = 0;
+  for (; q + 4 <= n; q += 4) {
+    const o = <usize>q << 2;
+    let d = v128.load(pNbDist + o);
+    d = v128.bitselect(d, vMinD, f32x4.gt(d, vMinD));
+    const pl = pathLossV(d, vPl1m, vSlopeN, vSlopeF, vLgB);
+    const tv = v128.load(pNbTx + o);
+    const h0 = absorb(vSeed, v128.or(i32x4.shl(tv, 16), vR));
+    const zp = normal1(finish(absorb(h0, i32x4.splat(TAG_PAIR_1))), vScale);
+    const tx = f32x4(
+      load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 0) << 2)),
+      load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 1) << 2)),
+      load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 2) << 2)),
+      load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 3) << 2)),
+    );
+    const r1 = f32x4.add(f32x4.sub(f32x4.sub(tx, pl), v128.load(pNbStatic + o)), f32x4.mul(f32x4.splat(kSp), zp));
+    const hs = absorb(h0, i32x4.splat(TAG_SHADOW_1));
+    const zs = normal1(finish(absorb(hs, vEp)), vScale);
+    v128.store(pNbR1 + o, r1);
+    v128.store(pNbR2 + o, f32x4.add(r1, f32x4.mul(f32x4.splat(kSs), zs)));
+    v128.store(pNbHS + o, hs);
+    v128.store(pNbHF + o, absorb(h0, i32x4.splat(TAG_FADE_1)));
+    v128.store(pNbFar + o, v128.and(f32x4.ge(d, f32x4.splat(kBreak)), i32x4.splat(FADE_N_1)));
+    v128.store(pNbEp + o, vEp);
+  }
+  for (; q < n; q++) terms(r, q, ep);
+}
+
+/** geometry() then terms(): one neighbour found on its first packet. */
+// @ts-ignore: decorator
+@inline function neighbour(r: i32, t: i32, n: i32, ep: u32): bool {
+  if (!geometry(r, t, n)) return false;
+  terms(r, n, ep);
   return true;
 }
 
@@ -284,13 +339,16 @@ const NO_EPOCH: u32 = 0xffffffff;
 }
 
 /**
- * Prepares scanner r's windows of this tick. The candidates are the grid cells within
+ * Prepares scanner r's windows of the tick starting at t0. The candidates are the grid cells within
  * normalReach * reachRx[r] plus the loud transmitters (run.ts gatherNeighbours). When they are at least
- * half of the transmitters on air, the windows walk the tick's sorted packets and each transmitter is
- * checked for reach the first time one of its packets shows up (lazy); otherwise the neighbours in reach
- * are listed now. Returns the candidate count (lazy) or the neighbour count; 0 means nothing to hear.
+ * half of the transmitters on air, the windows walk the tick's sorted packets and look transmitters up by
+ * id. A scanner that listens most of the time (eager: it will hear nearly every candidate) gets all its
+ * neighbours now, their terms four at a time; otherwise each transmitter is checked for reach on its
+ * first packet (lazy: an iPhone's short window hears few). When the candidates are fewer, the
+ * neighbours in reach are listed now and the windows walk their events. Returns the candidate count
+ * (sorted-packet walk) or the neighbour count; 0 means nothing to hear.
  */
-export function gather(r: i32): i32 {
+export function gather(r: i32, eager: bool, t0: f64): i32 {
   gXr = <f64>load<f32>(pX + (<usize>r << 2));
   gYr = <f64>load<f32>(pY + (<usize>r << 2));
   gHxr = <f64>load<f32>(pHx + (<usize>r << 2));
@@ -306,20 +364,18 @@ export function gather(r: i32): i32 {
   const gx1 = <i32>Math.min(<f64>(gridNx - 1), <f64>cx + span);
   const gy0 = <i32>Math.max(0, <f64>cy - span);
   const gy1 = <i32>Math.min(<f64>(gridNy - 1), <f64>cy + span);
-  let nc: i32 = 0;
+  let nCand: i32 = 0;
   for (let gy = gy0; gy <= gy1; gy++) {
     const row = gy * gridNx;
-    nc += load<i32>(pCellStart + (<usize>(row + gx1 + 1) << 2)) - load<i32>(pCellStart + (<usize>(row + gx0) << 2));
+    nCand += load<i32>(pCellStart + (<usize>(row + gx1 + 1) << 2)) - load<i32>(pCellStart + (<usize>(row + gx0) << 2));
   }
-  for (let k = 0; k < nLoud; k++) if (load<u8>(pActive + <usize>load<i32>(pLoud + (<usize>k << 2))) != 0) nc++;
+  for (let k = 0; k < nLoud; k++) if (load<u8>(pActive + <usize>load<i32>(pLoud + (<usize>k << 2))) != 0) nCand++;
   stamp++;
-  lazy = nc * 2 >= nActiveTx;
-  if (lazy) {
-    nLazy = 0;
-    return nc;
-  }
+  nLazy = 0;
+  lazy = nCand * 2 >= nActiveTx;
+  if (lazy && !eager) return nCand;
   // the candidates, in grid-cell order then the loud ones (this order is the neighbours' order)
-  nc = 0;
+  let nc: i32 = 0;
   for (let gy = gy0; gy <= gy1; gy++) {
     const row = gy * gridNx;
     const q1 = load<i32>(pCellStart + (<usize>(row + gx1 + 1) << 2));
@@ -341,10 +397,23 @@ export function gather(r: i32): i32 {
     const e0 = load<i32>(pEvOff + (<usize>t << 2));
     const e1 = load<i32>(pEvOff + (<usize>(t + 1) << 2));
     if (t == r || e0 == e1) continue;
-    if (!neighbour(r, t, n, NO_EPOCH)) continue;
-    store<i32>(pNbCur + (<usize>n << 2), e0);
-    store<i32>(pNbEnd + (<usize>n << 2), e1);
-    n++;
+    const inReach = geometry(r, t, n);
+    if (lazy) {
+      // looked up by id in the sorted-packet walk; transmitters outside the cells stay lazy there
+      store<i32>(pNbStamp + (<usize>t << 2), stamp);
+      store<i32>(pNbIdx + (<usize>t << 2), inReach ? n : -1);
+    } else if (inReach) {
+      store<i32>(pNbCur + (<usize>n << 2), e0);
+      store<i32>(pNbEnd + (<usize>n << 2), e1);
+    }
+    if (inReach) n++;
+  }
+  const ep = <u32><i64>Math.floor(t0 / epochUs);
+  if (nDevices <= 65536) termsV(r, n, ep);
+  else for (let q = 0; q < n; q++) terms(r, q, ep);
+  if (lazy) {
+    nLazy = n;
+    return nCand;
   }
   return n;
 }

@@ -27,14 +27,14 @@ export function heapBase(): usize {
 }
 
 // @ts-ignore: decorator
-@inline function absorb(h: v128, v: v128): v128 {
+@inline export function absorb(h: v128, v: v128): v128 {
   let x = i32x4.mul(v128.xor(h, v), i32x4.splat(M2));
   x = v128.xor(x, i32x4.shr_u(x, 15));
   return i32x4.add(x, i32x4.splat(ADD));
 }
 
 // @ts-ignore: decorator
-@inline function finish(h: v128): v128 {
+@inline export function finish(h: v128): v128 {
   let x = v128.xor(h, i32x4.shr_u(h, 16));
   x = i32x4.mul(x, i32x4.splat(F1));
   x = v128.xor(x, i32x4.shr_u(x, 15));
@@ -49,7 +49,7 @@ export function heapBase(): usize {
 
 // Irwin-Hall normal of h and rehash(h); returns float lanes
 // @ts-ignore: decorator
-@inline function normal1(h: v128, scale: v128): v128 {
+@inline export function normal1(h: v128, scale: v128): v128 {
   const h2 = finish(v128.xor(h, i32x4.splat(REHASH)));
   const s = f32x4.convert_i32x4_s(i32x4.add(byteSum(h), byteSum(h2)));
   return f32x4.mul(f32x4.sub(s, f32x4.splat(IH_MEAN)), scale);
@@ -107,6 +107,22 @@ export const TAG_FADE_1: u32 = TAG_FADE;
 export const FADE_N_1: u32 = FADE_N;
 export const FADE_SHIFT_1: u32 = FADE_SHIFT;
 
+/** Path loss (dB) of four distances (already clamped to minD): log2 by exponent + mantissa polynomial, two slopes. */
+// @ts-ignore: decorator
+@inline export function pathLossV(d: v128, vPl1m: v128, vSlopeN: v128, vSlopeF: v128, vLgB: v128): v128 {
+  const bits = d;
+  const e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(127)));
+  const t = f32x4.sub(v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000)), f32x4.splat(1.0));
+  let poly = f32x4.add(f32x4.splat(C3), f32x4.mul(t, f32x4.splat(C4)));
+  poly = f32x4.add(f32x4.splat(C2), f32x4.mul(t, poly));
+  poly = f32x4.add(f32x4.splat(C1), f32x4.mul(t, poly));
+  poly = f32x4.add(f32x4.splat(C0), f32x4.mul(t, poly));
+  const lg = f32x4.add(e, f32x4.mul(t, poly));
+  // two slopes: near up to the break, far beyond (f32x4.min/max: no NaN here, d > 0)
+  const pl = f32x4.add(vPl1m, f32x4.mul(vSlopeN, f32x4.min(lg, vLgB)));
+  return f32x4.add(pl, f32x4.mul(vSlopeF, f32x4.max(f32x4.sub(lg, vLgB), f32x4.splat(0.0))));
+}
+
 /**
  * Evaluates n pairs; arrays are raw pointers into this memory. Returns the count with rssi >= sens.
  * Reads up to 3 elements past n in every input array (vector tail); never writes past n.
@@ -124,15 +140,10 @@ export function evaluate(
   const vSlopeN = f32x4.splat(plSlopeNear);
   const vSlopeF = f32x4.splat(plSlopeFar);
   const vLgB = f32x4.splat(log2Break);
-  const vZero = f32x4.splat(0.0);
   const vSp = f32x4.splat(sp);
   const vSs = f32x4.splat(ss);
   const vSens = f32x4.splat(sens);
   const vScale = f32x4.splat(ihScale);
-  const vOne = f32x4.splat(1.0);
-  const vMant = i32x4.splat(0x007fffff);
-  const vOneBits = i32x4.splat(0x3f800000);
-  const vBias = i32x4.splat(127);
   const vTagPair = i32x4.splat(TAG_PAIR);
   const vTagShadow = i32x4.splat(TAG_SHADOW);
   const vTagFade = i32x4.splat(TAG_FADE);
@@ -142,18 +153,7 @@ export function evaluate(
     const o4 = (<usize>i) << 2;
     let d = v128.load(pDist + o4);
     d = v128.bitselect(d, vMinD, f32x4.gt(d, vMinD));
-    // log2(d): exponent + polynomial in the mantissa
-    const bits = d;
-    const e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), vBias));
-    const t = f32x4.sub(v128.or(v128.and(bits, vMant), vOneBits), vOne);
-    let poly = f32x4.add(f32x4.splat(C3), f32x4.mul(t, f32x4.splat(C4)));
-    poly = f32x4.add(f32x4.splat(C2), f32x4.mul(t, poly));
-    poly = f32x4.add(f32x4.splat(C1), f32x4.mul(t, poly));
-    poly = f32x4.add(f32x4.splat(C0), f32x4.mul(t, poly));
-    const lg = f32x4.add(e, f32x4.mul(t, poly));
-    // two slopes: near up to the break, far beyond (f32x4.min/max: no NaN here, d > 0)
-    let pl = f32x4.add(vPl1m, f32x4.mul(vSlopeN, f32x4.min(lg, vLgB)));
-    pl = f32x4.add(pl, f32x4.mul(vSlopeF, f32x4.max(f32x4.sub(lg, vLgB), vZero)));
+    const pl = pathLossV(d, vPl1m, vSlopeN, vSlopeF, vLgB);
 
     const h0 = absorb(vSeed, v128.load(pPair + o4));
     const zp = normal1(finish(absorb(h0, vTagPair)), vScale);
