@@ -435,7 +435,7 @@ export function buildPackets(t0: f64, t1: f64): void {
   const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
   const bw: f64 = (t1 - t0) / <f64>nb;
   const stride = <usize>(maxBuckets + 1) << 2; // one bucket array per channel
-  memory.fill(pBucket, 0, stride * 3);
+  for (let c = 0; c < 3; c++) memory.fill(pBucket + stride * <usize>c, 0, <usize>(nb + 1) << 2);
   // pass 0 counts per (channel, bucket), pass 1 scatters, in device then event order (stable)
   for (let pass = 0; pass < 2; pass++) {
     for (let d = 0; d < nDevices; d++) {
