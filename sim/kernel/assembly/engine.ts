@@ -1,14 +1,14 @@
-// Fused reception engine (WebAssembly): per scanner, neighbour gathering; per scan window, the candidate
-// packets, the SIMD kernel on them, then sensitivity, half duplex, collisions with capture and the app's
-// logging rule. Mirror of sim/engine/run.ts's JS path (gatherNeighbours, addWindow, flush, record): the
-// same f64 arithmetic, so both give the same receptions (test/sim/engine/engines.test.ts). One licence:
-// packets starting in the same microsecond may be visited in another order; the candidate set and every
-// decision stay the same, only a sum of three or more such interferers could round differently.
+// Fused reception engine (WebAssembly): per scanner, its neighbours and their per-tick kernel terms; per
+// scan window, the candidate packets, their received power, then sensitivity, half duplex, collisions with
+// capture and the app's logging rule. Mirror of sim/engine/run.ts's JS path (gatherNeighbours, addWindow,
+// flush, record), so both give the same receptions (test/sim/engine/engines.test.ts). One licence: packets
+// starting in the same microsecond may be visited in another order; the candidate set and every decision
+// stay the same, only a sum of three or more such interferers could round differently.
 // It exists because that JS path, not the kernel, dominated whole-simulation time (README "Reception kernel").
 // Received power is kernel.ts's evaluate() taken apart: the terms that hold for a (transmitter, scanner)
 // pair over a tick (path loss, pair offset, static loss) and over a shadowing epoch are computed once per
-// neighbour; per packet only the fading draw is left (pairPower). Same f32 operations in the same order,
-// so the result is bit-identical to the kernel's (engines.test.ts runs the JS path on the TS kernel).
+// neighbour (terms, termsV); per packet only the fading draw is left (pairPower). Same f32 operations in
+// the same order, so the result is bit-identical to the kernel's.
 import { absorb, finish, normal1, pathLossV, absorb1, finish1, normal1s, pathLoss1, TAG_PAIR_1, TAG_SHADOW_1, TAG_FADE_1, FADE_N_1, FADE_SHIFT_1 } from './kernel';
 
 // ---- layout: pointers and scalars, set once by setup() from a Float64 config block ----
