@@ -341,8 +341,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     interfFloorDb, params, carriage, reachTx, reachRx, rxCorr, txPower, airUs, evSpanUs, loud: loudList, bodyTable,
     // per-reception consumers (scan_windows.csv) still get every reception
     logging: denseLogged ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
+    truth: nDev <= 2048 ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
   }) : null;
   const engineLogs = !!engine && denseLogged;
+  // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)
+  const truthInEngine = !!engine && nDev <= 2048;
   const wasActive = new Uint8Array(nDev);
   const firstSeenMs = new Float64Array(nDev).fill(-1);
   const lastSeenMs = new Float64Array(nDev).fill(-1);
@@ -650,7 +653,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
 
     // ---- ground truth: pairs within 2 m, accumulated per UTC day ----
-    tgrid.build(x, y, active, nDev);
+    engine?.loadPositions(x, y, hx, hy, active);
     const dayIdx = Math.floor((startMs + t0ms) / 86_400_000);
     if (dayIdx !== truthDay) {
       flushDayTruth();
@@ -659,34 +662,47 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     let dayMap = truthMs.get(dayIdx);
     if (!dayMap) truthMs.set(dayIdx, (dayMap = new Map()));
     const dtTruth = (t1 - t0) / 1000;
-    const tStart = tgrid.cellStart;
-    const tItems = tgrid.items;
-    for (let a = 0; a < nDev; a++) {
-      if (!active[a]) continue;
-      const cx = tgrid.cellX(x[a]);
-      const cy = tgrid.cellY(y[a]);
-      for (let gy = Math.max(0, cy - 1); gy <= Math.min(tgrid.ny - 1, cy + 1); gy++) {
-        for (let gx = Math.max(0, cx - 1); gx <= Math.min(tgrid.nx - 1, cx + 1); gx++) {
-          const c = gy * tgrid.nx + gx;
-          // a cell's items ascend (counting sort by id): start at the first b > a
-          let q = tStart[c];
-          const qEnd = tStart[c + 1];
-          for (let hi = qEnd; q < hi; ) {
-            const mid = (q + hi) >> 1;
-            if (tItems[mid] <= a) q = mid + 1;
-            else hi = mid;
-          }
-          for (; q < qEnd; q++) {
-            const b = tItems[q];
-            const dx = x[b] - x[a];
-            const dy = y[b] - y[a];
-            if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
-            const key = a * nDev + b;
-            if (truthDense) {
-              if (truthDense[key] === 0) truthTouched.push(key);
-              truthDense[key] += dtTruth;
-            } else dayMap.set(key, (dayMap.get(key) ?? 0) + dtTruth);
-            outputs?.onTruthPair(a, b, nDev, t0ms, t1 / 1000);
+    if (truthInEngine) {
+      // the module lists the pairs (same order as the loop below); the sums stay here
+      const np = engine!.truthPairs(TRUTH_M);
+      const A = engine!.truthA, B = engine!.truthB;
+      for (let i = 0; i < np; i++) {
+        const key = A[i] * nDev + B[i];
+        if (truthDense![key] === 0) truthTouched.push(key);
+        truthDense![key] += dtTruth;
+        outputs?.onTruthPair(A[i], B[i], nDev, t0ms, t1 / 1000);
+      }
+    } else {
+      tgrid.build(x, y, active, nDev);
+      const tStart = tgrid.cellStart;
+      const tItems = tgrid.items;
+      for (let a = 0; a < nDev; a++) {
+        if (!active[a]) continue;
+        const cx = tgrid.cellX(x[a]);
+        const cy = tgrid.cellY(y[a]);
+        for (let gy = Math.max(0, cy - 1); gy <= Math.min(tgrid.ny - 1, cy + 1); gy++) {
+          for (let gx = Math.max(0, cx - 1); gx <= Math.min(tgrid.nx - 1, cx + 1); gx++) {
+            const c = gy * tgrid.nx + gx;
+            // a cell's items ascend (counting sort by id): start at the first b > a
+            let q = tStart[c];
+            const qEnd = tStart[c + 1];
+            for (let hi = qEnd; q < hi; ) {
+              const mid = (q + hi) >> 1;
+              if (tItems[mid] <= a) q = mid + 1;
+              else hi = mid;
+            }
+            for (; q < qEnd; q++) {
+              const b = tItems[q];
+              const dx = x[b] - x[a];
+              const dy = y[b] - y[a];
+              if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
+              const key = a * nDev + b;
+              if (truthDense) {
+                if (truthDense[key] === 0) truthTouched.push(key);
+                truthDense[key] += dtTruth;
+              } else dayMap.set(key, (dayMap.get(key) ?? 0) + dtTruth);
+              outputs?.onTruthPair(a, b, nDev, t0ms, t1 / 1000);
+            }
           }
         }
       }
@@ -742,7 +758,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     // ---- receptions, scanner by scanner ----
     for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
     grid.build(x, y, gridActive, nDev);
-    engine?.loadTick(x, y, hx, hy, active, evOff, evStart, evId, ne, grid.cellStart, grid.items);
+    engine?.loadTick(evOff, evStart, evId, ne, grid.cellStart, grid.items);
     engine?.buildPackets(t0, t1);
     for (let r = 0; r < nDev; r++) {
       if (!active[r] || scanMode[r] === SCAN_NONE) continue;

@@ -38,6 +38,8 @@ export interface EngineLayout {
    * dedup per slot) with a dense nDev x nDev last-logged table; kind per device is then required.
    */
   logging?: { kind: Uint8Array; logAll: boolean; emitAll: boolean };
+  /** Grid of the contact-truth pass (run.ts tgrid); set to run it in the module (room for every pair). */
+  truth?: { nx: number; ny: number; cellM: number };
 }
 
 type Exports = {
@@ -46,6 +48,8 @@ type Exports = {
   gather(r: number, eager: number, t0: number): number;
   scanWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): number;
   buildPackets(t0: number, t1: number): void;
+  truthSetup(nx: number, ny: number, cellM: number, cellStart: number, cursor: number, cellOf: number, items: number, outA: number, outB: number): void;
+  truthPairs(limit: number): number;
 };
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
@@ -64,6 +68,9 @@ export class WasmEngine {
   evId!: Uint32Array;
   cellStart!: Int32Array;
   items!: Int32Array;
+  // pairs of the last truthPairs()
+  truthA!: Int32Array;
+  truthB!: Int32Array;
   // receptions of the last scanWindow()
   rxTx!: Int32Array;
   rxT!: Float64Array;
@@ -121,6 +128,12 @@ export class WasmEngine {
       p.kBreakM, p.minDistM, NORMAL_IH_SCALE,
     ];
     const cfgPtr = ptr(8 * cfg.length);
+    if (L.truth) {
+      const nc = L.truth.nx * L.truth.ny;
+      const pairs = (n * (n - 1)) / 2;
+      this.ex.truthSetup(L.truth.nx, L.truth.ny, L.truth.cellM, view('tCellStart', I32, nc + 1), view('tCursor', I32, nc),
+        view('tCellOf', I32, n), view('tItems', I32, n), view('truthA', I32, pairs), view('truthB', I32, pairs));
+    }
     new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);
     this.ex.setup(cfgPtr);
     this.refresh();
@@ -144,7 +157,8 @@ export class WasmEngine {
   }
 
   private view(name: string): ArrayBufferView {
-    const d = this.views.find((w) => w.name === name)!;
+    const d = this.views.find((w) => w.name === name);
+    if (!d) return new Uint8Array(0);
     return new d.ctor(this.host.memory.buffer, d.ptr, d.len);
   }
 
@@ -153,20 +167,32 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
-    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog']) self[k] = this.view(k);
+    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB']) self[k] = this.view(k);
   }
 
-  /** Copies one tick's device state, events (ne of them) and grid into the module. */
-  loadTick(
-    x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array,
-    evOff: Int32Array, evStart: Float64Array, evId: Uint32Array, ne: number, cellStart: Int32Array, items: Int32Array,
-  ): void {
+  /** Copies one tick's positions, facings and presence into the module (before truthPairs and loadTick). */
+  loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array): void {
     this.refresh();
     this.x.set(x);
     this.y.set(y);
     this.hx.set(hx);
     this.hy.set(hy);
     this.active.set(active);
+  }
+
+  /**
+   * The tick's pairs a < b of present devices within `limit` metres (run.ts's contact truth, same order),
+   * into truthA / truthB; returns their count. Needs EngineLayout.truth.
+   */
+  truthPairs(limit: number): number {
+    const n = this.ex.truthPairs(limit);
+    this.refresh();
+    return n;
+  }
+
+  /** Copies one tick's events (ne of them) and grid into the module (after loadPositions). */
+  loadTick(evOff: Int32Array, evStart: Float64Array, evId: Uint32Array, ne: number, cellStart: Int32Array, items: Int32Array): void {
+    this.refresh();
     this.evOff.set(evOff);
     if (ne > this.evStart.length) throw new RangeError(`wasm engine: ${ne} events in one tick, capacity ${this.evStart.length}`);
     this.evStart.set(evStart.subarray(0, ne));

@@ -762,3 +762,89 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
 @inline function linear(k: i32): f64 {
   return load<f64>(pLin + (<usize>linIndex(<f64>load<f32>(pSP + (<usize>k << 2))) << 3));
 }
+
+// ---- contact truth (run.ts): pairs a < b of present devices within truthM, on a grid of truthM cells ----
+let tNx: i32 = 1;
+let tNy: i32 = 1;
+let tCellM: f64 = 2;
+let pTCellStart: usize = 0; // i32[tNx * tNy + 1]
+let pTCursor: usize = 0; // i32[tNx * tNy]
+let pTCellOf: usize = 0; // i32[nDev]
+let pTItems: usize = 0; // i32[nDev]
+let pTA: usize = 0; // i32[pairs] output: a
+let pTB: usize = 0; // i32[pairs] output: b
+
+/** Layout of the truth pass: grid size, cell (m) and its arrays (wasmEngine.ts). */
+export function truthSetup(nx: i32, ny: i32, cell: f64, cellStart: usize, cursor: usize, cellOf: usize, items: usize, outA: usize, outB: usize): void {
+  tNx = nx; tNy = ny; tCellM = cell;
+  pTCellStart = cellStart; pTCursor = cursor; pTCellOf = cellOf; pTItems = items; pTA = outA; pTB = outB;
+}
+
+// grid.ts cellX / cellY
+// @ts-ignore: decorator
+@inline function tCell(v: f64, n: i32): i32 {
+  const c = Math.floor(v / tCellM);
+  return c < 0 ? 0 : c >= <f64>n ? n - 1 : <i32>c;
+}
+
+/**
+ * The tick's pairs (a, b), a < b, both present, at most limit metres apart, in run.ts's order: a
+ * ascending, then the 3 x 3 cells around a row by row, then b ascending. Positions and presence are the
+ * ones of the last loadTick. Returns the pair count; the output holds every pair of nDevices.
+ */
+export function truthPairs(limit: f64): i32 {
+  const nc = tNx * tNy;
+  memory.fill(pTCellStart, 0, <usize>(nc + 1) << 2);
+  // counting sort of the present ids by cell (grid.ts build): ids ascend within a cell
+  for (let i = 0; i < nDevices; i++) {
+    if (load<u8>(pActive + <usize>i) == 0) {
+      store<i32>(pTCellOf + (<usize>i << 2), -1);
+      continue;
+    }
+    const c = tCell(<f64>load<f32>(pY + (<usize>i << 2)), tNy) * tNx + tCell(<f64>load<f32>(pX + (<usize>i << 2)), tNx);
+    store<i32>(pTCellOf + (<usize>i << 2), c);
+    const a = pTCellStart + (<usize>(c + 1) << 2);
+    store<i32>(a, load<i32>(a) + 1);
+  }
+  for (let c = 0; c < nc; c++) {
+    const a = pTCellStart + (<usize>(c + 1) << 2);
+    store<i32>(a, load<i32>(a) + load<i32>(a - 4));
+  }
+  memory.copy(pTCursor, pTCellStart, <usize>nc << 2);
+  for (let i = 0; i < nDevices; i++) {
+    const c = load<i32>(pTCellOf + (<usize>i << 2));
+    if (c < 0) continue;
+    const a = pTCursor + (<usize>c << 2);
+    const k = load<i32>(a);
+    store<i32>(pTItems + (<usize>k << 2), i);
+    store<i32>(a, k + 1);
+  }
+  const lim2 = limit * limit;
+  let n: i32 = 0;
+  for (let a = 0; a < nDevices; a++) {
+    if (load<u8>(pActive + <usize>a) == 0) continue;
+    const xa: f64 = <f64>load<f32>(pX + (<usize>a << 2));
+    const ya: f64 = <f64>load<f32>(pY + (<usize>a << 2));
+    const cx = tCell(xa, tNx);
+    const cy = tCell(ya, tNy);
+    const gy1 = min(tNy - 1, cy + 1);
+    const gx1 = min(tNx - 1, cx + 1);
+    for (let gy = max(0, cy - 1); gy <= gy1; gy++) {
+      for (let gx = max(0, cx - 1); gx <= gx1; gx++) {
+        const c = gy * tNx + gx;
+        const qEnd = load<i32>(pTCellStart + (<usize>(c + 1) << 2));
+        for (let q = load<i32>(pTCellStart + (<usize>c << 2)); q < qEnd; q++) {
+          const b = load<i32>(pTItems + (<usize>q << 2));
+          if (b <= a) continue;
+          const dx: f64 = <f64>load<f32>(pX + (<usize>b << 2)) - xa;
+          const dy: f64 = <f64>load<f32>(pY + (<usize>b << 2)) - ya;
+          if (dx * dx + dy * dy > lim2) continue;
+          store<i32>(pTA + (<usize>n << 2), a);
+          store<i32>(pTB + (<usize>n << 2), b);
+          n++;
+        }
+      }
+    }
+  }
+  return n;
+}
