@@ -216,7 +216,8 @@ let gHyr: f64 = 0;
 let gReachR: f64 = 0;
 let gRxLoss: f64 = 0;
 let gBodyR: i32 = 0;
-let lazy: bool = false; // neighbours computed on first sight in scanWindow (sorted-packet windows)
+let lazy: bool = false; // transmitters looked up by id in scanWindow (sorted-packet windows)
+let gEager: bool = false; // the scanner's neighbours were all prepared by gather()
 let nLazy: i32 = 0;
 
 const NO_EPOCH: u32 = 0xffffffff;
@@ -274,8 +275,8 @@ const NO_EPOCH: u32 = 0xffffffff;
   if (ep != NO_EPOCH) store<f32>(pNbR2 + o, r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale));
 }
 
-/** terms() for slots [0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
-function termsV(r: i32, n: i32, ep: u32): void {
+/** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
+function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   const vSeed = i32x4.splat(kSeedState);
   const vMinD = f32x4.splat(kMinD);
   const vScale = f32x4.splat(kIhScale);
@@ -285,7 +286,7 @@ function termsV(r: i32, n: i32, ep: u32): void {
   const vLgB = f32x4.splat(kLog2Break);
   const vR = i32x4.splat(r);
   const vEp = i32x4.splat(ep);
-  let q: i32 = 0;
+  let q: i32 = q0;
   for (; q + 4 <= n; q += 4) {
     const o = <usize>q << 2;
     let d = v128.load(pNbDist + o);
@@ -372,6 +373,7 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   for (let k = 0; k < nLoud; k++) if (load<u8>(pActive + <usize>load<i32>(pLoud + (<usize>k << 2))) != 0) nCand++;
   stamp++;
   nLazy = 0;
+  gEager = eager;
   lazy = nCand * 2 >= nActiveTx;
   if (lazy && !eager) return nCand;
   // the candidates, in grid-cell order then the loud ones (this order is the neighbours' order)
@@ -409,7 +411,7 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
     if (inReach) n++;
   }
   const ep = <u32><i64>Math.floor(t0 / epochUs);
-  if (nDevices <= 65536) termsV(r, n, ep);
+  if (nDevices <= 65536) termsV(r, 0, n, ep);
   else for (let q = 0; q < n; q++) terms(r, q, ep);
   if (lazy) {
     nLazy = n;
@@ -591,6 +593,21 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       const mid = (a + b) >>> 1;
       if (load<f64>(pPkStart + ((base + <usize>mid) << 3)) < lo) a = mid + 1;
       else b = mid;
+    }
+    if (!gEager && nDevices <= 65536) {
+      // a short window hears most transmitters once or twice: find the ones seen first here, then
+      // compute their terms four at a time
+      const q0 = nLazy;
+      for (let k = a; k < np; k++) {
+        const slot = base + <usize>k;
+        if (load<f64>(pPkStart + (slot << 3)) >= hi) break;
+        const t = load<i32>(pPkDev + (slot << 2));
+        const sa = pNbStamp + (<usize>t << 2);
+        if (load<i32>(sa) == stamp) continue;
+        store<i32>(sa, stamp);
+        store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
+      }
+      termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
     }
     for (let k = a; k < np; k++) {
       const slot = base + <usize>k;
