@@ -342,6 +342,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     // per-reception consumers (scan_windows.csv) still get every reception
     logging: denseLogged ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: nDev <= 2048 ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
+    events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed,
   }) : null;
   const engineLogs = !!engine && denseLogged;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)
@@ -653,7 +654,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
 
     // ---- ground truth: pairs within 2 m, accumulated per UTC day ----
-    engine?.loadPositions(x, y, hx, hy, active);
+    engine?.loadPositions(x, y, hx, hy, active, wasActive);
     const dayIdx = Math.floor((startMs + t0ms) / 86_400_000);
     if (dayIdx !== truthDay) {
       flushDayTruth();
@@ -711,8 +712,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     outputs?.onTick(t0ms, x, y, active, nDev);
 
     // ---- advertising events whose packets may start in [t0, t1) ----
+    // (the engine draws the same events in the module; this loop is their reference)
     let ne = 0;
-    for (let d = 0; d < nDev; d++) {
+    if (engine) ne = engine.genEvents(t0, t1, t0ms);
+    else for (let d = 0; d < nDev; d++) {
       evOff[d] = ne;
       if (!active[d]) continue;
       if (ne + maxEvPerTick + 1 > evCap) {
@@ -751,14 +754,17 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         stats.advEvents++;
       }
     }
-    evOff[nDev] = ne;
+    if (!engine) evOff[nDev] = ne;
 
-    if (pcap && !pcapTruncated) pcapTick(t0, t1);
+    if (pcap && !pcapTruncated) {
+      if (engine) pcapTick(t0, t1, engine.evOff, engine.evStart);
+      else pcapTick(t0, t1, evOff, evStart);
+    }
 
     // ---- receptions, scanner by scanner ----
     for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
     grid.build(x, y, gridActive, nDev);
-    engine?.loadTick(evOff, evStart, evId, ne, grid.cellStart, grid.items);
+    engine?.loadGrid(grid.cellStart, grid.items);
     engine?.buildPackets(t0, t1);
     for (let r = 0; r < nDev; r++) {
       if (!active[r] || scanMode[r] === SCAN_NONE) continue;
@@ -980,7 +986,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     if (!lastDense) lastLogged.prune(nowUs - APP_DEDUP_US - 60_000_000);
   }
 
-  function pcapTick(t0: number, t1: number): void {
+  function pcapTick(t0: number, t1: number, evOff: Int32Array, evStart: Float64Array): void {
     // every packet on air with its start in [t0, t1), in time order
     const recs: { t: number; d: number; ch: number }[] = [];
     for (let d = 0; d < nDev; d++) {
@@ -1004,6 +1010,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
 
   if (engine) {
     const c = engine.counters();
+    stats.advEvents = engine.advEvents();
     stats.pairEvaluations += c.pairs;
     stats.lostBelowSensitivity += c.sens;
     stats.lostHalfDuplex += c.hd;

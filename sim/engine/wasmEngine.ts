@@ -1,8 +1,9 @@
 /**
  * JS side of the fused WebAssembly reception engine (sim/kernel/assembly/engine.ts). The world loop
- * (run.ts) still owns mobility, events, the grid and the app's logging rule; per tick it copies the
- * device state into the module's memory (loadTick), then per scanner calls gather() once and
- * scanWindow() per scan window, and reads the receptions back from the rx* views. The JS path in run.ts
+ * (run.ts) owns mobility, the grid and the outputs; per tick it copies positions into the module
+ * (loadPositions), which lists the contact-truth pairs and draws the advertising events, then the grid
+ * (loadGrid); per scanner it calls gather() once and scanWindow() per scan window, and reads the
+ * receptions back from the rx* views. The JS path in run.ts
  * (gatherNeighbours, addWindow, flush) is the reference this engine is tested against.
  */
 import type { ChannelParams } from '../channel/params.ts';
@@ -38,6 +39,10 @@ export interface EngineLayout {
    * dedup per slot) with a dense nDev x nDev last-logged table; kind per device is then required.
    */
   logging?: { kind: Uint8Array; logAll: boolean; emitAll: boolean };
+  /** Advertising schedule per device (run.ts): advDelay hash prefix, interval, Android on/off cycle (us). */
+  events: { delayH: Uint32Array; advIntUs: Int32Array; advOnUs: Float64Array; advCycleUs: Float64Array; advPhaseUs: Float64Array };
+  /** Run seed (advertising start draws, rng.ts hash32). */
+  seed: number;
   /** Grid of the contact-truth pass (run.ts tgrid); set to run it in the module (room for every pair). */
   truth?: { nx: number; ny: number; cellM: number };
 }
@@ -50,6 +55,9 @@ type Exports = {
   buildPackets(t0: number, t1: number): void;
   truthSetup(nx: number, ny: number, cellM: number, cellStart: number, cursor: number, cellOf: number, items: number, outA: number, outB: number): void;
   truthPairs(limit: number): number;
+  eventsSetup(seed: number, ...ptrs: number[]): void;
+  genEvents(t0: number, t1: number, t0ms: number): number;
+  advEvents(): number;
 };
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
@@ -68,6 +76,7 @@ export class WasmEngine {
   evId!: Uint32Array;
   cellStart!: Int32Array;
   items!: Int32Array;
+  wasActive!: Uint8Array;
   // pairs of the last truthPairs()
   truthA!: Int32Array;
   truthB!: Int32Array;
@@ -134,6 +143,10 @@ export class WasmEngine {
       this.ex.truthSetup(L.truth.nx, L.truth.ny, L.truth.cellM, view('tCellStart', I32, nc + 1), view('tCursor', I32, nc),
         view('tCellOf', I32, n), view('tItems', I32, n), view('truthA', I32, pairs), view('truthB', I32, pairs));
     }
+    const ev = L.events;
+    this.ex.eventsSetup(L.seed, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
+      view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
+      view('wasActive', U8, n));
     new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);
     this.ex.setup(cfgPtr);
     this.refresh();
@@ -148,6 +161,12 @@ export class WasmEngine {
     (v('loud') as Int32Array).set(L.loud);
     (v('body') as Float32Array).set(L.bodyTable);
     (v('lin') as Float64Array).set(lin.table);
+    (v('prevEv') as Float64Array).fill(-Infinity);
+    (v('delayH') as Uint32Array).set(ev.delayH);
+    (v('advInt') as Int32Array).set(ev.advIntUs);
+    (v('advOn') as Float64Array).set(ev.advOnUs);
+    (v('advCycle') as Float64Array).set(ev.advCycleUs);
+    (v('advPhase') as Float64Array).set(ev.advPhaseUs);
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
       (v('last') as Float64Array).fill(NaN);
@@ -167,17 +186,36 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
-    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB']) self[k] = this.view(k);
+    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive']) self[k] = this.view(k);
   }
 
-  /** Copies one tick's positions, facings and presence into the module (before truthPairs and loadTick). */
-  loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array): void {
+  /**
+   * Copies one tick's positions, facings, presence and the presence of the tick before into the module
+   * (before truthPairs, genEvents and loadGrid).
+   */
+  loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array, wasActive: Uint8Array): void {
     this.refresh();
     this.x.set(x);
     this.y.set(y);
     this.hx.set(hx);
     this.hy.set(hy);
     this.active.set(active);
+    this.wasActive.set(wasActive);
+  }
+
+  /**
+   * The tick's advertising events (run.ts's event loop, same draws) into the module's evOff / evStart /
+   * evId, readable through those views; returns their count.
+   */
+  genEvents(t0: number, t1: number, t0ms: number): number {
+    const ne = this.ex.genEvents(t0, t1, t0ms);
+    if (ne > this.evStart.length) throw new RangeError(`wasm engine: ${ne} events in one tick, capacity ${this.evStart.length}`);
+    return ne;
+  }
+
+  /** Advertising events drawn by genEvents so far. */
+  advEvents(): number {
+    return this.ex.advEvents();
   }
 
   /**
@@ -190,13 +228,9 @@ export class WasmEngine {
     return n;
   }
 
-  /** Copies one tick's events (ne of them) and grid into the module (after loadPositions). */
-  loadTick(evOff: Int32Array, evStart: Float64Array, evId: Uint32Array, ne: number, cellStart: Int32Array, items: Int32Array): void {
+  /** Copies one tick's grid into the module (after genEvents). */
+  loadGrid(cellStart: Int32Array, items: Int32Array): void {
     this.refresh();
-    this.evOff.set(evOff);
-    if (ne > this.evStart.length) throw new RangeError(`wasm engine: ${ne} events in one tick, capacity ${this.evStart.length}`);
-    this.evStart.set(evStart.subarray(0, ne));
-    this.evId.set(evId.subarray(0, ne));
     this.cellStart.set(cellStart);
     this.items.set(items);
   }

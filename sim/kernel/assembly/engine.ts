@@ -865,3 +865,95 @@ export function truthPairs(limit: f64): i32 {
   }
   return n;
 }
+
+// ---- advertising events (run.ts): per device, the events whose packets may start in the tick ----
+let pNextEv: usize = 0; // f64[nDev] next event start (us)
+let pPrevEv: usize = 0; // f64[nDev] last event start, -Infinity when none
+let pPrevId: usize = 0; // u32[nDev]
+let pEvCount: usize = 0; // u32[nDev] events drawn so far (the event id)
+let pDelayH: usize = 0; // u32[nDev] advDelay hash prefix
+let pAdvInt: usize = 0; // i32[nDev] advInterval (us)
+let pAdvOn: usize = 0; // f64[nDev] 0: always on
+let pAdvCycle: usize = 0; // f64[nDev]
+let pAdvPhase: usize = 0; // f64[nDev]
+let pWasActive: usize = 0; // u8[nDev] present in the tick before
+let evSeed: u32 = 0;
+let cAdvEvents: f64 = 0;
+
+const SALT_START: u32 = 0x73747274; // run.ts
+const ADV_DELAY_MAX_US: u32 = 10000; // sim/world/devices.ts (Core Spec Vol 6 Part B 4.4.2.2)
+const ADV_DELAY_2_16: u32 = 65536 % (ADV_DELAY_MAX_US + 1);
+
+/** Layout of the event state (wasmEngine.ts); JS fills the per-device constants and initial state. */
+export function eventsSetup(seed: u32, nextEv: usize, prevEv: usize, prevId: usize, evCount: usize, delayH: usize, advInt: usize,
+  advOn: usize, advCycle: usize, advPhase: usize, wasActive: usize): void {
+  evSeed = seed; pNextEv = nextEv; pPrevEv = prevEv; pPrevId = prevId; pEvCount = evCount; pDelayH = delayH; pAdvInt = advInt;
+  pAdvOn = advOn; pAdvCycle = advCycle; pAdvPhase = advPhase; pWasActive = wasActive;
+  cAdvEvents = 0;
+}
+
+// rng.ts hash32
+function hash32(sd: u32, a: u32, b: u32, c: u32, d: u32): u32 {
+  let h: u32 = (sd ^ 0x9e3779b9) * 0x85ebca6b ^ 0x27d4eb2f;
+  h = absorb1(h, a);
+  h = absorb1(h, b);
+  h = absorb1(h, c);
+  h = absorb1(h, d);
+  return finish1(h);
+}
+
+/**
+ * run.ts's advertising-event loop for the tick [t0, t1) (t0ms its start in ms): per present device the
+ * previous event if its packets reach into the tick, then the new ones (advDelay per event, Android's
+ * 15 s on / 15 s off), into evOff / evStart / evId. Returns the event count.
+ */
+export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
+  let ne: i32 = 0;
+  for (let d = 0; d < nDevices; d++) {
+    store<i32>(pEvOff + (<usize>d << 2), ne);
+    if (load<u8>(pActive + <usize>d) == 0) continue;
+    const o4 = <usize>d << 2;
+    const o8 = <usize>d << 3;
+    const advInt: f64 = <f64>load<i32>(pAdvInt + o4);
+    if (load<u8>(pWasActive + <usize>d) == 0) {
+      // (re)starts advertising: first event within one interval of arrival
+      const u = (<f64>hash32(evSeed, SALT_START, <u32>d, <u32><i64>t0ms, 0) + 0.5) / 4294967296;
+      store<f64>(pNextEv + o8, t0 + Math.floor(u * advInt));
+      store<f64>(pPrevEv + o8, -Infinity);
+    }
+    const prev = load<f64>(pPrevEv + o8);
+    if (prev + <f64>load<i32>(pEvSpan + o4) > t0) {
+      store<f64>(pEvStart + (<usize>ne << 3), prev);
+      store<u32>(pEvId + (<usize>ne << 2), load<u32>(pPrevId + o4));
+      ne++;
+    }
+    const on = load<f64>(pAdvOn + o8);
+    const cyc = load<f64>(pAdvCycle + o8);
+    const ph = load<f64>(pAdvPhase + o8);
+    const hd = load<u32>(pDelayH + o4);
+    let next = load<f64>(pNextEv + o8);
+    let id = load<u32>(pEvCount + o4);
+    while (next < t1) {
+      const st = next;
+      const h = finish1(absorb1(absorb1(hd, id), 0));
+      next = st + advInt + <f64>(((h >>> 16) * ADV_DELAY_2_16 + (h & 0xffff)) % (ADV_DELAY_MAX_US + 1));
+      const eid = id++;
+      if (on != 0 && (st + ph) % cyc >= on) continue; // run.ts isAdvOn
+      store<f64>(pEvStart + (<usize>ne << 3), st);
+      store<u32>(pEvId + (<usize>ne << 2), eid);
+      ne++;
+      store<f64>(pPrevEv + o8, st);
+      store<u32>(pPrevId + o4, eid);
+      cAdvEvents++;
+    }
+    store<f64>(pNextEv + o8, next);
+    store<u32>(pEvCount + o4, id);
+  }
+  store<i32>(pEvOff + (<usize>nDevices << 2), ne);
+  return ne;
+}
+
+/** Advertising events drawn by genEvents since eventsSetup. */
+export function advEvents(): f64 {
+  return cAdvEvents;
+}

@@ -1,6 +1,6 @@
 // The fused WebAssembly engine (sim/kernel/assembly/engine.ts) must give the same outputs as the JS
-// reception path in run.ts with the same kernel: it re-implements gathering, windows, collisions and the
-// app's logging rule, and its speed is only worth having if nothing a user reads changes.
+// reception path in run.ts with the same kernel: it re-implements the advertising events, the contact-truth
+// scan, gathering, windows, collisions and the app's logging rule, and its speed is only worth having if nothing a user reads changes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ type Windows = RunStats['engineWindows'];
 
 async function outputs(scenario: Scenario, opts: RunOptions): Promise<{ files: Map<string, Buffer>; stats: Record<string, unknown>; windows: Windows }> {
   const dir = tmp();
-  const r = await runSimulation(scenario, { report: false, outDir: dir, ...opts });
+  // the pcap of the air too: the engine draws the advertising events itself
+  const r = await runSimulation(scenario, { report: false, outDir: dir, pcapPath: join(dir, 'air.pcap'), ...opts });
   const files = new Map<string, Buffer>();
   for (const f of readdirSync(dir)) if (f !== 'timing.json') files.set(f, readFileSync(join(dir, f)));
   const { wallMs, realTimeFactor, pairsPerSecond, engine, engineWindows, ...stats } = r.stats;
