@@ -342,7 +342,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     // per-reception consumers (scan_windows.csv) still get every reception
     logging: denseLogged ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: nDev <= 2048 ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
-    events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed,
+    events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, tickUs,
   }) : null;
   const engineLogs = !!engine && denseLogged;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)

@@ -43,6 +43,8 @@ export interface EngineLayout {
   events: { delayH: Uint32Array; advIntUs: Int32Array; advOnUs: Float64Array; advCycleUs: Float64Array; advPhaseUs: Float64Array };
   /** Run seed (advertising start draws, rng.ts hash32). */
   seed: number;
+  /** Tick length (us). */
+  tickUs: number;
   /** Grid of the contact-truth pass (run.ts tgrid); set to run it in the module (room for every pair). */
   truth?: { nx: number; ny: number; cellM: number };
 }
@@ -144,7 +146,9 @@ export class WasmEngine {
         view('tCellOf', I32, n), view('tItems', I32, n), view('truthA', I32, pairs), view('truthB', I32, pairs));
     }
     const ev = L.events;
-    this.ex.eventsSetup(L.seed, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
+    // whole microseconds everywhere: run.ts rounds intervals, parseDuration (units.ts) rounds durations to ms
+    const integral = [ev.advOnUs, ev.advCycleUs, ev.advPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(L.tickUs);
+    this.ex.eventsSetup(L.seed, integral ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
       view('wasActive', U8, n));
     new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);

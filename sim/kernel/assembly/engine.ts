@@ -435,7 +435,9 @@ export function buildPackets(t0: f64, t1: f64): void {
     ne += e;
   }
   const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
-  const bw: f64 = (t1 - t0) / <f64>nb;
+  // bucket = floor((ps - t0) * nb / span): any rounding keeps it monotonic in ps, so the result (sorted by
+  // start, equal starts in device order) does not depend on it
+  const inv: f64 = <f64>nb / (t1 - t0);
   const stride = <usize>(maxBuckets + 1) << 2; // one bucket array per channel
   for (let c = 0; c < 3; c++) memory.fill(pBucket + stride * <usize>c, 0, <usize>(nb + 1) << 2);
   // pass 0 counts per (channel, bucket), pass 1 scatters, in device then event order (stable)
@@ -451,7 +453,7 @@ export function buildPackets(t0: f64, t1: f64): void {
         for (let c = 0; c < 3; c++) {
           const ps: f64 = es + <f64>c * hop;
           if (ps < t0 || ps >= t1) continue;
-          let b = <i32>Math.floor((ps - t0) / bw);
+          let b = <i32>Math.floor((ps - t0) * inv);
           if (b >= nb) b = nb - 1;
           const bc = pBucket + stride * <usize>c;
           if (pass == 0) {
@@ -878,6 +880,7 @@ let pAdvCycle: usize = 0; // f64[nDev]
 let pAdvPhase: usize = 0; // f64[nDev]
 let pWasActive: usize = 0; // u8[nDev] present in the tick before
 let evSeed: u32 = 0;
+let evIntegral: bool = false; // every schedule time is a whole number of microseconds
 let cAdvEvents: f64 = 0;
 
 const SALT_START: u32 = 0x73747274; // run.ts
@@ -885,9 +888,9 @@ const ADV_DELAY_MAX_US: u32 = 10000; // sim/world/devices.ts (Core Spec Vol 6 Pa
 const ADV_DELAY_2_16: u32 = 65536 % (ADV_DELAY_MAX_US + 1);
 
 /** Layout of the event state (wasmEngine.ts); JS fills the per-device constants and initial state. */
-export function eventsSetup(seed: u32, nextEv: usize, prevEv: usize, prevId: usize, evCount: usize, delayH: usize, advInt: usize,
+export function eventsSetup(seed: u32, integral: bool, nextEv: usize, prevEv: usize, prevId: usize, evCount: usize, delayH: usize, advInt: usize,
   advOn: usize, advCycle: usize, advPhase: usize, wasActive: usize): void {
-  evSeed = seed; pNextEv = nextEv; pPrevEv = prevEv; pPrevId = prevId; pEvCount = evCount; pDelayH = delayH; pAdvInt = advInt;
+  evSeed = seed; evIntegral = integral; pNextEv = nextEv; pPrevEv = prevEv; pPrevId = prevId; pEvCount = evCount; pDelayH = delayH; pAdvInt = advInt;
   pAdvOn = advOn; pAdvCycle = advCycle; pAdvPhase = advPhase; pWasActive = wasActive;
   cAdvEvents = 0;
 }
@@ -938,7 +941,12 @@ export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
       const h = finish1(absorb1(absorb1(hd, id), 0));
       next = st + advInt + <f64>(((h >>> 16) * ADV_DELAY_2_16 + (h & 0xffff)) % (ADV_DELAY_MAX_US + 1));
       const eid = id++;
-      if (on != 0 && (st + ph) % cyc >= on) continue; // run.ts isAdvOn
+      // run.ts isAdvOn: (st + ph) % cyc < on. With whole microseconds below 2^53, floor(a / c) is exact and
+      // a - floor(a / c) * c equals fmod, without AssemblyScript's software fmod
+      if (on != 0) {
+        const a = st + ph;
+        if ((evIntegral ? a - Math.floor(a / cyc) * cyc : a % cyc) >= on) continue;
+      }
       store<f64>(pEvStart + (<usize>ne << 3), st);
       store<u32>(pEvId + (<usize>ne << 2), eid);
       ne++;
