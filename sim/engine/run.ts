@@ -53,6 +53,8 @@ export interface RunOptions {
    * (the reference the fused engine is tested against; always used with the TS kernel).
    */
   engine?: 'wasm' | 'js';
+  /** Tests only: the WASM engine's last-logged rebase interval (us; small values rebase every window). */
+  engineLastSpanUs?: number;
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
   /**
@@ -332,6 +334,9 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx table (in JS, or in
   // the WASM engine's memory when it applies the logging rule), above that in a hash table in JS.
   const denseLogged = nDev <= 2048;
+  // every schedule time is a whole number of microseconds (intervals are rounded above, durations are
+  // whole ms: units.ts parseDuration); the engine's event draw and last-logged table rely on it
+  const wholeUs = [advOnUs, advCycleUs, advPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickUs);
   const host = (kernel as Partial<WasmKernel>).host;
   const engine = host && opts.engine !== 'js' ? new WasmEngine(host, {
     nDev,
@@ -340,11 +345,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     gridNx: grid.nx, gridNy: grid.ny, cellM: grid.cellM, normalReach, maxAir, maxEvSpan, hopGapUs: HOP_GAP_US,
     interfFloorDb, params, carriage, reachTx, reachRx, rxCorr, txPower, airUs, evSpanUs, loud: loudList, bodyTable,
     // per-reception consumers (scan_windows.csv) still get every reception
-    logging: denseLogged ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
+    logging: denseLogged && wholeUs ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: nDev <= 2048 ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
-    events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, tickUs,
+    events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, wholeUs, lastSpanUs: opts.engineLastSpanUs,
   }) : null;
-  const engineLogs = !!engine && denseLogged;
+  const engineLogs = !!engine && denseLogged && wholeUs;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)
   const truthInEngine = !!engine && nDev <= 2048;
   const wasActive = new Uint8Array(nDev);

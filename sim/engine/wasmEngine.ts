@@ -36,15 +36,18 @@ export interface EngineLayout {
   bodyTable: Float32Array;
   /**
    * Apply the app's logging rule in the engine (run.ts record: iOS <-> iOS, coalesced iOS reports, 5 s
-   * dedup per slot) with a dense nDev x nDev last-logged table; kind per device is then required.
+   * dedup per slot) with a dense nDev x nDev table of last-logged times as u32 offsets (needs wholeUs);
+   * kind per device is then required.
    */
   logging?: { kind: Uint8Array; logAll: boolean; emitAll: boolean };
   /** Advertising schedule per device (run.ts): advDelay hash prefix, interval, Android on/off cycle (us). */
   events: { delayH: Uint32Array; advIntUs: Int32Array; advOnUs: Float64Array; advCycleUs: Float64Array; advPhaseUs: Float64Array };
   /** Run seed (advertising start draws, rng.ts hash32). */
   seed: number;
-  /** Tick length (us). */
-  tickUs: number;
+  /** Tests only: rebase the last-logged table this often (us; default 4e9, the u32 limit's margin). */
+  lastSpanUs?: number;
+  /** Every schedule time is a whole microsecond (run.ts wholeUs): exact shortcuts in the event draw. */
+  wholeUs: boolean;
   /** Grid of the contact-truth pass (run.ts tgrid); set to run it in the module (room for every pair). */
   truth?: { nx: number; ny: number; cellM: number };
 }
@@ -129,7 +132,7 @@ export class WasmEngine {
       view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap), view('rxLog', U8, cap),
       fade, view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEnd', F64, 3 * cap),
       view('pkEvId', U32, 3 * cap), view('bucket', I32, 3 * (maxBuckets + 1)), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
-      L.logging ? view('last', F64, n * n) : 0, view('lin', F64, lin.table.length),
+      L.logging ? view('last', U32, n * n) : 0, view('lin', F64, lin.table.length),
       // scalars
       L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan, L.hopGapUs,
       p.shadowEpochMs * 1000, p.sensitivityDbm, L.interfFloorDb, cap, maxBuckets, L.logging?.logAll ? 1 : 0,
@@ -137,6 +140,8 @@ export class WasmEngine {
       // kernel scalars (kernel.ts evaluate's arguments)
       ks.seedState, p.pl1mDb, ks.plSlopeNear, ks.plSlopeFar, ks.log2Break, p.pairSigmaDb, p.shadowSigmaDb,
       p.kBreakM, p.minDistM, NORMAL_IH_SCALE,
+      // last-logged table: rebase after this many us (u32 offsets)
+      Math.min(4e9, L.lastSpanUs ?? 4e9),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     if (L.truth) {
@@ -146,9 +151,7 @@ export class WasmEngine {
         view('tCellOf', I32, n), view('tItems', I32, n), view('truthA', I32, pairs), view('truthB', I32, pairs));
     }
     const ev = L.events;
-    // whole microseconds everywhere: run.ts rounds intervals, parseDuration (units.ts) rounds durations to ms
-    const integral = [ev.advOnUs, ev.advCycleUs, ev.advPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(L.tickUs);
-    this.ex.eventsSetup(L.seed, integral ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
+    this.ex.eventsSetup(L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
       view('wasActive', U8, n));
     new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);
@@ -173,7 +176,7 @@ export class WasmEngine {
     (v('advPhase') as Float64Array).set(ev.advPhaseUs);
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
-      (v('last') as Float64Array).fill(NaN);
+      (v('last') as Uint32Array).fill(0);
     }
     this.gather = this.ex.gather;
     this.scanWindow = this.ex.scanWindow;

@@ -81,7 +81,13 @@ let stamp: i32 = 0;
 let nActiveTx: i32 = 0;
 // the app's logging rule (run.ts record), when the engine applies it: pLast != 0
 let pKind: usize = 0; // u8[nDev] 0 android 1 ios 2 beacon
-let pLast: usize = 0; // f64[nDev * nDev] last logged time per rx * nDev + tx, NaN = never
+// u32[nDev * nDev] last logged time per rx * nDev + tx: lastBase + v - 1 (us), 0 = never or long ago.
+// Half the bytes of an f64 table (rows of a scanner stay in cache across ticks); exact because every
+// time is a whole microsecond (run.ts applies the rule itself otherwise)
+let pLast: usize = 0;
+let lastBase: f64 = 0;
+// v fits while ps - lastBase < 2^32 - 1; rebased well before that (4e9 us; tests set it small)
+let lastSpan: f64 = 4.0e9;
 let pRLog: usize = 0; // u8 per reception: logged by the app
 let logAll: bool = false;
 let emitAll: bool = true; // false: only logged receptions are written out
@@ -160,7 +166,9 @@ export function setup(cfg: usize): void {
   kSeedState = <u32>next(); kPl1m = <f32>next(); kSlopeNear = <f32>next(); kSlopeFar = <f32>next();
   kLog2Break = <f32>next(); kSp = <f32>next(); kSs = <f32>next(); kBreak = <f32>next(); kMinD = <f32>next();
   kIhScale = <f32>next();
+  lastSpan = next();
   stamp = 0;
+  lastBase = 0;
   cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0; cDenseWin = 0; cSparseWin = 0;
 }
 
@@ -568,6 +576,7 @@ function heapSort(p: usize, n: i32): void {
 export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64, t1: f64): i32 {
   const lo: f64 = Math.max(t0, ws - maxAir);
   const hi: f64 = Math.min(t1, we);
+  if (pLast != 0 && hi - lastBase > lastSpan) rebaseLast(t0);
   const floor = interfFloorDb;
   const chU = <u32>ch;
   const sens = sensDbm;
@@ -746,13 +755,14 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       // reports; the app's 5 s dedup within a 15-min slot (4.3)
       const kr = load<u8>(pKind + <usize>r);
       if (kr == 1 && load<u8>(pKind + <usize>tx) == 1) continue;
-      const la = pLast + ((<usize>r * <usize>nDevices + <usize>tx) << 3);
-      const last = load<f64>(la);
-      if (last == last) {
+      const la = pLast + ((<usize>r * <usize>nDevices + <usize>tx) << 2);
+      const v = load<u32>(la);
+      if (v != 0) {
+        const last = lastBase + <f64>(v - 1);
         if (kr == 1 && last >= ws) logged = 0;
         else if (!logAll && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
       }
-      if (logged) store<f64>(la, ps);
+      if (logged) store<u32>(la, <u32>(ps - lastBase) + 1);
       else if (!emitAll) continue;
     }
     const o = <usize>nOut << 2;
@@ -767,6 +777,24 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   cCol += <f64>nCol;
   cRec += <f64>nRec;
   return nOut;
+}
+
+/**
+ * Moves lastBase to a minute before t0 (every packet still to come starts at or after t0). An entry
+ * older than the new base becomes 0, "never": a log over a minute old decides nothing (the dedup looks
+ * 5 s back, an iPhone's coalescing one scan window back).
+ */
+function rebaseLast(t0: f64): void {
+  const nb = Math.max(0, t0 - 60000000);
+  const n = <usize>nDevices * <usize>nDevices;
+  for (let i: usize = 0; i < n; i++) {
+    const a = pLast + (i << 2);
+    const v = load<u32>(a);
+    if (v == 0) continue;
+    const last = lastBase + <f64>(v - 1);
+    store<u32>(a, last < nb ? 0 : <u32>(last - nb) + 1);
+  }
+  lastBase = nb;
 }
 
 // capture.ts linIndex: nearest 1/16 dB step above the floor, halves up, clamped

@@ -40,6 +40,12 @@ describe('fused WASM engine vs the JS reception path', () => {
     expect(r.windows.neighbourEvents).toBe(0);
   });
 
+  it('the last-logged table rebased every window (u32 offsets; entries over a minute old read as never)', async () => {
+    // lobby: iPhones and Androids, so both the 5 s dedup and iOS coalescing read rebased entries
+    const r = await expectSame(loadScenario('lobby'), { seed: 4, devices: 60, durationMs: 4 * 60_000, scanWindows: true, engineLastSpanUs: 1 });
+    expect(r.receptions).toBeGreaterThan(1000);
+  });
+
   it('a sparse street (neighbour walk with per-window sort), with and without scan_windows.csv', async () => {
     // exponent 5: a reach of about 70 m in the 1 km block, so a scanner's grid cells cover a part of the phones
     const cb = loadScenario('city-block');
