@@ -597,13 +597,14 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     const c = ch - 37;
     const base = <usize>(c * pkCap);
     const np = c == 0 ? pkN0 : c == 1 ? pkN1 : pkN2;
-    // first packet starting at or after lo
+    // first packet starting at or after lo: binary search with selects, no data-dependent branch
     let a: i32 = 0;
-    let b: i32 = np;
-    while (a < b) {
-      const mid = (a + b) >>> 1;
-      if (load<f64>(pPkStart + ((base + <usize>mid) << 3)) < lo) a = mid + 1;
-      else b = mid;
+    let len: i32 = np;
+    while (len > 0) {
+      const half = len >> 1;
+      const lt = load<f64>(pPkStart + ((base + <usize>(a + half)) << 3)) < lo;
+      a = lt ? a + half + 1 : a;
+      len = lt ? len - half - 1 : half;
     }
     if (!gEager && nDevices <= 65536) {
       // a short window hears most transmitters once or twice: find the ones seen first here, then
