@@ -332,11 +332,14 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   }
   const active = new Uint8Array(nDev);
   // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx table (in JS, or in
-  // the WASM engine's memory when it applies the logging rule), above that in a hash table in JS.
+  // the WASM engine's memory when it applies the logging rule), above that in a hash table in JS. The
+  // same bound makes the day's contact sums dense and runs the truth scan in the engine.
   const denseLogged = nDev <= 2048;
   // every schedule time is a whole number of microseconds (intervals are rounded above, durations are
   // whole ms: units.ts parseDuration); the engine's event draw and last-logged table rely on it
   const wholeUs = [advOnUs, advCycleUs, advPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickUs);
+  // the engine keeps last-logged times as u32 offsets, exact only in whole microseconds
+  const logInEngine = denseLogged && wholeUs;
   const host = (kernel as Partial<WasmKernel>).host;
   const engine = host && opts.engine !== 'js' ? new WasmEngine(host, {
     nDev,
@@ -345,13 +348,13 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     gridNx: grid.nx, gridNy: grid.ny, cellM: grid.cellM, normalReach, maxAir, maxEvSpan, hopGapUs: HOP_GAP_US,
     interfFloorDb, params, carriage, reachTx, reachRx, rxCorr, txPower, airUs, evSpanUs, loud: loudList, bodyTable,
     // per-reception consumers (scan_windows.csv) still get every reception
-    logging: denseLogged && wholeUs ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
-    truth: nDev <= 2048 ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
+    logging: logInEngine ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
+    truth: denseLogged ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
     events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, wholeUs, lastSpanUs: opts.engineLastSpanUs,
   }) : null;
-  const engineLogs = !!engine && denseLogged && wholeUs;
+  const engineLogs = !!engine && logInEngine;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)
-  const truthInEngine = !!engine && nDev <= 2048;
+  const truthInEngine = !!engine && denseLogged;
   const wasActive = new Uint8Array(nDev);
   const firstSeenMs = new Float64Array(nDev).fill(-1);
   const lastSeenMs = new Float64Array(nDev).fill(-1);
@@ -431,7 +434,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const truthMs = new Map<number, Map<number, number>>();
   // up to 2048 devices the day's pair sums live in a dense array (a Map update per close pair and tick
   // dominated the truth pass); flushDayTruth moves the touched ones into truthMs, same sums, same order
-  const truthDense = nDev <= 2048 ? new Float64Array(nDev * nDev) : null;
+  const truthDense = denseLogged ? new Float64Array(nDev * nDev) : null;
   const truthTouched: number[] = [];
   let truthDay = -1;
   const flushDayTruth = function flushDayTruth() {

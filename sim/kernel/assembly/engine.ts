@@ -9,7 +9,7 @@
 // pair over a tick (path loss, pair offset, static loss) and over a shadowing epoch are computed once per
 // neighbour (terms, termsV); per packet only the fading draw is left (pairPower). Same f32 operations in
 // the same order, so the result is bit-identical to the kernel's.
-import { absorb, finish, normal1, pathLossV, absorb1, finish1, normal1s, pathLoss1, TAG_PAIR_1, TAG_SHADOW_1, TAG_FADE_1, FADE_N_1, FADE_SHIFT_1 } from './kernel';
+import { absorb, finish, normal1, pathLossV, absorb1, finish1, normal1s, pathLoss1, TAG_PAIR, TAG_SHADOW, TAG_FADE, FADE_N, FADE_SHIFT } from './kernel';
 
 // ---- layout: pointers and scalars, set once by setup() from a Float64 config block ----
 let pX: usize = 0; // f32[nDev] positions (m)
@@ -199,21 +199,20 @@ export function counter(i: i32): f64 {
   return c < 0 ? 0 : c >= <f64>n ? n - 1 : <i32>c;
 }
 
-// rng.ts hash32 with c = d = 0 (types.ts pairIdOf above 65535 devices)
-function hashPair(seed: u32, a: u32, b: u32): u32 {
-  let h: u32 = (seed ^ 0x9e3779b9) * 0x85ebca6b ^ 0x27d4eb2f;
-  h = (h ^ a) * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
-  h = (h ^ b) * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
-  h = h * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
-  h = h * 0xc2b2ae35; h ^= h >>> 15; h += 0x165667b1;
-  h ^= h >>> 16; h *= 0x7feb352d; h ^= h >>> 15; h *= 0x846ca68b; h ^= h >>> 16;
-  return h;
+// rng.ts hash32
+function hash32(sd: u32, a: u32, b: u32, c: u32, d: u32): u32 {
+  let h: u32 = (sd ^ 0x9e3779b9) * 0x85ebca6b ^ 0x27d4eb2f;
+  h = absorb1(h, a);
+  h = absorb1(h, b);
+  h = absorb1(h, c);
+  h = absorb1(h, d);
+  return finish1(h);
 }
 
 // @ts-ignore: decorator
 @inline function pairIdOf(t: i32, r: i32): u32 {
   if (t < 65536 && r < 65536) return (<u32>t << 16) | <u32>r;
-  return hashPair(0x9a1f, <u32>t, <u32>r);
+  return hash32(0x9a1f, <u32>t, <u32>r, 0, 0); // types.ts pairIdOf above 65535 devices
 }
 
 // the current scanner's own values, set by gather()
@@ -271,14 +270,14 @@ const NO_EPOCH: u32 = 0xffffffff;
   const dist32 = load<f32>(pNbDist + o);
   const d: f32 = dist32 > kMinD ? dist32 : kMinD;
   const h0 = absorb1(kSeedState, pairIdOf(t, r));
-  const zp = normal1s(finish1(absorb1(h0, TAG_PAIR_1)), kIhScale);
+  const zp = normal1s(finish1(absorb1(h0, TAG_PAIR)), kIhScale);
   const r0: f32 = load<f32>(pTxPow + (<usize>t << 2)) - pathLoss1(d, kPl1m, kSlopeNear, kSlopeFar, kLog2Break);
   const r1: f32 = (r0 - load<f32>(pNbStatic + o)) + kSp * zp;
-  const hs = absorb1(h0, TAG_SHADOW_1);
+  const hs = absorb1(h0, TAG_SHADOW);
   store<f32>(pNbR1 + o, r1);
   store<u32>(pNbHS + o, hs);
-  store<u32>(pNbHF + o, absorb1(h0, TAG_FADE_1));
-  store<u32>(pNbFar + o, d >= kBreak ? FADE_N_1 : 0);
+  store<u32>(pNbHF + o, absorb1(h0, TAG_FADE));
+  store<u32>(pNbFar + o, d >= kBreak ? FADE_N : 0);
   store<u32>(pNbEp + o, ep);
   if (ep != NO_EPOCH) store<f32>(pNbR2 + o, r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale));
 }
@@ -302,7 +301,7 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     const pl = pathLossV(d, vPl1m, vSlopeN, vSlopeF, vLgB);
     const tv = v128.load(pNbTx + o);
     const h0 = absorb(vSeed, v128.or(i32x4.shl(tv, 16), vR));
-    const zp = normal1(finish(absorb(h0, i32x4.splat(TAG_PAIR_1))), vScale);
+    const zp = normal1(finish(absorb(h0, i32x4.splat(TAG_PAIR))), vScale);
     const tx = f32x4(
       load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 0) << 2)),
       load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 1) << 2)),
@@ -310,13 +309,13 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
       load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 3) << 2)),
     );
     const r1 = f32x4.add(f32x4.sub(f32x4.sub(tx, pl), v128.load(pNbStatic + o)), f32x4.mul(f32x4.splat(kSp), zp));
-    const hs = absorb(h0, i32x4.splat(TAG_SHADOW_1));
+    const hs = absorb(h0, i32x4.splat(TAG_SHADOW));
     const zs = normal1(finish(absorb(hs, vEp)), vScale);
     v128.store(pNbR1 + o, r1);
     v128.store(pNbR2 + o, f32x4.add(r1, f32x4.mul(f32x4.splat(kSs), zs)));
     v128.store(pNbHS + o, hs);
-    v128.store(pNbHF + o, absorb(h0, i32x4.splat(TAG_FADE_1)));
-    v128.store(pNbFar + o, v128.and(f32x4.ge(d, f32x4.splat(kBreak)), i32x4.splat(FADE_N_1)));
+    v128.store(pNbHF + o, absorb(h0, i32x4.splat(TAG_FADE)));
+    v128.store(pNbFar + o, v128.and(f32x4.ge(d, f32x4.splat(kBreak)), i32x4.splat(FADE_N)));
     v128.store(pNbEp + o, vEp);
   }
   for (; q < n; q++) terms(r, q, ep);
@@ -343,7 +342,7 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     store<f32>(pNbR2 + o, load<f32>(pNbR1 + o) + kSs * zs);
   }
   const hf = finish1(absorb1(absorb1(load<u32>(pNbHF + o), ev), ch));
-  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT_1) + load<u32>(pNbFar + o)) << 2));
+  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT) + load<u32>(pNbFar + o)) << 2));
   return load<f32>(pNbR2 + o) + fd;
 }
 
@@ -924,15 +923,6 @@ export function eventsSetup(seed: u32, integral: bool, nextEv: usize, prevEv: us
   cAdvEvents = 0;
 }
 
-// rng.ts hash32
-function hash32(sd: u32, a: u32, b: u32, c: u32, d: u32): u32 {
-  let h: u32 = (sd ^ 0x9e3779b9) * 0x85ebca6b ^ 0x27d4eb2f;
-  h = absorb1(h, a);
-  h = absorb1(h, b);
-  h = absorb1(h, c);
-  h = absorb1(h, d);
-  return finish1(h);
-}
 
 /**
  * run.ts's advertising-event loop for the tick [t0, t1) (t0ms its start in ms): per present device the

@@ -9,11 +9,11 @@ const F1: u32 = 0x7feb352d;
 const F2: u32 = 0x846ca68b;
 const REHASH: u32 = 0x5bd1e995;
 // tables.ts constants
-const TAG_PAIR: u32 = 0x50414952;
-const TAG_SHADOW: u32 = 0x53484457;
-const TAG_FADE: u32 = 0x46414445;
-const FADE_SHIFT: u32 = 20; // 32 - FADE_BITS
-const FADE_N: u32 = 4096;
+export const TAG_PAIR: u32 = 0x50414952;
+export const TAG_SHADOW: u32 = 0x53484457;
+export const TAG_FADE: u32 = 0x46414445;
+export const FADE_SHIFT: u32 = 20; // 32 - FADE_BITS
+export const FADE_N: u32 = 4096;
 const C0: f32 = 1.4418798685073853;
 const C1: f32 = -0.708865225315094;
 const C2: f32 = 0.41524556279182434;
@@ -99,13 +99,6 @@ export function heapBase(): usize {
   const pl = pl1m + slopeN * Mathf.min(lg, lgB);
   return pl + slopeF * Mathf.max(lg - lgB, 0);
 }
-
-/** Tags of the three draws keyed by the pair hash (tables.ts). */
-export const TAG_PAIR_1: u32 = TAG_PAIR;
-export const TAG_SHADOW_1: u32 = TAG_SHADOW;
-export const TAG_FADE_1: u32 = TAG_FADE;
-export const FADE_N_1: u32 = FADE_N;
-export const FADE_SHIFT_1: u32 = FADE_SHIFT;
 
 /** Path loss (dB) of four distances (already clamped to minD): log2 by exponent + mantissa polynomial, two slopes. */
 // @ts-ignore: decorator
