@@ -58,9 +58,7 @@ type Exports = {
   gather(r: number, eager: number, t0: number): number;
   scanWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): number;
   buildPackets(t0: number, t1: number): void;
-  truthSetup(nx: number, ny: number, cellM: number, cellStart: number, cursor: number, cellOf: number, items: number, outA: number, outB: number): void;
   truthPairs(limit: number): number;
-  eventsSetup(seed: number, ...ptrs: number[]): void;
   genEvents(t0: number, t1: number, t0ms: number): number;
   advEvents(): number;
 };
@@ -114,6 +112,8 @@ export class WasmEngine {
     const lin = linearTable(L.interfFloorDb, L.params.captureDb);
     const p = L.params;
     const ks = kernelScalars(p);
+    const tCells = L.truth ? L.truth.nx * L.truth.ny : 0;
+    const tPairs = (n * (n - 1)) / 2;
     // the config block, in the order engine.ts setup() reads it
     const cfg = [
       view('x', F32, n), view('y', F32, n), view('hx', F32, n), view('hy', F32, n), view('active', U8, n),
@@ -142,18 +142,18 @@ export class WasmEngine {
       p.kBreakM, p.minDistM, NORMAL_IH_SCALE,
       // last-logged table: rebase after this many us (u32 offsets)
       Math.min(4e9, L.lastSpanUs ?? 4e9),
+      // contact-truth grid and its pair list (room for every pair)
+      ...(L.truth
+        ? [L.truth.nx, L.truth.ny, L.truth.cellM, view('tCellStart', I32, tCells + 1), view('tCursor', I32, tCells),
+          view('tCellOf', I32, n), view('tItems', I32, n), view('truthA', I32, tPairs), view('truthB', I32, tPairs)]
+        : [1, 1, 1, 0, 0, 0, 0, 0, 0]),
+      // advertising events: seed, whole-microsecond schedule, state and per-device constants
+      L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
+      view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
+      view('wasActive', U8, n),
     ];
     const cfgPtr = ptr(8 * cfg.length);
-    if (L.truth) {
-      const nc = L.truth.nx * L.truth.ny;
-      const pairs = (n * (n - 1)) / 2;
-      this.ex.truthSetup(L.truth.nx, L.truth.ny, L.truth.cellM, view('tCellStart', I32, nc + 1), view('tCursor', I32, nc),
-        view('tCellOf', I32, n), view('tItems', I32, n), view('truthA', I32, pairs), view('truthB', I32, pairs));
-    }
     const ev = L.events;
-    this.ex.eventsSetup(L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
-      view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
-      view('wasActive', U8, n));
     new Float64Array(host.memory.buffer, cfgPtr, cfg.length).set(cfg);
     this.ex.setup(cfgPtr);
     this.refresh();
@@ -216,7 +216,7 @@ export class WasmEngine {
    */
   genEvents(t0: number, t1: number, t0ms: number): number {
     const ne = this.ex.genEvents(t0, t1, t0ms);
-    if (ne > this.evStart.length) throw new RangeError(`wasm engine: ${ne} events in one tick, capacity ${this.evStart.length}`);
+    if (ne < 0) throw new RangeError(`wasm engine: more than ${this.evStart.length} advertising events in one tick`);
     return ne;
   }
 

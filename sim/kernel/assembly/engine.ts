@@ -167,6 +167,14 @@ export function setup(cfg: usize): void {
   kLog2Break = <f32>next(); kSp = <f32>next(); kSs = <f32>next(); kBreak = <f32>next(); kMinD = <f32>next();
   kIhScale = <f32>next();
   lastSpan = next();
+  // contact-truth grid (unused without EngineLayout.truth)
+  tNx = <i32>next(); tNy = <i32>next(); tCellM = next();
+  pTCellStart = nextPtr(); pTCursor = nextPtr(); pTCellOf = nextPtr(); pTItems = nextPtr(); pTA = nextPtr(); pTB = nextPtr();
+  // advertising events
+  evSeed = <u32>next(); evIntegral = next() != 0;
+  pNextEv = nextPtr(); pPrevEv = nextPtr(); pPrevId = nextPtr(); pEvCount = nextPtr(); pDelayH = nextPtr(); pAdvInt = nextPtr();
+  pAdvOn = nextPtr(); pAdvCycle = nextPtr(); pAdvPhase = nextPtr(); pWasActive = nextPtr();
+  cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
   cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0; cDenseWin = 0; cSparseWin = 0;
@@ -820,12 +828,7 @@ let pTCellOf: usize = 0; // i32[nDev]
 let pTItems: usize = 0; // i32[nDev]
 let pTA: usize = 0; // i32[pairs] output: a
 let pTB: usize = 0; // i32[pairs] output: b
-
-/** Layout of the truth pass: grid size, cell (m) and its arrays (wasmEngine.ts). */
-export function truthSetup(nx: i32, ny: i32, cell: f64, cellStart: usize, cursor: usize, cellOf: usize, items: usize, outA: usize, outB: usize): void {
-  tNx = nx; tNy = ny; tCellM = cell;
-  pTCellStart = cellStart; pTCursor = cursor; pTCellOf = cellOf; pTItems = items; pTA = outA; pTB = outB;
-}
+// (set by setup from the config block)
 
 // grid.ts cellX / cellY
 // @ts-ignore: decorator
@@ -910,24 +913,18 @@ let pWasActive: usize = 0; // u8[nDev] present in the tick before
 let evSeed: u32 = 0;
 let evIntegral: bool = false; // every schedule time is a whole number of microseconds
 let cAdvEvents: f64 = 0;
+// (set by setup from the config block; JS fills the per-device constants and the initial state)
 
 const SALT_START: u32 = 0x73747274; // run.ts
 const ADV_DELAY_MAX_US: u32 = 10000; // sim/world/devices.ts (Core Spec Vol 6 Part B 4.4.2.2)
 const ADV_DELAY_2_16: u32 = 65536 % (ADV_DELAY_MAX_US + 1);
 
-/** Layout of the event state (wasmEngine.ts); JS fills the per-device constants and initial state. */
-export function eventsSetup(seed: u32, integral: bool, nextEv: usize, prevEv: usize, prevId: usize, evCount: usize, delayH: usize, advInt: usize,
-  advOn: usize, advCycle: usize, advPhase: usize, wasActive: usize): void {
-  evSeed = seed; evIntegral = integral; pNextEv = nextEv; pPrevEv = prevEv; pPrevId = prevId; pEvCount = evCount; pDelayH = delayH; pAdvInt = advInt;
-  pAdvOn = advOn; pAdvCycle = advCycle; pAdvPhase = advPhase; pWasActive = wasActive;
-  cAdvEvents = 0;
-}
-
 
 /**
  * run.ts's advertising-event loop for the tick [t0, t1) (t0ms its start in ms): per present device the
  * previous event if its packets reach into the tick, then the new ones (advDelay per event, Android's
- * 15 s on / 15 s off), into evOff / evStart / evId. Returns the event count.
+ * 15 s on / 15 s off), into evOff / evStart / evId. Returns the event count, or -1 before the arrays
+ * would overflow.
  */
 export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
   let ne: i32 = 0;
@@ -944,6 +941,8 @@ export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
       store<f64>(pPrevEv + o8, -Infinity);
     }
     const prev = load<f64>(pPrevEv + o8);
+    // run.ts sizes the event arrays (pkCap entries) to a bound this never passes; -1 says it did
+    if (ne + 1 + <i32>Math.ceil((t1 - t0) / advInt) + 1 > pkCap) return -1;
     if (prev + <f64>load<i32>(pEvSpan + o4) > t0) {
       store<f64>(pEvStart + (<usize>ne << 3), prev);
       store<u32>(pEvId + (<usize>ne << 2), load<u32>(pPrevId + o4));
