@@ -335,6 +335,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   // the WASM engine's memory when it applies the logging rule), above that in a hash table in JS. The
   // same bound makes the day's contact sums dense and runs the truth scan in the engine.
   const denseLogged = nDev <= 2048;
+  // up to 1024 devices (32 MB) the engine keeps every pair's terms across ticks (wasmEngine.ts pairTable)
+  const PAIR_TABLE_MAX = 1024;
   // every schedule time is a whole number of microseconds (intervals are rounded above, durations are
   // whole ms: units.ts parseDuration); the engine's event draw and last-logged table rely on it
   const wholeUs = [advOnUs, advCycleUs, advPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickUs);
@@ -351,6 +353,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     logging: logInEngine ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: denseLogged ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
     events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, wholeUs, lastSpanUs: opts.engineLastSpanUs,
+    pairTable: nDev <= PAIR_TABLE_MAX,
   }) : null;
   const engineLogs = !!engine && logInEngine;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)

@@ -50,6 +50,11 @@ export interface EngineLayout {
   wholeUs: boolean;
   /** Grid of the contact-truth pass (run.ts tgrid); set to run it in the module (room for every pair). */
   truth?: { nx: number; ny: number; cellM: number };
+  /**
+   * Keep each (scanner, transmitter) pair's geometry and kernel terms across ticks in an nDev x nDev table
+   * of 32-byte entries, recomputed after either device moves or turns (engine.ts pPair).
+   */
+  pairTable?: boolean;
 }
 
 type Exports = {
@@ -92,6 +97,9 @@ export class WasmEngine {
   rxLog!: Uint8Array;
 
   private readonly ex: Exports;
+  private readonly pairTable: boolean;
+  private tick = 0;
+  private chg!: Uint32Array;
   private readonly views: { name: string; ptr: number; len: number; ctor: Ctor }[] = [];
   private buffer: ArrayBuffer | null = null;
 
@@ -151,6 +159,8 @@ export class WasmEngine {
       L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
       view('wasActive', U8, n),
+      // pair table and each device's last change (tick stamps)
+      L.pairTable ? view('pair', U32, 8 * n * n) : 0, view('chg', U32, n + 1),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;
@@ -174,6 +184,12 @@ export class WasmEngine {
     (v('advOn') as Float64Array).set(ev.advOnUs);
     (v('advCycle') as Float64Array).set(ev.advCycleUs);
     (v('advPhase') as Float64Array).set(ev.advPhaseUs);
+    this.pairTable = !!L.pairTable;
+    if (L.pairTable) {
+      (v('pair') as Uint32Array).fill(0);
+      // stamp 0 is "never computed"; the first tick is 1
+      (v('chg') as Uint32Array).fill(1);
+    }
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
       (v('last') as Uint32Array).fill(0);
@@ -193,6 +209,7 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
+    this.chg = this.view('chg') as Uint32Array;
     for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive']) self[k] = this.view(k);
   }
 
@@ -202,6 +219,14 @@ export class WasmEngine {
    */
   loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array, wasActive: Uint8Array): void {
     this.refresh();
+    if (this.pairTable) {
+      // a device that moved or turned invalidates its pairs in the pair table
+      const tick = ++this.tick;
+      const X = this.x, Y = this.y, HX = this.hx, HY = this.hy, chg = this.chg;
+      const n = X.length;
+      for (let d = 0; d < n; d++) if (X[d] !== x[d] || Y[d] !== y[d] || HX[d] !== hx[d] || HY[d] !== hy[d]) chg[d] = tick;
+      chg[n] = tick;
+    }
     this.x.set(x);
     this.y.set(y);
     this.hx.set(hx);

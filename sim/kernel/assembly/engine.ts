@@ -5,6 +5,7 @@
 // starting in the same microsecond may be visited in another order; the candidate set and every decision
 // stay the same, only a sum of three or more such interferers could round differently.
 // It exists because that JS path, not the kernel, dominated whole-simulation time (README "Reception kernel").
+// Small runs keep those per-pair terms across ticks in a pair table (pPair), refreshed after a move.
 // Received power is kernel.ts's evaluate() taken apart: the terms that hold for a (transmitter, scanner)
 // pair over a tick (path loss, pair offset, static loss) and over a shadowing epoch are computed once per
 // neighbour (terms, termsV); per packet only the fading draw is left (pairPower). Same f32 operations in
@@ -96,6 +97,20 @@ let pLin: usize = 0; // f64[linN]
 let linN: i32 = 1;
 let capLin: f64 = 1;
 
+// Pair table (pPair != 0, small runs): per (scanner r, transmitter t) at pPair + (r * nDev + t) * 32, the
+// neighbour-slot values kept across ticks, recomputed only after either device moved or turned (pChg).
+// People stand still most of the time (lobby: 98 % of present device-ticks), so geometry and the kernel's
+// per-pair terms are mostly computed once per stay instead of once per tick.
+//   +0 u32 tick stamp when computed (0 never)   +4 u32 shadowing epoch of +16   +8 u32 fading hash prefix
+//   +12 u32 far-table offset, PAIR_OUT when out of reach (or t == r)   +16 f32 r2   +20 f32 r1
+//   +24 u32 shadowing hash prefix   +28 f32 distance (m)
+let pPair: usize = 0;
+let pChg: usize = 0; // u32[nDev + 1]: tick stamp of each device's last move or turn; [nDev] the current tick
+const PAIR_OUT: u32 = 0xfffffffe;
+let gRow: usize = 0; // the current scanner's row of the pair table
+let gChgR: u32 = 0;
+let gTick: u32 = 0;
+
 let nLoud: i32 = 0;
 let nDevices: i32 = 0;
 let gridNx: i32 = 1;
@@ -174,6 +189,8 @@ export function setup(cfg: usize): void {
   evSeed = <u32>next(); evIntegral = next() != 0;
   pNextEv = nextPtr(); pPrevEv = nextPtr(); pPrevId = nextPtr(); pEvCount = nextPtr(); pDelayH = nextPtr(); pAdvInt = nextPtr();
   pAdvOn = nextPtr(); pAdvCycle = nextPtr(); pAdvPhase = nextPtr(); pWasActive = nextPtr();
+  // pair table (0 = off)
+  pPair = nextPtr(); pChg = nextPtr();
   cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
@@ -244,6 +261,21 @@ const NO_EPOCH: u32 = 0xffffffff;
  */
 // @ts-ignore: decorator
 @inline function geometry(r: i32, t: i32, n: i32): bool {
+  if (!geo(t)) return false;
+  const o = <usize>n << 2;
+  store<i32>(pNbTx + o, t);
+  store<f32>(pNbDist + o, gDist);
+  store<f32>(pNbStatic + o, gStatic);
+  return true;
+}
+
+// geometry()'s result: distance and static loss
+let gDist: f32 = 0;
+let gStatic: f32 = 0;
+
+/** Reach, distance and static loss of transmitter t for the current scanner (into gDist, gStatic). */
+// @ts-ignore: decorator
+@inline function geo(t: i32): bool {
   const dx: f64 = gXr - <f64>load<f32>(pX + (<usize>t << 2));
   const dy: f64 = gYr - <f64>load<f32>(pY + (<usize>t << 2));
   const d2 = dx * dx + dy * dy;
@@ -259,10 +291,8 @@ const NO_EPOCH: u32 = 0xffffffff;
   const br = gBodyR + <i32>jsRound((cr + 1) * BODY_HALF);
   const lossTx: f64 = <f64>load<f32>(pBody + (<usize>bt << 2));
   const lossRx: f64 = <f64>load<f32>(pBody + (<usize>br << 2));
-  const o = <usize>n << 2;
-  store<i32>(pNbTx + o, t);
-  store<f32>(pNbDist + o, <f32>dist);
-  store<f32>(pNbStatic + o, <f32>(lossTx + lossRx + gRxLoss));
+  gDist = <f32>dist;
+  gStatic = <f32>(lossTx + lossRx + gRxLoss);
   return true;
 }
 
@@ -274,20 +304,55 @@ const NO_EPOCH: u32 = 0xffffffff;
 // @ts-ignore: decorator
 @inline function terms(r: i32, n: i32, ep: u32): void {
   const o = <usize>n << 2;
-  const t = load<i32>(pNbTx + o);
-  const dist32 = load<f32>(pNbDist + o);
+  termsOf(r, load<i32>(pNbTx + o), load<f32>(pNbDist + o), load<f32>(pNbStatic + o));
+  store<f32>(pNbR1 + o, tR1);
+  store<u32>(pNbHS + o, tHS);
+  store<u32>(pNbHF + o, tHF);
+  store<u32>(pNbFar + o, tFar);
+  store<u32>(pNbEp + o, ep);
+  if (ep != NO_EPOCH) store<f32>(pNbR2 + o, shadowed(tR1, tHS, ep));
+}
+
+// termsOf()'s result
+let tR1: f32 = 0;
+let tHS: u32 = 0;
+let tHF: u32 = 0;
+let tFar: u32 = 0;
+
+/** The per-pair terms of transmitter t at distance dist32 with static loss st (kernel.ts evaluate). */
+// @ts-ignore: decorator
+@inline function termsOf(r: i32, t: i32, dist32: f32, st: f32): void {
   const d: f32 = dist32 > kMinD ? dist32 : kMinD;
   const h0 = absorb1(kSeedState, pairIdOf(t, r));
   const zp = normal1s(finish1(absorb1(h0, TAG_PAIR)), kIhScale);
   const r0: f32 = load<f32>(pTxPow + (<usize>t << 2)) - pathLoss1(d, kPl1m, kSlopeNear, kSlopeFar, kLog2Break);
-  const r1: f32 = (r0 - load<f32>(pNbStatic + o)) + kSp * zp;
-  const hs = absorb1(h0, TAG_SHADOW);
-  store<f32>(pNbR1 + o, r1);
-  store<u32>(pNbHS + o, hs);
-  store<u32>(pNbHF + o, absorb1(h0, TAG_FADE));
-  store<u32>(pNbFar + o, d >= kBreak ? FADE_N : 0);
-  store<u32>(pNbEp + o, ep);
-  if (ep != NO_EPOCH) store<f32>(pNbR2 + o, r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale));
+  tR1 = (r0 - st) + kSp * zp;
+  tHS = absorb1(h0, TAG_SHADOW);
+  tHF = absorb1(h0, TAG_FADE);
+  tFar = d >= kBreak ? FADE_N : 0;
+}
+
+// r1 plus the shadowing term of epoch ep
+// @ts-ignore: decorator
+@inline function shadowed(r1: f32, hs: u32, ep: u32): f32 {
+  return r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale);
+}
+
+/** Fills pair-table entry o (scanner r, transmitter t) for epoch ep: geo(), then termsOf(). */
+function pairFill(r: i32, t: i32, o: usize, ep: u32): void {
+  store<u32>(o, gTick);
+  if (t == r || !geo(t)) {
+    store<u32>(o + 12, PAIR_OUT);
+    return;
+  }
+  termsOf(r, t, gDist, gStatic);
+  store<u32>(o + 4, ep);
+  store<u32>(o + 8, tHF);
+  store<u32>(o + 12, tFar);
+  store<f32>(o + 16, shadowed(tR1, tHS, ep));
+  store<f32>(o + 20, tR1);
+  store<u32>(o + 24, tHS);
+  store<f32>(o + 28, gDist);
 }
 
 /** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
@@ -346,12 +411,23 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   const o = <usize>q << 2;
   if (load<u32>(pNbEp + o) != ep) {
     store<u32>(pNbEp + o, ep);
-    const zs = normal1s(finish1(absorb1(load<u32>(pNbHS + o), ep)), kIhScale);
-    store<f32>(pNbR2 + o, load<f32>(pNbR1 + o) + kSs * zs);
+    store<f32>(pNbR2 + o, shadowed(load<f32>(pNbR1 + o), load<u32>(pNbHS + o), ep));
   }
   const hf = finish1(absorb1(absorb1(load<u32>(pNbHF + o), ev), ch));
   const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT) + load<u32>(pNbFar + o)) << 2));
   return load<f32>(pNbR2 + o) + fd;
+}
+
+/** pairPower() for pair-table entry o (far-table offset far). */
+// @ts-ignore: decorator
+@inline function pairPowerT(o: usize, far: u32, ev: u32, ch: u32, ep: u32): f32 {
+  if (load<u32>(o + 4) != ep) {
+    store<u32>(o + 4, ep);
+    store<f32>(o + 16, shadowed(load<f32>(o + 20), load<u32>(o + 24), ep));
+  }
+  const hf = finish1(absorb1(absorb1(load<u32>(o + 8), ev), ch));
+  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT) + far) << 2));
+  return load<f32>(o + 16) + fd;
 }
 
 /**
@@ -360,7 +436,8 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
  * half of the transmitters on air, the windows walk the tick's sorted packets and look transmitters up by
  * id. A scanner that listens most of the time (eager: it will hear nearly every candidate) gets all its
  * neighbours now, their terms four at a time; otherwise each transmitter is checked for reach on its
- * first packet (lazy: an iPhone's short window hears few). When the candidates are fewer, the
+ * first packet (lazy: an iPhone's short window hears few). With the pair table neither is needed: the
+ * windows read each transmitter's entry, refilled only when it is stale. When the candidates are fewer, the
  * neighbours in reach are listed now and the windows walk their events. Returns the candidate count
  * (sorted-packet walk) or the neighbour count; 0 means nothing to hear.
  */
@@ -390,6 +467,13 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   nLazy = 0;
   gEager = eager;
   lazy = nCand * 2 >= nActiveTx;
+  if (lazy && pPair != 0) {
+    // windows look their transmitters up in the pair table
+    gRow = pPair + ((<usize>r * <usize>nDevices) << 5);
+    gChgR = load<u32>(pChg + (<usize>r << 2));
+    gTick = load<u32>(pChg + (<usize>nDevices << 2));
+    return nCand;
+  }
   if (lazy && !eager) return nCand;
   // the candidates, in grid-cell order then the loud ones (this order is the neighbours' order)
   let nc: i32 = 0;
@@ -599,6 +683,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   // start order); the others walk their neighbours' events, then sort (the same candidates; only ties
   // in start may order differently)
   const dense = lazy;
+  const tableWin = dense && pPair != 0;
   if (dense) {
     cDenseWin++;
     const c = ch - 37;
@@ -613,48 +698,77 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       a = lt ? a + half + 1 : a;
       len = lt ? len - half - 1 : half;
     }
-    if (!gEager && nDevices <= 65536) {
-      // a short window hears most transmitters once or twice: find the ones seen first here, then
-      // compute their terms four at a time
-      const q0 = nLazy;
+    if (pPair != 0) {
+      // the pair table: an entry is current when computed at or after both devices' last change
+      const row = gRow;
+      const chgR = gChgR;
       for (let k = a; k < np; k++) {
         const slot = base + <usize>k;
-        if (load<f64>(pPkStart + (slot << 3)) >= hi) break;
+        const ps = load<f64>(pPkStart + (slot << 3));
+        if (ps >= hi) break;
         const t = load<i32>(pPkDev + (slot << 2));
-        const sa = pNbStamp + (<usize>t << 2);
-        if (load<i32>(sa) == stamp) continue;
-        store<i32>(sa, stamp);
-        store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
+        const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
+        const o = row + (<usize>t << 5);
+        const chgT = load<u32>(pChg + (<usize>t << 2));
+        if (load<u32>(o) < (chgT > chgR ? chgT : chgR)) pairFill(r, t, o, ep);
+        const far = load<u32>(o + 12);
+        if (far == PAIR_OUT) continue;
+        n++;
+        const p = pairPowerT(o, far, load<u32>(pPkEvId + (slot << 2)), chU, ep);
+        // branch-free bookkeeping, as in the loop below
+        const pe = load<f64>(pPkEnd + (slot << 3));
+        const ok = <i32>(ps >= ws) & <i32>(pe <= we);
+        const hear = <i32>(<f64>p >= sens);
+        putSorted(m, t, ps, pe, p);
+        store<i32>(pRC + (<usize>nc << 2), m);
+        nc += ok & hear;
+        weak += ok & (hear ^ 1);
+        m += <i32>(<f64>p >= floor);
       }
-      termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
-    }
-    for (let k = a; k < np; k++) {
-      const slot = base + <usize>k;
-      const ps = load<f64>(pPkStart + (slot << 3));
-      if (ps >= hi) break;
-      const t = load<i32>(pPkDev + (slot << 2));
-      const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
-      // a transmitter's reach is checked once per scanner and tick, on its first packet
-      let q: i32;
-      const sa = pNbStamp + (<usize>t << 2);
-      if (load<i32>(sa) != stamp) {
-        store<i32>(sa, stamp);
-        q = t != r && neighbour(r, t, nLazy, ep) ? nLazy++ : -1;
-        store<i32>(pNbIdx + (<usize>t << 2), q);
-      } else q = load<i32>(pNbIdx + (<usize>t << 2));
-      if (q < 0) continue;
-      n++;
-      const p = pairPower(q, load<u32>(pPkEvId + (slot << 2)), chU, ep);
-      // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
-      // than the stores): write slot m and list position nc always, advance them only when they count
-      const pe = load<f64>(pPkEnd + (slot << 3));
-      const ok = <i32>(ps >= ws) & <i32>(pe <= we);
-      const hear = <i32>(<f64>p >= sens);
-      putSorted(m, q, ps, pe, p);
-      store<i32>(pRC + (<usize>nc << 2), m);
-      nc += ok & hear;
-      weak += ok & (hear ^ 1);
-      m += <i32>(<f64>p >= floor);
+    } else {
+      if (!gEager && nDevices <= 65536) {
+        // a short window hears most transmitters once or twice: find the ones seen first here, then
+        // compute their terms four at a time
+        const q0 = nLazy;
+        for (let k = a; k < np; k++) {
+          const slot = base + <usize>k;
+          if (load<f64>(pPkStart + (slot << 3)) >= hi) break;
+          const t = load<i32>(pPkDev + (slot << 2));
+          const sa = pNbStamp + (<usize>t << 2);
+          if (load<i32>(sa) == stamp) continue;
+          store<i32>(sa, stamp);
+          store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
+        }
+        termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
+      }
+      for (let k = a; k < np; k++) {
+        const slot = base + <usize>k;
+        const ps = load<f64>(pPkStart + (slot << 3));
+        if (ps >= hi) break;
+        const t = load<i32>(pPkDev + (slot << 2));
+        const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
+        // a transmitter's reach is checked once per scanner and tick, on its first packet
+        let q: i32;
+        const sa = pNbStamp + (<usize>t << 2);
+        if (load<i32>(sa) != stamp) {
+          store<i32>(sa, stamp);
+          q = t != r && neighbour(r, t, nLazy, ep) ? nLazy++ : -1;
+          store<i32>(pNbIdx + (<usize>t << 2), q);
+        } else q = load<i32>(pNbIdx + (<usize>t << 2));
+        if (q < 0) continue;
+        n++;
+        const p = pairPower(q, load<u32>(pPkEvId + (slot << 2)), chU, ep);
+        // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
+        // than the stores): write slot m and list position nc always, advance them only when they count
+        const pe = load<f64>(pPkEnd + (slot << 3));
+        const ok = <i32>(ps >= ws) & <i32>(pe <= we);
+        const hear = <i32>(<f64>p >= sens);
+        putSorted(m, q, ps, pe, p);
+        store<i32>(pRC + (<usize>nc << 2), m);
+        nc += ok & hear;
+        weak += ok & (hear ^ 1);
+        m += <i32>(<f64>p >= floor);
+      }
     }
   } else {
     cSparseWin++;
@@ -754,8 +868,9 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       nCol++;
       continue;
     }
+    // neighbour slot, or the transmitter itself with the pair table
     const q = load<i32>(pSQ + (<usize>k << 2));
-    const tx = load<i32>(pNbTx + (<usize>q << 2));
+    const tx = tableWin ? q : load<i32>(pNbTx + (<usize>q << 2));
     nRec++;
     let logged: u8 = 1;
     if (pLast != 0) {
@@ -777,7 +892,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     store<i32>(pRTx + o, tx);
     store<f64>(pRT + (<usize>nOut << 3), ps);
     store<f32>(pRP + o, p32);
-    store<f32>(pRD + o, load<f32>(pNbDist + (<usize>q << 2)));
+    store<f32>(pRD + o, tableWin ? load<f32>(gRow + (<usize>q << 5) + 28) : load<f32>(pNbDist + (<usize>q << 2)));
     store<u8>(pRLog + <usize>nOut, logged);
     nOut++;
   }
