@@ -52,7 +52,7 @@ export interface EngineLayout {
   truth?: { nx: number; ny: number; cellM: number };
   /**
    * Keep each (scanner, transmitter) pair's geometry and kernel terms across ticks in an nDev x nDev table
-   * of 32-byte entries, recomputed after either device moves or turns (engine.ts pPair).
+   * (2 x 16 bytes a pair), recomputed after either device moves or turns (engine.ts pPair).
    */
   pairTable?: boolean;
 }
@@ -160,7 +160,7 @@ export class WasmEngine {
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
       view('wasActive', U8, n),
       // pair table and each device's last change (tick stamps)
-      L.pairTable ? view('pair', U32, 8 * n * n) : 0, view('chg', U32, n + 1),
+      L.pairTable ? view('pair', U32, 4 * n * n) : 0, L.pairTable ? view('pairC', U32, 4 * n * n) : 0, view('chg', U32, n + 1),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;

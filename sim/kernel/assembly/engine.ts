@@ -97,17 +97,20 @@ let pLin: usize = 0; // f64[linN]
 let linN: i32 = 1;
 let capLin: f64 = 1;
 
-// Pair table (pPair != 0, small runs): per (scanner r, transmitter t) at pPair + (r * nDev + t) * 32, the
+// Pair table (pPair != 0, small runs): per (scanner r, transmitter t) at offset (r * nDev + t) * 16, the
 // neighbour-slot values kept across ticks, recomputed only after either device moved or turned (pChg).
 // People stand still most of the time (lobby: 98 % of present device-ticks), so geometry and the kernel's
-// per-pair terms are mostly computed once per stay instead of once per tick.
-//   +0 u32 tick stamp when computed (0 never)   +4 u32 shadowing epoch of +16   +8 u32 fading hash prefix
-//   +12 u32 far-table offset, PAIR_OUT when out of reach (or t == r)   +16 f32 r2   +20 f32 r1
-//   +24 u32 shadowing hash prefix   +28 f32 distance (m)
+// per-pair terms are mostly computed once per stay instead of once per tick. What every packet reads is
+// in pPair (a scanner's row stays small in cache), the rest in pPairC:
+//   pPair  +0 u32 tick stamp when computed (0 never), bit 31 set when out of reach (or t == r)
+//          +4 u32 shadowing epoch of +12 << 1 | 1 beyond the Rician break   +8 u32 fading hash prefix
+//          +12 f32 r2
+//   pPairC +0 f32 r1   +4 u32 shadowing hash prefix   +8 f32 distance (m)
 let pPair: usize = 0;
+let pPairC: usize = 0;
 let pChg: usize = 0; // u32[nDev + 1]: tick stamp of each device's last move or turn; [nDev] the current tick
-const PAIR_OUT: u32 = 0xfffffffe;
-let gRow: usize = 0; // the current scanner's row of the pair table
+const PAIR_OUT: u32 = 0x80000000;
+let gRow: usize = 0; // offset of the current scanner's row in the pair table
 let gChgR: u32 = 0;
 let gTick: u32 = 0;
 
@@ -190,7 +193,7 @@ export function setup(cfg: usize): void {
   pNextEv = nextPtr(); pPrevEv = nextPtr(); pPrevId = nextPtr(); pEvCount = nextPtr(); pDelayH = nextPtr(); pAdvInt = nextPtr();
   pAdvOn = nextPtr(); pAdvCycle = nextPtr(); pAdvPhase = nextPtr(); pWasActive = nextPtr();
   // pair table (0 = off)
-  pPair = nextPtr(); pChg = nextPtr();
+  pPair = nextPtr(); pPairC = nextPtr(); pChg = nextPtr();
   cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
@@ -338,21 +341,22 @@ let tFar: u32 = 0;
   return r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale);
 }
 
-/** Fills pair-table entry o (scanner r, transmitter t) for epoch ep: geo(), then termsOf(). */
+/** Fills pair-table entry at offset o (scanner r, transmitter t) for epoch ep: geo(), then termsOf(). */
 function pairFill(r: i32, t: i32, o: usize, ep: u32): void {
-  store<u32>(o, gTick);
+  const h = pPair + o;
   if (t == r || !geo(t)) {
-    store<u32>(o + 12, PAIR_OUT);
+    store<u32>(h, gTick | PAIR_OUT);
     return;
   }
   termsOf(r, t, gDist, gStatic);
-  store<u32>(o + 4, ep);
-  store<u32>(o + 8, tHF);
-  store<u32>(o + 12, tFar);
-  store<f32>(o + 16, shadowed(tR1, tHS, ep));
-  store<f32>(o + 20, tR1);
-  store<u32>(o + 24, tHS);
-  store<f32>(o + 28, gDist);
+  store<u32>(h, gTick);
+  store<u32>(h + 4, ep << 1 | (tFar != 0 ? 1 : 0));
+  store<u32>(h + 8, tHF);
+  store<f32>(h + 12, shadowed(tR1, tHS, ep));
+  const c = pPairC + o;
+  store<f32>(c, tR1);
+  store<u32>(c + 4, tHS);
+  store<f32>(c + 8, gDist);
 }
 
 /** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
@@ -418,16 +422,19 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   return load<f32>(pNbR2 + o) + fd;
 }
 
-/** pairPower() for pair-table entry o (far-table offset far). */
+/** pairPower() for the pair-table entry at offset o. */
 // @ts-ignore: decorator
-@inline function pairPowerT(o: usize, far: u32, ev: u32, ch: u32, ep: u32): f32 {
-  if (load<u32>(o + 4) != ep) {
-    store<u32>(o + 4, ep);
-    store<f32>(o + 16, shadowed(load<f32>(o + 20), load<u32>(o + 24), ep));
+@inline function pairPowerT(o: usize, ev: u32, ch: u32, ep: u32): f32 {
+  const h = pPair + o;
+  let ef = load<u32>(h + 4);
+  if (ef >>> 1 != ep) {
+    ef = ep << 1 | (ef & 1);
+    store<u32>(h + 4, ef);
+    store<f32>(h + 12, shadowed(load<f32>(pPairC + o), load<u32>(pPairC + o + 4), ep));
   }
-  const hf = finish1(absorb1(absorb1(load<u32>(o + 8), ev), ch));
-  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT) + far) << 2));
-  return load<f32>(o + 16) + fd;
+  const hf = finish1(absorb1(absorb1(load<u32>(h + 8), ev), ch));
+  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT) + (ef & 1) * FADE_N) << 2));
+  return load<f32>(h + 12) + fd;
 }
 
 /**
@@ -469,7 +476,7 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   lazy = nCand * 2 >= nActiveTx;
   if (lazy && pPair != 0) {
     // windows look their transmitters up in the pair table
-    gRow = pPair + ((<usize>r * <usize>nDevices) << 5);
+    gRow = (<usize>r * <usize>nDevices) << 4;
     gChgR = load<u32>(pChg + (<usize>r << 2));
     gTick = load<u32>(pChg + (<usize>nDevices << 2));
     return nCand;
@@ -708,13 +715,12 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         if (ps >= hi) break;
         const t = load<i32>(pPkDev + (slot << 2));
         const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
-        const o = row + (<usize>t << 5);
+        const o = row + (<usize>t << 4);
         const chgT = load<u32>(pChg + (<usize>t << 2));
-        if (load<u32>(o) < (chgT > chgR ? chgT : chgR)) pairFill(r, t, o, ep);
-        const far = load<u32>(o + 12);
-        if (far == PAIR_OUT) continue;
+        if ((load<u32>(pPair + o) & ~PAIR_OUT) < (chgT > chgR ? chgT : chgR)) pairFill(r, t, o, ep);
+        if (load<u32>(pPair + o) & PAIR_OUT) continue;
         n++;
-        const p = pairPowerT(o, far, load<u32>(pPkEvId + (slot << 2)), chU, ep);
+        const p = pairPowerT(o, load<u32>(pPkEvId + (slot << 2)), chU, ep);
         // branch-free bookkeeping, as in the loop below
         const pe = load<f64>(pPkEnd + (slot << 3));
         const ok = <i32>(ps >= ws) & <i32>(pe <= we);
@@ -892,7 +898,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     store<i32>(pRTx + o, tx);
     store<f64>(pRT + (<usize>nOut << 3), ps);
     store<f32>(pRP + o, p32);
-    store<f32>(pRD + o, tableWin ? load<f32>(gRow + (<usize>q << 5) + 28) : load<f32>(pNbDist + (<usize>q << 2)));
+    store<f32>(pRD + o, tableWin ? load<f32>(pPairC + gRow + (<usize>q << 4) + 8) : load<f32>(pNbDist + (<usize>q << 2)));
     store<u8>(pRLog + <usize>nOut, logged);
     nOut++;
   }
