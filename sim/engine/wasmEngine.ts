@@ -66,6 +66,7 @@ type Exports = {
   truthPairs(limit: number): number;
   genEvents(t0: number, t1: number, t0ms: number): number;
   advEvents(): number;
+  invalidate(d: number): void;
 };
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
@@ -98,8 +99,7 @@ export class WasmEngine {
 
   private readonly ex: Exports;
   private readonly pairTable: boolean;
-  private tick = 0;
-  private chg!: Uint32Array;
+
   private readonly views: { name: string; ptr: number; len: number; ctor: Ctor }[] = [];
   private buffer: ArrayBuffer | null = null;
 
@@ -159,8 +159,8 @@ export class WasmEngine {
       L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
       view('wasActive', U8, n),
-      // pair table and each device's last change (tick stamps)
-      L.pairTable ? view('pair', U32, 4 * n * n) : 0, L.pairTable ? view('pairC', U32, 4 * n * n) : 0, view('chg', U32, n + 1),
+      // pair table (entries start stale: zero)
+      L.pairTable ? view('pair', U32, 4 * n * n) : 0, L.pairTable ? view('pairC', U32, 4 * n * n) : 0,
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;
@@ -185,11 +185,7 @@ export class WasmEngine {
     (v('advCycle') as Float64Array).set(ev.advCycleUs);
     (v('advPhase') as Float64Array).set(ev.advPhaseUs);
     this.pairTable = !!L.pairTable;
-    if (L.pairTable) {
-      (v('pair') as Uint32Array).fill(0);
-      // stamp 0 is "never computed"; the first tick is 1
-      (v('chg') as Uint32Array).fill(1);
-    }
+    if (L.pairTable) (v('pair') as Uint32Array).fill(0);
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
       (v('last') as Uint32Array).fill(0);
@@ -209,7 +205,6 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
-    this.chg = this.view('chg') as Uint32Array;
     for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive']) self[k] = this.view(k);
   }
 
@@ -220,12 +215,9 @@ export class WasmEngine {
   loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array, wasActive: Uint8Array): void {
     this.refresh();
     if (this.pairTable) {
-      // a device that moved or turned invalidates its pairs in the pair table
-      const tick = ++this.tick;
-      const X = this.x, Y = this.y, HX = this.hx, HY = this.hy, chg = this.chg;
-      const n = X.length;
-      for (let d = 0; d < n; d++) if (X[d] !== x[d] || Y[d] !== y[d] || HX[d] !== hx[d] || HY[d] !== hy[d]) chg[d] = tick;
-      chg[n] = tick;
+      // a device that moved or turned makes its pair-table entries stale
+      const X = this.x, Y = this.y, HX = this.hx, HY = this.hy;
+      for (let d = 0; d < X.length; d++) if (X[d] !== x[d] || Y[d] !== y[d] || HX[d] !== hx[d] || HY[d] !== hy[d]) this.ex.invalidate(d);
     }
     this.x.set(x);
     this.y.set(y);

@@ -98,21 +98,20 @@ let linN: i32 = 1;
 let capLin: f64 = 1;
 
 // Pair table (pPair != 0, small runs): per (scanner r, transmitter t) at offset (r * nDev + t) * 16, the
-// neighbour-slot values kept across ticks, recomputed only after either device moved or turned (pChg).
+// neighbour-slot values kept across ticks. JS calls invalidate(d) for a device that moved or turned; its
+// entries (its row and its column) are then refilled on their next packet.
 // People stand still most of the time (lobby: 98 % of present device-ticks), so geometry and the kernel's
 // per-pair terms are mostly computed once per stay instead of once per tick. What every packet reads is
 // in pPair (a scanner's row stays small in cache), the rest in pPairC:
-//   pPair  +0 u32 tick stamp when computed (0 never), bit 31 set when out of reach (or t == r)
+//   pPair  +0 u32 0 stale, PAIR_OK in reach, PAIR_OUT out of reach (or t == r)
 //          +4 u32 shadowing epoch of +12 << 1 | 1 beyond the Rician break   +8 u32 fading hash prefix
 //          +12 f32 r2
 //   pPairC +0 f32 r1   +4 u32 shadowing hash prefix   +8 f32 distance (m)
 let pPair: usize = 0;
 let pPairC: usize = 0;
-let pChg: usize = 0; // u32[nDev + 1]: tick stamp of each device's last move or turn; [nDev] the current tick
-const PAIR_OUT: u32 = 0x80000000;
+const PAIR_OK: u32 = 1;
+const PAIR_OUT: u32 = 2;
 let gRow: usize = 0; // offset of the current scanner's row in the pair table
-let gChgR: u32 = 0;
-let gTick: u32 = 0;
 
 let nLoud: i32 = 0;
 let nDevices: i32 = 0;
@@ -193,7 +192,7 @@ export function setup(cfg: usize): void {
   pNextEv = nextPtr(); pPrevEv = nextPtr(); pPrevId = nextPtr(); pEvCount = nextPtr(); pDelayH = nextPtr(); pAdvInt = nextPtr();
   pAdvOn = nextPtr(); pAdvCycle = nextPtr(); pAdvPhase = nextPtr(); pWasActive = nextPtr();
   // pair table (0 = off)
-  pPair = nextPtr(); pPairC = nextPtr(); pChg = nextPtr();
+  pPair = nextPtr(); pPairC = nextPtr();
   cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
@@ -345,11 +344,11 @@ let tFar: u32 = 0;
 function pairFill(r: i32, t: i32, o: usize, ep: u32): void {
   const h = pPair + o;
   if (t == r || !geo(t)) {
-    store<u32>(h, gTick | PAIR_OUT);
+    store<u32>(h, PAIR_OUT);
     return;
   }
   termsOf(r, t, gDist, gStatic);
-  store<u32>(h, gTick);
+  store<u32>(h, PAIR_OK);
   store<u32>(h + 4, ep << 1 | (tFar != 0 ? 1 : 0));
   store<u32>(h + 8, tHF);
   store<f32>(h + 12, shadowed(tR1, tHS, ep));
@@ -477,8 +476,6 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   if (lazy && pPair != 0) {
     // windows look their transmitters up in the pair table
     gRow = (<usize>r * <usize>nDevices) << 4;
-    gChgR = load<u32>(pChg + (<usize>r << 2));
-    gTick = load<u32>(pChg + (<usize>nDevices << 2));
     return nCand;
   }
   if (lazy && !eager) return nCand;
@@ -524,6 +521,13 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
     return nCand;
   }
   return n;
+}
+
+/** Marks every pair-table entry of device d stale (d moved or turned): its row and its column. */
+export function invalidate(d: i32): void {
+  const n = <usize>nDevices;
+  memory.fill(pPair + ((<usize>d * n) << 4), 0, n << 4);
+  for (let r: usize = 0; r < n; r++) store<u32>(pPair + ((r * n + <usize>d) << 4), 0);
 }
 
 /**
@@ -706,9 +710,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       len = lt ? len - half - 1 : half;
     }
     if (pPair != 0) {
-      // the pair table: an entry is current when computed at or after both devices' last change
       const row = gRow;
-      const chgR = gChgR;
       for (let k = a; k < np; k++) {
         const slot = base + <usize>k;
         const ps = load<f64>(pPkStart + (slot << 3));
@@ -716,9 +718,12 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         const t = load<i32>(pPkDev + (slot << 2));
         const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
         const o = row + (<usize>t << 4);
-        const chgT = load<u32>(pChg + (<usize>t << 2));
-        if ((load<u32>(pPair + o) & ~PAIR_OUT) < (chgT > chgR ? chgT : chgR)) pairFill(r, t, o, ep);
-        if (load<u32>(pPair + o) & PAIR_OUT) continue;
+        let st = load<u32>(pPair + o);
+        if (st == 0) {
+          pairFill(r, t, o, ep);
+          st = load<u32>(pPair + o);
+        }
+        if (st == PAIR_OUT) continue;
         n++;
         const p = pairPowerT(o, load<u32>(pPkEvId + (slot << 2)), chU, ep);
         // branch-free bookkeeping, as in the loop below
