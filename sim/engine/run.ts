@@ -652,7 +652,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         x[d] = mob.x[p];
         y[d] = mob.y[p];
         // facing is read only for present devices
-        if (active[d]) {
+        if (active[d] && heading[d] !== mob.heading[p]) {
           heading[d] = mob.heading[p];
           hx[d] = Math.cos(heading[d]);
           hy[d] = Math.sin(heading[d]);
