@@ -841,8 +841,15 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   cPairs += <f64>n;
   cSens += <f64>weak;
   if (nc == 0) return 0;
+  return resolve(r, ws, m, nc, tableWin);
+}
 
-  // ---- resolve (run.ts flush, one window) ----
+/**
+ * Decides the window's nc candidates (positions in pRC into its m start-ordered packets) of scanner r
+ * (window start ws): half duplex, collisions with capture, the app's logging rule (run.ts flush and
+ * record, one window). Writes the receptions and returns their count.
+ */
+function resolve(r: i32, ws: f64, m: i32, nc: i32, tableWin: bool): i32 {
   let hj = load<i32>(pEvOff + (<usize>r << 2));
   const hEnd = load<i32>(pEvOff + (<usize>(r + 1) << 2));
   const span: f64 = <f64>load<i32>(pEvSpan + (<usize>r << 2));
