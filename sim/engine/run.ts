@@ -55,6 +55,8 @@ export interface RunOptions {
   engine?: 'wasm' | 'js';
   /** Tests only: the WASM engine's last-logged rebase interval (us; small values rebase every window). */
   engineLastSpanUs?: number;
+  /** Tests only: false runs the WASM engine without its pair table (as above 1024 devices). */
+  enginePairTable?: boolean;
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
   /**
@@ -353,7 +355,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     logging: logInEngine ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: denseLogged ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
     events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, wholeUs, lastSpanUs: opts.engineLastSpanUs,
-    pairTable: nDev <= PAIR_TABLE_MAX,
+    pairTable: nDev <= PAIR_TABLE_MAX && opts.enginePairTable !== false,
   }) : null;
   const engineLogs = !!engine && logInEngine;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)

@@ -46,6 +46,11 @@ describe('fused WASM engine vs the JS reception path', () => {
     expect(r.receptions).toBeGreaterThan(1000);
   });
 
+  it('the lobby without the pair table (per-tick neighbour terms, as above 1024 devices)', async () => {
+    const r = await expectSame(loadScenario('lobby'), { seed: 6, devices: 80, durationMs: 4 * 60_000, scanWindows: true, enginePairTable: false });
+    expect(r.receptions).toBeGreaterThan(1000);
+  });
+
   it('a sparse street (neighbour walk with per-window sort), with and without scan_windows.csv', async () => {
     // exponent 5: a reach of about 70 m in the 1 km block, so a scanner's grid cells cover a part of the phones
     const cb = loadScenario('city-block');
