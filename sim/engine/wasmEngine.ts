@@ -139,7 +139,7 @@ export class WasmEngine {
       // receptions of the last window
       view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap), view('rxLog', U8, cap),
       fade, view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEnd', F64, 3 * cap),
-      view('pkEvId', U32, 3 * cap), view('bucket', I32, 3 * (maxBuckets + 1)), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
+      view('pkEvId', U32, 3 * cap), view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
       L.logging ? view('last', U32, n * n) : 0, view('lin', F64, lin.table.length),
       // scalars
       L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan, L.hopGapUs,
@@ -161,6 +161,8 @@ export class WasmEngine {
       view('wasActive', U8, n),
       // pair table (entries start stale: zero)
       L.pairTable ? view('pair', U32, 4 * n * n) : 0, L.pairTable ? view('pairC', U32, 4 * n * n) : 0,
+      // the tick's events sorted by start
+      view('eSt', F64, cap), view('eDev', I32, cap), view('eId', U32, cap),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;

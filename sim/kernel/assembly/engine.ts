@@ -70,7 +70,11 @@ let pPkStart: usize = 0; // f64
 let pPkDev: usize = 0; // i32 transmitter
 let pPkEnd: usize = 0; // f64 end (us)
 let pPkEvId: usize = 0; // u32 advertising event id
-let pBucket: usize = 0; // i32[3 * (maxBuckets + 1)]
+let pBucket: usize = 0; // i32[maxBuckets + 1]
+// the tick's events sorted by start (buildPackets): start, device, event id
+let pESt: usize = 0; // f64
+let pEDev: usize = 0; // i32
+let pEId: usize = 0; // u32
 let pNbIdx: usize = 0; // i32[nDev] neighbour slot of a transmitter, valid where nbStamp == stamp
 let pNbStamp: usize = 0; // i32[nDev]
 let pkCap: i32 = 0;
@@ -193,6 +197,7 @@ export function setup(cfg: usize): void {
   pAdvOn = nextPtr(); pAdvCycle = nextPtr(); pAdvPhase = nextPtr(); pWasActive = nextPtr();
   // pair table (0 = off)
   pPair = nextPtr(); pPairC = nextPtr();
+  pESt = nextPtr(); pEDev = nextPtr(); pEId = nextPtr();
   cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
@@ -531,10 +536,13 @@ export function invalidate(d: i32): void {
 }
 
 /**
- * Sorts the tick's packets with a start in [t0, t1) by start, per channel (counting sort into time
- * buckets, then an insertion pass; stable, so equal starts stay in device order). Windows of scanners
- * that hear most of the air then read their candidates in time order with no per-window sort. Each
- * packet carries its end and event id, computed here once instead of per (packet, scanner) pair.
+ * Sorts the tick's packets with a start in [t0, t1) by start, per channel; equal starts in device order.
+ * The tick's events are sorted once by start (counting sort into time buckets, then an insertion pass;
+ * stable, so equal starts stay in device order); each channel's list follows that order with its packet
+ * offset (channel index x (airtime + hop gap), which differs by device), so only neighbours can be out of
+ * order and an insertion pass on (start, device) fixes them. Windows of scanners that hear most of the
+ * air then read their candidates in time order with no per-window sort. Each packet carries its end and
+ * event id, computed here once instead of per (packet, scanner) pair.
  */
 export function buildPackets(t0: f64, t1: f64): void {
   let ne: i32 = 0;
@@ -545,77 +553,81 @@ export function buildPackets(t0: f64, t1: f64): void {
     ne += e;
   }
   const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
-  // bucket = floor((ps - t0) * nb / span): any rounding keeps it monotonic in ps, so the result (sorted by
-  // start, equal starts in device order) does not depend on it
+  // bucket = floor((es - t0) * nb / span), clamped: any rounding keeps it monotonic in es, so the result
+  // (sorted by start, equal starts in device order) does not depend on it
   const inv: f64 = <f64>nb / (t1 - t0);
-  const stride = <usize>(maxBuckets + 1) << 2; // one bucket array per channel
-  for (let c = 0; c < 3; c++) memory.fill(pBucket + stride * <usize>c, 0, <usize>(nb + 1) << 2);
-  // pass 0 counts per (channel, bucket), pass 1 scatters, in device then event order (stable)
+  memory.fill(pBucket, 0, <usize>(nb + 1) << 2);
+  // pass 0 counts per bucket, pass 1 scatters, in device then event order (stable)
   for (let pass = 0; pass < 2; pass++) {
     for (let d = 0; d < nDevices; d++) {
       const e0 = load<i32>(pEvOff + (<usize>d << 2));
       const e1 = load<i32>(pEvOff + (<usize>(d + 1) << 2));
-      if (e0 == e1) continue;
-      const air: f64 = <f64>load<i32>(pAir + (<usize>d << 2));
-      const hop: f64 = air + hopGap;
       for (let j = e0; j < e1; j++) {
         const es: f64 = load<f64>(pEvStart + (<usize>j << 3));
-        for (let c = 0; c < 3; c++) {
-          const ps: f64 = es + <f64>c * hop;
-          if (ps < t0 || ps >= t1) continue;
-          let b = <i32>Math.floor((ps - t0) * inv);
-          if (b >= nb) b = nb - 1;
-          const bc = pBucket + stride * <usize>c;
-          if (pass == 0) {
-            const a = bc + (<usize>(b + 1) << 2);
-            store<i32>(a, load<i32>(a) + 1);
-          } else {
-            const a = bc + (<usize>b << 2);
-            const k = load<i32>(a);
-            store<i32>(a, k + 1);
-            const slot = <usize>(c * pkCap) + <usize>k;
-            store<f64>(pPkStart + (slot << 3), ps);
-            store<f64>(pPkEnd + (slot << 3), ps + air);
-            store<i32>(pPkDev + (slot << 2), d);
-            store<u32>(pPkEvId + (slot << 2), load<u32>(pEvId + (<usize>j << 2)));
-          }
+        const f = Math.floor((es - t0) * inv);
+        const b = f < 0 ? 0 : f >= <f64>nb ? nb - 1 : <i32>f;
+        if (pass == 0) {
+          const a = pBucket + (<usize>(b + 1) << 2);
+          store<i32>(a, load<i32>(a) + 1);
+        } else {
+          const a = pBucket + (<usize>b << 2);
+          const k = <usize>load<i32>(a);
+          store<i32>(a, <i32>k + 1);
+          store<f64>(pESt + (k << 3), es);
+          store<i32>(pEDev + (k << 2), d);
+          store<u32>(pEId + (k << 2), load<u32>(pEvId + (<usize>j << 2)));
         }
       }
     }
-    if (pass == 0) for (let c = 0; c < 3; c++) {
-      const bc = pBucket + stride * <usize>c;
-      for (let b = 0; b < nb; b++) {
-        const a = bc + (<usize>(b + 1) << 2);
-        store<i32>(a, load<i32>(a) + load<i32>(a - 4));
-      }
+    if (pass == 0) for (let b = 0; b < nb; b++) {
+      const a = pBucket + (<usize>(b + 1) << 2);
+      store<i32>(a, load<i32>(a) + load<i32>(a - 4));
     }
+  }
+  // insertion pass: only events of one bucket can be out of order
+  for (let a = 1; a < ne; a++) {
+    const v = load<f64>(pESt + (<usize>a << 3));
+    if (load<f64>(pESt + (<usize>(a - 1) << 3)) <= v) continue;
+    const dv = load<i32>(pEDev + (<usize>a << 2));
+    const iv = load<u32>(pEId + (<usize>a << 2));
+    let b = a - 1;
+    while (b >= 0 && load<f64>(pESt + (<usize>b << 3)) > v) {
+      store<f64>(pESt + (<usize>(b + 1) << 3), load<f64>(pESt + (<usize>b << 3)));
+      store<i32>(pEDev + (<usize>(b + 1) << 2), load<i32>(pEDev + (<usize>b << 2)));
+      store<u32>(pEId + (<usize>(b + 1) << 2), load<u32>(pEId + (<usize>b << 2)));
+      b--;
+    }
+    store<f64>(pESt + (<usize>(b + 1) << 3), v);
+    store<i32>(pEDev + (<usize>(b + 1) << 2), dv);
+    store<u32>(pEId + (<usize>(b + 1) << 2), iv);
   }
   for (let c = 0; c < 3; c++) {
     const base = <usize>(c * pkCap);
-    // after the scatter, bucket nb - 1's cursor is the channel's packet count
-    const n = load<i32>(pBucket + stride * <usize>c + (<usize>(nb - 1) << 2));
-    // insertion pass: only packets of one bucket can be out of order
-    for (let a = 1; a < n; a++) {
-      const sa = base + <usize>a;
-      const v = load<f64>(pPkStart + (sa << 3));
-      if (load<f64>(pPkStart + ((sa - 1) << 3)) <= v) continue;
-      const ev = load<f64>(pPkEnd + (sa << 3));
-      const dv = load<i32>(pPkDev + (sa << 2));
-      const iv = load<u32>(pPkEvId + (sa << 2));
-      let b = a - 1;
-      while (b >= 0 && load<f64>(pPkStart + ((base + <usize>b) << 3)) > v) {
+    let n: i32 = 0;
+    for (let j = 0; j < ne; j++) {
+      const d = load<i32>(pEDev + (<usize>j << 2));
+      const air: f64 = <f64>load<i32>(pAir + (<usize>d << 2));
+      const ps: f64 = load<f64>(pESt + (<usize>j << 3)) + <f64>c * (air + hopGap);
+      if (ps < t0 || ps >= t1) continue;
+      const id = load<u32>(pEId + (<usize>j << 2));
+      // insert at the end, moving later (start, device) keys up
+      let b = n - 1;
+      while (b >= 0) {
         const sb = base + <usize>b;
-        store<f64>(pPkStart + ((sb + 1) << 3), load<f64>(pPkStart + (sb << 3)));
+        const qs = load<f64>(pPkStart + (sb << 3));
+        if (qs < ps || (qs == ps && load<i32>(pPkDev + (sb << 2)) < d)) break;
+        store<f64>(pPkStart + ((sb + 1) << 3), qs);
         store<f64>(pPkEnd + ((sb + 1) << 3), load<f64>(pPkEnd + (sb << 3)));
         store<i32>(pPkDev + ((sb + 1) << 2), load<i32>(pPkDev + (sb << 2)));
         store<u32>(pPkEvId + ((sb + 1) << 2), load<u32>(pPkEvId + (sb << 2)));
         b--;
       }
       const sb = base + <usize>(b + 1);
-      store<f64>(pPkStart + (sb << 3), v);
-      store<f64>(pPkEnd + (sb << 3), ev);
-      store<i32>(pPkDev + (sb << 2), dv);
-      store<u32>(pPkEvId + (sb << 2), iv);
+      store<f64>(pPkStart + (sb << 3), ps);
+      store<f64>(pPkEnd + (sb << 3), ps + air);
+      store<i32>(pPkDev + (sb << 2), d);
+      store<u32>(pPkEvId + (sb << 2), id);
+      n++;
     }
     if (c == 0) pkN0 = n;
     else if (c == 1) pkN1 = n;
