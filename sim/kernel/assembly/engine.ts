@@ -721,14 +721,35 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       a = lt ? a + half + 1 : a;
       len = lt ? len - half - 1 : half;
     }
-    if (pPair != 0) {
-      const row = gRow;
+    const table = pPair != 0;
+    const row = gRow;
+    if (!table && !gEager && nDevices <= 65536) {
+      // a short window hears most transmitters once or twice: find the ones seen first here, then
+      // compute their terms four at a time
+      const q0 = nLazy;
       for (let k = a; k < np; k++) {
         const slot = base + <usize>k;
-        const ps = load<f64>(pPkStart + (slot << 3));
-        if (ps >= hi) break;
+        if (load<f64>(pPkStart + (slot << 3)) >= hi) break;
         const t = load<i32>(pPkDev + (slot << 2));
-        const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
+        const sa = pNbStamp + (<usize>t << 2);
+        if (load<i32>(sa) == stamp) continue;
+        store<i32>(sa, stamp);
+        store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
+      }
+      termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
+    }
+    for (let k = a; k < np; k++) {
+      const slot = base + <usize>k;
+      const ps = load<f64>(pPkStart + (slot << 3));
+      if (ps >= hi) break;
+      const t = load<i32>(pPkDev + (slot << 2));
+      const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
+      const ev = load<u32>(pPkEvId + (slot << 2));
+      // q: the transmitter (pair table) or its neighbour slot
+      let q: i32;
+      let p: f32;
+      if (table) {
+        // the pair-table entry, refilled when stale
         const o = row + (<usize>t << 4);
         let st = load<u32>(pPair + o);
         if (st == 0) {
@@ -736,42 +757,10 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
           st = load<u32>(pPair + o);
         }
         if (st == PAIR_OUT) continue;
-        n++;
-        const p = pairPowerT(o, load<u32>(pPkEvId + (slot << 2)), chU, ep);
-        // branch-free bookkeeping, as in the loop below
-        const pe = load<f64>(pPkEnd + (slot << 3));
-        const ok = <i32>(ps >= ws) & <i32>(pe <= we);
-        const hear = <i32>(<f64>p >= sens);
-        putSorted(m, t, ps, pe, p);
-        store<i32>(pRC + (<usize>nc << 2), m);
-        nc += ok & hear;
-        weak += ok & (hear ^ 1);
-        m += <i32>(<f64>p >= floor);
-      }
-    } else {
-      if (!gEager && nDevices <= 65536) {
-        // a short window hears most transmitters once or twice: find the ones seen first here, then
-        // compute their terms four at a time
-        const q0 = nLazy;
-        for (let k = a; k < np; k++) {
-          const slot = base + <usize>k;
-          if (load<f64>(pPkStart + (slot << 3)) >= hi) break;
-          const t = load<i32>(pPkDev + (slot << 2));
-          const sa = pNbStamp + (<usize>t << 2);
-          if (load<i32>(sa) == stamp) continue;
-          store<i32>(sa, stamp);
-          store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
-        }
-        termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
-      }
-      for (let k = a; k < np; k++) {
-        const slot = base + <usize>k;
-        const ps = load<f64>(pPkStart + (slot << 3));
-        if (ps >= hi) break;
-        const t = load<i32>(pPkDev + (slot << 2));
-        const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
+        q = t;
+        p = pairPowerT(o, ev, chU, ep);
+      } else {
         // a transmitter's reach is checked once per scanner and tick, on its first packet
-        let q: i32;
         const sa = pNbStamp + (<usize>t << 2);
         if (load<i32>(sa) != stamp) {
           store<i32>(sa, stamp);
@@ -779,19 +768,19 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
           store<i32>(pNbIdx + (<usize>t << 2), q);
         } else q = load<i32>(pNbIdx + (<usize>t << 2));
         if (q < 0) continue;
-        n++;
-        const p = pairPower(q, load<u32>(pPkEvId + (slot << 2)), chU, ep);
-        // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
-        // than the stores): write slot m and list position nc always, advance them only when they count
-        const pe = load<f64>(pPkEnd + (slot << 3));
-        const ok = <i32>(ps >= ws) & <i32>(pe <= we);
-        const hear = <i32>(<f64>p >= sens);
-        putSorted(m, q, ps, pe, p);
-        store<i32>(pRC + (<usize>nc << 2), m);
-        nc += ok & hear;
-        weak += ok & (hear ^ 1);
-        m += <i32>(<f64>p >= floor);
+        p = pairPower(q, ev, chU, ep);
       }
+      n++;
+      // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
+      // than the stores): write slot m and list position nc always, advance them only when they count
+      const pe = load<f64>(pPkEnd + (slot << 3));
+      const ok = <i32>(ps >= ws) & <i32>(pe <= we);
+      const hear = <i32>(<f64>p >= sens);
+      putSorted(m, q, ps, pe, p);
+      store<i32>(pRC + (<usize>nc << 2), m);
+      nc += ok & hear;
+      weak += ok & (hear ^ 1);
+      m += <i32>(<f64>p >= floor);
     }
   } else {
     cSparseWin++;
