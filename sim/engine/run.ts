@@ -55,8 +55,8 @@ export interface RunOptions {
   engine?: 'wasm' | 'js';
   /** Tests only: the WASM engine's last-logged rebase interval (us; small values rebase every window). */
   engineLastSpanUs?: number;
-  /** Tests only: false runs the WASM engine without its pair table (as above 1024 devices). */
-  enginePairTable?: boolean;
+  /** Tests only: false runs the WASM engine without its pair cache (as above 1024 devices). */
+  enginePairCache?: boolean;
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
   /**
@@ -337,8 +337,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   // the WASM engine's memory when it applies the logging rule), above that in a hash table in JS. The
   // same bound makes the day's contact sums dense and runs the truth scan in the engine.
   const denseLogged = nDev <= 2048;
-  // up to 1024 devices (32 MB) the engine keeps every pair's terms across ticks (wasmEngine.ts pairTable)
-  const PAIR_TABLE_MAX = 1024;
+  // up to 1024 devices (32 MB) the engine keeps every pair's terms across ticks (wasmEngine.ts pairCache)
+  const PAIR_CACHE_MAX = 1024;
   // every schedule time is a whole number of microseconds (intervals are rounded above, durations are
   // whole ms: units.ts parseDuration); the engine's event draw and last-logged table rely on it
   const wholeUs = [advOnUs, advCycleUs, advPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickUs);
@@ -355,7 +355,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     logging: logInEngine ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: denseLogged ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
     events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, wholeUs, lastSpanUs: opts.engineLastSpanUs,
-    pairTable: nDev <= PAIR_TABLE_MAX && opts.enginePairTable !== false,
+    pairCache: nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false,
   }) : null;
   const engineLogs = !!engine && logInEngine;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)

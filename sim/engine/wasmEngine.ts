@@ -54,7 +54,7 @@ export interface EngineLayout {
    * Keep each (scanner, transmitter) pair's geometry and kernel terms across ticks in an nDev x nDev table
    * (2 x 16 bytes a pair), recomputed after either device moves or turns (engine.ts pPair).
    */
-  pairTable?: boolean;
+  pairCache?: boolean;
 }
 
 type Exports = {
@@ -98,7 +98,7 @@ export class WasmEngine {
   rxLog!: Uint8Array;
 
   private readonly ex: Exports;
-  private readonly pairTable: boolean;
+  private readonly pairCache: boolean;
 
   private readonly views: { name: string; ptr: number; len: number; ctor: Ctor }[] = [];
   private buffer: ArrayBuffer | null = null;
@@ -159,8 +159,8 @@ export class WasmEngine {
       L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
       view('wasActive', U8, n),
-      // pair table (entries start stale: zero)
-      L.pairTable ? view('pair', U32, 4 * n * n) : 0, L.pairTable ? view('pairC', U32, 4 * n * n) : 0,
+      // pair cache (entries start stale: zero)
+      L.pairCache ? view('pair', U32, 4 * n * n) : 0, L.pairCache ? view('pairC', U32, 4 * n * n) : 0,
       // the tick's events sorted by start
       view('eSt', F64, cap), view('eDev', I32, cap), view('eId', U32, cap),
     ];
@@ -186,8 +186,8 @@ export class WasmEngine {
     (v('advOn') as Float64Array).set(ev.advOnUs);
     (v('advCycle') as Float64Array).set(ev.advCycleUs);
     (v('advPhase') as Float64Array).set(ev.advPhaseUs);
-    this.pairTable = !!L.pairTable;
-    if (L.pairTable) (v('pair') as Uint32Array).fill(0);
+    this.pairCache = !!L.pairCache;
+    if (L.pairCache) (v('pair') as Uint32Array).fill(0);
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
       (v('last') as Uint32Array).fill(0);
@@ -216,8 +216,8 @@ export class WasmEngine {
    */
   loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array, wasActive: Uint8Array): void {
     this.refresh();
-    if (this.pairTable) {
-      // a device that moved or turned makes its pair-table entries stale
+    if (this.pairCache) {
+      // a device that moved or turned makes its pair-cache entries stale
       const X = this.x, Y = this.y, HX = this.hx, HY = this.hy;
       for (let d = 0; d < X.length; d++) if (X[d] !== x[d] || Y[d] !== y[d] || HX[d] !== hx[d] || HY[d] !== hy[d]) this.ex.invalidate(d);
     }

@@ -5,7 +5,7 @@
 // starting in the same microsecond may be visited in another order; the candidate set and every decision
 // stay the same, only a sum of three or more such interferers could round differently.
 // It exists because that JS path, not the kernel, dominated whole-simulation time (README "Reception kernel").
-// Small runs keep those per-pair terms across ticks in a pair table (pPair), refreshed after a move.
+// Small runs keep those per-pair terms across ticks in a pair cache (pPair), refreshed after a move.
 // Received power is kernel.ts's evaluate() taken apart: the terms that hold for a (transmitter, scanner)
 // pair over a tick (path loss, pair offset, static loss) and over a shadowing epoch are computed once per
 // neighbour (terms, termsV); per packet only the fading draw is left (pairPower). Same f32 operations in
@@ -101,7 +101,7 @@ let pLin: usize = 0; // f64[linN]
 let linN: i32 = 1;
 let capLin: f64 = 1;
 
-// Pair table (pPair != 0, small runs): per (scanner r, transmitter t) at offset (r * nDev + t) * 16, the
+// Pair cache (pPair != 0, small runs): per (scanner r, transmitter t) at offset (r * nDev + t) * 16, the
 // neighbour-slot values kept across ticks. JS calls invalidate(d) for a device that moved or turned; its
 // entries (its row and its column) are then refilled on their next packet.
 // People stand still most of the time (lobby: 98 % of present device-ticks), so geometry and the kernel's
@@ -115,7 +115,7 @@ let pPair: usize = 0;
 let pPairC: usize = 0;
 const PAIR_OK: u32 = 1;
 const PAIR_OUT: u32 = 2;
-let gRow: usize = 0; // offset of the current scanner's row in the pair table
+let gRow: usize = 0; // offset of the current scanner's row in the pair cache
 
 let nLoud: i32 = 0;
 let nDevices: i32 = 0;
@@ -195,7 +195,7 @@ export function setup(cfg: usize): void {
   evSeed = <u32>next(); evIntegral = next() != 0;
   pNextEv = nextPtr(); pPrevEv = nextPtr(); pPrevId = nextPtr(); pEvCount = nextPtr(); pDelayH = nextPtr(); pAdvInt = nextPtr();
   pAdvOn = nextPtr(); pAdvCycle = nextPtr(); pAdvPhase = nextPtr(); pWasActive = nextPtr();
-  // pair table (0 = off)
+  // pair cache (0 = off)
   pPair = nextPtr(); pPairC = nextPtr();
   pESt = nextPtr(); pEDev = nextPtr(); pEId = nextPtr();
   cAdvEvents = 0;
@@ -345,7 +345,7 @@ let tFar: u32 = 0;
   return r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale);
 }
 
-/** Fills pair-table entry at offset o (scanner r, transmitter t) for epoch ep: geo(), then termsOf(). */
+/** Fills pair-cache entry at offset o (scanner r, transmitter t) for epoch ep: geo(), then termsOf(). */
 function pairFill(r: i32, t: i32, o: usize, ep: u32): void {
   const h = pPair + o;
   if (t == r || !geo(t)) {
@@ -426,7 +426,7 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   return load<f32>(pNbR2 + o) + fd;
 }
 
-/** pairPower() for the pair-table entry at offset o. */
+/** pairPower() for the pair-cache entry at offset o. */
 // @ts-ignore: decorator
 @inline function pairPowerT(o: usize, ev: u32, ch: u32, ep: u32): f32 {
   const h = pPair + o;
@@ -447,7 +447,7 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
  * half of the transmitters on air, the windows walk the tick's sorted packets and look transmitters up by
  * id. A scanner that listens most of the time (eager: it will hear nearly every candidate) gets all its
  * neighbours now, their terms four at a time; otherwise each transmitter is checked for reach on its
- * first packet (lazy: an iPhone's short window hears few). With the pair table neither is needed: the
+ * first packet (lazy: an iPhone's short window hears few). With the pair cache neither is needed: the
  * windows read each transmitter's entry, refilled only when it is stale. When the candidates are fewer, the
  * neighbours in reach are listed now and the windows walk their events. Returns the candidate count
  * (sorted-packet walk) or the neighbour count; 0 means nothing to hear.
@@ -479,7 +479,7 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   gEager = eager;
   lazy = nCand * 2 >= nActiveTx;
   if (lazy && pPair != 0) {
-    // windows look their transmitters up in the pair table
+    // windows look their transmitters up in the pair cache
     gRow = (<usize>r * <usize>nDevices) << 4;
     return nCand;
   }
@@ -528,7 +528,7 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   return n;
 }
 
-/** Marks every pair-table entry of device d stale (d moved or turned): its row and its column. */
+/** Marks every pair-cache entry of device d stale (d moved or turned): its row and its column. */
 export function invalidate(d: i32): void {
   const n = <usize>nDevices;
   memory.fill(pPair + ((<usize>d * n) << 4), 0, n << 4);
@@ -745,11 +745,11 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       const t = load<i32>(pPkDev + (slot << 2));
       const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
       const ev = load<u32>(pPkEvId + (slot << 2));
-      // q: the transmitter (pair table) or its neighbour slot
+      // q: the transmitter (pair cache) or its neighbour slot
       let q: i32;
       let p: f32;
       if (table) {
-        // the pair-table entry, refilled when stale
+        // the pair-cache entry, refilled when stale
         const o = row + (<usize>t << 4);
         let st = load<u32>(pPair + o);
         if (st == 0) {
@@ -887,7 +887,7 @@ function resolve(r: i32, ws: f64, m: i32, nc: i32, tableWin: bool): i32 {
       nCol++;
       continue;
     }
-    // neighbour slot, or the transmitter itself with the pair table
+    // neighbour slot, or the transmitter itself with the pair cache
     const q = load<i32>(pSQ + (<usize>k << 2));
     const tx = tableWin ? q : load<i32>(pNbTx + (<usize>q << 2));
     nRec++;

@@ -46,8 +46,8 @@ describe('fused WASM engine vs the JS reception path', () => {
     expect(r.receptions).toBeGreaterThan(1000);
   });
 
-  it('the lobby without the pair table (per-tick neighbour terms, as above 1024 devices)', async () => {
-    const r = await expectSame(loadScenario('lobby'), { seed: 6, devices: 80, durationMs: 4 * 60_000, scanWindows: true, enginePairTable: false });
+  it('the lobby without the pair cache (per-tick neighbour terms, as above 1024 devices)', async () => {
+    const r = await expectSame(loadScenario('lobby'), { seed: 6, devices: 80, durationMs: 4 * 60_000, scanWindows: true, enginePairCache: false });
     expect(r.receptions).toBeGreaterThan(1000);
   });
 
