@@ -51,6 +51,14 @@ describe('fused WASM engine vs the JS reception path', () => {
     expect(r.receptions).toBeGreaterThan(1000);
   });
 
+  it('ticks that straddle shadowing epochs (windows whose packets fall in two epochs), with and without the pair cache', async () => {
+    // a 700 ms tick does not divide the 20 s epoch, so some windows read the shadowing terms of two epochs
+    const q = loadScenario('queue');
+    const s: Scenario = { ...q, tick: 700 };
+    expect((await expectSame(s, { seed: 12, durationMs: 3 * 60_000 })).receptions).toBeGreaterThan(1000);
+    expect((await expectSame(s, { seed: 12, durationMs: 3 * 60_000, enginePairCache: false })).receptions).toBeGreaterThan(1000);
+  });
+
   it('a sparse street (neighbour walk with per-window sort), with and without scan_windows.csv', async () => {
     // exponent 5: a reach of about 70 m in the 1 km block, so a scanner's grid cells cover a part of the phones
     const cb = loadScenario('city-block');
