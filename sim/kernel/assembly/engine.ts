@@ -421,9 +421,17 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     store<u32>(pNbEp + o, ep);
     store<f32>(pNbR2 + o, shadowed(load<f32>(pNbR1 + o), load<u32>(pNbHS + o), ep));
   }
-  const hf = finish1(absorb1(absorb1(load<u32>(pNbHF + o), ev), ch));
-  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT) + load<u32>(pNbFar + o)) << 2));
-  return load<f32>(pNbR2 + o) + fd;
+  return load<f32>(pNbR2 + o) + fadeDb(load<u32>(pNbHF + o), ev, ch, load<u32>(pNbFar + o));
+}
+
+/**
+ * The fading draw (kernel.ts evaluate): the pair's fading hash prefix hf absorbs event id ev and channel
+ * ch; the top bits index the fade table's half at far (0 or FADE_N).
+ */
+// @ts-ignore: decorator
+@inline function fadeDb(hf: u32, ev: u32, ch: u32, far: u32): f32 {
+  const h = finish1(absorb1(absorb1(hf, ev), ch));
+  return load<f32>(pFade + (<usize>((h >>> FADE_SHIFT) + far) << 2));
 }
 
 /** pairPower() for the pair-cache entry at offset o. */
@@ -436,9 +444,7 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     store<u32>(h + 4, ef);
     store<f32>(h + 12, shadowed(load<f32>(pPairC + o), load<u32>(pPairC + o + 4), ep));
   }
-  const hf = finish1(absorb1(absorb1(load<u32>(h + 8), ev), ch));
-  const fd = load<f32>(pFade + (<usize>((hf >>> FADE_SHIFT) + (ef & 1) * FADE_N) << 2));
-  return load<f32>(h + 12) + fd;
+  return load<f32>(h + 12) + fadeDb(load<u32>(h + 8), ev, ch, (ef & 1) * FADE_N);
 }
 
 /**
@@ -537,10 +543,10 @@ export function invalidate(d: i32): void {
 
 /**
  * Sorts the tick's packets with a start in [t0, t1) by start, per channel; equal starts in device order.
- * The tick's events are sorted once by start (counting sort into time buckets, then an insertion pass;
- * stable, so equal starts stay in device order); each channel's list follows that order with its packet
- * offset (channel index x (airtime + hop gap), which differs by device), so only neighbours can be out of
- * order and an insertion pass on (start, device) fixes them. Windows of scanners that hear most of the
+ * The tick's events are put in start order once, up to their time bucket (a counting sort); each
+ * channel's list is built in that order, its packets offset by channel index x (airtime + hop gap), and
+ * kept sorted on (start, device) by insertion: only packets of neighbouring buckets or with a longer hop
+ * offset move, so the insertions stay short. Windows of scanners that hear most of the
  * air then read their candidates in time order with no per-window sort. Each packet carries its end and
  * event id, computed here once instead of per (packet, scanner) pair.
  */
@@ -553,11 +559,11 @@ export function buildPackets(t0: f64, t1: f64): void {
     ne += e;
   }
   const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
-  // bucket = floor((es - t0) * nb / span), clamped: any rounding keeps it monotonic in es, so the result
-  // (sorted by start, equal starts in device order) does not depend on it
+  // bucket = floor((es - t0) * nb / span), clamped; the result (sorted on start, then device) does not
+  // depend on the buckets, they only keep the insertions below short
   const inv: f64 = <f64>nb / (t1 - t0);
   memory.fill(pBucket, 0, <usize>(nb + 1) << 2);
-  // pass 0 counts per bucket, pass 1 scatters, in device then event order (stable)
+  // pass 0 counts per bucket, pass 1 scatters
   for (let pass = 0; pass < 2; pass++) {
     for (let d = 0; d < nDevices; d++) {
       const e0 = load<i32>(pEvOff + (<usize>d << 2));
@@ -583,23 +589,6 @@ export function buildPackets(t0: f64, t1: f64): void {
       const a = pBucket + (<usize>(b + 1) << 2);
       store<i32>(a, load<i32>(a) + load<i32>(a - 4));
     }
-  }
-  // insertion pass: only events of one bucket can be out of order
-  for (let a = 1; a < ne; a++) {
-    const v = load<f64>(pESt + (<usize>a << 3));
-    if (load<f64>(pESt + (<usize>(a - 1) << 3)) <= v) continue;
-    const dv = load<i32>(pEDev + (<usize>a << 2));
-    const iv = load<u32>(pEId + (<usize>a << 2));
-    let b = a - 1;
-    while (b >= 0 && load<f64>(pESt + (<usize>b << 3)) > v) {
-      store<f64>(pESt + (<usize>(b + 1) << 3), load<f64>(pESt + (<usize>b << 3)));
-      store<i32>(pEDev + (<usize>(b + 1) << 2), load<i32>(pEDev + (<usize>b << 2)));
-      store<u32>(pEId + (<usize>(b + 1) << 2), load<u32>(pEId + (<usize>b << 2)));
-      b--;
-    }
-    store<f64>(pESt + (<usize>(b + 1) << 3), v);
-    store<i32>(pEDev + (<usize>(b + 1) << 2), dv);
-    store<u32>(pEId + (<usize>(b + 1) << 2), iv);
   }
   for (let c = 0; c < 3; c++) {
     const base = <usize>(c * pkCap);
@@ -721,9 +710,8 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       a = lt ? a + half + 1 : a;
       len = lt ? len - half - 1 : half;
     }
-    const table = pPair != 0;
     const row = gRow;
-    if (!table && !gEager && nDevices <= 65536) {
+    if (!tableWin && !gEager && nDevices <= 65536) {
       // a short window hears most transmitters once or twice: find the ones seen first here, then
       // compute their terms four at a time
       const q0 = nLazy;
@@ -748,7 +736,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       // q: the transmitter (pair cache) or its neighbour slot
       let q: i32;
       let p: f32;
-      if (table) {
+      if (tableWin) {
         // the pair-cache entry, refilled when stale
         const o = row + (<usize>t << 4);
         let st = load<u32>(pPair + o);
