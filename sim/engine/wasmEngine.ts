@@ -133,13 +133,12 @@ export class WasmEngine {
       view('nbTx', I32, n), view('nbDist', F32, n), view('nbStatic', F32, n), view('nbCur', I32, n), view('nbEnd', I32, n),
       view('nbR1', F32, n), view('nbR2', F32, n), view('nbEp', U32, n), view('nbHF', U32, n), view('nbHS', U32, n),
       view('nbFar', U32, n),
-      // one window's candidates, then its packets in start order
+      // one window's candidates, then its packets in start order (32-byte records, engine.ts REC_SHIFT)
       view('cQ', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('cP', F32, cap), view('key', F64, cap),
-      view('sS', F64, cap), view('sE', F64, cap), view('sP', F32, cap), view('sQ', I32, cap), view('rc', I32, cap),
+      view('sR', F64, 4 * cap), view('sP', F32, cap), view('rc', I32, cap),
       // receptions of the last window
       view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap), view('rxLog', U8, cap),
-      fade, view('pkStart', F64, 3 * cap), view('pkDev', I32, 3 * cap), view('pkEnd', F64, 3 * cap),
-      view('pkEvId', U32, 3 * cap), view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
+      fade, view('pk', F64, 4 * 3 * cap), view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
       L.logging ? view('last', U32, n * n) : 0, view('lin', F64, lin.table.length),
       // scalars
       L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan, L.hopGapUs,

@@ -52,12 +52,14 @@ let pCStart: usize = 0; // f64 packet start (us)
 let pCOk: usize = 0; // u8 packet lies inside the window
 let pCP: usize = 0; // f32 received power (dBm)
 let pKey: usize = 0; // f64 sort keys
-// the window's packets above the interference floor in start order: start, end, power, neighbour slot;
-// then the positions of those that may be received (inside the window, at or above sensitivity)
-let pSS: usize = 0; // f64
-let pSE: usize = 0; // f64
+// A packet record (REC bytes): +0 f64 start (us), +8 f64 end, +16 i32 transmitter, +20 u32 advertising
+// event id (buildPackets), or +24 i32 neighbour slot (a neighbour-event window's own records in pSR).
+// One base pointer and constant offsets keep the walk's address arithmetic short.
+// A window's packets in start order are records (the channel's, or pSR's); pSP holds each one's received
+// power (-Infinity out of reach), pRC the positions of those that may be received (inside the window, at
+// or above sensitivity)
+let pSR: usize = 0; // records
 let pSP: usize = 0; // f32
-let pSQ: usize = 0; // i32
 let pRC: usize = 0; // i32
 // receptions of the last window, in start order
 let pRTx: usize = 0; // i32
@@ -65,11 +67,10 @@ let pRT: usize = 0; // f64 start (us)
 let pRP: usize = 0; // f32 power (dBm)
 let pRD: usize = 0; // f32 distance (m)
 let pFade: usize = 0;
-// the tick's packets per channel sorted by start (buildPackets): channel c at [c * pkCap, c * pkCap + pkN[c])
-let pPkStart: usize = 0; // f64
-let pPkDev: usize = 0; // i32 transmitter
-let pPkEnd: usize = 0; // f64 end (us)
-let pPkEvId: usize = 0; // u32 advertising event id
+// the tick's packet records per channel sorted by start (buildPackets): channel c at records
+// [c * pkCap, c * pkCap + pkN[c])
+let pPk: usize = 0;
+const REC_SHIFT: usize = 5;
 let pBucket: usize = 0; // i32[maxBuckets + 1]
 // the tick's events sorted by start (buildPackets): start, device, event id
 let pESt: usize = 0; // f64
@@ -176,9 +177,9 @@ export function setup(cfg: usize): void {
   pNbTx = nextPtr(); pNbDist = nextPtr(); pNbStatic = nextPtr(); pNbCur = nextPtr(); pNbEnd = nextPtr(); pNbR1 = nextPtr(); pNbR2 = nextPtr();
   pNbEp = nextPtr(); pNbHF = nextPtr(); pNbHS = nextPtr(); pNbFar = nextPtr();
   pCQ = nextPtr(); pCStart = nextPtr(); pCOk = nextPtr(); pCP = nextPtr(); pKey = nextPtr();
-  pSS = nextPtr(); pSE = nextPtr(); pSP = nextPtr(); pSQ = nextPtr(); pRC = nextPtr();
+  pSR = nextPtr(); pSP = nextPtr(); pRC = nextPtr();
   pRTx = nextPtr(); pRT = nextPtr(); pRP = nextPtr(); pRD = nextPtr(); pRLog = nextPtr();
-  pFade = nextPtr(); pPkStart = nextPtr(); pPkDev = nextPtr(); pPkEnd = nextPtr(); pPkEvId = nextPtr(); pBucket = nextPtr();
+  pFade = nextPtr(); pPk = nextPtr(); pBucket = nextPtr();
   pNbIdx = nextPtr(); pNbStamp = nextPtr(); pKind = nextPtr(); pLast = nextPtr(); pLin = nextPtr();
   nLoud = <i32>next(); nDevices = <i32>next(); gridNx = <i32>next(); gridNy = <i32>next(); cellM = next();
   normalReach = next(); maxAir = next(); maxEvSpan = next(); hopGap = next(); epochUs = next(); sensDbm = next();
@@ -600,39 +601,25 @@ export function buildPackets(t0: f64, t1: f64): void {
       if (ps < t0 || ps >= t1) continue;
       const id = load<u32>(pEId + (<usize>j << 2));
       // insert at the end, moving later (start, device) keys up
-      let b = n - 1;
-      while (b >= 0) {
-        const sb = base + <usize>b;
-        const qs = load<f64>(pPkStart + (sb << 3));
-        if (qs < ps || (qs == ps && load<i32>(pPkDev + (sb << 2)) < d)) break;
-        store<f64>(pPkStart + ((sb + 1) << 3), qs);
-        store<f64>(pPkEnd + ((sb + 1) << 3), load<f64>(pPkEnd + (sb << 3)));
-        store<i32>(pPkDev + ((sb + 1) << 2), load<i32>(pPkDev + (sb << 2)));
-        store<u32>(pPkEvId + ((sb + 1) << 2), load<u32>(pPkEvId + (sb << 2)));
-        b--;
+      let rb = pPk + ((base + <usize>n) << REC_SHIFT);
+      while (rb > pPk + (base << REC_SHIFT)) {
+        const qb = rb - (1 << REC_SHIFT);
+        const qs = load<f64>(qb);
+        if (qs < ps || (qs == ps && load<i32>(qb, 16) < d)) break;
+        v128.store(rb, v128.load(qb));
+        v128.store(rb, v128.load(qb, 16), 16);
+        rb = qb;
       }
-      const sb = base + <usize>(b + 1);
-      store<f64>(pPkStart + (sb << 3), ps);
-      store<f64>(pPkEnd + (sb << 3), ps + air);
-      store<i32>(pPkDev + (sb << 2), d);
-      store<u32>(pPkEvId + (sb << 2), id);
+      store<f64>(rb, ps);
+      store<f64>(rb, ps + air, 8);
+      store<i32>(rb, d, 16);
+      store<u32>(rb, id, 20);
       n++;
     }
     if (c == 0) pkN0 = n;
     else if (c == 1) pkN1 = n;
     else pkN2 = n;
   }
-}
-
-// position m of the window's start-ordered packets (above the interference floor)
-// @ts-ignore: decorator
-@inline function putSorted(m: i32, q: i32, ps: f64, pe: f64, p: f32): void {
-  const o = <usize>m << 2;
-  const o8 = <usize>m << 3;
-  store<f64>(pSS + o8, ps);
-  store<f64>(pSE + o8, pe);
-  store<f32>(pSP + o, p);
-  store<i32>(pSQ + o, q);
 }
 
 // in-place heapsort of n distinct f64 keys (order equals any other correct sort's)
@@ -680,13 +667,12 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   const lo: f64 = Math.max(t0, ws - maxAir);
   const hi: f64 = Math.min(t1, we);
   if (pLast != 0 && hi - lastBase > lastSpan) rebaseLast(t0);
-  const floor = interfFloorDb;
   const chU = <u32>ch;
   const sens = sensDbm;
-  let n: i32 = 0; // packets evaluated
-  let m: i32 = 0; // packets above the interference floor
+  let n: i32 = 0; // packets evaluated (in reach)
+  let m: i32 = 0; // packets of the window's list
   let nc: i32 = 0; // of those, inside the window and at or above sensitivity
-  let weak: i32 = 0; // inside the window, below sensitivity
+  let nOk: i32 = 0; // in reach and inside the window
   // shadowing epoch: one division per window unless the window straddles an epoch boundary
   const epLo = Math.floor(lo / epochUs);
   const epOne = epLo == Math.floor(hi / epochUs);
@@ -696,6 +682,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   // in start may order differently)
   const dense = lazy;
   const tableWin = dense && pPair != 0;
+  let recs: usize = pSR; // the window's records
   if (dense) {
     cDenseWin++;
     const c = ch - 37;
@@ -706,73 +693,102 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
     let len: i32 = np;
     while (len > 0) {
       const half = len >> 1;
-      const lt = load<f64>(pPkStart + ((base + <usize>(a + half)) << 3)) < lo;
+      const lt = load<f64>(pPk + ((base + <usize>(a + half)) << REC_SHIFT)) < lo;
       a = lt ? a + half + 1 : a;
       len = lt ? len - half - 1 : half;
     }
-    const row = gRow;
-    if (!tableWin && !gEager && nDevices <= 65536) {
-      // a short window hears most transmitters once or twice: find the ones seen first here, then
-      // compute their terms four at a time
-      const q0 = nLazy;
-      for (let k = a; k < np; k++) {
-        const slot = base + <usize>k;
-        if (load<f64>(pPkStart + (slot << 3)) >= hi) break;
-        const t = load<i32>(pPkDev + (slot << 2));
-        const sa = pNbStamp + (<usize>t << 2);
-        if (load<i32>(sa) == stamp) continue;
-        store<i32>(sa, stamp);
-        store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
+    recs = pPk + ((base + <usize>a) << REC_SHIFT);
+    const left = np - a; // records from recs to the channel's end
+    wOut = 0;
+    if (tableWin && epOne) {
+      // the common case, in three stretches so that most packets need no window test: starts before ws
+      // (interferers only), starts up to we - maxAir (inside the window whatever their airtime), the rest
+      const row = gRow;
+      let k: i32 = 0;
+      for (; k < left; k++) {
+        const rec = recs + (<usize>k << REC_SHIFT);
+        const ps = load<f64>(rec);
+        if (ps >= ws || ps >= hi) break;
+        store<f32>(pSP + (<usize>k << 2), pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst));
       }
-      termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
-    }
-    for (let k = a; k < np; k++) {
-      const slot = base + <usize>k;
-      const ps = load<f64>(pPkStart + (slot << 3));
-      if (ps >= hi) break;
-      const t = load<i32>(pPkDev + (slot << 2));
-      const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
-      const ev = load<u32>(pPkEvId + (slot << 2));
-      // q: the transmitter (pair cache) or its neighbour slot
-      let q: i32;
-      let p: f32;
-      if (tableWin) {
-        // the pair-cache entry, refilled when stale
-        const o = row + (<usize>t << 4);
-        let st = load<u32>(pPair + o);
-        if (st == 0) {
-          pairFill(r, t, o, ep);
-          st = load<u32>(pPair + o);
-        }
-        if (st == PAIR_OUT) continue;
-        q = t;
-        p = pairPowerT(o, ev, chU, ep);
-      } else {
-        // a transmitter's reach is checked once per scanner and tick, on its first packet
-        const sa = pNbStamp + (<usize>t << 2);
-        if (load<i32>(sa) != stamp) {
+      const kB = k;
+      const outB = wOut;
+      const bLim = Math.min(hi, we - maxAir);
+      for (; k < left; k++) {
+        const rec = recs + (<usize>k << REC_SHIFT);
+        const ps = load<f64>(rec);
+        if (ps > bLim || ps >= hi) break;
+        const p = pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst);
+        store<f32>(pSP + (<usize>k << 2), p);
+        store<i32>(pRC + (<usize>nc << 2), k);
+        nc += <i32>(<f64>p >= sens);
+      }
+      nOk = (k - kB) - (wOut - outB);
+      for (; k < left; k++) {
+        const rec = recs + (<usize>k << REC_SHIFT);
+        const ps = load<f64>(rec);
+        if (ps >= hi) break;
+        const p = pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst);
+        store<f32>(pSP + (<usize>k << 2), p);
+        store<i32>(pRC + (<usize>nc << 2), k);
+        // out of reach (-Infinity) is never inside: it was not evaluated
+        const ok = <i32>(ps >= ws) & <i32>(load<f64>(rec, 8) <= we) & <i32>(p != -Infinity);
+        nc += ok & <i32>(<f64>p >= sens);
+        nOk += ok;
+      }
+      m = k;
+    } else {
+      if (!tableWin && !gEager && nDevices <= 65536) {
+        // a short window hears most transmitters once or twice: find the ones seen first here, then
+        // compute their terms four at a time
+        const q0 = nLazy;
+        for (let k = 0; k < left; k++) {
+          const rec = recs + (<usize>k << REC_SHIFT);
+          if (load<f64>(rec) >= hi) break;
+          const t = load<i32>(rec, 16);
+          const sa = pNbStamp + (<usize>t << 2);
+          if (load<i32>(sa) == stamp) continue;
           store<i32>(sa, stamp);
-          q = t != r && neighbour(r, t, nLazy, ep) ? nLazy++ : -1;
-          store<i32>(pNbIdx + (<usize>t << 2), q);
-        } else q = load<i32>(pNbIdx + (<usize>t << 2));
-        if (q < 0) continue;
-        p = pairPower(q, ev, chU, ep);
+          store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
+        }
+        termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
       }
-      n++;
-      // branch-free bookkeeping (these tests are close to coin flips, a mispredicted branch costs more
-      // than the stores): write slot m and list position nc always, advance them only when they count
-      const pe = load<f64>(pPkEnd + (slot << 3));
-      const ok = <i32>(ps >= ws) & <i32>(pe <= we);
-      const hear = <i32>(<f64>p >= sens);
-      putSorted(m, q, ps, pe, p);
-      store<i32>(pRC + (<usize>nc << 2), m);
-      nc += ok & hear;
-      weak += ok & (hear ^ 1);
-      m += <i32>(<f64>p >= floor);
+      let k: i32 = 0;
+      for (; k < left; k++) {
+        const rec = recs + (<usize>k << REC_SHIFT);
+        const ps = load<f64>(rec);
+        if (ps >= hi) break;
+        const t = load<i32>(rec, 16);
+        const ev = load<u32>(rec, 20);
+        const ep = epOne ? epConst : <u32><i64>Math.floor(ps / epochUs);
+        let p: f32;
+        if (tableWin) p = pairRx(r, gRow, t, ev, chU, ep);
+        else {
+          // a transmitter's reach is checked once per scanner and tick, on its first packet
+          const sa = pNbStamp + (<usize>t << 2);
+          let q: i32;
+          if (load<i32>(sa) != stamp) {
+            store<i32>(sa, stamp);
+            q = t != r && neighbour(r, t, nLazy, ep) ? nLazy++ : -1;
+            store<i32>(pNbIdx + (<usize>t << 2), q);
+          } else q = load<i32>(pNbIdx + (<usize>t << 2));
+          if (q < 0) wOut++;
+          p = q < 0 ? -Infinity : pairPower(q, ev, chU, ep);
+        }
+        store<f32>(pSP + (<usize>k << 2), p);
+        store<i32>(pRC + (<usize>nc << 2), k);
+        const ok = <i32>(ps >= ws) & <i32>(load<f64>(rec, 8) <= we) & <i32>(p != -Infinity);
+        nc += ok & <i32>(<f64>p >= sens);
+        nOk += ok;
+      }
+      m = k;
     }
+    n = m - wOut;
   } else {
     cSparseWin++;
+    const floor = interfFloorDb;
     const chIdx: f64 = <f64>(ch - 37);
+    let weak: i32 = 0;
     for (let q = 0; q < nNb; q++) {
       const qo = <usize>q << 2;
       const t = load<i32>(pNbTx + qo);
@@ -813,6 +829,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         store<f64>(pKey + (<usize>(b + 1) << 3), v);
       }
     }
+    // the window's own records, in start order
     for (let k = 0; k < m; k++) {
       const key = load<f64>(pKey + (<usize>k << 3));
       const i = <i32>(key - Math.floor(key * (1.0 / 1048576)) * 1048576);
@@ -824,60 +841,95 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         else weak++;
       }
       const ps = load<f64>(pCStart + (<usize>i << 3));
-      putSorted(k, q, ps, ps + <f64>load<i32>(pAir + (<usize>load<i32>(pNbTx + (<usize>q << 2)) << 2)), p);
+      const t = load<i32>(pNbTx + (<usize>q << 2));
+      const rec = pSR + (<usize>k << REC_SHIFT);
+      store<f64>(rec, ps);
+      store<f64>(rec, ps + <f64>load<i32>(pAir + (<usize>t << 2)), 8);
+      store<i32>(rec, t, 16);
+      store<i32>(rec, q, 24);
+      store<f32>(pSP + (<usize>k << 2), p);
     }
+    nOk = weak + nc;
   }
   cPairs += <f64>n;
-  cSens += <f64>weak;
+  cSens += <f64>(nOk - nc);
   if (nc == 0) return 0;
-  return resolve(r, ws, m, nc, tableWin);
+  return resolve(r, ws, recs, m, nc, tableWin ? 0 : dense ? 1 : 2);
+}
+
+// packets of the current window found out of reach (they are not evaluated)
+let wOut: i32 = 0;
+
+/**
+ * Received power of transmitter t's packet (event ev, channel ch, shadowing epoch ep) at scanner r from
+ * the pair cache (row: r's row), refilling a stale entry; -Infinity when t is out of reach.
+ */
+// @ts-ignore: decorator
+@inline function pairRx(r: i32, row: usize, t: i32, ev: u32, ch: u32, ep: u32): f32 {
+  const o = row + (<usize>t << 4);
+  let st = load<u32>(pPair + o);
+  if (st != PAIR_OK) {
+    if (st == 0) {
+      pairFill(r, t, o, ep);
+      st = load<u32>(pPair + o);
+    }
+    if (st == PAIR_OUT) {
+      wOut++;
+      return -Infinity;
+    }
+  }
+  return pairPowerT(o, ev, ch, ep);
 }
 
 /**
- * Decides the window's nc candidates (positions in pRC into its m start-ordered packets) of scanner r
- * (window start ws): half duplex, collisions with capture, the app's logging rule (run.ts flush and
- * record, one window). Writes the receptions and returns their count.
+ * Decides the window's nc candidates (positions in pRC into its m start-ordered records at recs, powers
+ * in pSP) of scanner r (window start ws): half duplex, collisions with capture, the app's logging rule
+ * (run.ts flush and record, one window). Writes the receptions and returns their count. The distance
+ * comes from the pair cache (mode 0), the neighbour slot of the transmitter (1) or the record's (2).
  */
-function resolve(r: i32, ws: f64, m: i32, nc: i32, tableWin: bool): i32 {
+function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 {
   let hj = load<i32>(pEvOff + (<usize>r << 2));
   const hEnd = load<i32>(pEvOff + (<usize>(r + 1) << 2));
   const span: f64 = <f64>load<i32>(pEvSpan + (<usize>r << 2));
   const mAir = maxAir;
+  const floor = interfFloorDb;
   let nHd: i32 = 0;
   let nCol: i32 = 0;
   let nRec: i32 = 0;
   let nOut: i32 = 0;
   for (let c = 0; c < nc; c++) {
     const k = load<i32>(pRC + (<usize>c << 2));
+    const rec = recs + (<usize>k << REC_SHIFT);
     const p32 = load<f32>(pSP + (<usize>k << 2));
     const p: f64 = <f64>p32;
-    const ps = load<f64>(pSS + (<usize>k << 3));
-    const pe = load<f64>(pSE + (<usize>k << 3));
+    const ps = load<f64>(rec);
+    const pe = load<f64>(rec, 8);
     // half duplex: the receiver cannot listen while its own advertising event is on air
     while (hj < hEnd && load<f64>(pEvStart + (<usize>hj << 3)) + span <= ps) hj++;
     if (hj < hEnd && load<f64>(pEvStart + (<usize>hj << 3)) < pe) {
       nHd++;
       continue;
     }
-    // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5), in linear power
-    // from the shared table (sim/engine/capture.ts)
+    // co-channel interference from overlapping packets above the floor (sim-radio-core.md 3.4 item 5),
+    // in linear power from the shared table (sim/engine/capture.ts)
     let interf: f64 = 0;
     for (let kk = k - 1; kk >= 0; kk--) {
-      if (load<f64>(pSS + (<usize>kk << 3)) + mAir <= ps) break;
-      if (load<f64>(pSE + (<usize>kk << 3)) > ps) interf += linear(kk);
+      const rk = recs + (<usize>kk << REC_SHIFT);
+      if (load<f64>(rk) + mAir <= ps) break;
+      const pk: f64 = <f64>load<f32>(pSP + (<usize>kk << 2));
+      if (load<f64>(rk, 8) > ps && pk >= floor) interf += linear(pk);
     }
     for (let kk = k + 1; kk < m; kk++) {
-      if (load<f64>(pSS + (<usize>kk << 3)) >= pe) break;
-      interf += linear(kk);
+      if (load<f64>(recs + (<usize>kk << REC_SHIFT)) >= pe) break;
+      const pk: f64 = <f64>load<f32>(pSP + (<usize>kk << 2));
+      if (pk >= floor) interf += linear(pk);
     }
     // lost when the signal-to-interference ratio is below the capture ratio
-    if (interf > 0 && interf * capLin > load<f64>(pLin + (<usize>linIndex(p) << 3))) {
+    if (interf > 0 && interf * capLin > linear(p)) {
       nCol++;
       continue;
     }
-    // neighbour slot, or the transmitter itself with the pair cache
-    const q = load<i32>(pSQ + (<usize>k << 2));
-    const tx = tableWin ? q : load<i32>(pNbTx + (<usize>q << 2));
+    const tx = load<i32>(rec, 16);
     nRec++;
     let logged: u8 = 1;
     if (pLast != 0) {
@@ -899,7 +951,9 @@ function resolve(r: i32, ws: f64, m: i32, nc: i32, tableWin: bool): i32 {
     store<i32>(pRTx + o, tx);
     store<f64>(pRT + (<usize>nOut << 3), ps);
     store<f32>(pRP + o, p32);
-    store<f32>(pRD + o, tableWin ? load<f32>(pPairC + gRow + (<usize>q << 4) + 8) : load<f32>(pNbDist + (<usize>q << 2)));
+    store<f32>(pRD + o, mode == 0
+      ? load<f32>(pPairC + gRow + (<usize>tx << 4) + 8)
+      : load<f32>(pNbDist + (<usize>(mode == 1 ? load<i32>(pNbIdx + (<usize>tx << 2)) : load<i32>(rec, 24)) << 2)));
     store<u8>(pRLog + <usize>nOut, logged);
     nOut++;
   }
@@ -934,10 +988,10 @@ function rebaseLast(t0: f64): void {
   return v < 0 ? 0 : v >= <f64>linN ? linN - 1 : <i32>v;
 }
 
-// linear power of sorted packet k
+// linear power of p (dBm)
 // @ts-ignore: decorator
-@inline function linear(k: i32): f64 {
-  return load<f64>(pLin + (<usize>linIndex(<f64>load<f32>(pSP + (<usize>k << 2))) << 3));
+@inline function linear(p: f64): f64 {
+  return load<f64>(pLin + (<usize>linIndex(p) << 3));
 }
 
 // ---- contact truth (run.ts): pairs a < b of present devices within truthM, on a grid of truthM cells ----
