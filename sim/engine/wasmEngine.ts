@@ -135,7 +135,7 @@ export class WasmEngine {
       view('nbFar', U32, n),
       // one window's candidates, then its packets in start order (32-byte records, engine.ts REC_SHIFT)
       view('cQ', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('cP', F32, cap), view('key', F64, cap),
-      view('sR', F64, 4 * cap), view('sP', F32, cap), view('rc', I32, cap),
+      view('sR', F64, 4 * cap), view('sP', F32, cap), view('rc', I32, cap + 4),
       // receptions of the last window
       view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap), view('rxLog', U8, cap),
       fade, view('pk', F64, 4 * 3 * cap), view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),

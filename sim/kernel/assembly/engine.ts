@@ -151,6 +151,16 @@ let cRec: f64 = 0;
 let cDenseWin: f64 = 0;
 let cSparseWin: f64 = 0;
 
+// the least f32 at or above sensDbm: for an f32 power p, p >= sens32 exactly when p >= sensDbm
+let sens32: f32 = 0;
+
+function f32AtLeast(v: f64): f32 {
+  const f = <f32>v;
+  if (<f64>f >= v) return f;
+  const b = reinterpret<i32>(f);
+  return f > 0 ? reinterpret<f32>(b + 1) : f == 0 ? reinterpret<f32>(1) : reinterpret<f32>(b - 1);
+}
+
 const BODY_BINS: i32 = 1025;
 const BODY_HALF: f64 = 512;
 
@@ -199,6 +209,7 @@ export function setup(cfg: usize): void {
   // pair cache (0 = off)
   pPair = nextPtr(); pPairC = nextPtr();
   pESt = nextPtr(); pEDev = nextPtr(); pEId = nextPtr();
+  sens32 = f32AtLeast(sensDbm);
   cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
@@ -714,6 +725,56 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       const kB = k;
       const outB = wOut;
       const bLim = Math.min(hi, we - maxAir);
+      // four packets at a time while the fourth is still in this stretch: their four cache entries
+      // transposed into lanes, the fading hash in lanes, the candidates appended by a compaction shuffle
+      const vEp = i32x4.splat(epConst);
+      const vCh = i32x4.splat(chU);
+      const vSens = f32x4.splat(sens32);
+      for (; k + 4 <= left; k += 4) {
+        const r0 = recs + (<usize>k << REC_SHIFT);
+        const ps3 = load<f64>(r0, 3 << REC_SHIFT);
+        if (ps3 > bLim || ps3 >= hi) break;
+        const e0 = v128.load(pPair + row + (<usize>load<i32>(r0, 16) << 4));
+        const e1 = v128.load(pPair + row + (<usize>load<i32>(r0, 48) << 4));
+        const e2 = v128.load(pPair + row + (<usize>load<i32>(r0, 80) << 4));
+        const e3 = v128.load(pPair + row + (<usize>load<i32>(r0, 112) << 4));
+        const a01 = i32x4.shuffle(e0, e1, 0, 4, 1, 5);
+        const a23 = i32x4.shuffle(e2, e3, 0, 4, 1, 5);
+        const st = i32x4.shuffle(a01, a23, 0, 1, 4, 5);
+        const ef = i32x4.shuffle(a01, a23, 2, 3, 6, 7);
+        if (!i32x4.all_true(v128.and(i32x4.eq(st, i32x4.splat(PAIR_OK)), i32x4.eq(i32x4.shr_u(ef, 1), vEp)))) {
+          // a stale or out-of-reach entry, or one of an earlier epoch, among the four: one by one
+          for (let j = 0; j < 4; j++) {
+            const rec = r0 + (<usize>j << REC_SHIFT);
+            const p = pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst);
+            store<f32>(pSP + (<usize>(k + j) << 2), p);
+            store<i32>(pRC + (<usize>nc << 2), k + j);
+            nc += <i32>(<f64>p >= sens);
+          }
+          continue;
+        }
+        const b01 = i32x4.shuffle(e0, e1, 2, 6, 3, 7);
+        const b23 = i32x4.shuffle(e2, e3, 2, 6, 3, 7);
+        const hf = i32x4.shuffle(b01, b23, 0, 1, 4, 5);
+        const r2 = i32x4.shuffle(b01, b23, 2, 3, 6, 7);
+        let ev = i32x4.splat(load<u32>(r0, 20));
+        ev = i32x4.replace_lane(ev, 1, load<u32>(r0, 52));
+        ev = i32x4.replace_lane(ev, 2, load<u32>(r0, 84));
+        ev = i32x4.replace_lane(ev, 3, load<u32>(r0, 116));
+        // fadeDb() in lanes
+        const h = finish(absorb(absorb(hf, ev), vCh));
+        const idx = i32x4.add(i32x4.shr_u(h, FADE_SHIFT), i32x4.shl(v128.and(ef, i32x4.splat(1)), 12));
+        let fd = f32x4.splat(load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 0) << 2)));
+        fd = f32x4.replace_lane(fd, 1, load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 1) << 2)));
+        fd = f32x4.replace_lane(fd, 2, load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 2) << 2)));
+        fd = f32x4.replace_lane(fd, 3, load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 3) << 2)));
+        const p = f32x4.add(r2, fd);
+        v128.store(pSP + (<usize>k << 2), p);
+        const mask = i32x4.bitmask(f32x4.ge(p, vSens));
+        const kv = i32x4.add(i32x4.splat(k), i32x4(0, 1, 2, 3));
+        v128.store(pRC + (<usize>nc << 2), i8x16.swizzle(kv, v128.load(COMPACT + (<usize>mask << 4))));
+        nc += <i32>popcnt<u32>(<u32>mask);
+      }
       for (; k < left; k++) {
         const rec = recs + (<usize>k << REC_SHIFT);
         const ps = load<f64>(rec);
@@ -859,6 +920,27 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
 
 // packets of the current window found out of reach (they are not evaluated)
 let wOut: i32 = 0;
+
+// i8x16.swizzle masks that move the lanes set in a 4-bit mask to the front, in order (candidate
+// compaction in the four-at-a-time walk; 0x80 selects zero)
+const COMPACT: usize = memory.data<u8>([
+  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128,
+  8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128,
+  4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128,
+  12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
+  4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128,
+  8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+]);
 
 /**
  * Received power of transmitter t's packet (event ev, channel ch, shadowing epoch ep) at scanner r from
