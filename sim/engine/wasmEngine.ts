@@ -159,7 +159,7 @@ export class WasmEngine {
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
       view('wasActive', U8, n),
       // pair cache (entries start stale: zero)
-      L.pairCache ? view('pair', U32, 4 * n * n) : 0, L.pairCache ? view('pairC', U32, 4 * n * n) : 0,
+      L.pairCache ? view('pair', U32, 8 * n * n) : 0,
       // the tick's events sorted by start
       view('eSt', F64, cap), view('eDev', I32, cap), view('eId', U32, cap),
     ];

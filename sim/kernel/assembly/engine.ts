@@ -102,18 +102,18 @@ let pLin: usize = 0; // f64[linN]
 let linN: i32 = 1;
 let capLin: f64 = 1;
 
-// Pair cache (pPair != 0, small runs): per (scanner r, transmitter t) at offset (r * nDev + t) * 16, the
+// Pair cache (pPair != 0, small runs): per (scanner r, transmitter t) at offset (r * nDev + t) * 32, the
 // neighbour-slot values kept across ticks. JS calls invalidate(d) for a device that moved or turned; its
 // entries (its row and its column) are then refilled on their next packet.
 // People stand still most of the time (lobby: 98 % of present device-ticks), so geometry and the kernel's
-// per-pair terms are mostly computed once per stay instead of once per tick. What every packet reads is
-// in pPair (a scanner's row stays small in cache), the rest in pPairC:
-//   pPair  +0 u32 0 stale, PAIR_OK in reach, PAIR_OUT out of reach (or t == r)
-//          +4 u32 shadowing epoch of +12 << 1 | 1 beyond the Rician break   +8 u32 fading hash prefix
-//          +12 f32 r2
-//   pPairC +0 f32 r1   +4 u32 shadowing hash prefix   +8 f32 distance (m)
+// per-pair terms are mostly computed once per stay instead of once per tick. What every packet reads
+// comes first (the four-at-a-time walk loads those 16 bytes as one vector); the rest, read when the
+// shadowing epoch changes or a reception is written, shares the cache line:
+//   +0 u32 0 stale, PAIR_OK in reach, PAIR_OUT out of reach (or t == r)
+//   +4 u32 shadowing epoch of +12 << 1 | 1 beyond the Rician break   +8 u32 fading hash prefix
+//   +12 f32 r2   +16 f32 r1   +20 u32 shadowing hash prefix   +24 f32 distance (m)
 let pPair: usize = 0;
-let pPairC: usize = 0;
+const PAIR_SHIFT: usize = 5;
 const PAIR_OK: u32 = 1;
 const PAIR_OUT: u32 = 2;
 let gRow: usize = 0; // offset of the current scanner's row in the pair cache
@@ -153,6 +153,8 @@ let cSparseWin: f64 = 0;
 
 // the least f32 at or above sensDbm: for an f32 power p, p >= sens32 exactly when p >= sensDbm
 let sens32: f32 = 0;
+// bits of the least f32 at or above the interference floor (linIf)
+let floorBits: i32 = 0;
 
 function f32AtLeast(v: f64): f32 {
   const f = <f32>v;
@@ -207,9 +209,10 @@ export function setup(cfg: usize): void {
   pNextEv = nextPtr(); pPrevEv = nextPtr(); pPrevId = nextPtr(); pEvCount = nextPtr(); pDelayH = nextPtr(); pAdvInt = nextPtr();
   pAdvOn = nextPtr(); pAdvCycle = nextPtr(); pAdvPhase = nextPtr(); pWasActive = nextPtr();
   // pair cache (0 = off)
-  pPair = nextPtr(); pPairC = nextPtr();
+  pPair = nextPtr();
   pESt = nextPtr(); pEDev = nextPtr(); pEId = nextPtr();
   sens32 = f32AtLeast(sensDbm);
+  floorBits = reinterpret<i32>(f32AtLeast(interfFloorDb));
   cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
@@ -369,10 +372,9 @@ function pairFill(r: i32, t: i32, o: usize, ep: u32): void {
   store<u32>(h + 4, ep << 1 | (tFar != 0 ? 1 : 0));
   store<u32>(h + 8, tHF);
   store<f32>(h + 12, shadowed(tR1, tHS, ep));
-  const c = pPairC + o;
-  store<f32>(c, tR1);
-  store<u32>(c + 4, tHS);
-  store<f32>(c + 8, gDist);
+  store<f32>(h + 16, tR1);
+  store<u32>(h + 20, tHS);
+  store<f32>(h + 24, gDist);
 }
 
 /** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
@@ -454,7 +456,7 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   if (ef >>> 1 != ep) {
     ef = ep << 1 | (ef & 1);
     store<u32>(h + 4, ef);
-    store<f32>(h + 12, shadowed(load<f32>(pPairC + o), load<u32>(pPairC + o + 4), ep));
+    store<f32>(h + 12, shadowed(load<f32>(h + 16), load<u32>(h + 20), ep));
   }
   return load<f32>(h + 12) + fadeDb(load<u32>(h + 8), ev, ch, (ef & 1) * FADE_N);
 }
@@ -498,7 +500,7 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   lazy = nCand * 2 >= nActiveTx;
   if (lazy && pPair != 0) {
     // windows look their transmitters up in the pair cache
-    gRow = (<usize>r * <usize>nDevices) << 4;
+    gRow = (<usize>r * <usize>nDevices) << PAIR_SHIFT;
     return nCand;
   }
   if (lazy && !eager) return nCand;
@@ -549,8 +551,8 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
 /** Marks every pair-cache entry of device d stale (d moved or turned): its row and its column. */
 export function invalidate(d: i32): void {
   const n = <usize>nDevices;
-  memory.fill(pPair + ((<usize>d * n) << 4), 0, n << 4);
-  for (let r: usize = 0; r < n; r++) store<u32>(pPair + ((r * n + <usize>d) << 4), 0);
+  memory.fill(pPair + ((<usize>d * n) << PAIR_SHIFT), 0, n << PAIR_SHIFT);
+  for (let r: usize = 0; r < n; r++) store<u32>(pPair + ((r * n + <usize>d) << PAIR_SHIFT), 0);
 }
 
 /**
@@ -734,10 +736,10 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         const r0 = recs + (<usize>k << REC_SHIFT);
         const ps3 = load<f64>(r0, 3 << REC_SHIFT);
         if (ps3 > bLim || ps3 >= hi) break;
-        const e0 = v128.load(pPair + row + (<usize>load<i32>(r0, 16) << 4));
-        const e1 = v128.load(pPair + row + (<usize>load<i32>(r0, 48) << 4));
-        const e2 = v128.load(pPair + row + (<usize>load<i32>(r0, 80) << 4));
-        const e3 = v128.load(pPair + row + (<usize>load<i32>(r0, 112) << 4));
+        const e0 = v128.load(pPair + row + (<usize>load<i32>(r0, 16) << PAIR_SHIFT));
+        const e1 = v128.load(pPair + row + (<usize>load<i32>(r0, 48) << PAIR_SHIFT));
+        const e2 = v128.load(pPair + row + (<usize>load<i32>(r0, 80) << PAIR_SHIFT));
+        const e3 = v128.load(pPair + row + (<usize>load<i32>(r0, 112) << PAIR_SHIFT));
         const a01 = i32x4.shuffle(e0, e1, 0, 4, 1, 5);
         const a23 = i32x4.shuffle(e2, e3, 0, 4, 1, 5);
         const st = i32x4.shuffle(a01, a23, 0, 1, 4, 5);
@@ -948,7 +950,7 @@ const COMPACT: usize = memory.data<u8>([
  */
 // @ts-ignore: decorator
 @inline function pairRx(r: i32, row: usize, t: i32, ev: u32, ch: u32, ep: u32): f32 {
-  const o = row + (<usize>t << 4);
+  const o = row + (<usize>t << PAIR_SHIFT);
   let st = load<u32>(pPair + o);
   if (st != PAIR_OK) {
     if (st == 0) {
@@ -979,6 +981,8 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
   let nCol: i32 = 0;
   let nRec: i32 = 0;
   let nOut: i32 = 0;
+  let slotLo: f64 = 0;
+  let slotHi: f64 = -Infinity; // receptions come in start order: the slot moves forward only
   for (let c = 0; c < nc; c++) {
     const k = load<i32>(pRC + (<usize>c << 2));
     const rec = recs + (<usize>k << REC_SHIFT);
@@ -993,21 +997,34 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
       continue;
     }
     // co-channel interference from overlapping packets above the floor (sim-radio-core.md 3.4 item 5),
-    // in linear power from the shared table (sim/engine/capture.ts)
-    let interf: f64 = 0;
-    for (let kk = k - 1; kk >= 0; kk--) {
-      const rk = recs + (<usize>kk << REC_SHIFT);
-      if (load<f64>(rk) + mAir <= ps) break;
-      const pk: f64 = <f64>load<f32>(pSP + (<usize>kk << 2));
-      if (load<f64>(rk, 8) > ps && pk >= floor) interf += linear(pk);
+    // in linear power from the shared table (sim/engine/capture.ts). Whether the next packet on either
+    // side overlaps is close to a coin flip, so those two are added without a branch (0 when they do
+    // not count); the ones beyond, rarely close enough, in loops. Same terms in the same order as one
+    // loop per side.
+    const kb = k > 0 ? k - 1 : k;
+    const rb = recs + (<usize>kb << REC_SHIFT);
+    const nearB = <i32>(k > 0) & <i32>(load<f64>(rb) + mAir > ps);
+    let interf: f64 = linIf(load<f32>(pSP + (<usize>kb << 2)), nearB & <i32>(load<f64>(rb, 8) > ps));
+    if (nearB != 0 && k > 1 && load<f64>(rb - (1 << REC_SHIFT)) + mAir > ps) {
+      for (let kk = k - 2; kk >= 0; kk--) {
+        const rk = recs + (<usize>kk << REC_SHIFT);
+        if (load<f64>(rk) + mAir <= ps) break;
+        interf += linIf(load<f32>(pSP + (<usize>kk << 2)), <i32>(load<f64>(rk, 8) > ps));
+      }
     }
-    for (let kk = k + 1; kk < m; kk++) {
-      if (load<f64>(recs + (<usize>kk << REC_SHIFT)) >= pe) break;
-      const pk: f64 = <f64>load<f32>(pSP + (<usize>kk << 2));
-      if (pk >= floor) interf += linear(pk);
+    const kf = k + 1 < m ? k + 1 : k;
+    const rf = recs + (<usize>kf << REC_SHIFT);
+    const nearF = <i32>(k + 1 < m) & <i32>(load<f64>(rf) < pe);
+    interf += linIf(load<f32>(pSP + (<usize>kf << 2)), nearF);
+    if (nearF != 0 && k + 2 < m && load<f64>(rf + (1 << REC_SHIFT)) < pe) {
+      for (let kk = k + 2; kk < m; kk++) {
+        if (load<f64>(recs + (<usize>kk << REC_SHIFT)) >= pe) break;
+        interf += linIf(load<f32>(pSP + (<usize>kk << 2)), 1);
+      }
     }
     // lost when the signal-to-interference ratio is below the capture ratio
-    if (interf > 0 && interf * capLin > linear(p)) {
+    // (no interference: 0 > a positive power, no separate test)
+    if (interf * capLin > load<f64>(pLin + (<usize>linIdxHi(p) << 3))) {
       nCol++;
       continue;
     }
@@ -1019,12 +1036,18 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
       // reports; the app's 5 s dedup within a 15-min slot (4.3)
       const kr = load<u8>(pKind + <usize>r);
       if (kr == 1 && load<u8>(pKind + <usize>tx) == 1) continue;
+      // the 15-min slot of ps: whole microseconds, so last is in it exactly when floor(last / 15 min)
+      // equals floor(ps / 15 min) (no division per reception)
+      if (ps >= slotHi) {
+        slotLo = Math.floor(ps / 900000000) * 900000000;
+        slotHi = slotLo + 900000000;
+      }
       const la = pLast + ((<usize>r * <usize>nDevices + <usize>tx) << 2);
       const v = load<u32>(la);
       if (v != 0) {
         const last = lastBase + <f64>(v - 1);
         if (kr == 1 && last >= ws) logged = 0;
-        else if (!logAll && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
+        else if (!logAll && ps - last < 5000000 && last >= slotLo && last < slotHi) logged = 0;
       }
       if (logged) store<u32>(la, <u32>(ps - lastBase) + 1);
       else if (!emitAll) continue;
@@ -1034,7 +1057,7 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
     store<f64>(pRT + (<usize>nOut << 3), ps);
     store<f32>(pRP + o, p32);
     store<f32>(pRD + o, mode == 0
-      ? load<f32>(pPairC + gRow + (<usize>tx << 4) + 8)
+      ? load<f32>(pPair + gRow + (<usize>tx << PAIR_SHIFT) + 24)
       : load<f32>(pNbDist + (<usize>(mode == 1 ? load<i32>(pNbIdx + (<usize>tx << 2)) : load<i32>(rec, 24)) << 2)));
     store<u8>(pRLog + <usize>nOut, logged);
     nOut++;
@@ -1063,17 +1086,26 @@ function rebaseLast(t0: f64): void {
   lastBase = nb;
 }
 
-// capture.ts linIndex: nearest 1/16 dB step above the floor, halves up, clamped
+// capture.ts linIndex (nearest 1/16 dB step above the floor, halves up, clamped) for p at or above the
+// floor, without data-dependent branches: rounding up or down is a coin flip, a branch on it is
+// mispredicted half the time. ceil(v), minus one where JS Math.round goes down; then the top clamp.
 // @ts-ignore: decorator
-@inline function linIndex(p: f64): i32 {
-  const v = jsRound((p - interfFloorDb) * 16);
-  return v < 0 ? 0 : v >= <f64>linN ? linN - 1 : <i32>v;
+@inline function linIdxHi(p: f64): i32 {
+  const v = (p - interfFloorDb) * 16;
+  const c = Math.ceil(v);
+  const i = <i32>c - <i32>(c - 0.5 > v);
+  const top = linN - 1;
+  return select<i32>(top, i, i > top);
 }
 
-// linear power of p (dBm)
+// Linear power of a packet of power pk (f32) where cond holds and pk is at or above the interference
+// floor, else 0 (times 0: exact, and no branch). A power below the floor is replaced by floor32 before
+// the table look-up, so the index stays in range.
 // @ts-ignore: decorator
-@inline function linear(p: f64): f64 {
-  return load<f64>(pLin + (<usize>linIndex(p) << 3));
+@inline function linIf(pk: f32, cond: i32): f64 {
+  const ok = cond & <i32>(<f64>pk >= interfFloorDb);
+  const pv: f64 = <f64>reinterpret<f32>(select<i32>(reinterpret<i32>(pk), floorBits, ok));
+  return load<f64>(pLin + (<usize>linIdxHi(pv) << 3)) * <f64>ok;
 }
 
 // ---- contact truth (run.ts): pairs a < b of present devices within truthM, on a grid of truthM cells ----
