@@ -1093,7 +1093,9 @@ function rebaseLast(t0: f64): void {
 @inline function linIdxHi(p: f64): i32 {
   const v = (p - interfFloorDb) * 16;
   const c = Math.ceil(v);
-  const i = <i32>c - <i32>(c - 0.5 > v);
+  // c is a whole number in [0, 2^31): adding 2^52 puts it in the low mantissa bits, read back without
+  // a float-to-int conversion (whose range check the JIT emits as a compare-and-branch round trip)
+  const i = <i32>reinterpret<i64>(c + 4503599627370496.0) - <i32>(c - 0.5 > v);
   const top = linN - 1;
   return select<i32>(top, i, i > top);
 }
