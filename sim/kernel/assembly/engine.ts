@@ -565,13 +565,8 @@ export function invalidate(d: i32): void {
  * event id, computed here once instead of per (packet, scanner) pair.
  */
 export function buildPackets(t0: f64, t1: f64): void {
-  let ne: i32 = 0;
-  nActiveTx = 0;
-  for (let d = 0; d < nDevices; d++) {
-    const e = load<i32>(pEvOff + (<usize>(d + 1) << 2)) - load<i32>(pEvOff + (<usize>d << 2));
-    if (e > 0) nActiveTx++;
-    ne += e;
-  }
+  // (genEvents counted the events and the devices with any)
+  const ne = load<i32>(pEvOff + (<usize>nDevices << 2));
   const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
   // bucket = floor((es - t0) * nb / span), clamped; the result (sorted on start, then device) does not
   // depend on the buckets, they only keep the insertions below short
@@ -583,17 +578,18 @@ export function buildPackets(t0: f64, t1: f64): void {
       const e0 = load<i32>(pEvOff + (<usize>d << 2));
       const e1 = load<i32>(pEvOff + (<usize>(d + 1) << 2));
       for (let j = e0; j < e1; j++) {
-        const es: f64 = load<f64>(pEvStart + (<usize>j << 3));
-        const f = Math.floor((es - t0) * inv);
-        const b = f < 0 ? 0 : f >= <f64>nb ? nb - 1 : <i32>f;
         if (pass == 0) {
+          // the bucket, kept for pass 1 (pCQ is free until the tick's windows)
+          const f = Math.floor((load<f64>(pEvStart + (<usize>j << 3)) - t0) * inv);
+          const b = f < 0 ? 0 : f >= <f64>nb ? nb - 1 : <i32>f;
+          store<i32>(pCQ + (<usize>j << 2), b);
           const a = pBucket + (<usize>(b + 1) << 2);
           store<i32>(a, load<i32>(a) + 1);
         } else {
-          const a = pBucket + (<usize>b << 2);
+          const a = pBucket + (<usize>load<i32>(pCQ + (<usize>j << 2)) << 2);
           const k = <usize>load<i32>(a);
           store<i32>(a, <i32>k + 1);
-          store<f64>(pESt + (k << 3), es);
+          store<f64>(pESt + (k << 3), load<f64>(pEvStart + (<usize>j << 3)));
           store<i32>(pEDev + (k << 2), d);
           store<u32>(pEId + (k << 2), load<u32>(pEvId + (<usize>j << 2)));
         }
@@ -1220,6 +1216,7 @@ const ADV_DELAY_2_16: u32 = 65536 % (ADV_DELAY_MAX_US + 1);
  */
 export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
   let ne: i32 = 0;
+  nActiveTx = 0;
   for (let d = 0; d < nDevices; d++) {
     store<i32>(pEvOff + (<usize>d << 2), ne);
     if (load<u8>(pActive + <usize>d) == 0) continue;
@@ -1266,6 +1263,7 @@ export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
     }
     store<f64>(pNextEv + o8, next);
     store<u32>(pEvCount + o4, id);
+    if (ne > load<i32>(pEvOff + o4)) nActiveTx++;
   }
   store<i32>(pEvOff + (<usize>nDevices << 2), ne);
   return ne;
