@@ -53,7 +53,8 @@ let pCOk: usize = 0; // u8 packet lies inside the window
 let pCP: usize = 0; // f32 received power (dBm)
 let pKey: usize = 0; // f64 sort keys
 // A packet record (REC bytes): +0 f64 start (us), +8 f64 end, +16 i32 transmitter, +20 u32 advertising
-// event id (buildPackets), or +24 i32 neighbour slot (a neighbour-event window's own records in pSR).
+// event id (buildPackets), or +24 i32 neighbour slot (a neighbour-event window's own records in pSR);
+// +28 u32 1 when no other packet of the tick on its channel overlaps it in time (buildPackets; 0 in pSR).
 // One base pointer and constant offsets keep the walk's address arithmetic short.
 // A window's packets in start order are records (the channel's, or pSR's); pSP holds each one's received
 // power (-Infinity out of reach), pRC the positions of those that may be received (inside the window, at
@@ -628,6 +629,19 @@ export function buildPackets(t0: f64, t1: f64): void {
     if (c == 0) pkN0 = n;
     else if (c == 1) pkN1 = n;
     else pkN2 = n;
+    // packets alone on the air: every earlier packet ends by this one's start and the next one starts at
+    // or after its end (resolve() then skips the interference sums; about three in four at the lobby's
+    // load, and the same for every scanner, so it is found once here)
+    let maxEnd: f64 = -Infinity;
+    const r0 = pPk + (base << REC_SHIFT);
+    for (let k: i32 = 0; k < n; k++) {
+      const rec = r0 + (<usize>k << REC_SHIFT);
+      const ps = load<f64>(rec);
+      const pe = load<f64>(rec, 8);
+      const next = k + 1 < n ? load<f64>(rec, 1 << REC_SHIFT) : Infinity;
+      store<u32>(rec, <u32>(maxEnd <= ps) & <u32>(next >= pe), 28);
+      maxEnd = Math.max(maxEnd, pe);
+    }
   }
 }
 
@@ -906,6 +920,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       store<f64>(rec, ps + <f64>load<i32>(pAir + (<usize>t << 2)), 8);
       store<i32>(rec, t, 16);
       store<i32>(rec, q, 24);
+      store<u32>(rec, 0, 28);
       store<f32>(pSP + (<usize>k << 2), p);
     }
     nOk = weak + nc;
@@ -992,37 +1007,40 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
       nHd++;
       continue;
     }
-    // co-channel interference from overlapping packets above the floor (sim-radio-core.md 3.4 item 5),
-    // in linear power from the shared table (sim/engine/capture.ts). Whether the next packet on either
-    // side overlaps is close to a coin flip, so those two are added without a branch (0 when they do
-    // not count); the ones beyond, rarely close enough, in loops. Same terms in the same order as one
-    // loop per side.
-    const kb = k > 0 ? k - 1 : k;
-    const rb = recs + (<usize>kb << REC_SHIFT);
-    const nearB = <i32>(k > 0) & <i32>(load<f64>(rb) + mAir > ps);
-    let interf: f64 = linIf(load<f32>(pSP + (<usize>kb << 2)), nearB & <i32>(load<f64>(rb, 8) > ps));
-    if (nearB != 0 && k > 1 && load<f64>(rb - (1 << REC_SHIFT)) + mAir > ps) {
-      for (let kk = k - 2; kk >= 0; kk--) {
-        const rk = recs + (<usize>kk << REC_SHIFT);
-        if (load<f64>(rk) + mAir <= ps) break;
-        interf += linIf(load<f32>(pSP + (<usize>kk << 2)), <i32>(load<f64>(rk, 8) > ps));
+    // a packet alone on its channel (most of them) has no interference to sum
+    if (load<u32>(rec, 28) == 0) {
+      // co-channel interference from overlapping packets above the floor (sim-radio-core.md 3.4 item 5),
+      // in linear power from the shared table (sim/engine/capture.ts). Whether the next packet on either
+      // side overlaps is close to a coin flip, so those two are added without a branch (0 when they do
+      // not count); the ones beyond, rarely close enough, in loops. Same terms in the same order as one
+      // loop per side.
+      const kb = k > 0 ? k - 1 : k;
+      const rb = recs + (<usize>kb << REC_SHIFT);
+      const nearB = <i32>(k > 0) & <i32>(load<f64>(rb) + mAir > ps);
+      let interf: f64 = linIf(load<f32>(pSP + (<usize>kb << 2)), nearB & <i32>(load<f64>(rb, 8) > ps));
+      if (nearB != 0 && k > 1 && load<f64>(rb - (1 << REC_SHIFT)) + mAir > ps) {
+        for (let kk = k - 2; kk >= 0; kk--) {
+          const rk = recs + (<usize>kk << REC_SHIFT);
+          if (load<f64>(rk) + mAir <= ps) break;
+          interf += linIf(load<f32>(pSP + (<usize>kk << 2)), <i32>(load<f64>(rk, 8) > ps));
+        }
       }
-    }
-    const kf = k + 1 < m ? k + 1 : k;
-    const rf = recs + (<usize>kf << REC_SHIFT);
-    const nearF = <i32>(k + 1 < m) & <i32>(load<f64>(rf) < pe);
-    interf += linIf(load<f32>(pSP + (<usize>kf << 2)), nearF);
-    if (nearF != 0 && k + 2 < m && load<f64>(rf + (1 << REC_SHIFT)) < pe) {
-      for (let kk = k + 2; kk < m; kk++) {
-        if (load<f64>(recs + (<usize>kk << REC_SHIFT)) >= pe) break;
-        interf += linIf(load<f32>(pSP + (<usize>kk << 2)), 1);
+      const kf = k + 1 < m ? k + 1 : k;
+      const rf = recs + (<usize>kf << REC_SHIFT);
+      const nearF = <i32>(k + 1 < m) & <i32>(load<f64>(rf) < pe);
+      interf += linIf(load<f32>(pSP + (<usize>kf << 2)), nearF);
+      if (nearF != 0 && k + 2 < m && load<f64>(rf + (1 << REC_SHIFT)) < pe) {
+        for (let kk = k + 2; kk < m; kk++) {
+          if (load<f64>(recs + (<usize>kk << REC_SHIFT)) >= pe) break;
+          interf += linIf(load<f32>(pSP + (<usize>kk << 2)), 1);
+        }
       }
-    }
-    // lost when the signal-to-interference ratio is below the capture ratio
-    // (no interference: 0 > a positive power, no separate test)
-    if (interf * capLin > load<f64>(pLin + (<usize>linIdxHi(p) << 3))) {
-      nCol++;
-      continue;
+      // lost when the signal-to-interference ratio is below the capture ratio
+      // (no interference: 0 > a positive power, no separate test)
+      if (interf * capLin > load<f64>(pLin + (<usize>linIdxHi(p) << 3))) {
+        nCol++;
+        continue;
+      }
     }
     const tx = load<i32>(rec, 16);
     nRec++;
