@@ -342,14 +342,6 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   // every schedule time is a whole number of microseconds (intervals are rounded above, durations are
   // whole ms: units.ts parseDuration); the engine's event draw and last-logged table rely on it
   const wholeUs = [advOnUs, advCycleUs, advPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickUs);
-  // Android scan sessions: x mod cycle (non-negative) for the window loop. With whole microseconds
-  // (below 2^52) floor(x / c) is exact, so x - floor(x / c) * c is the modulo without a double % (a libm
-  // fmod call in V8, most of the loop's time per window)
-  const scanWhole = wholeUs && [scanOnUs, scanCycleUs, scanPhaseUs, scanIntUs, scanWinUs].every((a) => a.every(Number.isInteger)) &&
-    Number.isInteger(maxAir);
-  const posMod = scanWhole
-    ? (v: number, c: number): number => v - Math.floor(v / c) * c
-    : (v: number, c: number): number => ((v % c) + c) % c;
   // the engine keeps last-logged times as u32 offsets, exact only in whole microseconds
   const logInEngine = denseLogged && wholeUs;
   const host = (kernel as Partial<WasmKernel>).host;
@@ -801,7 +793,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         // Android: skip the scanner when no scan session overlaps this tick
         const cyc = scanCycleUs[r];
         const A = t0 - maxAir - win;
-        const cA = posMod(A + ph, cyc);
+        const cA = (((A + ph) % cyc) + cyc) % cyc;
         if (cA >= scanOnUs[r] && A + (cyc - cA) >= t1) continue;
       }
       let nNb = -1; // neighbours gathered lazily, once per tick
@@ -815,7 +807,7 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         if (scanCycleUs[r] > 0) {
           // Android scan sessions: listen only inside [session start, start + on)
           const cyc = scanCycleUs[r];
-          const inCycle = posMod(ws + ph, cyc);
+          const inCycle = (((ws + ph) % cyc) + cyc) % cyc;
           if (inCycle >= scanOnUs[r]) continue;
           we = Math.min(we, ws - inCycle + scanOnUs[r]);
         }
