@@ -992,8 +992,6 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
   let nCol: i32 = 0;
   let nRec: i32 = 0;
   let nOut: i32 = 0;
-  let slotLo: f64 = 0;
-  let slotHi: f64 = -Infinity; // receptions come in start order: the slot moves forward only
   for (let c = 0; c < nc; c++) {
     const k = load<i32>(pRC + (<usize>c << 2));
     const rec = recs + (<usize>k << REC_SHIFT);
@@ -1050,18 +1048,12 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
       // reports; the app's 5 s dedup within a 15-min slot (4.3)
       const kr = load<u8>(pKind + <usize>r);
       if (kr == 1 && load<u8>(pKind + <usize>tx) == 1) continue;
-      // the 15-min slot of ps: whole microseconds, so last is in it exactly when floor(last / 15 min)
-      // equals floor(ps / 15 min) (no division per reception)
-      if (ps >= slotHi) {
-        slotLo = Math.floor(ps / 900000000) * 900000000;
-        slotHi = slotLo + 900000000;
-      }
       const la = pLast + ((<usize>r * <usize>nDevices + <usize>tx) << 2);
       const v = load<u32>(la);
       if (v != 0) {
         const last = lastBase + <f64>(v - 1);
         if (kr == 1 && last >= ws) logged = 0;
-        else if (!logAll && ps - last < 5000000 && last >= slotLo && last < slotHi) logged = 0;
+        else if (!logAll && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
       }
       if (logged) store<u32>(la, <u32>(ps - lastBase) + 1);
       else if (!emitAll) continue;
