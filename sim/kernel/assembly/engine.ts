@@ -801,13 +801,9 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         const rec = recs + (<usize>k << REC_SHIFT);
         const ps = load<f64>(rec);
         if (ps >= hi) break;
-        const p = pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst);
-        store<f32>(pSP + (<usize>k << 2), p);
-        store<i32>(pRC + (<usize>nc << 2), k);
-        // out of reach (-Infinity) is never inside: it was not evaluated
-        const ok = <i32>(ps >= ws) & <i32>(load<f64>(rec, 8) <= we) & <i32>(p != -Infinity);
-        nc += ok & <i32>(<f64>p >= sens);
-        nOk += ok;
+        const v = place(k, nc, rec, pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst), ws, we);
+        nc += v >> 1;
+        nOk += v & 1;
       }
       m = k;
     } else {
@@ -848,11 +844,9 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
           if (q < 0) wOut++;
           p = q < 0 ? -Infinity : pairPower(q, ev, chU, ep);
         }
-        store<f32>(pSP + (<usize>k << 2), p);
-        store<i32>(pRC + (<usize>nc << 2), k);
-        const ok = <i32>(ps >= ws) & <i32>(load<f64>(rec, 8) <= we) & <i32>(p != -Infinity);
-        nc += ok & <i32>(<f64>p >= sens);
-        nOk += ok;
+        const v = place(k, nc, rec, p, ws, we);
+        nc += v >> 1;
+        nOk += v & 1;
       }
       m = k;
     }
@@ -929,6 +923,19 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   cSens += <f64>(nOk - nc);
   if (nc == 0) return 0;
   return resolve(r, ws, recs, m, nc, tableWin ? 0 : dense ? 1 : 2);
+}
+
+/**
+ * Position k of the window's list for a packet that may lie outside the window: stores its power p and
+ * k as list position nc. Returns bit 0 when it lies inside the window and in reach (out of reach,
+ * -Infinity, was not evaluated), bit 1 when it is also at or above sensitivity (a candidate).
+ */
+// @ts-ignore: decorator
+@inline function place(k: i32, nc: i32, rec: usize, p: f32, ws: f64, we: f64): i32 {
+  store<f32>(pSP + (<usize>k << 2), p);
+  store<i32>(pRC + (<usize>nc << 2), k);
+  const ok = <i32>(load<f64>(rec) >= ws) & <i32>(load<f64>(rec, 8) <= we) & <i32>(p != -Infinity);
+  return ok | ((ok & <i32>(<f64>p >= sensDbm)) << 1);
 }
 
 // packets of the current window found out of reach (they are not evaluated)
