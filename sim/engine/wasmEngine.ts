@@ -115,7 +115,7 @@ export class WasmEngine {
       return p;
     };
     const F32 = Float32Array, F64 = Float64Array, I32 = Int32Array, U32 = Uint32Array, U8 = Uint8Array;
-    const maxBuckets = Math.max(1, cap >> 1);
+    const maxBuckets = Math.max(1, 4 * cap);
     const fade = host.fadeTable(L.params);
     const lin = linearTable(L.interfFloorDb, L.params.captureDb);
     const p = L.params;

@@ -568,9 +568,10 @@ export function invalidate(d: i32): void {
 export function buildPackets(t0: f64, t1: f64): void {
   // (genEvents counted the events and the devices with any)
   const ne = load<i32>(pEvOff + (<usize>nDevices << 2));
-  const nb: i32 = ne < 1 ? 1 : ne > maxBuckets ? maxBuckets : ne;
+  const nb: i32 = ne < 1 ? 1 : 4 * ne > maxBuckets ? maxBuckets : 4 * ne;
   // bucket = floor((es - t0) * nb / span), clamped; the result (sorted on start, then device) does not
-  // depend on the buckets, they only keep the insertions below short
+  // depend on the buckets, they only keep the insertions below short (four buckets an event leave few
+  // events sharing one, whose order the insertions must fix)
   const inv: f64 = <f64>nb / (t1 - t0);
   memory.fill(pBucket, 0, <usize>(nb + 1) << 2);
   // pass 0 counts per bucket, pass 1 scatters
