@@ -994,6 +994,9 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
   let hj = load<i32>(pEvOff + (<usize>r << 2));
   const hEnd = load<i32>(pEvOff + (<usize>(r + 1) << 2));
   const span: f64 = <f64>load<i32>(pEvSpan + (<usize>r << 2));
+  // the scanner's next own event not over before the current candidate (Infinity when none is left)
+  let hs: f64 = hj < hEnd ? load<f64>(pEvStart + (<usize>hj << 3)) : Infinity;
+  let he: f64 = hs + span;
   const mAir = maxAir;
   const floor = interfFloorDb;
   let nHd: i32 = 0;
@@ -1007,9 +1010,13 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
     const p: f64 = <f64>p32;
     const ps = load<f64>(rec);
     const pe = load<f64>(rec, 8);
-    // half duplex: the receiver cannot listen while its own advertising event is on air
-    while (hj < hEnd && load<f64>(pEvStart + (<usize>hj << 3)) + span <= ps) hj++;
-    if (hj < hEnd && load<f64>(pEvStart + (<usize>hj << 3)) < pe) {
+    // half duplex: the receiver cannot listen while its own advertising event [hs, he) is on air
+    while (he <= ps) {
+      hj++;
+      hs = hj < hEnd ? load<f64>(pEvStart + (<usize>hj << 3)) : Infinity;
+      he = hs + span;
+    }
+    if (hs < pe) {
       nHd++;
       continue;
     }
