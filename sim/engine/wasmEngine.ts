@@ -52,7 +52,7 @@ export interface EngineLayout {
   truth?: { nx: number; ny: number; cellM: number };
   /**
    * Keep each (scanner, transmitter) pair's geometry and kernel terms across ticks in an nDev x nDev table
-   * (2 x 16 bytes a pair), recomputed after either device moves or turns (engine.ts pPair).
+   * (32 bytes a pair), recomputed after either device moves or turns (engine.ts pPair).
    */
   pairCache?: boolean;
 }

@@ -692,7 +692,6 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   const hi: f64 = Math.min(t1, we);
   if (pLast != 0 && hi - lastBase > lastSpan) rebaseLast(t0);
   const chU = <u32>ch;
-  const sens = sensDbm;
   let n: i32 = 0; // packets evaluated (in reach)
   let m: i32 = 0; // packets of the window's list
   let nc: i32 = 0; // of those, inside the window and at or above sensitivity
@@ -759,10 +758,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
           // a stale or out-of-reach entry, or one of an earlier epoch, among the four: one by one
           for (let j = 0; j < 4; j++) {
             const rec = r0 + (<usize>j << REC_SHIFT);
-            const p = pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst);
-            store<f32>(pSP + (<usize>(k + j) << 2), p);
-            store<i32>(pRC + (<usize>nc << 2), k + j);
-            nc += <i32>(<f64>p >= sens);
+            nc += placeInside(k + j, nc, pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst));
           }
           continue;
         }
@@ -792,17 +788,14 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         const rec = recs + (<usize>k << REC_SHIFT);
         const ps = load<f64>(rec);
         if (ps > bLim || ps >= hi) break;
-        const p = pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst);
-        store<f32>(pSP + (<usize>k << 2), p);
-        store<i32>(pRC + (<usize>nc << 2), k);
-        nc += <i32>(<f64>p >= sens);
+        nc += placeInside(k, nc, pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst));
       }
       nOk = (k - kB) - (wOut - outB);
       for (; k < left; k++) {
         const rec = recs + (<usize>k << REC_SHIFT);
         const ps = load<f64>(rec);
         if (ps >= hi) break;
-        const v = place(k, nc, rec, pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst), ws, we);
+        const v = place(k, nc, ps, rec, pairRx(r, row, load<i32>(rec, 16), load<u32>(rec, 20), chU, epConst), ws, we);
         nc += v >> 1;
         nOk += v & 1;
       }
@@ -845,7 +838,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
           if (q < 0) wOut++;
           p = q < 0 ? -Infinity : pairPower(q, ev, chU, ep);
         }
-        const v = place(k, nc, rec, p, ws, we);
+        const v = place(k, nc, ps, rec, p, ws, we);
         nc += v >> 1;
         nOk += v & 1;
       }
@@ -855,6 +848,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   } else {
     cSparseWin++;
     const floor = interfFloorDb;
+    const sens = sensDbm;
     const chIdx: f64 = <f64>(ch - 37);
     let weak: i32 = 0;
     for (let q = 0; q < nNb; q++) {
@@ -927,16 +921,26 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
 }
 
 /**
- * Position k of the window's list for a packet that may lie outside the window: stores its power p and
- * k as list position nc. Returns bit 0 when it lies inside the window and in reach (out of reach,
- * -Infinity, was not evaluated), bit 1 when it is also at or above sensitivity (a candidate).
+ * Position k of the window's list for a packet inside the window: stores its power p and k as list
+ * position nc (kept only when counted). Returns 1 when p is at or above sensitivity (a candidate).
  */
 // @ts-ignore: decorator
-@inline function place(k: i32, nc: i32, rec: usize, p: f32, ws: f64, we: f64): i32 {
+@inline function placeInside(k: i32, nc: i32, p: f32): i32 {
   store<f32>(pSP + (<usize>k << 2), p);
   store<i32>(pRC + (<usize>nc << 2), k);
-  const ok = <i32>(load<f64>(rec) >= ws) & <i32>(load<f64>(rec, 8) <= we) & <i32>(p != -Infinity);
-  return ok | ((ok & <i32>(<f64>p >= sensDbm)) << 1);
+  return <i32>(<f64>p >= sensDbm);
+}
+
+/**
+ * placeInside() for a packet (start ps, record rec) that may lie outside the window. Returns bit 0 when
+ * it lies inside the window and in reach (out of reach, -Infinity, was not evaluated), bit 1 when it is
+ * also a candidate.
+ */
+// @ts-ignore: decorator
+@inline function place(k: i32, nc: i32, ps: f64, rec: usize, p: f32, ws: f64, we: f64): i32 {
+  const hear = placeInside(k, nc, p);
+  const ok = <i32>(ps >= ws) & <i32>(load<f64>(rec, 8) <= we) & <i32>(p != -Infinity);
+  return ok | ((ok & hear) << 1);
 }
 
 // packets of the current window found out of reach (they are not evaluated)
@@ -1122,8 +1126,8 @@ function rebaseLast(t0: f64): void {
 }
 
 // Linear power of a packet of power pk (f32) where cond holds and pk is at or above the interference
-// floor, else 0 (times 0: exact, and no branch). A power below the floor is replaced by floor32 before
-// the table look-up, so the index stays in range.
+// floor, else 0 (times 0: exact, and no branch). A power below the floor is replaced by the floor's f32
+// (floorBits) before the table look-up, so the index stays in range.
 // @ts-ignore: decorator
 @inline function linIf(pk: f32, cond: i32): f64 {
   const ok = cond & <i32>(<f64>pk >= interfFloorDb);
@@ -1153,7 +1157,7 @@ let pTB: usize = 0; // i32[pairs] output: b
 /**
  * The tick's pairs (a, b), a < b, both present, at most limit metres apart, in run.ts's order: a
  * ascending, then the 3 x 3 cells around a row by row, then b ascending. Positions and presence are the
- * ones of the last loadTick. Returns the pair count; the output holds every pair of nDevices.
+ * ones of the last loadPositions. Returns the pair count; the output holds every pair of nDevices.
  */
 export function truthPairs(limit: f64): i32 {
   const nc = tNx * tNy;
@@ -1294,7 +1298,7 @@ export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
   return ne;
 }
 
-/** Advertising events drawn by genEvents since eventsSetup. */
+/** Advertising events drawn by genEvents since setup. */
 export function advEvents(): f64 {
   return cAdvEvents;
 }
