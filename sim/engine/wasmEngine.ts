@@ -66,7 +66,7 @@ type Exports = {
   truthPairs(limit: number): number;
   genEvents(t0: number, t1: number, t0ms: number): number;
   advEvents(): number;
-  invalidate(d: number): void;
+  loadTick(): void;
 };
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
@@ -75,10 +75,6 @@ export class WasmEngine {
   readonly gather: (r: number, eager: number, t0: number) => number;
   readonly scanWindow: Exports['scanWindow'];
   // per-tick inputs (views into the module's memory)
-  x!: Float32Array;
-  y!: Float32Array;
-  hx!: Float32Array;
-  hy!: Float32Array;
   active!: Uint8Array;
   evOff!: Int32Array;
   evStart!: Float64Array;
@@ -86,6 +82,11 @@ export class WasmEngine {
   cellStart!: Int32Array;
   items!: Int32Array;
   wasActive!: Uint8Array;
+  // the next tick's positions and facings, staged for loadTick
+  stX!: Float32Array;
+  stY!: Float32Array;
+  stHx!: Float32Array;
+  stHy!: Float32Array;
   // pairs of the last truthPairs()
   truthA!: Int32Array;
   truthB!: Int32Array;
@@ -98,7 +99,6 @@ export class WasmEngine {
   rxLog!: Uint8Array;
 
   private readonly ex: Exports;
-  private readonly pairCache: boolean;
 
   private readonly views: { name: string; ptr: number; len: number; ctor: Ctor }[] = [];
   private buffer: ArrayBuffer | null = null;
@@ -152,8 +152,9 @@ export class WasmEngine {
       // contact-truth grid and its pair list (room for every pair)
       ...(L.truth
         ? [L.truth.nx, L.truth.ny, L.truth.cellM, view('tCellStart', I32, tCells + 1), view('tCursor', I32, tCells),
-          view('tCellOf', I32, n), view('tItems', I32, n), view('truthA', I32, tPairs), view('truthB', I32, tPairs)]
-        : [1, 1, 1, 0, 0, 0, 0, 0, 0]),
+          view('tCellOf', I32, n), view('tItems', I32, n + 4), view('tIX', F64, n + 4), view('tIY', F64, n + 4),
+          view('truthA', I32, tPairs + 4), view('truthB', I32, tPairs + 4)]
+        : [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
       // advertising events: seed, whole-microsecond schedule, state and per-device constants
       L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),
@@ -162,6 +163,8 @@ export class WasmEngine {
       L.pairCache ? view('pair', U32, 8 * n * n) : 0,
       // the tick's events sorted by start
       view('eSt', F64, cap), view('eDev', I32, cap), view('eId', U32, cap),
+      // staged positions and facings, the present devices
+      view('stX', F32, n), view('stY', F32, n), view('stHx', F32, n), view('stHy', F32, n), view('act', I32, n),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;
@@ -185,7 +188,6 @@ export class WasmEngine {
     (v('advOn') as Float64Array).set(ev.advOnUs);
     (v('advCycle') as Float64Array).set(ev.advCycleUs);
     (v('advPhase') as Float64Array).set(ev.advPhaseUs);
-    this.pairCache = !!L.pairCache;
     if (L.pairCache) (v('pair') as Uint32Array).fill(0);
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
@@ -206,26 +208,23 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
-    for (const k of ['x', 'y', 'hx', 'hy', 'active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive']) self[k] = this.view(k);
+    for (const k of ['active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive', 'stX', 'stY', 'stHx', 'stHy']) self[k] = this.view(k);
   }
 
   /**
-   * Copies one tick's positions, facings, presence and the presence of the tick before into the module
-   * (before truthPairs, genEvents and loadGrid).
+   * Copies one tick's positions, facings, presence and the presence of the tick before into the module,
+   * which lists the present devices and marks stale pair-cache entries (before truthPairs, genEvents and
+   * loadGrid).
    */
   loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array, wasActive: Uint8Array): void {
     this.refresh();
-    if (this.pairCache) {
-      // a device that moved or turned makes its pair-cache entries stale
-      const X = this.x, Y = this.y, HX = this.hx, HY = this.hy;
-      for (let d = 0; d < X.length; d++) if (X[d] !== x[d] || Y[d] !== y[d] || HX[d] !== hx[d] || HY[d] !== hy[d]) this.ex.invalidate(d);
-    }
-    this.x.set(x);
-    this.y.set(y);
-    this.hx.set(hx);
-    this.hy.set(hy);
+    this.stX.set(x);
+    this.stY.set(y);
+    this.stHx.set(hx);
+    this.stHy.set(hy);
     this.active.set(active);
     this.wasActive.set(wasActive);
+    this.ex.loadTick();
   }
 
   /**

@@ -204,7 +204,8 @@ export function setup(cfg: usize): void {
   lastSpan = next();
   // contact-truth grid (unused without EngineLayout.truth)
   tNx = <i32>next(); tNy = <i32>next(); tCellM = next();
-  pTCellStart = nextPtr(); pTCursor = nextPtr(); pTCellOf = nextPtr(); pTItems = nextPtr(); pTA = nextPtr(); pTB = nextPtr();
+  pTCellStart = nextPtr(); pTCursor = nextPtr(); pTCellOf = nextPtr(); pTItems = nextPtr(); pTIX = nextPtr(); pTIY = nextPtr();
+  pTA = nextPtr(); pTB = nextPtr();
   // advertising events
   evSeed = <u32>next(); evIntegral = next() != 0;
   pNextEv = nextPtr(); pPrevEv = nextPtr(); pPrevId = nextPtr(); pEvCount = nextPtr(); pDelayH = nextPtr(); pAdvInt = nextPtr();
@@ -212,6 +213,8 @@ export function setup(cfg: usize): void {
   // pair cache (0 = off)
   pPair = nextPtr();
   pESt = nextPtr(); pEDev = nextPtr(); pEId = nextPtr();
+  pStX = nextPtr(); pStY = nextPtr(); pStHx = nextPtr(); pStHy = nextPtr(); pAct = nextPtr();
+  nAct = 0;
   sens32 = f32AtLeast(sensDbm);
   floorBits = reinterpret<i32>(f32AtLeast(interfFloorDb));
   cAdvEvents = 0;
@@ -549,11 +552,47 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   return n;
 }
 
-/** Marks every pair-cache entry of device d stale (d moved or turned): its row and its column. */
-export function invalidate(d: i32): void {
-  const n = <usize>nDevices;
-  memory.fill(pPair + ((<usize>d * n) << PAIR_SHIFT), 0, n << PAIR_SHIFT);
-  for (let r: usize = 0; r < n; r++) store<u32>(pPair + ((r * n + <usize>d) << PAIR_SHIFT), 0);
+// ---- the tick's positions (loadTick) ----
+let pStX: usize = 0; // f32[nDev] staged positions and facings of the next tick
+let pStY: usize = 0;
+let pStHx: usize = 0;
+let pStHy: usize = 0;
+let pAct: usize = 0; // i32[nDev] present devices, ascending
+let nAct: i32 = 0;
+
+/**
+ * Takes the tick's staged positions and facings of the present devices (pActive, pWasActive already
+ * set) and lists the present devices. With the pair cache, the entries between a present device that
+ * moved, turned or just arrived and every present device become stale. An absent device's entries are
+ * never read: the one of a pair whose either device was away is made stale on its return.
+ */
+export function loadTick(): void {
+  let na: i32 = 0;
+  for (let d = 0; d < nDevices; d++) {
+    store<i32>(pAct + (<usize>na << 2), d);
+    na += <i32>load<u8>(pActive + <usize>d);
+  }
+  nAct = na;
+  for (let i = 0; i < na; i++) {
+    const o = <usize>load<i32>(pAct + (<usize>i << 2)) << 2;
+    const nx = load<f32>(pStX + o), ny = load<f32>(pStY + o), nhx = load<f32>(pStHx + o), nhy = load<f32>(pStHy + o);
+    const stale = load<u8>(pWasActive + (o >> 2)) == 0 || nx != load<f32>(pX + o) || ny != load<f32>(pY + o)
+      || nhx != load<f32>(pHx + o) || nhy != load<f32>(pHy + o);
+    store<f32>(pX + o, nx);
+    store<f32>(pY + o, ny);
+    store<f32>(pHx + o, nhx);
+    store<f32>(pHy + o, nhy);
+    if (stale && pPair != 0) {
+      const d = o >> 2;
+      const n = <usize>nDevices;
+      const row = pPair + ((d * n) << PAIR_SHIFT);
+      for (let j = 0; j < na; j++) {
+        const e = <usize>load<i32>(pAct + (<usize>j << 2));
+        store<u32>(row + (e << PAIR_SHIFT), 0);
+        store<u32>(pPair + ((e * n + d) << PAIR_SHIFT), 0);
+      }
+    }
+  }
 }
 
 /**
@@ -576,7 +615,8 @@ export function buildPackets(t0: f64, t1: f64): void {
   memory.fill(pBucket, 0, <usize>(nb + 1) << 2);
   // pass 0 counts per bucket, pass 1 scatters
   for (let pass = 0; pass < 2; pass++) {
-    for (let d = 0; d < nDevices; d++) {
+    for (let i = 0; i < nAct; i++) {
+      const d = load<i32>(pAct + (<usize>i << 2));
       const e0 = load<i32>(pEvOff + (<usize>d << 2));
       const e1 = load<i32>(pEvOff + (<usize>(d + 1) << 2));
       for (let j = e0; j < e1; j++) {
@@ -1142,9 +1182,11 @@ let tCellM: f64 = 2;
 let pTCellStart: usize = 0; // i32[tNx * tNy + 1]
 let pTCursor: usize = 0; // i32[tNx * tNy]
 let pTCellOf: usize = 0; // i32[nDev]
-let pTItems: usize = 0; // i32[nDev]
-let pTA: usize = 0; // i32[pairs] output: a
-let pTB: usize = 0; // i32[pairs] output: b
+let pTItems: usize = 0; // i32[nDev + 4]
+let pTIX: usize = 0; // f64[nDev + 4] the items' positions
+let pTIY: usize = 0;
+let pTA: usize = 0; // i32[pairs + 4] output: a
+let pTB: usize = 0; // i32[pairs + 4] output: b
 // (set by setup from the config block)
 
 // grid.ts cellX / cellY
@@ -1161,14 +1203,12 @@ let pTB: usize = 0; // i32[pairs] output: b
  */
 export function truthPairs(limit: f64): i32 {
   const nc = tNx * tNy;
+  const na = nAct;
   memory.fill(pTCellStart, 0, <usize>(nc + 1) << 2);
   // counting sort of the present ids by cell (grid.ts build): ids ascend within a cell
-  for (let i = 0; i < nDevices; i++) {
-    if (load<u8>(pActive + <usize>i) == 0) {
-      store<i32>(pTCellOf + (<usize>i << 2), -1);
-      continue;
-    }
-    const c = tCell(<f64>load<f32>(pY + (<usize>i << 2)), tNy) * tNx + tCell(<f64>load<f32>(pX + (<usize>i << 2)), tNx);
+  for (let i = 0; i < na; i++) {
+    const d = <usize>load<i32>(pAct + (<usize>i << 2));
+    const c = tCell(<f64>load<f32>(pY + (d << 2)), tNy) * tNx + tCell(<f64>load<f32>(pX + (d << 2)), tNx);
     store<i32>(pTCellOf + (<usize>i << 2), c);
     const a = pTCellStart + (<usize>(c + 1) << 2);
     store<i32>(a, load<i32>(a) + 1);
@@ -1178,38 +1218,53 @@ export function truthPairs(limit: f64): i32 {
     store<i32>(a, load<i32>(a) + load<i32>(a - 4));
   }
   memory.copy(pTCursor, pTCellStart, <usize>nc << 2);
-  for (let i = 0; i < nDevices; i++) {
-    const c = load<i32>(pTCellOf + (<usize>i << 2));
-    if (c < 0) continue;
-    const a = pTCursor + (<usize>c << 2);
-    const k = load<i32>(a);
-    store<i32>(pTItems + (<usize>k << 2), i);
-    store<i32>(a, k + 1);
+  // the items with their positions beside them (f64, as the JS loop computes)
+  for (let i = 0; i < na; i++) {
+    const a = pTCursor + (<usize>load<i32>(pTCellOf + (<usize>i << 2)) << 2);
+    const k = <usize>load<i32>(a);
+    const d = <usize>load<i32>(pAct + (<usize>i << 2));
+    store<i32>(pTItems + (k << 2), <i32>d);
+    store<f64>(pTIX + (k << 3), <f64>load<f32>(pX + (d << 2)));
+    store<f64>(pTIY + (k << 3), <f64>load<f32>(pY + (d << 2)));
+    store<i32>(a, <i32>k + 1);
   }
-  const lim2 = limit * limit;
+  const lim2 = f64x2.splat(limit * limit);
+  const lane = i32x4(0, 1, 2, 3);
   let n: i32 = 0;
-  for (let a = 0; a < nDevices; a++) {
-    if (load<u8>(pActive + <usize>a) == 0) continue;
-    const xa: f64 = <f64>load<f32>(pX + (<usize>a << 2));
-    const ya: f64 = <f64>load<f32>(pY + (<usize>a << 2));
-    const cx = tCell(xa, tNx);
-    const cy = tCell(ya, tNy);
+  for (let i = 0; i < na; i++) {
+    const a = load<i32>(pAct + (<usize>i << 2));
+    const xa = f64x2.splat(<f64>load<f32>(pX + (<usize>a << 2)));
+    const ya = f64x2.splat(<f64>load<f32>(pY + (<usize>a << 2)));
+    const va = i32x4.splat(a);
+    const c0 = load<i32>(pTCellOf + (<usize>i << 2));
+    const cx = c0 % tNx;
+    const cy = c0 / tNx;
     const gy1 = min(tNy - 1, cy + 1);
+    const gx0 = max(0, cx - 1);
     const gx1 = min(tNx - 1, cx + 1);
     for (let gy = max(0, cy - 1); gy <= gy1; gy++) {
-      for (let gx = max(0, cx - 1); gx <= gx1; gx++) {
-        const c = gy * tNx + gx;
-        const qEnd = load<i32>(pTCellStart + (<usize>(c + 1) << 2));
-        for (let q = load<i32>(pTCellStart + (<usize>c << 2)); q < qEnd; q++) {
-          const b = load<i32>(pTItems + (<usize>q << 2));
-          if (b <= a) continue;
-          const dx: f64 = <f64>load<f32>(pX + (<usize>b << 2)) - xa;
-          const dy: f64 = <f64>load<f32>(pY + (<usize>b << 2)) - ya;
-          if (dx * dx + dy * dy > lim2) continue;
-          store<i32>(pTA + (<usize>n << 2), a);
-          store<i32>(pTB + (<usize>n << 2), b);
-          n++;
-        }
+      // the row's cells are contiguous in items: four at a time, the pairs kept (b > a, within the
+      // limit: dx * dx + dy * dy > limit^2 is false, as in run.ts) moved to the front by a shuffle, in
+      // order; lanes past the row's end are masked off (the arrays have room for them)
+      const row = gy * tNx;
+      const qEnd = load<i32>(pTCellStart + (<usize>(row + gx1 + 1) << 2));
+      const vEnd = i32x4.splat(qEnd);
+      for (let q = load<i32>(pTCellStart + (<usize>(row + gx0) << 2)); q < qEnd; q += 4) {
+        const ids = v128.load(pTItems + (<usize>q << 2));
+        const o = pTIX + (<usize>q << 3);
+        const dx0 = f64x2.sub(v128.load(o), xa);
+        const dx1 = f64x2.sub(v128.load(o, 16), xa);
+        const oy = pTIY + (<usize>q << 3);
+        const dy0 = f64x2.sub(v128.load(oy), ya);
+        const dy1 = f64x2.sub(v128.load(oy, 16), ya);
+        const far0 = f64x2.gt(f64x2.add(f64x2.mul(dx0, dx0), f64x2.mul(dy0, dy0)), lim2);
+        const far1 = f64x2.gt(f64x2.add(f64x2.mul(dx1, dx1), f64x2.mul(dy1, dy1)), lim2);
+        const far = i32x4.shuffle(far0, far1, 0, 2, 4, 6);
+        const live = v128.and(i32x4.gt_s(ids, va), i32x4.lt_s(i32x4.add(i32x4.splat(q), lane), vEnd));
+        const mask = <usize>i32x4.bitmask(v128.andnot(live, far));
+        v128.store(pTB + (<usize>n << 2), i8x16.swizzle(ids, v128.load(COMPACT + (mask << 4))));
+        v128.store(pTA + (<usize>n << 2), va);
+        n += <i32>popcnt<u32>(<u32>mask);
       }
     }
   }
@@ -1246,9 +1301,11 @@ const ADV_DELAY_2_16: u32 = 65536 % (ADV_DELAY_MAX_US + 1);
 export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
   let ne: i32 = 0;
   nActiveTx = 0;
-  for (let d = 0; d < nDevices; d++) {
-    store<i32>(pEvOff + (<usize>d << 2), ne);
-    if (load<u8>(pActive + <usize>d) == 0) continue;
+  // the present devices only; an absent one has no events (its evOff entry is the next one's)
+  let filled: i32 = 0;
+  for (let i = 0; i < nAct; i++) {
+    const d = load<i32>(pAct + (<usize>i << 2));
+    for (; filled <= d; filled++) store<i32>(pEvOff + (<usize>filled << 2), ne);
     const o4 = <usize>d << 2;
     const o8 = <usize>d << 3;
     const advInt: f64 = <f64>load<i32>(pAdvInt + o4);
@@ -1294,7 +1351,7 @@ export function genEvents(t0: f64, t1: f64, t0ms: f64): i32 {
     store<u32>(pEvCount + o4, id);
     if (ne > load<i32>(pEvOff + o4)) nActiveTx++;
   }
-  store<i32>(pEvOff + (<usize>nDevices << 2), ne);
+  for (; filled <= nDevices; filled++) store<i32>(pEvOff + (<usize>filled << 2), ne);
   return ne;
 }
 
