@@ -333,6 +333,8 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
   }
   const active = new Uint8Array(nDev);
+  const present = new Int32Array(nDev);
+  const mobX = mob.x, mobY = mob.y, mobHeading = mob.heading;
   // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx table (in JS, or in
   // the WASM engine's memory when it applies the logging rule), above that in a hash table in JS. The
   // same bound makes the day's contact sums dense and runs the truth scan in the engine.
@@ -645,25 +647,33 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
 
     // ---- mobility ----
     mob.step(t0ms, tick === 0 ? 0 : tickMs);
+    // presence and positions of everyone (an absent person's position is never read), then the present
+    // devices' list: the per-device work below walks it instead of testing presence device by device
+    let nPresent = 0;
     for (let d = 0; d < nDev; d++) {
       const p = person[d];
       wasActive[d] = active[d];
-      if (p < 0) active[d] = 1;
-      else {
-        active[d] = mob.present(p) ? 1 : 0;
-        x[d] = mob.x[p];
-        y[d] = mob.y[p];
-        // facing is read only for present devices
-        if (active[d] && heading[d] !== mob.heading[p]) {
-          heading[d] = mob.heading[p];
-          hx[d] = Math.cos(heading[d]);
-          hy[d] = Math.sin(heading[d]);
-        }
+      let a = 1;
+      if (p >= 0) {
+        a = mob.present(p) ? 1 : 0;
+        x[d] = mobX[p];
+        y[d] = mobY[p];
       }
-      if (active[d]) {
-        if (firstSeenMs[d] < 0) firstSeenMs[d] = t0ms;
-        lastSeenMs[d] = t1 / 1000;
+      active[d] = a;
+      present[nPresent] = d;
+      nPresent += a;
+    }
+    for (let i = 0; i < nPresent; i++) {
+      const d = present[i];
+      const p = person[d];
+      // facing is read only for present devices
+      if (p >= 0 && heading[d] !== mobHeading[p]) {
+        heading[d] = mobHeading[p];
+        hx[d] = Math.cos(heading[d]);
+        hy[d] = Math.sin(heading[d]);
       }
+      if (firstSeenMs[d] < 0) firstSeenMs[d] = t0ms;
+      lastSeenMs[d] = t1 / 1000;
     }
 
     // ---- ground truth: pairs within 2 m, accumulated per UTC day ----
@@ -775,12 +785,16 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     }
 
     // ---- receptions, scanner by scanner ----
-    for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
-    grid.build(x, y, gridActive, nDev);
-    engine?.loadGrid(grid.cellStart, grid.items);
-    engine?.buildPackets(t0, t1);
-    for (let r = 0; r < nDev; r++) {
-      if (!active[r] || scanMode[r] === SCAN_NONE) continue;
+    if (engine) {
+      engine.buildGrid();
+      engine.buildPackets(t0, t1);
+    } else {
+      for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
+      grid.build(x, y, gridActive, nDev);
+    }
+    for (let i = 0; i < nPresent; i++) {
+      const r = present[i];
+      if (scanMode[r] === SCAN_NONE) continue;
       // scan windows of r overlapping [t0 - maxAir, t1)
       const mode = scanMode[r];
       const win = scanWinUs[r];

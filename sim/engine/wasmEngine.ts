@@ -1,8 +1,8 @@
 /**
  * JS side of the fused WebAssembly reception engine (sim/kernel/assembly/engine.ts). The world loop
- * (run.ts) owns mobility, the grid and the outputs; per tick it copies positions into the module
- * (loadPositions), which lists the contact-truth pairs and draws the advertising events, then the grid
- * (loadGrid); per scanner it calls gather() once and scanWindow() per scan window, and reads the
+ * (run.ts) owns mobility and the outputs; per tick it copies positions into the module
+ * (loadPositions), which lists the contact-truth pairs, draws the advertising events and builds the
+ * neighbour grid (buildGrid); per scanner it calls gather() once and scanWindow() per scan window, and reads the
  * receptions back from the rx* views. The JS path in run.ts
  * (gatherNeighbours, addWindow, flush) is the reference this engine is tested against.
  */
@@ -67,6 +67,7 @@ type Exports = {
   genEvents(t0: number, t1: number, t0ms: number): number;
   advEvents(): number;
   loadTick(): void;
+  buildGrid(): void;
 };
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
@@ -79,8 +80,6 @@ export class WasmEngine {
   evOff!: Int32Array;
   evStart!: Float64Array;
   evId!: Uint32Array;
-  cellStart!: Int32Array;
-  items!: Int32Array;
   wasActive!: Uint8Array;
   // the next tick's positions and facings, staged for loadTick
   stX!: Float32Array;
@@ -164,7 +163,7 @@ export class WasmEngine {
       // the tick's events sorted by start
       view('eSt', F64, cap), view('eDev', I32, cap), view('eId', U32, cap),
       // staged positions and facings, the present devices
-      view('stX', F32, n), view('stY', F32, n), view('stHx', F32, n), view('stHy', F32, n), view('act', I32, n),
+      view('stX', F32, n), view('stY', F32, n), view('stHx', F32, n), view('stHy', F32, n), view('act', I32, n), view('loudFlag', U8, n),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;
@@ -180,6 +179,7 @@ export class WasmEngine {
     (v('airUs') as Int32Array).set(L.airUs);
     (v('evSpanUs') as Int32Array).set(L.evSpanUs);
     (v('loud') as Int32Array).set(L.loud);
+    for (const d of L.loud) (v('loudFlag') as Uint8Array)[d] = 1;
     (v('body') as Float32Array).set(L.bodyTable);
     (v('lin') as Float64Array).set(lin.table);
     (v('prevEv') as Float64Array).fill(-Infinity);
@@ -208,13 +208,13 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
-    for (const k of ['active', 'evOff', 'evStart', 'evId', 'cellStart', 'items', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive', 'stX', 'stY', 'stHx', 'stHy']) self[k] = this.view(k);
+    for (const k of ['active', 'evOff', 'evStart', 'evId', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive', 'stX', 'stY', 'stHx', 'stHy']) self[k] = this.view(k);
   }
 
   /**
    * Copies one tick's positions, facings, presence and the presence of the tick before into the module,
    * which lists the present devices and marks stale pair-cache entries (before truthPairs, genEvents and
-   * loadGrid).
+   * buildGrid).
    */
   loadPositions(x: Float32Array, y: Float32Array, hx: Float32Array, hy: Float32Array, active: Uint8Array, wasActive: Uint8Array): void {
     this.refresh();
@@ -252,11 +252,9 @@ export class WasmEngine {
     return n;
   }
 
-  /** Copies one tick's grid into the module (after genEvents). */
-  loadGrid(cellStart: Int32Array, items: Int32Array): void {
-    this.refresh();
-    this.cellStart.set(cellStart);
-    this.items.set(items);
+  /** Builds the tick's neighbour grid in the module (grid.ts build of the present devices that are not loud). */
+  buildGrid(): void {
+    this.ex.buildGrid();
   }
 
   /** Sorts the tick's packets per channel (after loadTick, before the tick's windows). */

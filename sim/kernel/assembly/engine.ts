@@ -213,7 +213,7 @@ export function setup(cfg: usize): void {
   // pair cache (0 = off)
   pPair = nextPtr();
   pESt = nextPtr(); pEDev = nextPtr(); pEId = nextPtr();
-  pStX = nextPtr(); pStY = nextPtr(); pStHx = nextPtr(); pStHy = nextPtr(); pAct = nextPtr();
+  pStX = nextPtr(); pStY = nextPtr(); pStHx = nextPtr(); pStHy = nextPtr(); pAct = nextPtr(); pLoudFlag = nextPtr();
   nAct = 0;
   sens32 = f32AtLeast(sensDbm);
   floorBits = reinterpret<i32>(f32AtLeast(interfFloorDb));
@@ -558,6 +558,7 @@ let pStY: usize = 0;
 let pStHx: usize = 0;
 let pStHy: usize = 0;
 let pAct: usize = 0; // i32[nDev] present devices, ascending
+let pLoudFlag: usize = 0; // u8[nDev] 1: a loud transmitter (outside the grid, every scanner checks it)
 let nAct: i32 = 0;
 
 /**
@@ -593,6 +594,41 @@ export function loadTick(): void {
       }
     }
   }
+}
+
+/**
+ * The neighbour grid of the tick (grid.ts build): the present devices that are not loud, by cell, ids
+ * ascending within a cell. pCand holds each one's cell meanwhile.
+ */
+export function buildGrid(): void {
+  const nc = gridNx * gridNy;
+  memory.fill(pCellStart, 0, <usize>(nc + 1) << 2);
+  for (let i = 0; i < nAct; i++) {
+    const d = <usize>load<i32>(pAct + (<usize>i << 2));
+    if (load<u8>(pLoudFlag + d) != 0) {
+      store<i32>(pCand + (<usize>i << 2), -1);
+      continue;
+    }
+    const c = clampCell(<f64>load<f32>(pY + (d << 2)), gridNy) * gridNx + clampCell(<f64>load<f32>(pX + (d << 2)), gridNx);
+    store<i32>(pCand + (<usize>i << 2), c);
+    const a = pCellStart + (<usize>(c + 1) << 2);
+    store<i32>(a, load<i32>(a) + 1);
+  }
+  for (let c = 0; c < nc; c++) {
+    const a = pCellStart + (<usize>(c + 1) << 2);
+    store<i32>(a, load<i32>(a) + load<i32>(a - 4));
+  }
+  // the cell starts serve as cursors, then move back by one cell
+  for (let i = 0; i < nAct; i++) {
+    const c = load<i32>(pCand + (<usize>i << 2));
+    if (c < 0) continue;
+    const a = pCellStart + (<usize>c << 2);
+    const k = load<i32>(a);
+    store<i32>(pItems + (<usize>k << 2), load<i32>(pAct + (<usize>i << 2)));
+    store<i32>(a, k + 1);
+  }
+  memory.copy(pCellStart + 4, pCellStart, <usize>nc << 2);
+  store<i32>(pCellStart, 0);
 }
 
 /**
