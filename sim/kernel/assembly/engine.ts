@@ -552,6 +552,19 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   return n;
 }
 
+/**
+ * Running sums of the n i32 counts at p, in place. The sum stays in a local: reading back the entry just
+ * stored would chain every step through a store-to-load forward.
+ */
+function prefixSum(p: usize, n: i32): void {
+  let sum: i32 = 0;
+  for (let i = 0; i < n; i++) {
+    const a = p + (<usize>i << 2);
+    sum += load<i32>(a);
+    store<i32>(a, sum);
+  }
+}
+
 // ---- the tick's positions (loadTick) ----
 let pStX: usize = 0; // f32[nDev] staged positions and facings of the next tick
 let pStY: usize = 0;
@@ -614,10 +627,7 @@ export function buildGrid(): void {
     const a = pCellStart + (<usize>(c + 1) << 2);
     store<i32>(a, load<i32>(a) + 1);
   }
-  for (let c = 0; c < nc; c++) {
-    const a = pCellStart + (<usize>(c + 1) << 2);
-    store<i32>(a, load<i32>(a) + load<i32>(a - 4));
-  }
+  prefixSum(pCellStart + 4, nc);
   // the cell starts serve as cursors, then move back by one cell
   for (let i = 0; i < nAct; i++) {
     const c = load<i32>(pCand + (<usize>i << 2));
@@ -673,10 +683,7 @@ export function buildPackets(t0: f64, t1: f64): void {
         }
       }
     }
-    if (pass == 0) for (let b = 0; b < nb; b++) {
-      const a = pBucket + (<usize>(b + 1) << 2);
-      store<i32>(a, load<i32>(a) + load<i32>(a - 4));
-    }
+    if (pass == 0) prefixSum(pBucket + 4, nb);
   }
   for (let c = 0; c < 3; c++) {
     const base = <usize>(c * pkCap);
@@ -1249,10 +1256,7 @@ export function truthPairs(limit: f64): i32 {
     const a = pTCellStart + (<usize>(c + 1) << 2);
     store<i32>(a, load<i32>(a) + 1);
   }
-  for (let c = 0; c < nc; c++) {
-    const a = pTCellStart + (<usize>(c + 1) << 2);
-    store<i32>(a, load<i32>(a) + load<i32>(a - 4));
-  }
+  prefixSum(pTCellStart + 4, nc);
   memory.copy(pTCursor, pTCellStart, <usize>nc << 2);
   // the items with their positions beside them (f64, as the JS loop computes)
   for (let i = 0; i < na; i++) {
