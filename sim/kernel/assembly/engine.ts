@@ -825,14 +825,16 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       const vEp = i32x4.splat(epConst);
       const vCh = i32x4.splat(chU);
       const vSens = f32x4.splat(sens32);
+      // the module's pointers in locals: a global is reloaded from the instance at every use
+      const pairRow = pPair + row, fade = pFade, sp = pSP, rc = pRC;
       for (; k + 4 <= left; k += 4) {
         const r0 = recs + (<usize>k << REC_SHIFT);
         const ps3 = load<f64>(r0, 3 << REC_SHIFT);
         if (ps3 > bLim || ps3 >= hi) break;
-        const e0 = v128.load(pPair + row + (<usize>load<i32>(r0, 16) << PAIR_SHIFT));
-        const e1 = v128.load(pPair + row + (<usize>load<i32>(r0, 48) << PAIR_SHIFT));
-        const e2 = v128.load(pPair + row + (<usize>load<i32>(r0, 80) << PAIR_SHIFT));
-        const e3 = v128.load(pPair + row + (<usize>load<i32>(r0, 112) << PAIR_SHIFT));
+        const e0 = v128.load(pairRow + (<usize>load<i32>(r0, 16) << PAIR_SHIFT));
+        const e1 = v128.load(pairRow + (<usize>load<i32>(r0, 48) << PAIR_SHIFT));
+        const e2 = v128.load(pairRow + (<usize>load<i32>(r0, 80) << PAIR_SHIFT));
+        const e3 = v128.load(pairRow + (<usize>load<i32>(r0, 112) << PAIR_SHIFT));
         const a01 = i32x4.shuffle(e0, e1, 0, 4, 1, 5);
         const a23 = i32x4.shuffle(e2, e3, 0, 4, 1, 5);
         const st = i32x4.shuffle(a01, a23, 0, 1, 4, 5);
@@ -856,15 +858,15 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         // fadeDb() in lanes
         const h = finish(absorb(absorb(hf, ev), vCh));
         const idx = i32x4.add(i32x4.shr_u(h, FADE_SHIFT), i32x4.shl(v128.and(ef, i32x4.splat(1)), 12));
-        let fd = f32x4.splat(load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 0) << 2)));
-        fd = f32x4.replace_lane(fd, 1, load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 1) << 2)));
-        fd = f32x4.replace_lane(fd, 2, load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 2) << 2)));
-        fd = f32x4.replace_lane(fd, 3, load<f32>(pFade + (<usize>i32x4.extract_lane(idx, 3) << 2)));
+        let fd = f32x4.splat(load<f32>(fade + (<usize>i32x4.extract_lane(idx, 0) << 2)));
+        fd = f32x4.replace_lane(fd, 1, load<f32>(fade + (<usize>i32x4.extract_lane(idx, 1) << 2)));
+        fd = f32x4.replace_lane(fd, 2, load<f32>(fade + (<usize>i32x4.extract_lane(idx, 2) << 2)));
+        fd = f32x4.replace_lane(fd, 3, load<f32>(fade + (<usize>i32x4.extract_lane(idx, 3) << 2)));
         const p = f32x4.add(r2, fd);
-        v128.store(pSP + (<usize>k << 2), p);
+        v128.store(sp + (<usize>k << 2), p);
         const mask = i32x4.bitmask(f32x4.ge(p, vSens));
         const kv = i32x4.add(i32x4.splat(k), i32x4(0, 1, 2, 3));
-        v128.store(pRC + (<usize>nc << 2), i8x16.swizzle(kv, v128.load(COMPACT + (<usize>mask << 4))));
+        v128.store(rc + (<usize>nc << 2), i8x16.swizzle(kv, v128.load(COMPACT + (<usize>mask << 4))));
         nc += <i32>popcnt<u32>(<u32>mask);
       }
       for (; k < left; k++) {
@@ -1078,29 +1080,34 @@ const COMPACT: usize = memory.data<u8>([
  * comes from the pair cache (mode 0), the neighbour slot of the transmitter (1) or the record's (2).
  */
 function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 {
+  // the module's pointers and scalars in locals: a global is reloaded from the instance at every use
+  const sp = pSP, rc = pRC, evs = pEvStart, lin = pLin, capL = capLin, floor = interfFloorDb, fb = floorBits, top = linN - 1;
+  // the logging rule's table row and scalars
+  const lastT = pLast, kinds = pKind, base = lastBase, all = logAll, emit = emitAll;
+  const lastRow = lastT + ((<usize>r * <usize>nDevices) << 2);
+  const kr = lastT != 0 ? load<u8>(kinds + <usize>r) : 0;
   let hj = load<i32>(pEvOff + (<usize>r << 2));
   const hEnd = load<i32>(pEvOff + (<usize>(r + 1) << 2));
   const span: f64 = <f64>load<i32>(pEvSpan + (<usize>r << 2));
   // the scanner's next own event not over before the current candidate (Infinity when none is left)
-  let hs: f64 = hj < hEnd ? load<f64>(pEvStart + (<usize>hj << 3)) : Infinity;
+  let hs: f64 = hj < hEnd ? load<f64>(evs + (<usize>hj << 3)) : Infinity;
   let he: f64 = hs + span;
   const mAir = maxAir;
-  const floor = interfFloorDb;
   let nHd: i32 = 0;
   let nCol: i32 = 0;
   let nRec: i32 = 0;
   let nOut: i32 = 0;
   for (let c = 0; c < nc; c++) {
-    const k = load<i32>(pRC + (<usize>c << 2));
+    const k = load<i32>(rc + (<usize>c << 2));
     const rec = recs + (<usize>k << REC_SHIFT);
-    const p32 = load<f32>(pSP + (<usize>k << 2));
+    const p32 = load<f32>(sp + (<usize>k << 2));
     const p: f64 = <f64>p32;
     const ps = load<f64>(rec);
     const pe = load<f64>(rec, 8);
     // half duplex: the receiver cannot listen while its own advertising event [hs, he) is on air
     while (he <= ps) {
       hj++;
-      hs = hj < hEnd ? load<f64>(pEvStart + (<usize>hj << 3)) : Infinity;
+      hs = hj < hEnd ? load<f64>(evs + (<usize>hj << 3)) : Infinity;
       he = hs + span;
     }
     if (hs < pe) {
@@ -1117,27 +1124,27 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
       const kb = k > 0 ? k - 1 : k;
       const rb = recs + (<usize>kb << REC_SHIFT);
       const nearB = <i32>(k > 0) & <i32>(load<f64>(rb) + mAir > ps);
-      let interf: f64 = linIf(load<f32>(pSP + (<usize>kb << 2)), nearB & <i32>(load<f64>(rb, 8) > ps));
+      let interf: f64 = linIf(load<f32>(sp + (<usize>kb << 2)), nearB & <i32>(load<f64>(rb, 8) > ps), lin, floor, fb, top);
       if (nearB != 0 && k > 1 && load<f64>(rb - (1 << REC_SHIFT)) + mAir > ps) {
         for (let kk = k - 2; kk >= 0; kk--) {
           const rk = recs + (<usize>kk << REC_SHIFT);
           if (load<f64>(rk) + mAir <= ps) break;
-          interf += linIf(load<f32>(pSP + (<usize>kk << 2)), <i32>(load<f64>(rk, 8) > ps));
+          interf += linIf(load<f32>(sp + (<usize>kk << 2)), <i32>(load<f64>(rk, 8) > ps), lin, floor, fb, top);
         }
       }
       const kf = k + 1 < m ? k + 1 : k;
       const rf = recs + (<usize>kf << REC_SHIFT);
       const nearF = <i32>(k + 1 < m) & <i32>(load<f64>(rf) < pe);
-      interf += linIf(load<f32>(pSP + (<usize>kf << 2)), nearF);
+      interf += linIf(load<f32>(sp + (<usize>kf << 2)), nearF, lin, floor, fb, top);
       if (nearF != 0 && k + 2 < m && load<f64>(rf + (1 << REC_SHIFT)) < pe) {
         for (let kk = k + 2; kk < m; kk++) {
           if (load<f64>(recs + (<usize>kk << REC_SHIFT)) >= pe) break;
-          interf += linIf(load<f32>(pSP + (<usize>kk << 2)), 1);
+          interf += linIf(load<f32>(sp + (<usize>kk << 2)), 1, lin, floor, fb, top);
         }
       }
       // lost when the signal-to-interference ratio is below the capture ratio
       // (no interference: 0 > a positive power, no separate test)
-      if (interf * capLin > load<f64>(pLin + (<usize>linIdxHi(p) << 3))) {
+      if (interf * capL > load<f64>(lin + (<usize>linIdxHi(p, floor, top) << 3))) {
         nCol++;
         continue;
       }
@@ -1145,20 +1152,19 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
     const tx = load<i32>(rec, 16);
     nRec++;
     let logged: u8 = 1;
-    if (pLast != 0) {
+    if (lastT != 0) {
       // run.ts record(): background iOS <-> iOS does not work (bluezone-protocol.md 3.1); coalesced iOS
       // reports; the app's 5 s dedup within a 15-min slot (4.3)
-      const kr = load<u8>(pKind + <usize>r);
-      if (kr == 1 && load<u8>(pKind + <usize>tx) == 1) continue;
-      const la = pLast + ((<usize>r * <usize>nDevices + <usize>tx) << 2);
+      if (kr == 1 && load<u8>(kinds + <usize>tx) == 1) continue;
+      const la = lastRow + (<usize>tx << 2);
       const v = load<u32>(la);
       if (v != 0) {
-        const last = lastBase + <f64>(v - 1);
+        const last = base + <f64>(v - 1);
         if (kr == 1 && last >= ws) logged = 0;
-        else if (!logAll && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
+        else if (!all && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
       }
-      if (logged) store<u32>(la, <u32>(ps - lastBase) + 1);
-      else if (!emitAll) continue;
+      if (logged) store<u32>(la, <u32>(ps - base) + 1);
+      else if (!emit) continue;
     }
     const o = <usize>nOut << 2;
     store<i32>(pRTx + o, tx);
@@ -1198,24 +1204,23 @@ function rebaseLast(t0: f64): void {
 // floor, without data-dependent branches: rounding up or down is a coin flip, a branch on it is
 // mispredicted half the time. ceil(v), minus one where JS Math.round goes down; then the top clamp.
 // @ts-ignore: decorator
-@inline function linIdxHi(p: f64): i32 {
-  const v = (p - interfFloorDb) * 16;
+@inline function linIdxHi(p: f64, floor: f64, top: i32): i32 {
+  const v = (p - floor) * 16;
   const c = Math.ceil(v);
   // c is a whole number in [0, 2^31): adding 2^52 puts it in the low mantissa bits, read back without
   // a float-to-int conversion (whose range check the JIT emits as a compare-and-branch round trip)
   const i = <i32>reinterpret<i64>(c + 4503599627370496.0) - <i32>(c - 0.5 > v);
-  const top = linN - 1;
   return select<i32>(top, i, i > top);
 }
 
 // Linear power of a packet of power pk (f32) where cond holds and pk is at or above the interference
 // floor, else 0 (times 0: exact, and no branch). A power below the floor is replaced by the floor's f32
-// (floorBits) before the table look-up, so the index stays in range.
+// (fb, floorBits) before the table look-up (lin: pLin, top: linN - 1), so the index stays in range.
 // @ts-ignore: decorator
-@inline function linIf(pk: f32, cond: i32): f64 {
-  const ok = cond & <i32>(<f64>pk >= interfFloorDb);
-  const pv: f64 = <f64>reinterpret<f32>(select<i32>(reinterpret<i32>(pk), floorBits, ok));
-  return load<f64>(pLin + (<usize>linIdxHi(pv) << 3)) * <f64>ok;
+@inline function linIf(pk: f32, cond: i32, lin: usize, floor: f64, fb: i32, top: i32): f64 {
+  const ok = cond & <i32>(<f64>pk >= floor);
+  const pv: f64 = <f64>reinterpret<f32>(select<i32>(reinterpret<i32>(pk), fb, ok));
+  return load<f64>(lin + (<usize>linIdxHi(pv, floor, top) << 3)) * <f64>ok;
 }
 
 // ---- contact truth (run.ts): pairs a < b of present devices within truthM, on a grid of truthM cells ----
