@@ -57,6 +57,8 @@ export interface RunOptions {
   engineLastSpanUs?: number;
   /** Tests only: false runs the WASM engine without its pair cache (as above 1024 devices). */
   enginePairCache?: boolean;
+  /** Tests only: the engine's room for a tick's receptions beyond one window's (default 65536; 0 makes scanTick stop after every window with receptions). */
+  engineOutRoom?: number;
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
   /**
@@ -357,7 +359,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
     logging: logInEngine ? { kind, logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: denseLogged ? { nx: tgrid.nx, ny: tgrid.ny, cellM: TRUTH_M } : undefined,
     events: { delayH: advDelayH, advIntUs, advOnUs, advCycleUs, advPhaseUs }, seed, wholeUs, lastSpanUs: opts.engineLastSpanUs,
-    pairCache: nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false,
+    pairCache: nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false, outRoom: opts.engineOutRoom,
+    scan: {
+      mode: scanMode, winUs: scanWinUs, intUs: scanIntUs, onUs: scanOnUs, cycleUs: scanCycleUs, phaseUs: scanPhaseUs, jitUs: scanJitUs, chOff,
+      whole: [scanOnUs, scanCycleUs, scanPhaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(maxAir) && Number.isInteger(tickUs),
+    },
   }) : null;
   const engineLogs = !!engine && logInEngine;
   // the contact-truth scan runs in the module when the day's sums are dense (its pair list holds n^2 / 2)
@@ -792,7 +798,27 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
       for (let d = 0; d < nDev; d++) gridActive[d] = active[d] && !loud[d] ? 1 : 0;
       grid.build(x, y, gridActive, nDev);
     }
-    for (let i = 0; i < nPresent; i++) {
+    if (engine) {
+      // the module runs the window loop below (same windows, same order) and hands back the receptions
+      // of the windows that have any; it stops early when its arrays fill up, then goes on
+      engine.scanBegin();
+      for (let more = true; more; ) {
+        let nw = engine.scanTick(t0, t1);
+        more = nw < 0;
+        if (more) nw = -nw - 1;
+        const WR = engine.winR, WS = engine.winS, WE = engine.winE, WQ = engine.winQ;
+        const rTx = engine.rxTx, rT = engine.rxT, rP = engine.rxP, rD = engine.rxD, rL = engine.rxLog;
+        for (let w = 0; w < nw; w++) {
+          const r = WR[w], ws = WS[w], we = WE[w], q1 = WQ[w + 1];
+          if (!engineLogs) for (let q = WQ[w]; q < q1; q++) record(r, rTx[q], rT[q], rP[q], ws, we, rD[q]);
+          else for (let q = WQ[w]; q < q1; q++) {
+            // the engine applied record()'s rules; every reception it wrote still goes to scan_windows.csv
+            if (scanAgg) scanAgg.add(r, rTx[q], ws, we, rT[q], Math.round(rP[q]));
+            if (rL[q]) logObservation(r, rTx[q], rT[q], rP[q], rD[q]);
+          }
+        }
+      }
+    } else for (let i = 0; i < nPresent; i++) {
       const r = present[i];
       if (scanMode[r] === SCAN_NONE) continue;
       // scan windows of r overlapping [t0 - maxAir, t1)
@@ -825,19 +851,10 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
           if (inCycle >= scanOnUs[r]) continue;
           we = Math.min(we, ws - inCycle + scanOnUs[r]);
         }
-        if (nNb < 0) nNb = engine ? engine.gather(r, scanWinUs[r] * 2 >= scanIntUs[r] ? 1 : 0, t0) : gatherNeighbours(r);
+        if (nNb < 0) nNb = gatherNeighbours(r);
         if (nNb === 0) break;
         const ch = 37 + ((k + chOff[r]) % 3 + 3) % 3;
-        if (engine) {
-          const nr = engine.scanWindow(r, ws, we, ch, nNb, t0, t1);
-          const rTx = engine.rxTx, rT = engine.rxT, rP = engine.rxP, rD = engine.rxD, rL = engine.rxLog;
-          if (!engineLogs) for (let q = 0; q < nr; q++) record(r, rTx[q], rT[q], rP[q], ws, we, rD[q]);
-          else for (let q = 0; q < nr; q++) {
-            // the engine applied record()'s rules; every reception it wrote still goes to scan_windows.csv
-            if (scanAgg) scanAgg.add(r, rTx[q], ws, we, rT[q], Math.round(rP[q]));
-            if (rL[q]) logObservation(r, rTx[q], rT[q], rP[q], rD[q]);
-          }
-        } else addWindow(r, ws, we, ch, nNb, t0, t1);
+        addWindow(r, ws, we, ch, nNb, t0, t1);
       }
     }
     flush();

@@ -2,8 +2,8 @@
  * JS side of the fused WebAssembly reception engine (sim/kernel/assembly/engine.ts). The world loop
  * (run.ts) owns mobility and the outputs; per tick it copies positions into the module
  * (loadPositions), which lists the contact-truth pairs, draws the advertising events and builds the
- * neighbour grid (buildGrid); per scanner it calls gather() once and scanWindow() per scan window, and reads the
- * receptions back from the rx* views. The JS path in run.ts
+ * neighbour grid (buildGrid) and sorts the packets; scanTick() then runs every scanner's windows and
+ * the receptions are read back from the rx* and win* views. The JS path in run.ts
  * (gatherNeighbours, addWindow, flush) is the reference this engine is tested against.
  */
 import type { ChannelParams } from '../channel/params.ts';
@@ -55,13 +55,22 @@ export interface EngineLayout {
    * (32 bytes a pair), recomputed after either device moves or turns (engine.ts pPair).
    */
   pairCache?: boolean;
+  /** Tests only: room for receptions beyond one window's (default 65536). */
+  outRoom?: number;
+  /** Scan schedule per device (run.ts's window loop, which the module runs: scanTick). */
+  scan: {
+    mode: Uint8Array; winUs: Int32Array; intUs: Int32Array; onUs: Float64Array; cycleUs: Float64Array; phaseUs: Float64Array;
+    jitUs: Int32Array; chOff: Uint8Array;
+    /** Every scan schedule time is a whole microsecond: an exact floor form replaces the double modulo. */
+    whole: boolean;
+  };
 }
 
 type Exports = {
   setup(cfg: number): void;
   counter(i: number): number;
-  gather(r: number, eager: number, t0: number): number;
-  scanWindow(r: number, ws: number, we: number, ch: number, nNb: number, t0: number, t1: number): number;
+  scanBegin(): void;
+  scanTick(t0: number, t1: number): number;
   buildPackets(t0: number, t1: number): void;
   truthPairs(limit: number): number;
   genEvents(t0: number, t1: number, t0ms: number): number;
@@ -73,8 +82,8 @@ type Exports = {
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
 
 export class WasmEngine {
-  readonly gather: (r: number, eager: number, t0: number) => number;
-  readonly scanWindow: Exports['scanWindow'];
+  readonly scanBegin: () => void;
+  readonly scanTick: (t0: number, t1: number) => number;
   // per-tick inputs (views into the module's memory)
   active!: Uint8Array;
   evOff!: Int32Array;
@@ -89,7 +98,12 @@ export class WasmEngine {
   // pairs of the last truthPairs()
   truthA!: Int32Array;
   truthB!: Int32Array;
-  // receptions of the last scanWindow()
+  // the windows with receptions of the last scanTick(): scanner, start, end, first reception (one more entry)
+  winR!: Int32Array;
+  winS!: Float64Array;
+  winE!: Float64Array;
+  winQ!: Int32Array;
+  // receptions of the last scanTick()
   rxTx!: Int32Array;
   rxT!: Float64Array;
   rxP!: Float32Array;
@@ -115,6 +129,8 @@ export class WasmEngine {
     };
     const F32 = Float32Array, F64 = Float64Array, I32 = Int32Array, U32 = Uint32Array, U8 = Uint8Array;
     const maxBuckets = Math.max(1, 4 * cap);
+    // the tick's receptions: room for one window (at most cap) and more; scanTick returns early when full
+    const outCap = cap + (L.outRoom ?? 65536);
     const fade = host.fadeTable(L.params);
     const lin = linearTable(L.interfFloorDb, L.params.captureDb);
     const p = L.params;
@@ -136,7 +152,7 @@ export class WasmEngine {
       view('cQ', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('cP', F32, cap), view('key', F64, cap),
       view('sR', F64, 4 * cap), view('sP', F32, cap), view('rc', I32, cap + 4),
       // receptions of the last window
-      view('rxTx', I32, cap), view('rxT', F64, cap), view('rxP', F32, cap), view('rxD', F32, cap), view('rxLog', U8, cap),
+      view('rxTx', I32, outCap), view('rxT', F64, outCap), view('rxP', F32, outCap), view('rxD', F32, outCap), view('rxLog', U8, outCap),
       fade, view('pk', F64, 4 * 3 * cap), view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
       L.logging ? view('last', U32, n * n) : 0, view('lin', F64, lin.table.length),
       // scalars
@@ -164,6 +180,10 @@ export class WasmEngine {
       view('eSt', F64, cap), view('eDev', I32, cap), view('eId', U32, cap),
       // staged positions and facings, the present devices
       view('stX', F32, n), view('stY', F32, n), view('stHx', F32, n), view('stHy', F32, n), view('act', I32, n), view('loudFlag', U8, n),
+      // scan schedules, then the tick's windows with receptions
+      view('scanMode', U8, n), view('scanWin', I32, n), view('scanInt', I32, n), view('scanOn', F64, n), view('scanCycle', F64, n),
+      view('scanPhase', F64, n), view('scanJit', I32, n), view('chOff', U8, n), L.scan.whole ? 1 : 0,
+      outCap, view('winR', I32, outCap), view('winS', F64, outCap), view('winE', F64, outCap), view('winQ', I32, outCap + 1),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;
@@ -183,6 +203,15 @@ export class WasmEngine {
     (v('body') as Float32Array).set(L.bodyTable);
     (v('lin') as Float64Array).set(lin.table);
     (v('prevEv') as Float64Array).fill(-Infinity);
+    const sc = L.scan;
+    (v('scanMode') as Uint8Array).set(sc.mode);
+    (v('scanWin') as Int32Array).set(sc.winUs);
+    (v('scanInt') as Int32Array).set(sc.intUs);
+    (v('scanOn') as Float64Array).set(sc.onUs);
+    (v('scanCycle') as Float64Array).set(sc.cycleUs);
+    (v('scanPhase') as Float64Array).set(sc.phaseUs);
+    (v('scanJit') as Int32Array).set(sc.jitUs);
+    (v('chOff') as Uint8Array).set(sc.chOff);
     (v('delayH') as Uint32Array).set(ev.delayH);
     (v('advInt') as Int32Array).set(ev.advIntUs);
     (v('advOn') as Float64Array).set(ev.advOnUs);
@@ -193,8 +222,8 @@ export class WasmEngine {
       (v('kind') as Uint8Array).set(L.logging.kind);
       (v('last') as Uint32Array).fill(0);
     }
-    this.gather = this.ex.gather;
-    this.scanWindow = this.ex.scanWindow;
+    this.scanBegin = this.ex.scanBegin;
+    this.scanTick = this.ex.scanTick;
   }
 
   private view(name: string): ArrayBufferView {
@@ -208,7 +237,7 @@ export class WasmEngine {
     if (this.buffer === this.host.memory.buffer) return;
     this.buffer = this.host.memory.buffer;
     const self = this as unknown as Record<string, ArrayBufferView>;
-    for (const k of ['active', 'evOff', 'evStart', 'evId', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'truthA', 'truthB', 'wasActive', 'stX', 'stY', 'stHx', 'stHy']) self[k] = this.view(k);
+    for (const k of ['active', 'evOff', 'evStart', 'evId', 'rxTx', 'rxT', 'rxP', 'rxD', 'rxLog', 'winR', 'winS', 'winE', 'winQ', 'truthA', 'truthB', 'wasActive', 'stX', 'stY', 'stHx', 'stHy']) self[k] = this.view(k);
   }
 
   /**

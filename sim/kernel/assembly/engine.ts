@@ -214,6 +214,12 @@ export function setup(cfg: usize): void {
   pPair = nextPtr();
   pESt = nextPtr(); pEDev = nextPtr(); pEId = nextPtr();
   pStX = nextPtr(); pStY = nextPtr(); pStHx = nextPtr(); pStHy = nextPtr(); pAct = nextPtr(); pLoudFlag = nextPtr();
+  // scanners and the tick's output
+  pScanMode = nextPtr(); pScanWin = nextPtr(); pScanInt = nextPtr(); pScanOn = nextPtr(); pScanCycle = nextPtr();
+  pScanPhase = nextPtr(); pScanJit = nextPtr(); pChOff = nextPtr(); scanIntegral = next() != 0;
+  outCap = <i32>next(); pWR = nextPtr(); pWS = nextPtr(); pWE = nextPtr(); pWQ = nextPtr();
+  sI = 0;
+  sIn = false;
   nAct = 0;
   sens32 = f32AtLeast(sensDbm);
   floorBits = reinterpret<i32>(f32AtLeast(interfFloorDb));
@@ -476,7 +482,7 @@ function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
  * neighbours in reach are listed now and the windows walk their events. Returns the candidate count
  * (sorted-packet walk) or the neighbour count; 0 means nothing to hear.
  */
-export function gather(r: i32, eager: bool, t0: f64): i32 {
+function gather(r: i32, eager: bool, t0: f64): i32 {
   gXr = <f64>load<f32>(pX + (<usize>r << 2));
   gYr = <f64>load<f32>(pY + (<usize>r << 2));
   gHxr = <f64>load<f32>(pHx + (<usize>r << 2));
@@ -770,7 +776,7 @@ function heapSort(p: usize, n: i32): void {
  * rule (pLast set), iOS <-> iOS receptions are left out, each written one carries its logged flag, and
  * with emitAll off only the logged ones are written.
  */
-export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64, t1: f64): i32 {
+function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64, t1: f64): i32 {
   const lo: f64 = Math.max(t0, ws - maxAir);
   const hi: f64 = Math.min(t1, we);
   if (pLast != 0 && hi - lastBase > lastSpan) rebaseLast(t0);
@@ -1005,6 +1011,118 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   return resolve(r, ws, recs, m, nc, tableWin ? 0 : dense ? 1 : 2);
 }
 
+// ---- the scanners' windows of a tick (run.ts's window loop) ----
+let pScanMode: usize = 0; // u8[nDev] 0 none, 1 periodic (Pi; Android inside its sessions), 2 iOS (jittered)
+let pScanWin: usize = 0; // i32[nDev] scan window (us)
+let pScanInt: usize = 0; // i32[nDev] scan interval (us)
+let pScanOn: usize = 0; // f64[nDev] Android scan session length (us)
+let pScanCycle: usize = 0; // f64[nDev] Android scan session period (us), 0: none
+let pScanPhase: usize = 0; // f64[nDev]
+let pScanJit: usize = 0; // i32[nDev] iOS window start jitter span (us)
+let pChOff: usize = 0; // u8[nDev] channel rotation offset
+let scanIntegral: bool = false; // every scan schedule time is a whole microsecond
+// the tick's receptions (pRTx ...) and the windows that have any: scanner, start, end, first reception
+let outCap: i32 = 0;
+let outBase: i32 = 0;
+let pWR: usize = 0; // i32
+let pWS: usize = 0; // f64
+let pWE: usize = 0; // f64
+let pWQ: usize = 0; // i32, one more than the windows
+// where scanTick stopped: present-device index, window index, neighbour count (-1: not gathered)
+let sI: i32 = 0;
+let sK: f64 = 0;
+let sNb: i32 = -1;
+let sIn: bool = false;
+
+const SALT_IOS_JITTER: u32 = 0x696f736a; // run.ts
+const SCAN_IOS: u8 = 2;
+
+// run.ts's ((v % c) + c) % c; for whole microseconds (below 2^53) floor(v / c) is exact and this form
+// avoids AssemblyScript's software fmod
+// @ts-ignore: decorator
+@inline function posMod(v: f64, c: f64): f64 {
+  return scanIntegral ? v - Math.floor(v / c) * c : ((v % c) + c) % c;
+}
+
+/** Starts the scan windows of the tick (before the first scanTick). */
+export function scanBegin(): void {
+  sI = 0;
+  sIn = false;
+}
+
+/**
+ * run.ts's window loop for the tick [t0, t1): every present scanner's windows overlapping
+ * [t0 - maxAir, t1) in run.ts's order, each decided by scanWindow(). The receptions go to the rx* arrays
+ * from 0 on, the windows that have any to pWR / pWS / pWE / pWQ. Returns the window count, or -(count + 1)
+ * when it stopped before the arrays could overflow: the caller reads them and calls again to go on.
+ */
+export function scanTick(t0: f64, t1: f64): i32 {
+  let nWin: i32 = 0;
+  outBase = 0;
+  const early = t0 - maxAir;
+  for (; sI < nAct; sI++) {
+    const r = load<i32>(pAct + (<usize>sI << 2));
+    const mode = load<u8>(pScanMode + <usize>r);
+    if (mode == 0) continue;
+    const o4 = <usize>r << 2;
+    const o8 = <usize>r << 3;
+    const win: f64 = <f64>load<i32>(pScanWin + o4);
+    const per: f64 = <f64>load<i32>(pScanInt + o4);
+    const ph = load<f64>(pScanPhase + o8);
+    const cyc = load<f64>(pScanCycle + o8);
+    const on = load<f64>(pScanOn + o8);
+    const jit = load<i32>(pScanJit + o4);
+    if (!sIn) {
+      sK = mode == SCAN_IOS ? Math.floor((t0 - maxAir - win - <f64>jit - ph) / per) : Math.floor((t0 - maxAir - win + ph) / per);
+      if (cyc > 0) {
+        // Android: skip the scanner when no scan session overlaps this tick
+        const A = t0 - maxAir - win;
+        const cA = posMod(A + ph, cyc);
+        if (cA >= on && A + (cyc - cA) >= t1) continue;
+      }
+      sNb = -1; // neighbours gathered lazily, once per tick
+      sIn = true;
+    }
+    for (let k = sK; ; k++) {
+      let ws: f64;
+      if (mode == SCAN_IOS) {
+        const u = (<f64>hash32(evSeed, SALT_IOS_JITTER, <u32>r, <u32><i64>k, 0) + 0.5) / 4294967296;
+        ws = k * per + ph + Math.floor(u * <f64>jit) - <f64>(jit >> 1);
+      } else ws = k * per - ph;
+      if (ws >= t1) break;
+      let we = ws + win;
+      if (we <= early) continue;
+      if (cyc > 0) {
+        // Android scan sessions: listen only inside [session start, start + on)
+        const inCycle = posMod(ws + ph, cyc);
+        if (inCycle >= on) continue;
+        we = Math.min(we, ws - inCycle + on);
+      }
+      // one window writes at most pkCap receptions
+      if (outBase + pkCap > outCap) {
+        sK = k;
+        store<i32>(pWQ + (<usize>nWin << 2), outBase);
+        return -(nWin + 1);
+      }
+      if (sNb < 0) sNb = gather(r, win * 2 >= per, t0);
+      if (sNb == 0) break;
+      const ch = 37 + <i32>(((<i64>k + <i64>load<u8>(pChOff + <usize>r)) % 3 + 3) % 3);
+      const nr = scanWindow(r, ws, we, ch, sNb, t0, t1);
+      if (nr > 0) {
+        store<i32>(pWR + (<usize>nWin << 2), r);
+        store<f64>(pWS + (<usize>nWin << 3), ws);
+        store<f64>(pWE + (<usize>nWin << 3), we);
+        store<i32>(pWQ + (<usize>nWin << 2), outBase);
+        nWin++;
+        outBase += nr;
+      }
+    }
+    sIn = false;
+  }
+  store<i32>(pWQ + (<usize>nWin << 2), outBase);
+  return nWin;
+}
+
 /**
  * Position k of the window's list for a packet inside the window: stores its power p and k as list
  * position nc (kept only when counted). Returns 1 when p is at or above sensitivity (a candidate).
@@ -1166,14 +1284,14 @@ function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32): i32 
       if (logged) store<u32>(la, <u32>(ps - base) + 1);
       else if (!emit) continue;
     }
-    const o = <usize>nOut << 2;
-    store<i32>(pRTx + o, tx);
-    store<f64>(pRT + (<usize>nOut << 3), ps);
-    store<f32>(pRP + o, p32);
-    store<f32>(pRD + o, mode == 0
+    const q = <usize>(outBase + nOut);
+    store<i32>(pRTx + (q << 2), tx);
+    store<f64>(pRT + (q << 3), ps);
+    store<f32>(pRP + (q << 2), p32);
+    store<f32>(pRD + (q << 2), mode == 0
       ? load<f32>(pPair + gRow + (<usize>tx << PAIR_SHIFT) + 24)
       : load<f32>(pNbDist + (<usize>(mode == 1 ? load<i32>(pNbIdx + (<usize>tx << 2)) : load<i32>(rec, 24)) << 2)));
-    store<u8>(pRLog + <usize>nOut, logged);
+    store<u8>(pRLog + q, logged);
     nOut++;
   }
   cHd += <f64>nHd;

@@ -46,6 +46,11 @@ describe('fused WASM engine vs the JS reception path', () => {
     expect(r.receptions).toBeGreaterThan(1000);
   });
 
+  it('the window loop stopping after every window with receptions (full arrays) and going on', async () => {
+    const r = await expectSame(loadScenario('lobby'), { seed: 5, devices: 60, durationMs: 3 * 60_000, scanWindows: true, engineOutRoom: 0 });
+    expect(r.receptions).toBeGreaterThan(1000);
+  });
+
   it('the lobby without the pair cache (per-tick neighbour terms, as above 1024 devices)', async () => {
     const r = await expectSame(loadScenario('lobby'), { seed: 6, devices: 80, durationMs: 4 * 60_000, scanWindows: true, enginePairCache: false });
     expect(r.receptions).toBeGreaterThan(1000);
