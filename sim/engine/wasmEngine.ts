@@ -183,6 +183,8 @@ export class WasmEngine {
       // scan schedules, then the tick's windows with receptions
       view('scanMode', U8, n), view('scanWin', I32, n), view('scanInt', I32, n), view('scanOn', F64, n), view('scanCycle', F64, n),
       view('scanPhase', F64, n), view('scanJit', I32, n), view('chOff', U8, n), L.scan.whole ? 1 : 0,
+      // the packet lists' time index (engine.ts PK_BUCKETS)
+      view('pkIdx', I32, 3 * 513),
       outCap, view('winR', I32, outCap), view('winS', F64, outCap), view('winE', F64, outCap), view('winQ', I32, outCap + 1),
     ];
     const cfgPtr = ptr(8 * cfg.length);

@@ -217,6 +217,7 @@ export function setup(cfg: usize): void {
   // scanners and the tick's output
   pScanMode = nextPtr(); pScanWin = nextPtr(); pScanInt = nextPtr(); pScanOn = nextPtr(); pScanCycle = nextPtr();
   pScanPhase = nextPtr(); pScanJit = nextPtr(); pChOff = nextPtr(); scanIntegral = next() != 0;
+  pPkIdx = nextPtr();
   outCap = <i32>next(); pWR = nextPtr(); pWS = nextPtr(); pWE = nextPtr(); pWQ = nextPtr();
   sI = 0;
   sIn = false;
@@ -657,6 +658,8 @@ export function buildGrid(): void {
  * event id, computed here once instead of per (packet, scanner) pair.
  */
 export function buildPackets(t0: f64, t1: f64): void {
+  pkT0 = t0;
+  pkInv = <f64>PK_BUCKETS / (t1 - t0);
   // (genEvents counted the events and the devices with any)
   const ne = load<i32>(pEvOff + (<usize>nDevices << 2));
   const nb: i32 = ne < 1 ? 1 : 4 * ne > maxBuckets ? maxBuckets : 4 * ne;
@@ -722,8 +725,11 @@ export function buildPackets(t0: f64, t1: f64): void {
     // packets alone on the air: every earlier packet ends by this one's start and the next one starts at
     // or after its end (resolve() then skips the interference sums: two candidates in three in the
     // 8-hour lobby benchmark; the same for every scanner, so it is found once here)
+    // and the channel's time index: packets per time bucket, then the count before each bucket
     let maxEnd: f64 = -Infinity;
     const r0 = pPk + (base << REC_SHIFT);
+    const ib = pPkIdx + (<usize>(c * (PK_BUCKETS + 1)) << 2);
+    memory.fill(ib, 0, (PK_BUCKETS + 1) << 2);
     for (let k: i32 = 0; k < n; k++) {
       const rec = r0 + (<usize>k << REC_SHIFT);
       const ps = load<f64>(rec);
@@ -731,8 +737,25 @@ export function buildPackets(t0: f64, t1: f64): void {
       const next = k + 1 < n ? load<f64>(rec, 1 << REC_SHIFT) : Infinity;
       store<u32>(rec, <u32>(maxEnd <= ps) & <u32>(next >= pe), 28);
       maxEnd = Math.max(maxEnd, pe);
+      const a = ib + (<usize>(pkBucket(ps) + 1) << 2);
+      store<i32>(a, load<i32>(a) + 1);
     }
+    prefixSum(ib + 4, PK_BUCKETS);
   }
+}
+
+// Time index of the tick's packet lists: PK_BUCKETS buckets over [t0, t1) per channel; entry b of a
+// channel holds how many of its packets lie in the buckets before b, so the first packet starting at or
+// after t is found from entry pkBucket(t) by a short scan (pkBucket never decreases with t)
+const PK_BUCKETS: i32 = 512;
+let pPkIdx: usize = 0; // i32[3 * (PK_BUCKETS + 1)]
+let pkT0: f64 = 0;
+let pkInv: f64 = 0;
+
+// @ts-ignore: decorator
+@inline function pkBucket(t: f64): i32 {
+  const f = Math.floor((t - pkT0) * pkInv);
+  return f < 0 ? 0 : f >= <f64>PK_BUCKETS ? PK_BUCKETS - 1 : <i32>f;
 }
 
 // in-place heapsort of n distinct f64 keys (order equals any other correct sort's)
@@ -800,15 +823,9 @@ function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64, t1: f6
     const c = ch - 37;
     const base = <usize>(c * pkCap);
     const np = c == 0 ? pkN0 : c == 1 ? pkN1 : pkN2;
-    // first packet starting at or after lo: binary search with selects, no data-dependent branch
-    let a: i32 = 0;
-    let len: i32 = np;
-    while (len > 0) {
-      const half = len >> 1;
-      const lt = load<f64>(pPk + ((base + <usize>(a + half)) << REC_SHIFT)) < lo;
-      a = lt ? a + half + 1 : a;
-      len = lt ? len - half - 1 : half;
-    }
+    // first packet starting at or after lo: from the time index's entry, a short scan
+    let a: i32 = load<i32>(pPkIdx + (<usize>(c * (PK_BUCKETS + 1) + pkBucket(lo)) << 2));
+    while (a < np && load<f64>(pPk + ((base + <usize>a) << REC_SHIFT)) < lo) a++;
     recs = pPk + ((base + <usize>a) << REC_SHIFT);
     const left = np - a; // records from recs to the channel's end
     wOut = 0;
