@@ -185,6 +185,12 @@ export class WasmEngine {
       view('scanPhase', F64, n), view('scanJit', I32, n), view('chOff', U8, n), L.scan.whole ? 1 : 0,
       // the packet lists' time index (engine.ts PK_BUCKETS)
       view('pkIdx', I32, 3 * 513),
+      // moved this tick; the contact truth's kept and re-found pairs and each device's truth cell
+      view('moved', U8, n),
+      ...(L.truth
+        ? [view('tA2', I32, tPairs + 4), view('tB2', I32, tPairs + 4), view('tNA', I32, tPairs + 4), view('tNB', I32, tPairs + 4),
+          view('tNK', F64, tPairs + 4), view('tCellD', I32, n)]
+        : [0, 0, 0, 0, 0, 0]),
       outCap, view('winR', I32, outCap), view('winS', F64, outCap), view('winE', F64, outCap), view('winQ', I32, outCap + 1),
     ];
     const cfgPtr = ptr(8 * cfg.length);

@@ -218,6 +218,8 @@ export function setup(cfg: usize): void {
   pScanMode = nextPtr(); pScanWin = nextPtr(); pScanInt = nextPtr(); pScanOn = nextPtr(); pScanCycle = nextPtr();
   pScanPhase = nextPtr(); pScanJit = nextPtr(); pChOff = nextPtr(); scanIntegral = next() != 0;
   pPkIdx = nextPtr();
+  pMoved = nextPtr(); pTA2 = nextPtr(); pTB2 = nextPtr(); pTNA = nextPtr(); pTNB = nextPtr(); pTNK = nextPtr(); pTCellD = nextPtr();
+  tN = -1;
   outCap = <i32>next(); pWR = nextPtr(); pWS = nextPtr(); pWE = nextPtr(); pWQ = nextPtr();
   sI = 0;
   sIn = false;
@@ -580,6 +582,9 @@ let pStHy: usize = 0;
 let pAct: usize = 0; // i32[nDev] present devices, ascending
 let pLoudFlag: usize = 0; // u8[nDev] 1: a loud transmitter (outside the grid, every scanner checks it)
 let nAct: i32 = 0;
+let pMoved: usize = 0; // u8[nDev] present device arrived or moved this tick (valid where present)
+let nMoved: i32 = 0;
+let nGone: i32 = 0; // devices present the tick before, absent now
 
 /**
  * Takes the tick's staged positions and facings of the present devices (pActive, pWasActive already
@@ -589,16 +594,24 @@ let nAct: i32 = 0;
  */
 export function loadTick(): void {
   let na: i32 = 0;
+  let gone: i32 = 0;
   for (let d = 0; d < nDevices; d++) {
     store<i32>(pAct + (<usize>na << 2), d);
-    na += <i32>load<u8>(pActive + <usize>d);
+    const a = <i32>load<u8>(pActive + <usize>d);
+    na += a;
+    gone += <i32>load<u8>(pWasActive + <usize>d) & (a ^ 1);
   }
   nAct = na;
+  nGone = gone;
+  let moves: i32 = 0;
   for (let i = 0; i < na; i++) {
     const o = <usize>load<i32>(pAct + (<usize>i << 2)) << 2;
     const nx = load<f32>(pStX + o), ny = load<f32>(pStY + o), nhx = load<f32>(pStHx + o), nhy = load<f32>(pStHy + o);
-    const stale = load<u8>(pWasActive + (o >> 2)) == 0 || nx != load<f32>(pX + o) || ny != load<f32>(pY + o)
-      || nhx != load<f32>(pHx + o) || nhy != load<f32>(pHy + o);
+    // arrived or moved (the contact truth's pairs change only there), or turned (the pair cache's terms too)
+    const moved = load<u8>(pWasActive + (o >> 2)) == 0 || nx != load<f32>(pX + o) || ny != load<f32>(pY + o);
+    const stale = moved || nhx != load<f32>(pHx + o) || nhy != load<f32>(pHy + o);
+    store<u8>(pMoved + (o >> 2), <u8>moved);
+    moves += <i32>moved;
     store<f32>(pX + o, nx);
     store<f32>(pY + o, ny);
     store<f32>(pHx + o, nhx);
@@ -614,6 +627,7 @@ export function loadTick(): void {
       }
     }
   }
+  nMoved = moves;
 }
 
 /**
@@ -1385,20 +1399,42 @@ let pTB: usize = 0; // i32[pairs + 4] output: b
  * ones of the last loadPositions. Returns the pair count; the output holds every pair of nDevices.
  */
 export function truthPairs(limit: f64): i32 {
+  // from the tick before when few devices moved: the pairs between devices that stayed put and stayed
+  // are the same, only those of a device that arrived or moved are searched again
+  if (tN >= 0 && nGone == 0 && nMoved == 0) return tN;
+  truthGrid();
+  if (tN < 0 || nMoved * 4 > nAct) tN = truthScan(limit);
+  else tN = truthUpdate(limit);
+  return tN;
+}
+
+// the tick's pair list (pTA / pTB) holds tN pairs, -1 before the first tick
+let tN: i32 = -1;
+let pTA2: usize = 0; // i32[pairs + 4] the kept pairs
+let pTB2: usize = 0;
+let pTNA: usize = 0; // i32[pairs + 4] the pairs found again, with their keys (f64)
+let pTNB: usize = 0;
+let pTNK: usize = 0;
+let pTCellD: usize = 0; // i32[nDev] truth-grid cell of each present device
+
+/**
+ * The contact-truth grid: present ids by cell, ascending within a cell, their positions beside them
+ * (f64, as the JS loop computes); each device's cell in pTCellD, each present index's in pTCellOf.
+ */
+function truthGrid(): void {
   const nc = tNx * tNy;
   const na = nAct;
   memory.fill(pTCellStart, 0, <usize>(nc + 1) << 2);
-  // counting sort of the present ids by cell (grid.ts build): ids ascend within a cell
   for (let i = 0; i < na; i++) {
     const d = <usize>load<i32>(pAct + (<usize>i << 2));
     const c = tCell(<f64>load<f32>(pY + (d << 2)), tNy) * tNx + tCell(<f64>load<f32>(pX + (d << 2)), tNx);
     store<i32>(pTCellOf + (<usize>i << 2), c);
+    store<i32>(pTCellD + (d << 2), c);
     const a = pTCellStart + (<usize>(c + 1) << 2);
     store<i32>(a, load<i32>(a) + 1);
   }
   prefixSum(pTCellStart + 4, nc);
   memory.copy(pTCursor, pTCellStart, <usize>nc << 2);
-  // the items with their positions beside them (f64, as the JS loop computes)
   for (let i = 0; i < na; i++) {
     const a = pTCursor + (<usize>load<i32>(pTCellOf + (<usize>i << 2)) << 2);
     const k = <usize>load<i32>(a);
@@ -1408,6 +1444,100 @@ export function truthPairs(limit: f64): i32 {
     store<f64>(pTIY + (k << 3), <f64>load<f32>(pY + (d << 2)));
     store<i32>(a, <i32>k + 1);
   }
+}
+
+// the order of the pair list: a, then b's cell, then b (truthPairs)
+// @ts-ignore: decorator
+@inline function truthKey(a: i32, b: i32): f64 {
+  return (<f64>a * <f64>(tNx * tNy) + <f64>load<i32>(pTCellD + (<usize>b << 2))) * <f64>nDevices + <f64>b;
+}
+
+/**
+ * The pair list from the last one: the pairs whose devices are both still present and did not move are
+ * kept (in order); the pairs of each device that arrived or moved are searched in the 3 x 3 cells around
+ * it (a pair of two such devices from the lower id), sorted, and merged in.
+ */
+function truthUpdate(limit: f64): i32 {
+  let m: i32 = 0;
+  for (let i = 0; i < tN; i++) {
+    const a = load<i32>(pTA + (<usize>i << 2));
+    const b = load<i32>(pTB + (<usize>i << 2));
+    store<i32>(pTA2 + (<usize>m << 2), a);
+    store<i32>(pTB2 + (<usize>m << 2), b);
+    const keep = <i32>load<u8>(pActive + <usize>a) & <i32>load<u8>(pActive + <usize>b)
+      & (<i32>load<u8>(pMoved + <usize>a) ^ 1) & (<i32>load<u8>(pMoved + <usize>b) ^ 1);
+    m += keep;
+  }
+  const lim2 = limit * limit;
+  let nn: i32 = 0;
+  for (let i = 0; i < nAct; i++) {
+    const d = load<i32>(pAct + (<usize>i << 2));
+    if (load<u8>(pMoved + <usize>d) == 0) continue;
+    const xd: f64 = <f64>load<f32>(pX + (<usize>d << 2));
+    const yd: f64 = <f64>load<f32>(pY + (<usize>d << 2));
+    const c0 = load<i32>(pTCellOf + (<usize>i << 2));
+    const cx = c0 % tNx;
+    const cy = c0 / tNx;
+    const gy1 = min(tNy - 1, cy + 1);
+    const gx0 = max(0, cx - 1);
+    const gx1 = min(tNx - 1, cx + 1);
+    for (let gy = max(0, cy - 1); gy <= gy1; gy++) {
+      const row = gy * tNx;
+      const qEnd = load<i32>(pTCellStart + (<usize>(row + gx1 + 1) << 2));
+      for (let q = load<i32>(pTCellStart + (<usize>(row + gx0) << 2)); q < qEnd; q++) {
+        const b = load<i32>(pTItems + (<usize>q << 2));
+        // run.ts's test with a the lower id: dx = x[b] - x[a] (the same square either way)
+        const dx: f64 = load<f64>(pTIX + (<usize>q << 3)) - xd;
+        const dy: f64 = load<f64>(pTIY + (<usize>q << 3)) - yd;
+        const lo = min(b, d), hi = max(b, d);
+        store<i32>(pTNA + (<usize>nn << 2), lo);
+        store<i32>(pTNB + (<usize>nn << 2), hi);
+        nn += <i32>(b != d) & (<i32>(load<u8>(pMoved + <usize>b) == 0) | <i32>(b > d)) & <i32>!(dx * dx + dy * dy > lim2);
+      }
+    }
+  }
+  // the new pairs by key (few: insertion)
+  for (let i = 0; i < nn; i++) store<f64>(pTNK + (<usize>i << 3), truthKey(load<i32>(pTNA + (<usize>i << 2)), load<i32>(pTNB + (<usize>i << 2))));
+  for (let i = 1; i < nn; i++) {
+    const k = load<f64>(pTNK + (<usize>i << 3));
+    const a = load<i32>(pTNA + (<usize>i << 2));
+    const b = load<i32>(pTNB + (<usize>i << 2));
+    let j = i - 1;
+    while (j >= 0 && load<f64>(pTNK + (<usize>j << 3)) > k) {
+      store<f64>(pTNK + (<usize>(j + 1) << 3), load<f64>(pTNK + (<usize>j << 3)));
+      store<i32>(pTNA + (<usize>(j + 1) << 2), load<i32>(pTNA + (<usize>j << 2)));
+      store<i32>(pTNB + (<usize>(j + 1) << 2), load<i32>(pTNB + (<usize>j << 2)));
+      j--;
+    }
+    store<f64>(pTNK + (<usize>(j + 1) << 3), k);
+    store<i32>(pTNA + (<usize>(j + 1) << 2), a);
+    store<i32>(pTNB + (<usize>(j + 1) << 2), b);
+  }
+  // merge the kept pairs (already in key order: their devices kept their cells) with the new ones
+  let i: i32 = 0;
+  let j: i32 = 0;
+  let n: i32 = 0;
+  let ki: f64 = m > 0 ? truthKey(load<i32>(pTA2), load<i32>(pTB2)) : Infinity;
+  while (i < m || j < nn) {
+    const kj = j < nn ? load<f64>(pTNK + (<usize>j << 3)) : Infinity;
+    if (ki < kj) {
+      store<i32>(pTA + (<usize>n << 2), load<i32>(pTA2 + (<usize>i << 2)));
+      store<i32>(pTB + (<usize>n << 2), load<i32>(pTB2 + (<usize>i << 2)));
+      i++;
+      ki = i < m ? truthKey(load<i32>(pTA2 + (<usize>i << 2)), load<i32>(pTB2 + (<usize>i << 2))) : Infinity;
+    } else {
+      store<i32>(pTA + (<usize>n << 2), load<i32>(pTNA + (<usize>j << 2)));
+      store<i32>(pTB + (<usize>n << 2), load<i32>(pTNB + (<usize>j << 2)));
+      j++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** Every pair from scratch (truthGrid first). */
+function truthScan(limit: f64): i32 {
+  const na = nAct;
   const lim2 = f64x2.splat(limit * limit);
   const lane = i32x4(0, 1, 2, 3);
   let n: i32 = 0;

@@ -1,7 +1,7 @@
 // The fused WebAssembly engine (sim/kernel/assembly/engine.ts) must give the same outputs as the JS
 // reception path in run.ts with the same kernel: it re-implements the advertising events, the contact-truth
 // scan, gathering, windows, collisions and the app's logging rule, and its speed is only worth having if nothing a user reads changes.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSimulation, type RunOptions, type RunStats } from '../../../sim/engine/run.ts';
@@ -18,7 +18,8 @@ async function outputs(scenario: Scenario, opts: RunOptions): Promise<{ files: M
   // the pcap of the air too: the engine draws the advertising events itself
   const r = await runSimulation(scenario, { report: false, outDir: dir, pcapPath: join(dir, 'air.pcap'), ...opts });
   const files = new Map<string, Buffer>();
-  for (const f of readdirSync(dir)) if (f !== 'timing.json') files.set(f, readFileSync(join(dir, f)));
+  // (with the report, its plots/ folder too)
+  for (const f of readdirSync(dir, { recursive: true }) as string[]) if (f !== 'timing.json' && statSync(join(dir, f)).isFile()) files.set(f, readFileSync(join(dir, f)));
   const { wallMs, realTimeFactor, pairsPerSecond, engine, engineWindows, ...stats } = r.stats;
   expect(engine).toBe(opts.engine);
   return { files, stats, windows: engineWindows };
@@ -43,6 +44,11 @@ describe('fused WASM engine vs the JS reception path', () => {
   it('the last-logged table rebased every window (u32 offsets; entries over a minute old read as never)', async () => {
     // lobby: iPhones and Androids, so both the 5 s dedup and iOS coalescing read rebased entries
     const r = await expectSame(loadScenario('lobby'), { seed: 4, devices: 60, durationMs: 4 * 60_000, scanWindows: true, engineLastSpanUs: 1 });
+    expect(r.receptions).toBeGreaterThan(1000);
+  });
+
+  it('report.html and its plots too (contact timelines from the truth pairs, which the module updates tick to tick)', async () => {
+    const r = await expectSame(loadScenario('lobby'), { seed: 8, devices: 70, durationMs: 5 * 60_000, report: true });
     expect(r.receptions).toBeGreaterThan(1000);
   });
 
