@@ -104,8 +104,8 @@ let linN: i32 = 1;
 let capLin: f64 = 1;
 
 // Pair cache (pPair != 0, small runs): per (scanner r, transmitter t) at offset (r * nDev + t) * 32, the
-// neighbour-slot values kept across ticks. JS calls invalidate(d) for a device that moved or turned; its
-// entries (its row and its column) are then refilled on their next packet.
+// neighbour-slot values kept across ticks. loadTick marks the entries between a device that moved, turned
+// or arrived and every present device stale; they are refilled on their next packet.
 // People stand still most of the time (lobby: 98 % of present device-ticks), so geometry and the kernel's
 // per-pair terms are mostly computed once per stay instead of once per tick. What every packet reads
 // comes first (the four-at-a-time walk loads those 16 bytes as one vector); the rest, read when the
@@ -1395,8 +1395,9 @@ let pTB: usize = 0; // i32[pairs + 4] output: b
 
 /**
  * The tick's pairs (a, b), a < b, both present, at most limit metres apart, in run.ts's order: a
- * ascending, then the 3 x 3 cells around a row by row, then b ascending. Positions and presence are the
- * ones of the last loadPositions. Returns the pair count; the output holds every pair of nDevices.
+ * ascending, then the 3 x 3 cells around a row by row, then b ascending (ascending key a, b's cell, b).
+ * Positions and presence are the ones of the last loadTick. Returns the pair count (pTA / pTB); the
+ * output holds every pair of nDevices.
  */
 export function truthPairs(limit: f64): i32 {
   // from the tick before when few devices moved: the pairs between devices that stayed put and stayed
