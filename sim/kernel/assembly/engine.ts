@@ -1447,6 +1447,22 @@ function truthGrid(): void {
   }
 }
 
+// the 3 x 3 truth cells around cell c0, clamped to the grid (truthCells)
+let tGx0: i32 = 0;
+let tGx1: i32 = 0;
+let tGy0: i32 = 0;
+let tGy1: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function truthCells(c0: i32): void {
+  const cx = c0 % tNx;
+  const cy = c0 / tNx;
+  tGx0 = max(0, cx - 1);
+  tGx1 = min(tNx - 1, cx + 1);
+  tGy0 = max(0, cy - 1);
+  tGy1 = min(tNy - 1, cy + 1);
+}
+
 // the order of the pair list: a, then b's cell, then b (truthPairs)
 // @ts-ignore: decorator
 @inline function truthKey(a: i32, b: i32): f64 {
@@ -1476,13 +1492,9 @@ function truthUpdate(limit: f64): i32 {
     if (load<u8>(pMoved + <usize>d) == 0) continue;
     const xd: f64 = <f64>load<f32>(pX + (<usize>d << 2));
     const yd: f64 = <f64>load<f32>(pY + (<usize>d << 2));
-    const c0 = load<i32>(pTCellOf + (<usize>i << 2));
-    const cx = c0 % tNx;
-    const cy = c0 / tNx;
-    const gy1 = min(tNy - 1, cy + 1);
-    const gx0 = max(0, cx - 1);
-    const gx1 = min(tNx - 1, cx + 1);
-    for (let gy = max(0, cy - 1); gy <= gy1; gy++) {
+    truthCells(load<i32>(pTCellOf + (<usize>i << 2)));
+    const gx0 = tGx0, gx1 = tGx1;
+    for (let gy = tGy0; gy <= tGy1; gy++) {
       const row = gy * tNx;
       const qEnd = load<i32>(pTCellStart + (<usize>(row + gx1 + 1) << 2));
       for (let q = load<i32>(pTCellStart + (<usize>(row + gx0) << 2)); q < qEnd; q++) {
@@ -1547,13 +1559,9 @@ function truthScan(limit: f64): i32 {
     const xa = f64x2.splat(<f64>load<f32>(pX + (<usize>a << 2)));
     const ya = f64x2.splat(<f64>load<f32>(pY + (<usize>a << 2)));
     const va = i32x4.splat(a);
-    const c0 = load<i32>(pTCellOf + (<usize>i << 2));
-    const cx = c0 % tNx;
-    const cy = c0 / tNx;
-    const gy1 = min(tNy - 1, cy + 1);
-    const gx0 = max(0, cx - 1);
-    const gx1 = min(tNx - 1, cx + 1);
-    for (let gy = max(0, cy - 1); gy <= gy1; gy++) {
+    truthCells(load<i32>(pTCellOf + (<usize>i << 2)));
+    const gx0 = tGx0, gx1 = tGx1;
+    for (let gy = tGy0; gy <= tGy1; gy++) {
       // the row's cells are contiguous in items: four at a time, the pairs kept (b > a, within the
       // limit: dx * dx + dy * dy > limit^2 is false, as in run.ts) moved to the front by a shuffle, in
       // order; lanes past the row's end are masked off (the arrays have room for them)
