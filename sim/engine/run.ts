@@ -808,6 +808,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
         if (more) nw = -nw - 1;
         const WR = engine.winR, WS = engine.winS, WE = engine.winE, WQ = engine.winQ;
         const rTx = engine.rxTx, rT = engine.rxT, rP = engine.rxP, rD = engine.rxD, rL = engine.rxLog;
+        if (engineLogs && !outputs && !scanAgg) {
+          // nothing reads the observations (a benchmark run; emitTick only counts them): count only
+          for (let q = 0, q1 = WQ[nw]; q < q1; q++) nObs += rL[q];
+          continue;
+        }
         for (let w = 0; w < nw; w++) {
           const r = WR[w], ws = WS[w], we = WE[w], q1 = WQ[w + 1];
           if (!engineLogs) for (let q = WQ[w]; q < q1; q++) record(r, rTx[q], rT[q], rP[q], ws, we, rD[q]);

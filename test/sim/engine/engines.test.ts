@@ -52,6 +52,16 @@ describe('fused WASM engine vs the JS reception path', () => {
     expect(r.receptions).toBeGreaterThan(1000);
   });
 
+  it('a run without outputs (the benchmark) counts the same observations and receptions', async () => {
+    const s = loadScenario('lobby');
+    const opts: RunOptions = { seed: 9, devices: 60, durationMs: 10 * 60_000, kernel: 'wasm', engine: 'wasm' };
+    const bare = await runSimulation(s, opts);
+    const full = await runSimulation(s, { ...opts, outDir: tmp(), report: false });
+    expect(bare.stats.observations).toBeGreaterThan(100);
+    expect(bare.stats.observations).toBe(full.stats.observations);
+    expect(bare.stats.receptions).toBe(full.stats.receptions);
+  });
+
   it('the window loop stopping after every window with receptions (full arrays) and going on', async () => {
     const r = await expectSame(loadScenario('lobby'), { seed: 5, devices: 60, durationMs: 3 * 60_000, scanWindows: true, engineOutRoom: 0 });
     expect(r.receptions).toBeGreaterThan(1000);
