@@ -71,6 +71,7 @@ type Exports = {
   counter(i: number): number;
   scanBegin(): void;
   scanTick(t0: number, t1: number): number;
+  pairInit(): void;
   buildPackets(t0: number, t1: number): void;
   truthPairs(limit: number): number;
   genEvents(t0: number, t1: number, t0ms: number): number;
@@ -225,7 +226,10 @@ export class WasmEngine {
     (v('advOn') as Float64Array).set(ev.advOnUs);
     (v('advCycle') as Float64Array).set(ev.advCycleUs);
     (v('advPhase') as Float64Array).set(ev.advPhaseUs);
-    if (L.pairCache) (v('pair') as Uint32Array).fill(0);
+    if (L.pairCache) {
+      (v('pair') as Uint32Array).fill(0);
+      this.ex.pairInit();
+    }
     if (L.logging) {
       (v('kind') as Uint8Array).set(L.logging.kind);
       (v('last') as Uint32Array).fill(0);

@@ -113,6 +113,8 @@ let capLin: f64 = 1;
 //   +0 u32 0 stale, PAIR_OK in reach, PAIR_OUT out of reach (or t == r)
 //   +4 u32 shadowing epoch of +12 << 1 | 1 beyond the Rician break   +8 u32 fading hash prefix
 //   +12 f32 r2   +16 f32 r1   +20 u32 shadowing hash prefix   +24 f32 distance (m)
+//   +28 f32 pair offset (kSp * zp)
+// The hash prefixes and the pair offset never change: pairInit sets them once, a refill keeps them.
 let pPair: usize = 0;
 const PAIR_SHIFT: usize = 5;
 const PAIR_OK: u32 = 1;
@@ -373,21 +375,42 @@ let tFar: u32 = 0;
   return r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale);
 }
 
-/** Fills pair-cache entry at offset o (scanner r, transmitter t) for epoch ep: geo(), then termsOf(). */
+/**
+ * Fills pair-cache entry at offset o (scanner r, transmitter t) for epoch ep: geo(), then termsOf()'s
+ * geometry-dependent part; the pair's hashes and offset never change and come from pairInit.
+ */
 function pairFill(r: i32, t: i32, o: usize, ep: u32): void {
   const h = pPair + o;
   if (t == r || !geo(t)) {
     store<u32>(h, PAIR_OUT);
     return;
   }
-  termsOf(r, t, gDist, gStatic);
+  // termsOf(): tR1 = (r0 - st) + kSp * zp, with kSp * zp (an f32 product) kept at +28
+  const d: f32 = gDist > kMinD ? gDist : kMinD;
+  const r0: f32 = load<f32>(pTxPow + (<usize>t << 2)) - pathLoss1(d, kPl1m, kSlopeNear, kSlopeFar, kLog2Break);
+  const r1: f32 = (r0 - gStatic) + load<f32>(h + 28);
   store<u32>(h, PAIR_OK);
-  store<u32>(h + 4, ep << 1 | (tFar != 0 ? 1 : 0));
-  store<u32>(h + 8, tHF);
-  store<f32>(h + 12, shadowed(tR1, tHS, ep));
-  store<f32>(h + 16, tR1);
-  store<u32>(h + 20, tHS);
+  store<u32>(h + 4, ep << 1 | <u32>(d >= kBreak));
+  store<f32>(h + 12, shadowed(r1, load<u32>(h + 20), ep));
+  store<f32>(h + 16, r1);
   store<f32>(h + 24, gDist);
+}
+
+/**
+ * The pair cache's per-pair constants (termsOf's hashes): fading hash prefix (+8), shadowing hash prefix
+ * (+20) and the pair offset kSp * zp (+28) of every (scanner, transmitter) entry, once at the start.
+ */
+export function pairInit(): void {
+  const n = nDevices;
+  for (let r = 0; r < n; r++) {
+    for (let t = 0; t < n; t++) {
+      const h = pPair + ((<usize>r * <usize>n + <usize>t) << PAIR_SHIFT);
+      const h0 = absorb1(kSeedState, pairIdOf(t, r));
+      store<u32>(h + 8, absorb1(h0, TAG_FADE));
+      store<u32>(h + 20, absorb1(h0, TAG_SHADOW));
+      store<f32>(h + 28, kSp * normal1s(finish1(absorb1(h0, TAG_PAIR)), kIhScale));
+    }
+  }
 }
 
 /** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
