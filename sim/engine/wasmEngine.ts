@@ -167,10 +167,10 @@ export class WasmEngine {
       Math.min(4e9, L.lastSpanUs ?? 4e9),
       // contact-truth grid and its pair list (room for every pair)
       ...(L.truth
-        ? [L.truth.nx, L.truth.ny, L.truth.cellM, view('tCellStart', I32, tCells + 1), view('tCursor', I32, tCells),
+        ? [L.truth.nx, L.truth.ny, L.truth.cellM, view('tCellStart', I32, tCells + 1),
           view('tCellOf', I32, n), view('tItems', I32, n + 4), view('tIX', F64, n + 4), view('tIY', F64, n + 4),
           view('truthA', I32, tPairs + 4), view('truthB', I32, tPairs + 4)]
-        : [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
+        : [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]),
       // advertising events: seed, whole-microsecond schedule, state and per-device constants
       L.seed, L.wholeUs ? 1 : 0, view('nextEv', F64, n), view('prevEv', F64, n), view('prevId', U32, n), view('evCount', U32, n),
       view('delayH', U32, n), view('advInt', I32, n), view('advOn', F64, n), view('advCycle', F64, n), view('advPhase', F64, n),

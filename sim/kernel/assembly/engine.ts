@@ -206,7 +206,7 @@ export function setup(cfg: usize): void {
   lastSpan = next();
   // contact-truth grid (unused without EngineLayout.truth)
   tNx = <i32>next(); tNy = <i32>next(); tCellM = next();
-  pTCellStart = nextPtr(); pTCursor = nextPtr(); pTCellOf = nextPtr(); pTItems = nextPtr(); pTIX = nextPtr(); pTIY = nextPtr();
+  pTCellStart = nextPtr(); pTCellOf = nextPtr(); pTItems = nextPtr(); pTIX = nextPtr(); pTIY = nextPtr();
   pTA = nextPtr(); pTB = nextPtr();
   // advertising events
   evSeed = <u32>next(); evIntegral = next() != 0;
@@ -654,35 +654,44 @@ export function loadTick(): void {
 }
 
 /**
+ * Counting sort of the present devices by cell (grid.ts build): cells holds each present index's cell
+ * (or -1: left out); afterwards cellStart[c] .. cellStart[c + 1] are cell c's devices in items, ids
+ * ascending within a cell. The cell starts serve as the scatter's cursors, then move back by one cell.
+ */
+function sortByCell(cells: usize, cellStart: usize, items: usize, nc: i32): void {
+  memory.fill(cellStart, 0, <usize>(nc + 1) << 2);
+  for (let i = 0; i < nAct; i++) {
+    const c = load<i32>(cells + (<usize>i << 2));
+    if (c < 0) continue;
+    const a = cellStart + (<usize>(c + 1) << 2);
+    store<i32>(a, load<i32>(a) + 1);
+  }
+  prefixSum(cellStart + 4, nc);
+  for (let i = 0; i < nAct; i++) {
+    const c = load<i32>(cells + (<usize>i << 2));
+    if (c < 0) continue;
+    const a = cellStart + (<usize>c << 2);
+    const k = load<i32>(a);
+    store<i32>(items + (<usize>k << 2), load<i32>(pAct + (<usize>i << 2)));
+    store<i32>(a, k + 1);
+  }
+  memory.copy(cellStart + 4, cellStart, <usize>nc << 2);
+  store<i32>(cellStart, 0);
+}
+
+/**
  * The neighbour grid of the tick (grid.ts build): the present devices that are not loud, by cell, ids
  * ascending within a cell. pCand holds each one's cell meanwhile.
  */
 export function buildGrid(): void {
-  const nc = gridNx * gridNy;
-  memory.fill(pCellStart, 0, <usize>(nc + 1) << 2);
   for (let i = 0; i < nAct; i++) {
     const d = <usize>load<i32>(pAct + (<usize>i << 2));
-    if (load<u8>(pLoudFlag + d) != 0) {
-      store<i32>(pCand + (<usize>i << 2), -1);
-      continue;
-    }
-    const c = clampCell(<f64>load<f32>(pY + (d << 2)), gridNy) * gridNx + clampCell(<f64>load<f32>(pX + (d << 2)), gridNx);
+    const c = load<u8>(pLoudFlag + d) != 0
+      ? -1
+      : clampCell(<f64>load<f32>(pY + (d << 2)), gridNy) * gridNx + clampCell(<f64>load<f32>(pX + (d << 2)), gridNx);
     store<i32>(pCand + (<usize>i << 2), c);
-    const a = pCellStart + (<usize>(c + 1) << 2);
-    store<i32>(a, load<i32>(a) + 1);
   }
-  prefixSum(pCellStart + 4, nc);
-  // the cell starts serve as cursors, then move back by one cell
-  for (let i = 0; i < nAct; i++) {
-    const c = load<i32>(pCand + (<usize>i << 2));
-    if (c < 0) continue;
-    const a = pCellStart + (<usize>c << 2);
-    const k = load<i32>(a);
-    store<i32>(pItems + (<usize>k << 2), load<i32>(pAct + (<usize>i << 2)));
-    store<i32>(a, k + 1);
-  }
-  memory.copy(pCellStart + 4, pCellStart, <usize>nc << 2);
-  store<i32>(pCellStart, 0);
+  sortByCell(pCand, pCellStart, pItems, gridNx * gridNy);
 }
 
 /**
@@ -1400,7 +1409,6 @@ let tNx: i32 = 1;
 let tNy: i32 = 1;
 let tCellM: f64 = 2;
 let pTCellStart: usize = 0; // i32[tNx * tNy + 1]
-let pTCursor: usize = 0; // i32[tNx * tNy]
 let pTCellOf: usize = 0; // i32[nDev]
 let pTItems: usize = 0; // i32[nDev + 4]
 let pTIX: usize = 0; // f64[nDev + 4] the items' positions
@@ -1446,27 +1454,18 @@ let pTCellD: usize = 0; // i32[nDev] truth-grid cell of each present device
  * (f64, as the JS loop computes); each device's cell in pTCellD, each present index's in pTCellOf.
  */
 function truthGrid(): void {
-  const nc = tNx * tNy;
   const na = nAct;
-  memory.fill(pTCellStart, 0, <usize>(nc + 1) << 2);
   for (let i = 0; i < na; i++) {
     const d = <usize>load<i32>(pAct + (<usize>i << 2));
     const c = tCell(<f64>load<f32>(pY + (d << 2)), tNy) * tNx + tCell(<f64>load<f32>(pX + (d << 2)), tNx);
     store<i32>(pTCellOf + (<usize>i << 2), c);
     store<i32>(pTCellD + (d << 2), c);
-    const a = pTCellStart + (<usize>(c + 1) << 2);
-    store<i32>(a, load<i32>(a) + 1);
   }
-  prefixSum(pTCellStart + 4, nc);
-  memory.copy(pTCursor, pTCellStart, <usize>nc << 2);
-  for (let i = 0; i < na; i++) {
-    const a = pTCursor + (<usize>load<i32>(pTCellOf + (<usize>i << 2)) << 2);
-    const k = <usize>load<i32>(a);
-    const d = <usize>load<i32>(pAct + (<usize>i << 2));
-    store<i32>(pTItems + (k << 2), <i32>d);
-    store<f64>(pTIX + (k << 3), <f64>load<f32>(pX + (d << 2)));
-    store<f64>(pTIY + (k << 3), <f64>load<f32>(pY + (d << 2)));
-    store<i32>(a, <i32>k + 1);
+  sortByCell(pTCellOf, pTCellStart, pTItems, tNx * tNy);
+  for (let k = 0; k < na; k++) {
+    const d = <usize>load<i32>(pTItems + (<usize>k << 2));
+    store<f64>(pTIX + (<usize>k << 3), <f64>load<f32>(pX + (d << 2)));
+    store<f64>(pTIY + (<usize>k << 3), <f64>load<f32>(pY + (d << 2)));
   }
 }
 
