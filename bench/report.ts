@@ -1,13 +1,13 @@
 // Report rendering benchmark (npm run bench:report): renderRunReport (Vega-Lite compile + headless SVG) and
 // writeReport (HTML + SVG + 2x PNG via resvg) on a synthetic run shaped like `sim run`'s output
-// (test/sim/report/fixture.ts: 6 people, 30 simulated minutes, 5430 scatter samples). Median of runs; JSON.
+// (test/report/fixture.ts: 6 people, 30 simulated minutes, 5430 scatter samples). Median of runs; JSON.
 // Usage: npx tsx bench/report.ts [--runs N]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { renderRunReport, writeReport } from '../sim/report/index.ts';
-import { syntheticRunInput } from '../test/sim/report/fixture.ts';
+import { renderRunReport, writeReport } from '../report/index.ts';
+import { syntheticRunInput } from '../test/report/fixture.ts';
 
 const i = process.argv.indexOf('--runs');
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 5;

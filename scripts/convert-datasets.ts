@@ -14,14 +14,14 @@
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '../firmware/util/atomicWrite.ts';
+import { writeFileAtomic } from '../records/atomicWrite.ts';
 import {
   OBSERVATION_CSV_HEADER,
   TRUTH_CSV_HEADER,
   csvField,
   formatObservationRow,
   type Observation,
-} from '../firmware/proximity/observation.ts';
+} from '../records/observation.ts';
 
 export interface Row extends Observation {
   distanceM: number;

@@ -15,10 +15,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyAll, OURS_DEFAULTS, type OursParams } from '../firmware/proximity/classifier.ts';
-import { calibrationLookup, parseCalibrationCsv } from '../firmware/proximity/calibration.ts';
-import { observationReader, truthReader } from '../firmware/proximity/csv.ts';
-import { readCsvFile } from '../firmware/proximity/csvFiles.ts';
-import { auc, evaluateWindows, truthMedians, windowKey } from '../firmware/proximity/evaluate.ts';
+import { calibrationLookup, parseCalibrationCsv } from '../records/calibration.ts';
+import { observationReader, truthReader } from '../records/csv.ts';
+import { readCsvFile } from '../records/csvFiles.ts';
+import { auc, evaluateWindows, truthMedians, windowKey } from '../eval/evaluate.ts';
 
 const [dir, calPath] = process.argv.slice(2);
 if (!dir) {

@@ -16,10 +16,10 @@ import {
   type Method,
   type WindowResult,
 } from '../../firmware/proximity/classifier.ts';
-import { CalibrationFormatError, calibrationLookup, parseCalibrationCsv, type CalibrationLookup } from '../../firmware/proximity/calibration.ts';
-import { CsvError, observationReader } from '../../firmware/proximity/csv.ts';
-import { AtomicLineWriter, readCsvBatches } from '../../firmware/proximity/csvFiles.ts';
-import { WINDOWS_CSV_HEADER, type Observation } from '../../firmware/proximity/observation.ts';
+import { CalibrationFormatError, calibrationLookup, parseCalibrationCsv, type CalibrationLookup } from '../../records/calibration.ts';
+import { CsvError, observationReader } from '../../records/csv.ts';
+import { AtomicLineWriter, readCsvBatches } from '../../records/csvFiles.ts';
+import { WINDOWS_CSV_HEADER, type Observation } from '../../records/observation.ts';
 
 /** The GAEN table beside the repo (shared/data, README "Proximity classifier"); used when present. */
 export const DEFAULT_CALIBRATION_PATH = fileURLToPath(

@@ -1,6 +1,6 @@
 // bluezone eval: contact windows vs ground truth -> AUC, precision, recall, F1, cost; ours vs baselines in
 // one run (--input runs every method on the observations; --windows adds windows files). Thin: scoring is
-// firmware/proximity/evaluate.ts, plots are sim/report.
+// eval/, plots are report/.
 
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
@@ -9,10 +9,10 @@ import type { CliContext } from '../context.ts';
 import { info, printJson } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
-import { CsvError, observationReader, truthReader, windowsReader, type WindowRow } from '../../firmware/proximity/csv.ts';
-import { readCsvBatches, readCsvFile } from '../../firmware/proximity/csvFiles.ts';
-import { evaluateWindows, truthMedians, type EvalResult, type TruthLike } from '../../firmware/proximity/evaluate.ts';
-import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
+import { CsvError, observationReader, truthReader, windowsReader, type WindowRow } from '../../records/csv.ts';
+import { readCsvBatches, readCsvFile } from '../../records/csvFiles.ts';
+import { evaluateWindows, truthMedians, type EvalResult, type TruthLike } from '../../eval/evaluate.ts';
+import { writeFileAtomic } from '../../records/atomicWrite.ts';
 import { loadCalibration, parseDuration, parseMethod } from './classify.ts';
 
 interface Source {
@@ -125,7 +125,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         writeFileAtomic(o.rocCsv, lines.join('\n') + '\n');
       }
       if (o.roc || o.report) {
-        const { renderEvalReport, writeReport } = await import('../../sim/report/index.ts');
+        const { renderEvalReport, writeReport } = await import('../../report/index.ts');
         const rendered = await renderEvalReport({
           title: `Proximity classifier evaluation: ${basename(o.truth)}`,
           metrics: {
@@ -143,7 +143,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
           ],
         });
         if (o.roc && rendered.svgs.roc) {
-          const { svgToPng } = await import('../../sim/report/index.ts');
+          const { svgToPng } = await import('../../report/index.ts');
           mkdirSync(dirname(o.roc), { recursive: true });
           writeFileAtomic(o.roc, rendered.svgs.roc);
           writeFileAtomic(join(dirname(o.roc), basename(o.roc, extname(o.roc)) + '.png'), svgToPng(rendered.svgs.roc));

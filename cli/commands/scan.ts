@@ -17,7 +17,7 @@ import {
   presenceReportInput,
   type Db,
 } from '../../firmware/beacon/logbook.ts';
-import { renderPresenceReport, writeReport } from '../../sim/report/render.ts';
+import { renderPresenceReport, writeReport } from '../../report/render.ts';
 import { ScanService } from '../../firmware/beacon/scanService.ts';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { ContactIndex, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
@@ -25,7 +25,7 @@ import { ContactLogBuilder } from '../../firmware/protocol/traceFormat.ts';
 import { bluezoneIdAt, DAY_MS, SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { createNobleScanner } from '../../firmware/radio/nobleAdapter.ts';
 import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
-import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
+import { writeFileAtomic } from '../../records/atomicWrite.ts';
 import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 

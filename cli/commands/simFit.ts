@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { printJson, info, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { DataFileError } from '../../sim/channel/errors.ts';
-import { DEFAULT_DATA_DIR } from '../../sim/fit/data.ts';
+import { DEFAULT_DATA_DIR } from '../../records/datasets.ts';
 import { formatFitTable, runFitReport } from '../../sim/fit/report.ts';
 
 function int(what: string, min: number, max: number) {

@@ -8,7 +8,7 @@ import { classifyAdvert } from '../protocol/frames.ts';
 import { parseAdvertisingData } from '../protocol/ad.ts';
 import { formatTraceLine } from '../protocol/traceFormat.ts';
 import { DAY_MS, SLOT_MS, SLOTS_PER_DAY } from '../protocol/keys.ts';
-import { formatObservationRow, OBSERVATION_CSV_HEADER } from '../proximity/observation.ts';
+import { formatObservationRow, OBSERVATION_CSV_HEADER } from '../../records/observation.ts';
 import type { AdvertReport } from '../radio/types.ts';
 import { BeaconInputError } from './errors.ts';
 
@@ -236,7 +236,7 @@ export function* exportObservations(db: Db, dateMs?: number): Generator<string> 
 
 // ---- presence ------------------------------------------------------------------------------
 
-/** One UTC quarter hour at the door. Field names match sim/report's PresenceSlot. */
+/** One UTC quarter hour at the door. Field names match report/'s PresenceSlot. */
 export interface PresenceRow {
   slot: number;
   startMs: number;
@@ -328,7 +328,7 @@ export function* exportPresence(db: Db, dateMs: number): Generator<string> {
   }
 }
 
-/** The shape sim/report's renderPresence input expects (PresenceReportInput), built from the logbook. */
+/** The shape report/'s renderPresence input expects (PresenceReportInput), built from the logbook. */
 export function presenceReportInput(db: Db, dateMs: number, opts: { site?: string; dwellMin?: number } = {}) {
   const slots = presenceReport(db, dateMs);
   const e = presenceEstimate(slots, opts.dwellMin);

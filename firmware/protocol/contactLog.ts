@@ -1,12 +1,12 @@
 // Reading a contact log for F0 matching: Bluezone's data_trace.txt, or the generic observation CSV
 // (shared/docs/interfaces.md) where `transmitter` is a 24-hex BluezoneID. Pure: text in.
-import { CsvError, observationReader } from '../proximity/csv.ts';
+import { CsvError, observationReader } from '../../records/csv.ts';
 import { ContactLogBuilder, isHexId, parseTrace, type ContactLog, type LogParseResult } from './traceFormat.ts';
 
 export type ContactLogFormat = 'data_trace' | 'observation_csv';
 
 /**
- * Parses the generic observation CSV with the classifier's strict reader (firmware/proximity/csv.ts).
+ * Parses the generic observation CSV with the classifier's strict reader (records/csv.ts).
  * Rows whose transmitter is not a 24-hex BluezoneID cannot be matched against published keys; they
  * are skipped and counted.
  */

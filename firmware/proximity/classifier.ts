@@ -4,9 +4,9 @@
 // Memory per live pair is constant (a fixed RSSI histogram and fixed per-window arrays); every pair's
 // state is recycled when its window closes. Method and parameters: README "Proximity classifier".
 
-import type { Observation } from './observation.ts';
-import { csvField } from './observation.ts';
-import { type CalibrationLookup, DEFAULT_CALIBRATION, platformOf } from './calibration.ts';
+import type { Observation } from '../../records/observation.ts';
+import { csvField } from '../../records/observation.ts';
+import { type CalibrationLookup, DEFAULT_CALIBRATION, platformOf } from '../../records/calibration.ts';
 
 export type Method = 'ours' | 'gaen' | 'bluezone';
 export const METHODS: readonly Method[] = ['ours', 'gaen', 'bluezone'];

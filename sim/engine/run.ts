@@ -43,7 +43,7 @@ export interface RunOptions {
   pcapPath?: string;
   /** Stop writing pcap records after this many (default 2e6). */
   pcapMaxPackets?: number;
-  /** Observation format: csv (default) or pb (length-delimited protobuf, needs proto/index.ts). */
+  /** Observation format: csv (default) or pb (length-delimited protobuf, records/proto). */
   format?: 'csv' | 'pb';
   /** A kernel, or which to load (default: wasm if available). */
   kernel?: ReceptionKernel | 'wasm' | 'ts';

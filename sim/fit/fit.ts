@@ -30,7 +30,7 @@ import { createDevicePicker, IPHONE_MODEL, IPHONE_TX_DBM, type DeviceModel } fro
 import { phoneModel } from './phones.ts';
 import { hash32 } from '../kernel/rng.ts';
 import { allocBatch, type PairBatch, type ReceptionKernel } from '../kernel/types.ts';
-import type { Dataset, RealData, RealGroup } from './data.ts';
+import type { Dataset, RealData, RealGroup } from '../../records/datasets.ts';
 import { histIndex, histMedian, ksDistance, NBINS } from './ks.ts';
 
 export interface Cell {

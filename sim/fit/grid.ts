@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadDeviceModels } from '../channel/devices.ts';
 import type { BodyParams, Carriage } from '../channel/params.ts';
 import { loadKernel } from '../kernel/index.ts';
-import { DEFAULT_DATA_DIR, loadRealData } from './data.ts';
+import { DEFAULT_DATA_DIR, loadRealData } from '../../records/datasets.ts';
 import { DEFAULT_FIT, ksSummary, prepare, simulate, trainObjective, type FitParams } from './fit.ts';
 import { join } from 'node:path';
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { loadDeviceModels } from '../channel/devices.ts';
 import { DataFileError } from '../channel/errors.ts';
 import { loadKernel } from '../kernel/index.ts';
-import { loadRealData } from './data.ts';
+import { loadRealData } from '../../records/datasets.ts';
 import { DEFAULT_FIT, ksSummary, prepare, simulate, type FitParams, type KsSummary } from './fit.ts';
 
 export interface FitReport extends KsSummary {

@@ -2,8 +2,8 @@
 // windows.csv (the firmware classifier fed with the observations), contacts_truth.csv, ids.csv,
 // devices.csv, summary.json, report.html. Observations stream through; only report samples are kept.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
-import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, csvField, type Observation } from '../../firmware/proximity/observation.ts';
+import { writeFileAtomic } from '../../records/atomicWrite.ts';
+import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, csvField, type Observation } from '../../records/observation.ts';
 import { StreamingClassifier, formatWindowRow, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { bluezoneIdAt, SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { toHex } from '../../firmware/protocol/hex.ts';
@@ -12,9 +12,9 @@ import type { Scenario } from '../scenario/schema.ts';
 import { KIND_NAMES, simBaseDate, simBaseKey } from '../world/devices.ts';
 import { ByteSink, LineSink } from './sink.ts';
 import { PairTable } from '../engine/pairTable.ts';
-import { encodeDelimited, loadSchema } from '../../proto/index.ts';
+import { encodeDelimited, loadSchema } from '../../records/proto/index.ts';
 import type { RunStats } from '../engine/run.ts';
-import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from '../report/types.ts';
+import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from '../../report/types.ts';
 
 export interface OutputsInit {
   seed: number;
@@ -81,7 +81,7 @@ export class RunOutputs {
 
   async open(): Promise<void> {
     if (this.init.format === 'pb') {
-      // length-delimited bluezone.v1.Observation messages (proto/bluezone.proto)
+      // length-delimited bluezone.v1.Observation messages (records/proto/bluezone.proto)
       this.pbType = loadSchema().Observation;
       this.obsPb = new ByteSink(join(this.dir, 'observations.pb'));
     } else this.obs = new LineSink(join(this.dir, 'observations.csv'), OBSERVATION_CSV_HEADER);
@@ -299,7 +299,7 @@ export class RunOutputs {
         : { columns: [], rows: [] },
     };
     try {
-      const { renderRunReport, writeReport } = await import('../report/index.ts');
+      const { renderRunReport, writeReport } = await import('../../report/index.ts');
       return writeReport(this.dir, await renderRunReport(input));
     } catch (e) {
       // the report is a view; the data files above are already complete

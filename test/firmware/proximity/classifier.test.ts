@@ -8,9 +8,9 @@ import {
   formatWindowRow,
   type ClassifierOptions,
 } from '../../../firmware/proximity/classifier.ts';
-import type { Observation } from '../../../firmware/proximity/observation.ts';
-import { WINDOWS_CSV_HEADER } from '../../../firmware/proximity/observation.ts';
-import type { CalibrationLookup } from '../../../firmware/proximity/calibration.ts';
+import type { Observation } from '../../../records/observation.ts';
+import { WINDOWS_CSV_HEADER } from '../../../records/observation.ts';
+import type { CalibrationLookup } from '../../../records/calibration.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0); // a UTC quarter hour
 const MIN = 60_000;

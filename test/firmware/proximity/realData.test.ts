@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { convertHerald, convertPcng, type Row } from '../../../scripts/convert-datasets.ts';
 import { classifyAll, type Method } from '../../../firmware/proximity/classifier.ts';
-import { calibrationLookup, parseCalibrationCsv } from '../../../firmware/proximity/calibration.ts';
-import { evaluateWindows, truthMedians } from '../../../firmware/proximity/evaluate.ts';
+import { calibrationLookup, parseCalibrationCsv } from '../../../records/calibration.ts';
+import { evaluateWindows, truthMedians } from '../../../eval/evaluate.ts';
 
 const DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const have = existsSync(`${DATA}pc-ng-rss-smartphone`) && existsSync(`${DATA}herald-edison`) && existsSync(`${DATA}gaen-calibration`);

@@ -8,7 +8,7 @@ import { toHex } from '../../../firmware/protocol/hex.ts';
 import { runSimulation, type RunResult } from '../../../sim/engine/run.ts';
 import { parseScenarioText } from '../../../sim/scenario/load.ts';
 import { crc24 } from '../../../sim/output/pcap.ts';
-import { readDelimited } from '../../../proto/index.ts';
+import { readDelimited } from '../../../records/proto/index.ts';
 
 // One Android phone, two iPhones seated 1 m apart, a scanning Pi beacon 3 m away; 20 simulated minutes.
 const SCENARIO = `

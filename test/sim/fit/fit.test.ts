@@ -7,7 +7,7 @@ import { cli, tempDirs } from '../../helpers/cli.ts';
 import { DataFileError } from '../../../sim/channel/errors.ts';
 import { loadDeviceModels } from '../../../sim/channel/devices.ts';
 import { tsKernel } from '../../../sim/kernel/index.ts';
-import { heraldBin, loadHerald, loadMitll, loadPcng, loadRealData } from '../../../sim/fit/data.ts';
+import { heraldBin, loadHerald, loadMitll, loadPcng, loadRealData } from '../../../records/datasets.ts';
 import { DEFAULT_FIT, ksSummary, prepare, simulate } from '../../../sim/fit/fit.ts';
 import { histIndex, ksDistance, ksSamples, NBINS } from '../../../sim/fit/ks.ts';
 

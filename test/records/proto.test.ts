@@ -9,7 +9,7 @@ import {
   readDelimited,
   writeDelimited,
   type ObservationMsg,
-} from '../../proto/index.ts';
+} from '../../records/proto/index.ts';
 
 const obs: ObservationMsg[] = [
   { timestampMs: 1596866191387, receiver: 'door', transmitter: 'B9A665D754FE65E665D76A45', rssi: -61, txPower: -15, receiverModel: 'rpi4', transmitterModel: 'pixel' },

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
+import { writeFileAtomic } from '../records/atomicWrite.ts';
 import { esc, figuresTable, fmtValue, metricsTable, page, type Section } from './html.ts';
 import { contactTimelineSpec, floorPlanSpec, pairSeriesSpec, presenceSpec, rocSpec, scatterSpec } from './specs.ts';
 import { prefixSvgIds, specToSvg, svgToPng } from './svg.ts';

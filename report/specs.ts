@@ -1,4 +1,4 @@
-// Vega-Lite specs for each report plot, built from the plain report inputs (sim/report/types.ts).
+// Vega-Lite specs for each report plot, built from the plain report inputs (report/types.ts).
 // Pure functions: no I/O, deterministic, so tests can check the specs and the renderer can compile them.
 import type { TopLevelSpec } from 'vega-lite';
 import type {

@@ -7,12 +7,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Carriage } from '../channel/params.ts';
-import { DataFileError } from '../channel/errors.ts';
-import { splitCsvRecord } from '../channel/devices.ts';
+import type { Carriage } from '../sim/channel/params.ts';
+import { DataFileError } from '../sim/channel/errors.ts';
+import { splitCsvRecord } from '../sim/channel/devices.ts';
 
 /** ../shared/data relative to the repo root. */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../shared/data/', import.meta.url));
 
 export type Dataset = 'herald' | 'pcng' | 'mitll';
 

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CalibrationFormatError, calibrationLookup, parseCalibrationCsv, platformOf } from '../../../firmware/proximity/calibration.ts';
+import { CalibrationFormatError, calibrationLookup, parseCalibrationCsv, platformOf } from '../../records/calibration.ts';
 
 const HEADER = 'oem,model,rssi correction (android rssi + rssi correction = iphone rssi),tx (as iphone would report for same power),has direct measurement';
-const TABLE = fileURLToPath(new URL('../../../../shared/data/gaen-calibration/en-calibration-2020-06-13.csv', import.meta.url));
+const TABLE = fileURLToPath(new URL('../../../shared/data/gaen-calibration/en-calibration-2020-06-13.csv', import.meta.url));
 
 describe('GAEN calibration table', () => {
   it('parses rows and looks models up case-insensitively, also as "oem model"', () => {

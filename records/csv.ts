@@ -2,7 +2,7 @@
 // Pure: text chunks in, typed rows out; file access lives in csvFiles.ts. Every fault is a CsvError naming
 // the source, line and column; nothing else is thrown, whatever the input (property-tested).
 
-import type { WindowResult } from './classifier.ts';
+import type { WindowResult } from '../firmware/proximity/classifier.ts';
 import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, type Observation } from './observation.ts';
 
 export class CsvError extends Error {

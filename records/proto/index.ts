@@ -1,9 +1,9 @@
-// Loads proto/bluezone.proto with protobufjs and gives typed encode/decode plus length-delimited
+// Loads bluezone.proto (beside this file) with protobufjs and gives typed encode/decode plus length-delimited
 // streams (a varint byte length before each message, as protobuf's writeDelimited does).
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import type { WindowRow } from '../firmware/proximity/csv.ts';
-import type { Observation } from '../firmware/proximity/observation.ts';
+import type { WindowRow } from '../csv.ts';
+import type { Observation } from '../observation.ts';
 
 // The messages carry the same fields as the in-memory rows (bluezone.proto mirrors them).
 export type ObservationMsg = Observation;

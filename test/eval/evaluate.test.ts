@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auc, evaluateWindows, median, rocPoints, truthMedians, windowKey } from '../../../firmware/proximity/evaluate.ts';
+import { auc, evaluateWindows, median, rocPoints, truthMedians, windowKey } from '../../eval/evaluate.ts';
 
 describe('AUC', () => {
   it('matches a hand-computed example', () => {

@@ -1,4 +1,4 @@
-// Inputs of the report renderer (sim/report/render.ts). Producers (sim run, eval, beacon presence) fill
+// Inputs of the report renderer (report/render.ts). Producers (sim run, eval, beacon presence) fill
 // these plain objects; the renderer never reads files or the simulator's internals.
 // Units live in the field names: *Ms Unix/sim milliseconds, *M metres, *Dbm dBm.
 

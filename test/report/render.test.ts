@@ -10,7 +10,7 @@ import {
   renderRunReport,
   writeReport,
   type RenderedReport,
-} from '../../../sim/report/index.ts';
+} from '../../report/index.ts';
 import { syntheticRunInput } from './fixture.ts';
 
 const input = syntheticRunInput();

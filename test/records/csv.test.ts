@@ -7,8 +7,8 @@ import {
   truthReader,
   windowsReader,
   type TypedCsvReader,
-} from '../../../firmware/proximity/csv.ts';
-import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, formatObservationRow } from '../../../firmware/proximity/observation.ts';
+} from '../../records/csv.ts';
+import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, formatObservationRow } from '../../records/observation.ts';
 
 const H = OBSERVATION_CSV_HEADER;
 

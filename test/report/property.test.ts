@@ -1,8 +1,8 @@
 // Arbitrary (small) report inputs never crash the renderer, and text from the input never becomes markup.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderRunReport } from '../../../sim/report/index.ts';
-import type { RunReportInput } from '../../../sim/report/types.ts';
+import { renderRunReport } from '../../report/index.ts';
+import type { RunReportInput } from '../../report/types.ts';
 
 const num = fc.oneof(fc.double({ min: -1e4, max: 1e4, noNaN: true }), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0));
 const name = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('<script>x</script>', '"a"&\'b\'', 'ü🙂', ''));

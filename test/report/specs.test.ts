@@ -10,7 +10,7 @@ import {
   roomPolygon,
   scatterSpec,
   subsample,
-} from '../../../sim/report/specs.ts';
+} from '../../report/specs.ts';
 import { syntheticRunInput } from './fixture.ts';
 
 const input = syntheticRunInput();
