@@ -5,7 +5,7 @@
 
 import os from 'node:os';
 import { StreamingClassifier, type Method } from '../firmware/proximity/classifier.ts';
-import type { Observation } from '../records/observation.ts';
+import type { Observation } from '../records/rows.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

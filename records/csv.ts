@@ -2,8 +2,7 @@
 // Pure: text chunks in, typed rows out; file access lives in csvFiles.ts. Every fault is a CsvError naming
 // the source, line and column; nothing else is thrown, whatever the input (property-tested).
 
-import type { WindowResult } from '../firmware/proximity/classifier.ts';
-import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, type Observation } from './observation.ts';
+import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, type Observation, type WindowRow } from './rows.ts';
 
 export class CsvError extends Error {
   constructor(
@@ -261,7 +260,7 @@ export function truthReader(source: string): TypedCsvReader<TruthRow> {
 }
 
 /** One row of the contact windows CSV: the classifier's window without its duration credit. */
-export type WindowRow = Omit<WindowResult, 'minutesWithin2m'>;
+export type { WindowRow };
 
 export function windowsReader(source: string): TypedCsvReader<WindowRow> {
   return new TypedCsvReader(source, WINDOWS_CSV_HEADER, (f, _line, err) => {
@@ -287,4 +286,41 @@ export function parseAll<T>(reader: TypedCsvReader<T>, text: string): T[] {
   const rows = reader.feed(text);
   reader.end();
   return rows;
+}
+
+/** Splits one CSV record (RFC 4180 quoting, "" is a literal quote). */
+export function splitCsvRecord(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = line.length;
+  for (;;) {
+    if (line[i] === '"') {
+      let v = '';
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) throw new Error('unterminated quoted field');
+        v += line.slice(i, q);
+        if (line[q + 1] === '"') {
+          v += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      out.push(v);
+      if (i >= n) return out;
+      if (line[i] !== ',') throw new Error(`expected ',' after quoted field at column ${i + 1}`);
+      i++;
+    } else {
+      const c = line.indexOf(',', i);
+      if (c < 0) {
+        out.push(line.slice(i));
+        return out;
+      }
+      out.push(line.slice(i, c));
+      i = c + 1;
+    }
+  }
 }

@@ -6,13 +6,21 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Carriage } from '../sim/channel/params.ts';
-import { DataFileError } from '../sim/channel/errors.ts';
-import { splitCsvRecord } from '../sim/channel/devices.ts';
+import { DataFileError } from './errors.ts';
+import { splitCsvRecord } from './csv.ts';
 
-/** ../shared/data relative to the repo root. */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../shared/data/', import.meta.url));
+/** How a phone is carried (the data sets' and the channel model's vocabulary). */
+export type Carriage = 'hand' | 'pocket' | 'bag' | 'fixed';
+
+/**
+ * The data-set folder: --data DIR, else $BLUEZONE_DATA. Real data sets are optional inputs the user
+ * gives; the product never looks for them beside the repo.
+ */
+export function dataDirFrom(opt: string | undefined): string {
+  const dir = opt ?? process.env.BLUEZONE_DATA;
+  if (!dir) throw new DataFileError('--data', 0, 'no data folder given: pass --data DIR or set BLUEZONE_DATA (a folder with herald-edison, pc-ng-rss-smartphone, mitll-static-configs)');
+  return dir;
+}
 
 export type Dataset = 'herald' | 'pcng' | 'mitll';
 
@@ -339,7 +347,7 @@ export interface RealData {
   groups: RealGroup[];
 }
 
-export function loadRealData(dir: string = DEFAULT_DATA_DIR, opts: { capPerBin?: number; datasets?: Dataset[] } = {}): RealData {
+export function loadRealData(dir: string, opts: { capPerBin?: number; datasets?: Dataset[] } = {}): RealData {
   if (!existsSync(dir)) throw new DataFileError(dir, 0, 'data directory does not exist');
   const cap = opts.capPerBin ?? 300;
   const want = new Set(opts.datasets ?? ['herald', 'pcng', 'mitll']);

@@ -21,7 +21,7 @@ import {
   csvField,
   formatObservationRow,
   type Observation,
-} from '../records/observation.ts';
+} from '../records/rows.ts';
 
 export interface Row extends Observation {
   distanceM: number;

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyAll, OURS_DEFAULTS, type OursParams } from '../firmware/proximity/classifier.ts';
-import { calibrationLookup, parseCalibrationCsv } from '../records/calibration.ts';
+import { calibrationLookup, loadCalibrationTable } from '../records/calibration.ts';
 import { observationReader, truthReader } from '../records/csv.ts';
 import { readCsvFile } from '../records/csvFiles.ts';
 import { auc, evaluateWindows, truthMedians, windowKey } from '../eval/evaluate.ts';
@@ -25,7 +25,7 @@ if (!dir) {
   process.stderr.write('usage: npx tsx scripts/tune-classifier.ts <converted-dir> [calibration.csv]\n');
   process.exit(2);
 }
-const calibration = calPath ? calibrationLookup(parseCalibrationCsv(readFileSync(calPath, 'utf8'))) : undefined;
+const calibration = calPath ? calibrationLookup(loadCalibrationTable(calPath)) : undefined;
 const TRAIN = ['herald-edison-A', 'pc-ng-train'];
 const WINDOW_MS = 15 * 60_000;
 const F1_MARGIN = 0.005;

@@ -1,73 +1,15 @@
 // bluezone classify: observation CSV -> contact windows CSV (+ optional daily CSV). Thin: the classifier
 // lives in firmware/proximity. shared/docs/interfaces.md "Contact windows CSV".
 
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import {
-  DAILY_CSV_HEADER,
-  METHODS,
-  StreamingClassifier,
-  formatDailyRow,
-  formatWindowRow,
-  type Method,
-  type WindowResult,
-} from '../../firmware/proximity/classifier.ts';
-import { CalibrationFormatError, calibrationLookup, parseCalibrationCsv, type CalibrationLookup } from '../../records/calibration.ts';
+import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
+import { METHODS, StreamingClassifier, type Method, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { CsvError, observationReader } from '../../records/csv.ts';
 import { AtomicLineWriter, readCsvBatches } from '../../records/csvFiles.ts';
-import { WINDOWS_CSV_HEADER, type Observation } from '../../records/observation.ts';
-
-/** The GAEN table beside the repo (shared/data, README "Proximity classifier"); used when present. */
-export const DEFAULT_CALIBRATION_PATH = fileURLToPath(
-  new URL('../../../shared/data/gaen-calibration/en-calibration-2020-06-13.csv', import.meta.url),
-);
-
-/** "15m", "900s", "1h", "60000ms" -> ms. */
-export function parseDuration(s: string, what = '--window'): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)$/.exec(s.trim());
-  if (!m) throw new UsageError(`${what} "${s}" is not a duration`, 'use e.g. 15m, 900s, 1h or 60000ms');
-  const v = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[m[2] as 'ms']!;
-  if (!Number.isInteger(v) || v < 1000 || v > 86_400_000)
-    throw new UsageError(`${what} "${s}" must be a whole number of ms between 1 s and 24 h`);
-  return v;
-}
-
-export interface LoadedCalibration {
-  lookup?: CalibrationLookup;
-  source: string;
-}
-
-/** --calibration FILE | none; default: the shared GAEN table if it exists, else built-in defaults only. */
-export function loadCalibration(ctx: CliContext, opt: string | undefined): LoadedCalibration {
-  if (opt === 'none') return { source: 'none' };
-  const path = opt ?? DEFAULT_CALIBRATION_PATH;
-  if (opt === undefined && !existsSync(path)) {
-    info(ctx, 'note: GAEN calibration table not found beside the repo; unknown models use the defaults (--calibration FILE to set one)');
-    return { source: 'none' };
-  }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--calibration ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return { lookup: calibrationLookup(parseCalibrationCsv(text)), source: path };
-  } catch (e) {
-    if (e instanceof CalibrationFormatError)
-      throw new UsageError(`${path}:${e.line}${e.column ? `: column ${e.column}` : ''}: ${e.message}`);
-    throw e;
-  }
-}
-
-export function parseMethod(s: string): Method {
-  if (!(METHODS as readonly string[]).includes(s)) throw new UsageError(`--method "${s}" is not one of ${METHODS.join(', ')}`);
-  return s as Method;
-}
+import { DAILY_CSV_HEADER, WINDOWS_CSV_HEADER, formatDailyRow, formatWindowRow, type Observation } from '../../records/rows.ts';
 
 /** Streams an observation CSV through a classifier; CsvError becomes a usage error (exit 2). */
 export function classifyFile(
@@ -102,7 +44,7 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
     .requiredOption('--out <file>', 'contact windows CSV to write (written whole or not at all)')
     .option('--window <duration>', 'window length, aligned to multiples since the epoch', '15m')
     .addOption(new Option('--method <method>', 'classifier').choices([...METHODS]).default('ours'))
-    .option('--calibration <file|none>', 'GAEN calibration CSV (default: ../shared/data/gaen-calibration beside the repo)')
+    .option('--calibration <file|none>', 'GAEN calibration CSV, or none (default: the table shipped with the package, Google 2020-06-13)')
     .option('--daily <file>', 'also write per pair and UTC day: minutes within 2 m and the close-contact flag')
     .option('--close-contact-minutes <n>', 'daily minutes within 2 m that make a close contact', '15')
     .option('--json', 'print a JSON summary on stdout')
@@ -116,7 +58,7 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
       const method = parseMethod(o.method);
       const minutes = Number(o.closeContactMinutes);
       if (!(minutes > 0)) throw new UsageError(`--close-contact-minutes "${o.closeContactMinutes}" must be a positive number`);
-      const cal = loadCalibration(ctx, o.calibration);
+      const cal = loadCalibration(o.calibration);
       const classifier = new StreamingClassifier({ method, windowMs, calibration: cal.lookup, closeContactMinutes: minutes });
       let writer: AtomicLineWriter;
       try {

@@ -13,7 +13,7 @@ import { CsvError, observationReader, truthReader, windowsReader, type WindowRow
 import { readCsvBatches, readCsvFile } from '../../records/csvFiles.ts';
 import { evaluateWindows, truthMedians, type EvalResult, type TruthLike } from '../../eval/evaluate.ts';
 import { writeFileAtomic } from '../../records/atomicWrite.ts';
-import { loadCalibration, parseDuration, parseMethod } from './classify.ts';
+import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
 
 interface Source {
   label: string;
@@ -88,7 +88,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       if (o.input) {
         const windowMs = parseDuration(o.window);
         const methods = o.methods.split(',').map((m) => parseMethod(m.trim()));
-        const cal = loadCalibration(ctx, o.calibration);
+        const cal = loadCalibration(o.calibration);
         const classifiers = methods.map((method) => new StreamingClassifier({ method, windowMs, calibration: cal.lookup }));
         const outs: WindowResult[][] = methods.map(() => []);
         // One pass over the file feeds every method.

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { printJson, info, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { DataFileError } from '../../sim/channel/errors.ts';
-import { DEFAULT_DATA_DIR } from '../../records/datasets.ts';
+import { DataFileError } from '../../records/errors.ts';
+import { dataDirFrom } from '../../records/datasets.ts';
 import { formatFitTable, runFitReport } from '../../sim/fit/report.ts';
 
 function int(what: string, min: number, max: number) {
@@ -19,20 +19,20 @@ export function registerSimFit(sim: Command, ctx: CliContext): void {
   sim
     .command('fit')
     .description('replay the real RSSI data sets (herald-edison, pc-ng, mitll) through the channel model and print per-distance-bin KS distances')
-    .option('--data <dir>', 'shared data folder (default: ../shared/data beside the repo)')
+    .option('--data <dir>', 'folder of the real data sets (herald-edison, pc-ng-rss-smartphone, mitll-static-configs); default $BLUEZONE_DATA')
     .option('--json', 'print one JSON object')
     .option('--replicas <n>', 'simulated replicas of each real pair', int('--replicas', 1, 64), 4)
     .option('--cap <n>', 'readings kept per file and distance bin (whole 30 s windows)', int('--cap', 20, 100000), 400)
     .option('--seed <n>', 'seed of the simulated replicas', int('--seed', 0, 0xffffffff), 20260101)
-    .addHelpText('after', '\nExamples:\n  $ npx bluezone sim fit\n  $ npx bluezone sim fit --data ../shared/data --json > fit.json\n\nThe defaults it checks were fitted with `npm run fit` (training split only).\n')
+    .addHelpText('after', '\nExamples:\n  $ npx bluezone sim fit --data ~/bluezone-data\n  $ BLUEZONE_DATA=~/bluezone-data npx bluezone sim fit --json > fit.json\n\nThe defaults it checks were fitted with `npm run fit` (training split only).\n')
     .action(async (o: { data?: string; json?: boolean; replicas: number; cap: number; seed: number }) => {
-      const dir = o.data ?? DEFAULT_DATA_DIR;
       let r;
       try {
+        const dir = dataDirFrom(o.data);
         r = await runFitReport({ dataDir: dir, replicas: o.replicas, capPerBin: o.cap, seed: o.seed });
       } catch (e) {
         if (e instanceof DataFileError) {
-          throw new UsageError(e.message, e.line === 0 && /does not exist/.test(e.detail) ? 'pass --data DIR pointing at the shared data folder (herald-edison, pc-ng-rss-smartphone, mitll-static-configs, gaen-calibration)' : undefined);
+          throw new UsageError(e.message, e.line === 0 ? 'pass --data DIR (or set BLUEZONE_DATA) naming the folder with herald-edison, pc-ng-rss-smartphone and mitll-static-configs' : undefined);
         }
         throw e;
       }

@@ -8,7 +8,7 @@ import { classifyAdvert } from '../protocol/frames.ts';
 import { parseAdvertisingData } from '../protocol/ad.ts';
 import { formatTraceLine } from '../protocol/traceFormat.ts';
 import { DAY_MS, SLOT_MS, SLOTS_PER_DAY } from '../protocol/keys.ts';
-import { formatObservationRow, OBSERVATION_CSV_HEADER } from '../../records/observation.ts';
+import { formatObservationRow, OBSERVATION_CSV_HEADER } from '../../records/rows.ts';
 import type { AdvertReport } from '../radio/types.ts';
 import { BeaconInputError } from './errors.ts';
 

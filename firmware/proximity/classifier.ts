@@ -4,34 +4,19 @@
 // Memory per live pair is constant (a fixed RSSI histogram and fixed per-window arrays); every pair's
 // state is recycled when its window closes. Method and parameters: README "Proximity classifier".
 
-import type { Observation } from '../../records/observation.ts';
-import { csvField } from '../../records/observation.ts';
+import type { DailyRow, Observation, WindowRow } from '../../records/rows.ts';
 import { type CalibrationLookup, DEFAULT_CALIBRATION, platformOf } from '../../records/calibration.ts';
 
 export type Method = 'ours' | 'gaen' | 'bluezone';
 export const METHODS: readonly Method[] = ['ours', 'gaen', 'bluezone'];
 
-export interface WindowResult {
-  receiver: string;
-  transmitter: string;
-  windowStartMs: number;
-  windowEndMs: number;
-  nObs: number;
-  /** Higher = closer; ranks windows (AUC). */
-  score: number;
-  estDistanceM: number;
-  contact: boolean;
+/** A closed window: the CSV row plus the minutes it credits to the daily rule. */
+export interface WindowResult extends WindowRow {
   /** Minutes of this window credited as within 2 m (ScanInstance-style duration accounting). */
   minutesWithin2m: number;
 }
 
-export interface DailyContact {
-  receiver: string;
-  transmitter: string;
-  dayStartMs: number;
-  minutesWithin2m: number;
-  closeContact: boolean;
-}
+export type DailyContact = DailyRow;
 
 /** Parameters of method "ours" (chosen on the training split, README "Proximity classifier"). */
 export interface OursParams {
@@ -524,32 +509,6 @@ function round(x: number, digits: number): number {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** One row of the contact windows CSV (WINDOWS_CSV_HEADER, shared/docs/interfaces.md). */
-export function formatWindowRow(w: WindowResult): string {
-  return [
-    csvField(w.receiver),
-    csvField(w.transmitter),
-    String(w.windowStartMs),
-    String(w.windowEndMs),
-    String(w.nObs),
-    String(w.score),
-    String(w.estDistanceM),
-    w.contact ? '1' : '0',
-  ].join(',');
-}
-
-export const DAILY_CSV_HEADER = 'receiver,transmitter,day_start_ms,minutes_within_2m,close_contact';
-
-export function formatDailyRow(d: DailyContact): string {
-  return [
-    csvField(d.receiver),
-    csvField(d.transmitter),
-    String(d.dayStartMs),
-    String(d.minutesWithin2m),
-    d.closeContact ? '1' : '0',
-  ].join(',');
 }
 
 /** Runs a whole sorted array through one classifier (tests, eval, simulator). */

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { WindowRow } from '../csv.ts';
-import type { Observation } from '../observation.ts';
+import type { Observation } from '../rows.ts';
 
 // The messages carry the same fields as the in-memory rows (bluezone.proto mirrors them).
 export type ObservationMsg = Observation;

@@ -43,7 +43,9 @@ export interface ChannelParams {
   minDistM: number;
 }
 
-export type Carriage = 'hand' | 'pocket' | 'bag' | 'fixed';
+import type { Carriage } from '../../records/datasets.ts';
+
+export type { Carriage };
 export const CARRIAGES: readonly Carriage[] = ['hand', 'pocket', 'bag', 'fixed'];
 
 /**

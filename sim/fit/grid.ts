@@ -6,10 +6,10 @@
  * splits. Usage: npm run fit [-- --data DIR] [--passes N] [--replicas R]
  */
 import { parseArgs } from 'node:util';
-import { loadDeviceModels } from '../channel/devices.ts';
+import { loadCalibrationTable } from '../../records/calibration.ts';
 import type { BodyParams, Carriage } from '../channel/params.ts';
 import { loadKernel } from '../kernel/index.ts';
-import { DEFAULT_DATA_DIR, loadRealData } from '../../records/datasets.ts';
+import { dataDirFrom, loadRealData } from '../../records/datasets.ts';
 import { DEFAULT_FIT, ksSummary, prepare, simulate, trainObjective, type FitParams } from './fit.ts';
 import { join } from 'node:path';
 
@@ -55,10 +55,10 @@ async function main() {
   const { values } = parseArgs({
     options: { data: { type: 'string' }, passes: { type: 'string', default: '3' }, replicas: { type: 'string', default: '3' }, cap: { type: 'string', default: '400' } },
   });
-  const dir = values.data ?? DEFAULT_DATA_DIR;
+  const dir = dataDirFrom(values.data);
   const kernel = await loadKernel();
   const data = loadRealData(dir, { capPerBin: Number(values.cap) });
-  const models = loadDeviceModels(join(dir, 'gaen-calibration', 'en-calibration-2020-06-13.csv'));
+  const models = loadCalibrationTable();
   const prep = prepare(data, models, kernel, { replicas: Number(values.replicas), seed: 20260101 });
   let best: FitParams = DEFAULT_FIT;
   let bestObj = trainObjective(prep, kernel, best);

@@ -2,7 +2,7 @@
  * The phones in the real data sets, mapped to GAEN calibration models so simulated pairs use the same
  * platforms and, where the table lists them, the same models. Names are those the data files use.
  */
-import { findDeviceModel, type DeviceModel } from '../channel/devices.ts';
+import { findDeviceModel, type DeviceModel } from '../../records/calibration.ts';
 
 export type PhoneSpec = { platform: 'ios' } | { platform: 'android'; model?: string } | { platform: 'unknown' };
 

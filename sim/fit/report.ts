@@ -1,8 +1,8 @@
 /** Runs the fit comparison with given parameters and formats the per-bin KS table. */
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { loadDeviceModels } from '../channel/devices.ts';
-import { DataFileError } from '../channel/errors.ts';
+import { loadCalibrationTable } from '../../records/calibration.ts';
+import { DataFileError } from '../../records/errors.ts';
 import { loadKernel } from '../kernel/index.ts';
 import { loadRealData } from '../../records/datasets.ts';
 import { DEFAULT_FIT, ksSummary, prepare, simulate, type FitParams, type KsSummary } from './fit.ts';
@@ -24,7 +24,7 @@ export async function runFitReport(opts: { dataDir: string; replicas?: number; c
   const cap = opts.capPerBin ?? 400;
   const replicas = opts.replicas ?? 4;
   const data = loadRealData(opts.dataDir, { capPerBin: cap });
-  const models = loadDeviceModels(join(opts.dataDir, 'gaen-calibration', 'en-calibration-2020-06-13.csv'));
+  const models = loadCalibrationTable();
   const prep = prepare(data, models, kernel, { replicas, seed: opts.seed ?? 20260101 });
   const params = opts.params ?? DEFAULT_FIT;
   const s = ksSummary(prep, simulate(prep, kernel, params));

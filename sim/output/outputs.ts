@@ -3,8 +3,8 @@
 // devices.csv, summary.json, report.html. Observations stream through; only report samples are kept.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../records/atomicWrite.ts';
-import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, csvField, type Observation } from '../../records/observation.ts';
-import { StreamingClassifier, formatWindowRow, type WindowResult } from '../../firmware/proximity/classifier.ts';
+import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, csvField, formatWindowRow, type Observation } from '../../records/rows.ts';
+import { StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { bluezoneIdAt, SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { toHex } from '../../firmware/protocol/hex.ts';
 import type { ChannelParams } from '../channel/params.ts';

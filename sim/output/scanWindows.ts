@@ -2,7 +2,7 @@
 // to scan_windows.csv. Slots live in preallocated typed arrays and are reused once a window is written,
 // so memory follows the windows still open, not the run length; no allocation per reception.
 import { grow } from '../engine/typed.ts';
-import { csvField } from '../../records/observation.ts';
+import { csvField } from '../../records/rows.ts';
 import { PairTable } from '../engine/pairTable.ts';
 import { LineSink } from './sink.ts';
 

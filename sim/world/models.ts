@@ -1,7 +1,7 @@
-// Device models per simulated phone, from sim-channel's GAEN calibration table (sim/channel/devices.ts):
-// Android phones draw a directly measured model by seed; iPhones are GAEN's reference receiver.
-import * as channelDevices from '../channel/devices.ts';
-import { createDevicePicker, loadDeviceModels, type DeviceModel } from '../channel/devices.ts';
+// Device models per simulated phone, from the GAEN calibration table (records/calibration.ts): Android
+// phones draw a directly measured model by seed; iPhones are GAEN's reference receiver (IPHONE_MODEL).
+import { loadCalibrationTable } from '../../records/calibration.ts';
+import { createDevicePicker, IPHONE_MODEL, type DeviceModel } from '../channel/devices.ts';
 import { KIND_ANDROID, KIND_IOS } from './devices.ts';
 
 export interface PickedModels {
@@ -13,24 +13,16 @@ export interface PickedModels {
 
 let cache: DeviceModel[] | undefined;
 
-/** GAEN's reference phone (sim/channel/devices.ts; named IPHONE_MODEL, earlier REFERENCE_IPHONE). */
-function iphone(): DeviceModel {
-  const m = channelDevices as unknown as Record<string, DeviceModel | undefined>;
-  const r = m.IPHONE_MODEL ?? m.REFERENCE_IPHONE;
-  if (!r) throw new Error('sim/channel/devices.ts exports no iPhone reference model');
-  return r;
-}
-
-export async function pickModels(seed: number, kind: Uint8Array): Promise<PickedModels> {
+export function pickModels(seed: number, kind: Uint8Array): PickedModels {
   const n = kind.length;
   const out: PickedModels = { names: new Array(n), txPowerDbm: new Float32Array(n), rxLossDb: new Float32Array(n) };
   let pick: ((i: number) => DeviceModel) | undefined;
   for (let d = 0; d < n; d++) {
     let m: DeviceModel | undefined;
     if (kind[d] === KIND_ANDROID) {
-      pick ??= createDevicePicker((cache ??= loadDeviceModels()), seed);
+      pick ??= createDevicePicker((cache ??= loadCalibrationTable()), seed);
       m = pick(d);
-    } else if (kind[d] === KIND_IOS) m = iphone();
+    } else if (kind[d] === KIND_IOS) m = IPHONE_MODEL;
     if (m) {
       out.names[d] = m.name.toLowerCase().startsWith(m.oem.toLowerCase()) ? m.name : `${m.oem} ${m.name}`.trim();
       out.txPowerDbm[d] = m.txPowerDbm;

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WINDOWS_CSV_HEADER } from '../../records/observation.ts';
+import { WINDOWS_CSV_HEADER } from '../../records/rows.ts';
 import { T0, runBluezone, spawnBluezone, writeObservations } from '../firmware/proximity/fixtures.ts';
-import { DAILY_CSV_HEADER } from '../../firmware/proximity/classifier.ts';
+import { DAILY_CSV_HEADER } from '../../records/rows.ts';
 
 let dir: string;
 beforeAll(() => {

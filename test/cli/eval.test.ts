@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TRUTH_CSV_HEADER } from '../../records/observation.ts';
+import { TRUTH_CSV_HEADER } from '../../records/rows.ts';
 import { runBluezone, writeObservations } from '../firmware/proximity/fixtures.ts';
 
 let dir: string;

@@ -8,7 +8,7 @@ import {
   windowsReader,
   type TypedCsvReader,
 } from '../../records/csv.ts';
-import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, formatObservationRow } from '../../records/observation.ts';
+import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, WINDOWS_CSV_HEADER, formatObservationRow } from '../../records/rows.ts';
 
 const H = OBSERVATION_CSV_HEADER;
 

@@ -5,11 +5,9 @@ import {
   POPULATION_PRIOR,
   StreamingClassifier,
   classifyAll,
-  formatWindowRow,
   type ClassifierOptions,
 } from '../../../firmware/proximity/classifier.ts';
-import type { Observation } from '../../../records/observation.ts';
-import { WINDOWS_CSV_HEADER } from '../../../records/observation.ts';
+import { WINDOWS_CSV_HEADER, formatWindowRow, type Observation } from '../../../records/rows.ts';
 import type { CalibrationLookup } from '../../../records/calibration.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0); // a UTC quarter hour

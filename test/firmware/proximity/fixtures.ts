@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../cli/main.ts';
-import { OBSERVATION_CSV_HEADER } from '../../../records/observation.ts';
+import { OBSERVATION_CSV_HEADER } from '../../../records/rows.ts';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);

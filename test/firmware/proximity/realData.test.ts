@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { convertHerald, convertPcng, type Row } from '../../../scripts/convert-datasets.ts';
 import { classifyAll, type Method } from '../../../firmware/proximity/classifier.ts';
-import { calibrationLookup, parseCalibrationCsv } from '../../../records/calibration.ts';
+import { calibrationLookup, loadCalibrationTable } from '../../../records/calibration.ts';
 import { evaluateWindows, truthMedians } from '../../../eval/evaluate.ts';
 
 const DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
@@ -15,7 +15,7 @@ let calibration: ReturnType<typeof calibrationLookup> | undefined;
 
 function score(rows: Row[]) {
   const sorted = [...rows].sort((a, b) => a.timestampMs - b.timestampMs);
-  calibration ??= calibrationLookup(parseCalibrationCsv(readFileSync(`${DATA}gaen-calibration/en-calibration-2020-06-13.csv`, 'utf8')));
+  calibration ??= calibrationLookup(loadCalibrationTable());
   const med = truthMedians(sorted, 900_000);
   const out = {} as Record<Method, ReturnType<typeof evaluateWindows>>;
   for (const m of ['ours', 'gaen', 'bluezone'] as Method[]) out[m] = evaluateWindows(m, classifyAll(sorted, { method: m, calibration }).windows, med);

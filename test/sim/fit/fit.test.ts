@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDirs } from '../../helpers/cli.ts';
-import { DataFileError } from '../../../sim/channel/errors.ts';
-import { loadDeviceModels } from '../../../sim/channel/devices.ts';
+import { DataFileError } from '../../../records/errors.ts';
+import { loadCalibrationTable } from '../../../records/calibration.ts';
 import { tsKernel } from '../../../sim/kernel/index.ts';
 import { heraldBin, loadHerald, loadMitll, loadPcng, loadRealData } from '../../../records/datasets.ts';
 import { DEFAULT_FIT, ksSummary, prepare, simulate } from '../../../sim/fit/fit.ts';
@@ -107,7 +107,7 @@ describe('loaders on arbitrary bytes', () => {
 describe('fit comparison on real data (pc-ng slice)', () => {
   it('the fitted defaults match far better than a badly mis-set model', () => {
     const data = { dir: DATA, groups: loadPcng(DATA, 150) };
-    const models = loadDeviceModels(join(DATA, 'gaen-calibration', 'en-calibration-2020-06-13.csv'));
+    const models = loadCalibrationTable();
     const k = tsKernel();
     const prep = prepare(data, models, k, { replicas: 2, seed: 5 });
     // every real reading is replayed once per replica

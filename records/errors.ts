@@ -1,4 +1,5 @@
-/** A problem in an input data file, located by file and line (the CLI turns it into exit code 2). */
+// The one error for bad data files: located by file, line (0 = the whole file) and optionally field, so
+// the CLI can print "file:line: field 'x' ..." and exit 2 (docs/interfaces.md "Running it").
 export class DataFileError extends Error {
   constructor(readonly file: string, readonly line: number, readonly detail: string) {
     super(`${file}${line > 0 ? `:${line}` : ''}: ${detail}`);
