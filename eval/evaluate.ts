@@ -1,13 +1,6 @@
-// Scoring contact windows against ground truth (pure). A window is a true contact when the median true
-// distance of its observations is within contactM (2 m: "within 2 m", bluezone-protocol.md 4.6; the
-// pc-ng data set labels <= 2 m as contact too).
-
-export interface TruthLike {
-  timestampMs: number;
-  receiver: string;
-  transmitter: string;
-  distanceM: number;
-}
+// Scoring contact windows against the truth labels (labels.ts) with the metrics (metrics.ts): the figures
+// `eval`, `sim run` and the tuning scripts report, so one run shows one AUC and one F1 per method.
+import { allContactF1, auc, prf, rocPoints, type RocPoint } from './metrics.ts';
 
 export interface ScoredWindow {
   receiver: string;
@@ -18,84 +11,14 @@ export interface ScoredWindow {
   contact: boolean;
 }
 
-export function windowKey(receiver: string, transmitter: string, windowStartMs: number): string {
-  return receiver + '\u0000' + transmitter + '\u0000' + windowStartMs;
-}
-
-/** Median true distance per (pair, window), windows aligned like the classifier's (multiples of windowMs). */
-export function truthMedians(truth: Iterable<TruthLike>, windowMs: number): Map<string, number> {
-  const acc = new Map<string, number[]>();
-  for (const r of truth) {
-    const w = r.timestampMs - (((r.timestampMs % windowMs) + windowMs) % windowMs);
-    const k = windowKey(r.receiver, r.transmitter, w);
-    let a = acc.get(k);
-    if (!a) acc.set(k, (a = []));
-    a.push(r.distanceM);
-  }
-  const out = new Map<string, number>();
-  for (const [k, a] of acc) out.set(k, median(a));
-  return out;
-}
-
-export function median(a: number[]): number {
-  const s = Float64Array.from(a).sort();
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-/**
- * Area under the ROC curve: probability that a random positive outranks a random negative, ties counting
- * one half (Mann-Whitney U / (P*N)). Undefined (null) when one class is empty.
- */
-export function auc(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number | null {
-  const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let pos = 0;
-  let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[idx[k]]) {
-      pos++;
-      rankSumPos += avgRank;
-    }
-    i = j + 1;
-  }
-  const neg = n - pos;
-  if (pos === 0 || neg === 0) return null;
-  return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
-}
-
-/** ROC points (fpr, tpr) from the highest threshold down, one per distinct score. */
-export function rocPoints(scores: ArrayLike<number>, labels: ArrayLike<boolean>): Array<{ fpr: number; tpr: number }> {
-  const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  let P = 0;
-  for (let i = 0; i < n; i++) if (labels[i]) P++;
-  const N = n - P;
-  const pts = [{ fpr: 0, tpr: 0 }];
-  let tp = 0;
-  let fp = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j < n && scores[idx[j]] === scores[idx[i]]) {
-      if (labels[idx[j]]) tp++;
-      else fp++;
-      j++;
-    }
-    pts.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0 });
-    i = j;
-  }
-  return pts;
-}
-
 export interface EvalCosts {
   /** Cost of one missed contact window (false negative). */
   miss: number;
   /** Cost of one false alarm (false positive). */
   falseAlarm: number;
 }
+
+export const DEFAULT_COSTS: Readonly<EvalCosts> = Object.freeze({ miss: 5, falseAlarm: 1 });
 
 export interface EvalResult {
   method: string;
@@ -113,20 +36,22 @@ export interface EvalResult {
   precision: number | null;
   recall: number | null;
   f1: number | null;
+  /** F1 of calling every window a contact (the floor to beat). */
+  allContactF1: number | null;
   /** Share of windows the method calls contact. */
   calledContact: number;
   cost: number;
-  roc: Array<{ fpr: number; tpr: number }>;
+  roc: RocPoint[];
 }
 
+/** Scores windows; labelOf gives a window's truth label, undefined when it has no truth rows. */
 export function evaluateWindows(
   method: string,
   windows: Iterable<ScoredWindow>,
-  medians: Map<string, number>,
-  opts: { contactM?: number; costs?: EvalCosts } = {},
+  labelOf: (w: ScoredWindow) => boolean | undefined,
+  opts: { costs?: EvalCosts } = {},
 ): EvalResult {
-  const contactM = opts.contactM ?? 2;
-  const costs = opts.costs ?? { miss: 5, falseAlarm: 1 };
+  const costs = opts.costs ?? DEFAULT_COSTS;
   const scores: number[] = [];
   const labels: boolean[] = [];
   let tp = 0;
@@ -135,21 +60,17 @@ export function evaluateWindows(
   let tn = 0;
   let unmatched = 0;
   for (const w of windows) {
-    const d = medians.get(windowKey(w.receiver, w.transmitter, w.windowStartMs));
-    if (d === undefined) {
+    const truth = labelOf(w);
+    if (truth === undefined) {
       unmatched++;
       continue;
     }
-    const truth = d <= contactM;
     scores.push(w.score);
     labels.push(truth);
     if (truth) w.contact ? tp++ : fn++;
     else w.contact ? fp++ : tn++;
   }
   const n = scores.length;
-  const precision = tp + fp > 0 ? tp / (tp + fp) : null;
-  const recall = tp + fn > 0 ? tp / (tp + fn) : null;
-  const f1 = tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : null;
   return {
     method,
     windows: n,
@@ -161,11 +82,56 @@ export function evaluateWindows(
     fp,
     fn,
     tn,
-    precision,
-    recall,
-    f1,
+    ...prf({ tp, fp, fn, tn }),
+    allContactF1: allContactF1(tp + fn, n),
     calledContact: n ? (tp + fp) / n : 0,
     cost: fn * costs.miss + fp * costs.falseAlarm,
     roc: rocPoints(scores, labels),
   };
+}
+
+/** An EvalResult as `eval --json` and summary.json print it (snake_case, no ROC points). */
+export function resultJson(r: EvalResult): Record<string, unknown> {
+  return {
+    method: r.method, windows: r.windows, unmatched: r.unmatched, positives: r.positives, negatives: r.negatives,
+    auc: r.auc, precision: r.precision, recall: r.recall, f1: r.f1, all_contact_f1: r.allContactF1,
+    tp: r.tp, fp: r.fp, fn: r.fn, tn: r.tn, called_contact: r.calledContact, cost: r.cost,
+  };
+}
+
+const fmt = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));
+
+/** The metrics table of the eval and sim pages (report/ renders it). */
+export function metricsTable(results: EvalResult[]): { columns: string[]; rows: Record<string, string | number>[] } {
+  return {
+    columns: ['method', 'windows', 'positives', 'auc', 'precision', 'recall', 'f1', 'all_contact_f1', 'misses', 'false_alarms', 'cost'],
+    rows: results.map((r) => ({
+      method: r.method, windows: r.windows, positives: r.positives, auc: fmt(r.auc), precision: fmt(r.precision),
+      recall: fmt(r.recall), f1: fmt(r.f1), all_contact_f1: fmt(r.allContactF1), misses: r.fn, false_alarms: r.fp, cost: r.cost,
+    })),
+  };
+}
+
+/** The plain-text table `eval` prints. */
+export function formatResultsTable(results: EvalResult[]): string {
+  const head = ['method', 'windows', 'pos', 'AUC', 'precision', 'recall', 'F1', 'all-contact F1', 'misses', 'false alarms', 'cost'];
+  const rows = results.map((r) => [
+    r.method, String(r.windows), String(r.positives), fmt(r.auc), fmt(r.precision), fmt(r.recall), fmt(r.f1), fmt(r.allContactF1),
+    String(r.fn), String(r.fp), String(r.cost),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return line(head) + '\n' + rows.map(line).join('\n') + '\n';
+}
+
+export type Thresholds = Partial<Record<'auc' | 'precision' | 'recall' | 'f1', number>>;
+
+/** The metrics of r below their thresholds (an undefined metric counts as below), as "auc 0.61 < 0.8". */
+export function belowThresholds(r: EvalResult, t: Thresholds): string[] {
+  const out: string[] = [];
+  for (const [k, min] of Object.entries(t) as [keyof Thresholds, number][]) {
+    const v = r[k];
+    if (v === null || v < min) out.push(`${k} ${v === null ? 'n/a' : v.toFixed(3)} < ${min}`);
+  }
+  return out;
 }

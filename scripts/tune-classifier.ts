@@ -18,7 +18,9 @@ import { classifyAll, OURS_DEFAULTS, type OursParams } from '../firmware/proximi
 import { calibrationLookup, loadCalibrationTable } from '../records/calibration.ts';
 import { observationReader, truthReader } from '../records/csv.ts';
 import { readCsvFile } from '../records/csvFiles.ts';
-import { auc, evaluateWindows, truthMedians, windowKey } from '../eval/evaluate.ts';
+import { evaluateWindows } from '../eval/evaluate.ts';
+import { truthLabels, windowKey } from '../eval/labels.ts';
+import { auc } from '../eval/metrics.ts';
 
 const [dir, calPath] = process.argv.slice(2);
 if (!dir) {
@@ -33,7 +35,7 @@ const THRESHOLDS = Array.from({ length: 21 }, (_, i) => -66 - i); // -66 .. -86 
 const sets = TRAIN.map((name) => {
   const obs = readCsvFile(join(dir, name, 'observations.csv'), observationReader(name));
   const truth = readCsvFile(join(dir, name, 'truth.csv'), truthReader(name));
-  return { name, obs, medians: truthMedians(truth, WINDOW_MS) };
+  return { name, obs, labels: truthLabels(truth, WINDOW_MS) };
 });
 
 /** Per split: AUC of the score and F1 at every candidate threshold (score >= threshold = contact). */
@@ -45,10 +47,10 @@ function scoreOurs(ours: Partial<OursParams>): { aucs: number[]; f1: number[][] 
     const scores: number[] = [];
     const labels: boolean[] = [];
     for (const w of windows) {
-      const m = s.medians.get(windowKey(w.receiver, w.transmitter, w.windowStartMs));
-      if (m === undefined) continue;
+      const label = s.labels.label(windowKey(w.receiver, w.transmitter, w.windowStartMs));
+      if (label === undefined) continue;
       scores.push(w.score);
-      labels.push(m <= 2);
+      labels.push(label);
     }
     aucs.push(auc(scores, labels) ?? 0);
     f1.push(
@@ -71,7 +73,7 @@ function scoreOurs(ours: Partial<OursParams>): { aucs: number[]; f1: number[][] 
 
 for (const method of ['gaen', 'bluezone'] as const) {
   const cells = sets.map((s) => {
-    const r = evaluateWindows(method, classifyAll(s.obs, { method, calibration }).windows, s.medians);
+    const r = evaluateWindows(method, classifyAll(s.obs, { method, calibration }).windows, (w) => s.labels.label(windowKey(w.receiver, w.transmitter, w.windowStartMs)));
     return `${s.name} auc=${r.auc?.toFixed(3)} f1=${r.f1?.toFixed(3)}`;
   });
   process.stdout.write(`${method.padEnd(8)} ${cells.join(' | ')}\n`);

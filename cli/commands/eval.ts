@@ -7,11 +7,13 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { ProblemError, UsageError } from '../errors.ts';
 import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { CsvError, observationReader, truthReader, windowsReader, type WindowRow } from '../../records/csv.ts';
 import { readCsvBatches, readCsvFile } from '../../records/csvFiles.ts';
-import { evaluateWindows, truthMedians, type EvalResult, type TruthLike } from '../../eval/evaluate.ts';
+import { belowThresholds, evaluateWindows, formatResultsTable, type Thresholds, metricsTable, resultJson, type EvalResult } from '../../eval/evaluate.ts';
+import { truthLabels, windowKey, type TruthLike, type WindowTruth } from '../../eval/labels.ts';
+import { thinCurve } from '../../eval/metrics.ts';
 import { writeFileAtomic } from '../../records/atomicWrite.ts';
 import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
 
@@ -31,15 +33,18 @@ function csvOrUsage<T>(f: () => T): T {
   }
 }
 
-/** Thins an ROC curve for plotting (keeps the ends). */
-function thin<T>(pts: T[], max = 300): T[] {
-  if (pts.length <= max) return pts;
-  const out: T[] = [];
-  for (let i = 0; i < max; i++) out.push(pts[Math.round((i * (pts.length - 1)) / (max - 1))]);
-  return out;
-}
 
-const fmt = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));
+/** "auc=0.8,f1=0.7" -> thresholds; metrics auc, precision, recall, f1 in [0, 1]. */
+function parseThresholds(s: string): Thresholds {
+  const t: Thresholds = {};
+  for (const part of s.split(',')) {
+    const m = /^\s*(auc|precision|recall|f1)\s*=\s*([0-9.]+)\s*$/.exec(part);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !(v >= 0 && v <= 1)) throw new UsageError(`--fail-under "${part}" is not METRIC=VALUE`, 'e.g. --fail-under auc=0.8,f1=0.7 (metrics auc, precision, recall, f1; values 0..1)');
+    t[m[1] as keyof Thresholds] = v;
+  }
+  return t;
+}
 
 export const registerEval = (program: Command, ctx: CliContext): void => {
   program
@@ -57,6 +62,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     .option('--roc <file.svg>', 'write the ROC curves as SVG (and a PNG beside it)')
     .option('--roc-csv <file>', 'write the ROC points as CSV (method,fpr,tpr)')
     .option('--report <dir>', 'write dir/report.html with the metrics table and ROC plot')
+    .option('--fail-under <list>', 'exit 1 when method ours (else the first scored) is below any of these, e.g. auc=0.8,f1=0.7 (for CI)')
     .option('--json', 'print the results as JSON')
     .addHelpText(
       'after',
@@ -65,7 +71,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     )
     .action(async (o: {
       truth: string; windows?: string[]; input?: string; methods: string; window: string; calibration?: string;
-      contactM: string; missCost: string; falseAlarmCost: string; roc?: string; rocCsv?: string; report?: string; json?: boolean;
+      contactM: string; missCost: string; falseAlarmCost: string; roc?: string; rocCsv?: string; report?: string; failUnder?: string; json?: boolean;
     }) => {
       if (!o.windows?.length && !o.input) throw new UsageError('give --windows FILE and/or --input OBSERVATIONS', 'see bluezone eval --help');
       const num = (s: string, what: string, min = 0) => {
@@ -75,6 +81,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       };
       const contactM = num(o.contactM, '--contact-m');
       const costs = { miss: num(o.missCost, '--miss-cost'), falseAlarm: num(o.falseAlarmCost, '--false-alarm-cost') };
+      const failUnder = o.failUnder === undefined ? undefined : parseThresholds(o.failUnder);
       const sources: Source[] = [];
       for (const spec of o.windows ?? []) {
         const eq = spec.indexOf('=');
@@ -106,19 +113,20 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         });
       }
       const truth: TruthLike[] = csvOrUsage(() => readCsvFile(o.truth, truthReader(o.truth)));
-      const mediansBy = new Map<number, Map<string, number>>();
+      const labelsBy = new Map<number, WindowTruth<string>>();
       const results: Array<EvalResult & { source: string }> = [];
       for (const s of sources) {
-        let med = mediansBy.get(s.windowMs);
-        if (!med) mediansBy.set(s.windowMs, (med = truthMedians(truth, s.windowMs)));
-        results.push({ ...evaluateWindows(s.label, s.windows, med, { contactM, costs }), source: s.from });
+        let labels = labelsBy.get(s.windowMs);
+        if (!labels) labelsBy.set(s.windowMs, (labels = truthLabels(truth, s.windowMs, contactM)));
+        const l = labels;
+        results.push({ ...evaluateWindows(s.label, s.windows, (w) => l.label(windowKey(w.receiver, w.transmitter, w.windowStartMs)), { costs }), source: s.from });
       }
       for (const r of results)
         if (r.unmatched > 0) info(ctx, `note: ${r.method}: ${r.unmatched} windows have no truth rows and were skipped`);
 
       const rocCurves = results
         .filter((r) => r.auc !== null)
-        .map((r) => ({ method: r.method, auc: r.auc as number, points: thin(r.roc) }));
+        .map((r) => ({ method: r.method, auc: r.auc as number, points: thinCurve(r.roc) }));
       if (o.rocCsv) {
         const lines = ['method,fpr,tpr'];
         for (const r of results) for (const p of r.roc) lines.push(`${r.method},${p.fpr},${p.tpr}`);
@@ -128,13 +136,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         const { renderEvalReport, writeReport } = await import('../../report/index.ts');
         const rendered = await renderEvalReport({
           title: `Proximity classifier evaluation: ${basename(o.truth)}`,
-          metrics: {
-            columns: ['method', 'windows', 'positives', 'auc', 'precision', 'recall', 'f1', 'misses', 'false_alarms', 'cost'],
-            rows: results.map((r) => ({
-              method: r.method, windows: r.windows, positives: r.positives, auc: fmt(r.auc), precision: fmt(r.precision),
-              recall: fmt(r.recall), f1: fmt(r.f1), misses: r.fn, false_alarms: r.fp, cost: r.cost,
-            })),
-          },
+          metrics: metricsTable(results),
           roc: rocCurves,
           notes: [
             `truth: ${o.truth}`,
@@ -155,23 +157,16 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
           truth: o.truth,
           contact_m: contactM,
           costs,
-          results: results.map((r) => ({
-            method: r.method, source: r.source, windows: r.windows, unmatched: r.unmatched, positives: r.positives,
-            negatives: r.negatives, auc: r.auc, precision: r.precision, recall: r.recall, f1: r.f1, tp: r.tp, fp: r.fp,
-            fn: r.fn, tn: r.tn, called_contact: r.calledContact, cost: r.cost,
-          })),
+          results: results.map((r) => ({ ...resultJson(r), source: r.source })),
         });
-        return;
+      } else ctx.out.write(formatResultsTable(results));
+      if (!o.json && results.some((r) => r.auc === null))
+        info(ctx, `AUC n/a: the truth has one class only; "called contact" share: ${results.map((r) => `${r.method} ${(100 * r.calledContact).toFixed(1)}%`).join(', ')}`);
+      if (failUnder) {
+        const r = results.find((x) => x.method === 'ours') ?? results[0];
+        const below = belowThresholds(r, failUnder);
+        if (below.length) throw new ProblemError(`${r.method}: ${below.join(', ')}`, 'the classifier is below the --fail-under thresholds');
+        info(ctx, `${r.method}: meets --fail-under ${o.failUnder}`);
       }
-      const head = ['method', 'windows', 'pos', 'AUC', 'precision', 'recall', 'F1', 'misses', 'false alarms', 'cost'];
-      const rows = results.map((r) => [
-        r.method, String(r.windows), String(r.positives), fmt(r.auc), fmt(r.precision), fmt(r.recall), fmt(r.f1),
-        String(r.fn), String(r.fp), String(r.cost),
-      ]);
-      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-      ctx.out.write(line(head) + '\n' + rows.map(line).join('\n') + '\n');
-      if (results.some((r) => r.auc === null))
-        ctx.out.write(`AUC n/a: the truth has one class only; "called contact" share: ${results.map((r) => `${r.method} ${(100 * r.calledContact).toFixed(1)}%`).join(', ')}\n`);
     });
 };

@@ -50,4 +50,20 @@ describe('bluezone eval', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/badtruth\.csv:2: column 4 \(distance_m\)/);
   });
+
+  it('--fail-under exits 1 naming the metric below its threshold, 0 when met, 2 on a bad list (for CI)', async () => {
+    const ok = await runBluezone(['eval', '--truth', truth, '--input', obs, '--fail-under', 'auc=0.9,f1=0.9']);
+    expect(ok.code).toBe(0);
+    expect(ok.err).toMatch(/ours: meets --fail-under/);
+    // with --contact-m 0.5 no window is a true contact: AUC and F1 are undefined, which counts as below
+    const fail = await runBluezone(['eval', '--truth', truth, '--input', obs, '--contact-m', '0.5', '--fail-under', 'auc=0.5,f1=0.1']);
+    expect(fail.code).toBe(1);
+    expect(fail.err).toMatch(/ours: auc n\/a < 0.5, f1 n\/a < 0.1/);
+    // only the checked method's figures count: gaen alone is checked when ours is not run
+    const g = await runBluezone(['eval', '--truth', truth, '--input', obs, '--methods', 'gaen', '--fail-under', 'auc=0.5']);
+    expect(g.err).toMatch(/gaen: meets|gaen: auc/);
+    const bad = await runBluezone(['eval', '--truth', truth, '--input', obs, '--fail-under', 'auc>0.8']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--fail-under "auc>0.8"/);
+  });
 });

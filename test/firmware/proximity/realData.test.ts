@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { convertHerald, convertPcng, type Row } from '../../../scripts/convert-datasets.ts';
 import { classifyAll, type Method } from '../../../firmware/proximity/classifier.ts';
 import { calibrationLookup, loadCalibrationTable } from '../../../records/calibration.ts';
-import { evaluateWindows, truthMedians } from '../../../eval/evaluate.ts';
+import { evaluateWindows } from '../../../eval/evaluate.ts';
+import { truthLabels, windowKey } from '../../../eval/labels.ts';
 
 const DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const have = existsSync(`${DATA}pc-ng-rss-smartphone`) && existsSync(`${DATA}herald-edison`) && existsSync(`${DATA}gaen-calibration`);
@@ -16,9 +17,9 @@ let calibration: ReturnType<typeof calibrationLookup> | undefined;
 function score(rows: Row[]) {
   const sorted = [...rows].sort((a, b) => a.timestampMs - b.timestampMs);
   calibration ??= calibrationLookup(loadCalibrationTable());
-  const med = truthMedians(sorted, 900_000);
+  const labels = truthLabels(sorted, 900_000);
   const out = {} as Record<Method, ReturnType<typeof evaluateWindows>>;
-  for (const m of ['ours', 'gaen', 'bluezone'] as Method[]) out[m] = evaluateWindows(m, classifyAll(sorted, { method: m, calibration }).windows, med);
+  for (const m of ['ours', 'gaen', 'bluezone'] as Method[]) out[m] = evaluateWindows(m, classifyAll(sorted, { method: m, calibration }).windows, (w) => labels.label(windowKey(w.receiver, w.transmitter, w.windowStartMs)));
   return out;
 }
 
