@@ -58,7 +58,7 @@ describe('bluezone eval', () => {
     // with --contact-m 0.5 no window is a true contact: AUC and F1 are undefined, which counts as below
     const fail = await runBluezone(['eval', '--truth', truth, '--input', obs, '--contact-m', '0.5', '--fail-under', 'auc=0.5,f1=0.1']);
     expect(fail.code).toBe(1);
-    expect(fail.err).toMatch(/ours: auc n\/a < 0.5, f1 n\/a < 0.1/);
+    expect(fail.err).toMatch(/ours: auc n\/a < 0.5, f1 0.000 < 0.1/);
     // only the checked method's figures count: gaen alone is checked when ours is not run
     const g = await runBluezone(['eval', '--truth', truth, '--input', obs, '--methods', 'gaen', '--fail-under', 'auc=0.5']);
     expect(g.err).toMatch(/gaen: meets|gaen: auc/);
