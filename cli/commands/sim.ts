@@ -9,7 +9,7 @@ import { createProgress } from '../progress.ts';
 import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/load.ts';
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
-import { runSimulation } from '../../sim/engine/run.ts';
+import { runSimulation } from '../../sim/run.ts';
 import { registerSimFit } from './simFit.ts';
 
 function intArg(name: string, min: number, max: number) {

@@ -29,7 +29,7 @@ export async function benchScenario(
   opts: { scenario: string; devices?: number; hours?: number; kernel: 'wasm' | 'ts'; runs: number },
   ctx?: CliContext,
 ): Promise<ScenarioBenchResult> {
-  const { runSimulation } = await import('../engine/run.ts');
+  const { runSimulation } = await import('../run.ts');
   const { loadScenario } = await import('../scenario/load.ts');
   const scenario = loadScenario(opts.scenario);
   const hours = opts.hours ?? 8;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSimulation } from '../../sim/engine/run.ts';
+import { runSimulation } from '../../sim/run.ts';
 import { renderEvalReport, renderPresenceReport, renderRunReport, writeReport } from '../../report/index.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { syntheticRunInput } from '../report/fixture.ts';

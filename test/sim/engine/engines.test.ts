@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSimulation, type RunOptions, type RunStats } from '../../../sim/engine/run.ts';
+import { runSimulation, type RunOptions, type RunStats } from '../../../sim/run.ts';
 import { loadScenario, parseScenarioText } from '../../../sim/scenario/load.ts';
 import type { Scenario } from '../../../sim/scenario/schema.ts';
 import { tempDirs } from '../../helpers/cli.ts';

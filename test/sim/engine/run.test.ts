@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyAdvert } from '../../../firmware/protocol/frames.ts';
 import { toHex } from '../../../firmware/protocol/hex.ts';
-import { runSimulation, type RunResult } from '../../../sim/engine/run.ts';
+import { runSimulation, type RunResult } from '../../../sim/run.ts';
 import { parseScenarioText } from '../../../sim/scenario/load.ts';
-import { crc24 } from '../../../sim/output/pcap.ts';
+import { crc24 } from '../../../sim/sinks/pcap.ts';
 import { readDelimited } from '../../../records/proto/index.ts';
 
 // One Android phone, two iPhones seated 1 m apart, a scanning Pi beacon 3 m away; 20 simulated minutes.

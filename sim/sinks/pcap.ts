@@ -1,6 +1,8 @@
 // pcap of the simulated air: LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR (256), one record per advertising packet
 // (ADV_IND on 37/38/39), with a correct CRC-24 so Wireshark dissects it cleanly.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { HOP_GAP_US, PayloadCache, simAddress, simBaseDate, simBaseKey } from '../world/devices.ts';
+import type { World } from '../world/build.ts';
 
 /** Advertising access address (Core Spec Vol 6 Part B 2.1.2). */
 export const ADV_ACCESS_ADDRESS = 0x8e89bed6;
@@ -120,5 +122,54 @@ export class PcapWriter {
   close(): void {
     this.flush();
     closeSync(this.fd);
+  }
+}
+
+/** The air as pcap: every advertising packet of every tick in time order, up to maxPackets. */
+export class PcapTap {
+  private readonly w: PcapWriter;
+  private readonly payloads: PayloadCache[] = [];
+  private readonly addresses: Uint8Array[] = [];
+  truncated = false;
+
+  constructor(path: string, private readonly world: World, private readonly maxPackets: number) {
+    this.w = new PcapWriter(path);
+    for (let d = 0; d < world.nDev; d++) {
+      this.payloads.push(new PayloadCache(world.kind[d], simBaseKey(world.seed, world.names[d]), simBaseDate(world.seed, d, world.startMs)));
+      this.addresses.push(simAddress(world.seed, d));
+    }
+  }
+
+  get count(): number {
+    return this.w.count;
+  }
+
+  /** Every packet on air with its start in [t0, t1) (us), in time order. */
+  tick(t0: number, t1: number, ev: { evOff: Int32Array; evStart: Float64Array }): void {
+    if (this.truncated) return;
+    const { nDev, startMs, adv } = this.world;
+    const { evOff, evStart } = ev;
+    const recs: { t: number; d: number; ch: number }[] = [];
+    for (let d = 0; d < nDev; d++) {
+      for (let j = evOff[d]; j < evOff[d + 1]; j++) {
+        for (let c = 0; c < 3; c++) {
+          const ps = evStart[j] + c * (adv.airUs[d] + HOP_GAP_US);
+          if (ps >= t0 && ps < t1) recs.push({ t: ps, d, ch: 37 + c });
+        }
+      }
+    }
+    recs.sort((a, b) => a.t - b.t || a.d - b.d);
+    for (const rr of recs) {
+      if (this.w.count >= this.maxPackets) {
+        this.truncated = true;
+        return;
+      }
+      const unixMs = startMs + rr.t / 1000;
+      this.w.write(startMs * 1000 + rr.t, rr.ch, advIndPacket(this.addresses[rr.d], this.payloads[rr.d].at(unixMs)));
+    }
+  }
+
+  close(): void {
+    this.w.close();
   }
 }

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSimulation } from '../../../sim/engine/run.ts';
+import { runSimulation } from '../../../sim/run.ts';
 import { parseScenarioText } from '../../../sim/scenario/load.ts';
-import { SCAN_WINDOWS_CSV_HEADER, ScanWindowAggregates } from '../../../sim/output/scanWindows.ts';
+import { SCAN_WINDOWS_CSV_HEADER, ScanWindowAggregates } from '../../../sim/sinks/scanWindows.ts';
 
 // Two Android phones, an iPhone and a scanning Pi beacon, seated close; 5 simulated minutes.
 const SCENARIO = `

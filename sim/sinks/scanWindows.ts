@@ -4,7 +4,7 @@
 import { grow } from '../engine/typed.ts';
 import { csvField } from '../../records/rows.ts';
 import { PairTable } from '../engine/pairTable.ts';
-import { LineSink } from './sink.ts';
+import { LineSink } from './lineSink.ts';
 
 export const SCAN_WINDOWS_CSV_HEADER =
   'receiver,transmitter,window_start_ms,window_end_ms,n_rx,rssi_min,rssi_max,rssi_mean,rssi_sd,first_ms,last_ms';

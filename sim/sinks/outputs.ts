@@ -10,10 +10,10 @@ import { toHex } from '../../firmware/protocol/hex.ts';
 import type { ChannelParams } from '../channel/params.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { KIND_NAMES, simBaseDate, simBaseKey } from '../world/devices.ts';
-import { ByteSink, LineSink } from './sink.ts';
+import { ByteSink, LineSink } from './lineSink.ts';
 import { PairTable } from '../engine/pairTable.ts';
 import { encodeDelimited, loadSchema } from '../../records/proto/index.ts';
-import type { RunStats } from '../engine/run.ts';
+import type { RunStats } from '../types.ts';
 import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from '../../report/types.ts';
 
 export interface OutputsInit {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildAndroidFrame } from '../../../firmware/protocol/frames.ts';
 import { iosOverflowFrame, simAddress } from '../../../sim/world/devices.ts';
-import { advIndPacket, crc24, PcapWriter, rfChannel } from '../../../sim/output/pcap.ts';
+import { advIndPacket, crc24, PcapWriter, rfChannel } from '../../../sim/sinks/pcap.ts';
 
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((x) => parseInt(x, 16)));
 

@@ -1,0 +1,122 @@
+// The Bluezone app's logging rule on top of the receptions (bluezone-protocol.md 4.3): a peer ID is
+// logged at most once per 5 s within a 15-minute slot, iOS reports a peripheral once per scan window,
+// background iOS <-> iOS does not work (3.1). Logged observations of a tick are sorted by (time,
+// receiver, transmitter) and handed to the observation sink; every reception may also go to scan_windows.
+import { KIND_IOS } from '../world/devices.ts';
+import { PairTable } from './pairTable.ts';
+import { grow } from './typed.ts';
+import type { ReceptionOut } from './types.ts';
+
+/** Bluezone logs a peer ID at most once per 5 s (bluezone-protocol.md 4.3, TIME_DELAY_INSERT). */
+export const APP_DEDUP_US = 5_000_000;
+const SLOT_US = 900_000_000;
+
+/** Receives every reception before the logging rule (scan_windows.csv). */
+export interface ReceptionTap {
+  add(rx: number, tx: number, ws: number, we: number, tUs: number, rssi: number): void;
+}
+
+/** Receives the logged observations in order. */
+export interface ObservationSink {
+  observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void;
+}
+
+export class AppLog implements ReceptionOut {
+  readonly wantsReceptions: boolean;
+  /** Observations logged so far (emitted or counted). */
+  observations = 0;
+  private oCap = 4096;
+  private oT = new Float64Array(this.oCap);
+  private oRx = new Int32Array(this.oCap);
+  private oTx = new Int32Array(this.oCap);
+  private oRssi = new Int16Array(this.oCap);
+  private oDist = new Float32Array(this.oCap);
+  private oIdx = new Uint32Array(this.oCap);
+  private nObs = 0;
+  private readonly lastLogged = new PairTable();
+  // Up to 2048 devices (32 MB) the last-logged times sit in a dense rx * nDev + tx table. Entries are never
+  // pruned there; an entry older than the prune horizon (65 s) passes both checks in heard() exactly as a
+  // pruned (absent) one does.
+  private readonly lastDense: Float64Array | null;
+
+  constructor(
+    private readonly kind: Uint8Array,
+    private readonly logAll: boolean,
+    dense: boolean,
+    private readonly sink: ObservationSink | null,
+    private readonly tap: ReceptionTap | null,
+  ) {
+    const n = kind.length;
+    this.lastDense = dense ? new Float64Array(n * n).fill(NaN) : null;
+    this.wantsReceptions = !!sink || !!tap;
+  }
+
+  heard(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number): void {
+    const kind = this.kind;
+    if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
+    // every reception, before the app's logging rule (scan_windows.csv)
+    this.tap?.add(rx, tx, ws, we, tUs, Math.round(p));
+    const key = rx * kind.length + tx;
+    const lastDense = this.lastDense;
+    const last = lastDense ? lastDense[key] : this.lastLogged.get(key);
+    if (last === last) {
+      if (kind[rx] === KIND_IOS && last >= ws) return; // coalesced: one report per peripheral per scan
+      if (!this.logAll && tUs - last < APP_DEDUP_US && Math.floor(tUs / SLOT_US) === Math.floor(last / SLOT_US)) return;
+    }
+    if (lastDense) lastDense[key] = tUs;
+    else this.lastLogged.set(key, tUs);
+    this.log(rx, tx, tUs, p, dist);
+  }
+
+  heardRuled(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, logged: number): void {
+    this.tap?.add(rx, tx, ws, we, tUs, Math.round(p));
+    if (logged) this.log(rx, tx, tUs, p, dist);
+  }
+
+  countLogged(n: number): void {
+    this.nObs += n;
+  }
+
+  private log(rx: number, tx: number, tUs: number, p: number, dist: number): void {
+    const n = this.nObs;
+    if (n === this.oCap) {
+      const cap = (this.oCap *= 2);
+      this.oT = grow(this.oT, Float64Array, cap);
+      this.oRx = grow(this.oRx, Int32Array, cap);
+      this.oTx = grow(this.oTx, Int32Array, cap);
+      this.oRssi = grow(this.oRssi, Int16Array, cap);
+      this.oDist = grow(this.oDist, Float32Array, cap);
+      this.oIdx = new Uint32Array(cap);
+    }
+    this.oT[n] = tUs;
+    this.oRx[n] = rx;
+    this.oTx[n] = tx;
+    this.oRssi[n] = Math.round(p);
+    this.oDist[n] = dist;
+    this.nObs = n + 1;
+  }
+
+  /** Hands the tick's observations to the sink in (time, receiver, transmitter) order. */
+  emitTick(startMs: number): void {
+    const nObs = this.nObs;
+    if (!nObs) return;
+    const sink = this.sink;
+    if (sink) {
+      const { oT, oRx, oTx, oRssi, oDist } = this;
+      const idx = this.oIdx.subarray(0, nObs);
+      for (let i = 0; i < nObs; i++) idx[i] = i;
+      idx.sort((a, b) => oT[a] - oT[b] || oRx[a] - oRx[b] || oTx[a] - oTx[b]);
+      for (let k = 0; k < nObs; k++) {
+        const i = idx[k];
+        sink.observation(startMs + Math.floor(oT[i] / 1000), oRx[i], oTx[i], oRssi[i], oDist[i]);
+      }
+    }
+    this.observations += nObs;
+    this.nObs = 0;
+  }
+
+  /** Drops last-logged times that can no longer suppress anything (the sparse table only). */
+  prune(nowUs: number): void {
+    if (!this.lastDense) this.lastLogged.prune(nowUs - APP_DEDUP_US - 60_000_000);
+  }
+}

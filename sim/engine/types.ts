@@ -1,0 +1,57 @@
+// The seam between the world loop (sim/run.ts) and the reception engines (jsEngine.ts, the reference;
+// wasmReception.ts, the fused WebAssembly engine): positions in, receptions out.
+
+/** Positions, facings and presence of one tick, owned by the world loop. */
+export interface TickState {
+  x: Float32Array;
+  y: Float32Array;
+  heading: Float32Array;
+  /** cos / sin of heading. */
+  hx: Float32Array;
+  hy: Float32Array;
+  active: Uint8Array;
+  wasActive: Uint8Array;
+  /** The present devices of the tick, ascending; the per-device work walks this list. */
+  present: Int32Array;
+  nPresent: number;
+}
+
+/** Where an engine delivers a tick's receptions (sim/engine/appLog.ts). */
+export interface ReceptionOut {
+  /** Someone reads individual receptions; otherwise logged ones may only be counted. */
+  readonly wantsReceptions: boolean;
+  /** A reception before the app's logging rule. tUs: packet start; [ws, we): the scan window. */
+  heard(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number): void;
+  /** A reception the engine has passed through the app's logging rule; logged = 1 when the app kept it. */
+  heardRuled(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, logged: number): void;
+  /** n receptions the app logged, which nobody reads (benchmark runs). */
+  countLogged(n: number): void;
+}
+
+export interface EngineCounters {
+  pairEvaluations: number;
+  advEvents: number;
+  receptions: number;
+  lostBelowSensitivity: number;
+  lostCollision: number;
+  lostHalfDuplex: number;
+  /** WASM engine only: scan windows read from the tick's sorted packets / from the neighbours' events. */
+  windows?: { sortedPackets: number; neighbourEvents: number };
+}
+
+export interface ReceptionEngine {
+  readonly name: 'wasm' | 'js';
+  /** The engine applies the app's logging rule itself (ReceptionOut.heardRuled). */
+  readonly appliesLoggingRule: boolean;
+  /** Takes the tick's positions (before truthPairs and drawEvents). */
+  loadTick(s: TickState): void;
+  /** Pairs a < b within TRUTH_M of the loaded positions, when the engine lists them (else null). */
+  truthPairs(): { n: number; a: Int32Array; b: Int32Array } | null;
+  /** Draws the advertising events whose packets may start in [t0, t1) (us). */
+  drawEvents(t0: number, t1: number, t0ms: number, s: TickState): void;
+  /** The tick's events per device: evStart[evOff[d] .. evOff[d + 1]) (for the pcap tap). */
+  events(): { evOff: Int32Array; evStart: Float64Array };
+  /** Runs every listening scanner's windows over [t0, t1) and delivers the receptions. */
+  receive(t0: number, t1: number, s: TickState, out: ReceptionOut): void;
+  counters(): EngineCounters;
+}

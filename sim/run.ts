@@ -1,0 +1,224 @@
+// The simulator as a pipeline (sim-radio-core.md 3.4): scenario -> world (world/build.ts) -> reception
+// engine (engine/: the JS reference or the fused WASM engine, one interface) -> observation stream (the
+// app's logging rule, engine/appLog.ts) -> sinks (sinks/: files, classification and evaluation, report,
+// scan windows, pcap). Fixed mobility ticks; inside a tick, exact integer-microsecond link-layer timing.
+// All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { WasmKernel } from './kernel/wasmKernel.ts';
+import type { Scenario } from './scenario/schema.ts';
+import { AppLog } from './engine/appLog.ts';
+import { UniformGrid } from './engine/grid.ts';
+import { JsEngine } from './engine/jsEngine.ts';
+import { buildRadio, TRUTH_M, type Radio } from './engine/radio.ts';
+import { ContactTruth, type ContactDay } from './engine/truth.ts';
+import type { ReceptionEngine, TickState } from './engine/types.ts';
+import { WasmReception } from './engine/wasmReception.ts';
+import { RunOutputs } from './sinks/outputs.ts';
+import { PcapTap } from './sinks/pcap.ts';
+import { ScanWindowAggregates } from './sinks/scanWindows.ts';
+import type { RunOptions, RunResult, RunStats } from './types.ts';
+import { buildWorld, type World } from './world/build.ts';
+import { KIND_ANDROID, KIND_IOS } from './world/devices.ts';
+
+export type { RunOptions, RunResult, RunStats };
+
+/**
+ * Up to 2048 devices (32 MB) the last-logged times and the day's contact sums sit in dense nDev x nDev
+ * tables (in the WASM engine's memory when it applies the logging rule), above that in hash tables.
+ */
+const DENSE_MAX = 2048;
+/** Up to 1024 devices (32 MB) the WASM engine keeps every pair's terms across ticks (its pair cache). */
+const PAIR_CACHE_MAX = 1024;
+
+/** Runs one scenario; see RunOptions. Returns stats and (when outDir is set) the files written. */
+export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
+  const world = buildWorld(scenario, opts);
+  const radio = await buildRadio(scenario, world, opts.kernel);
+  const dense = world.nDev <= DENSE_MAX;
+  const engine = createEngine(scenario, world, radio, opts, dense);
+  const outputs = opts.outDir
+    ? new RunOutputs(opts.outDir, scenario, {
+      seed: world.seed, startMs: world.startMs, durationMs: world.durationMs, names: world.names, kind: world.kind, person: world.person,
+      classify: opts.classify ?? true, report: opts.report ?? true, models: world.models, format: opts.format ?? 'csv',
+    })
+    : null;
+  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  if (outputs) await outputs.open();
+  const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(join(opts.outDir, 'scan_windows.csv'), world.nDev, world.startMs, world.names) : null;
+  const pcap = opts.pcapPath ? new PcapTap(opts.pcapPath, world, opts.pcapMaxPackets ?? 2_000_000) : null;
+  const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg);
+  const truth = new ContactTruth(world.nDev, world.startMs, dense, scenario.area.width, scenario.area.height, outputs);
+
+  const t0Wall = performance.now();
+  const seen = runTicks(world, engine, truth, appLog, { outputs, scanAgg, pcap, onProgress: opts.onProgress });
+  const stats = runStats(world, radio, engine, appLog, performance.now() - t0Wall);
+  pcap?.close();
+
+  const contacts = truth.contacts(world.names);
+  const summary = runSummary(scenario, world, radio, stats, contacts, pcap, opts.pcapPath);
+  const files: string[] = [];
+  if (outputs) {
+    files.push(...(await outputs.finish({
+      stats, summary, contacts, firstSeenMs: seen.first, lastSeenMs: seen.last, params: radio.params, kernelName: radio.kernel.name,
+      pairsPerSecond: stats.pairsPerSecond,
+    })));
+  }
+  if (scanAgg) {
+    // not in summary.json's file list, which predates it (summary.json stays byte-identical)
+    scanAgg.finish();
+    files.push(join(opts.outDir!, 'scan_windows.csv'));
+  }
+  if (opts.pcapPath) files.push(opts.pcapPath);
+  return { stats, summary, files };
+}
+
+/** The fused WASM engine when the kernel is WASM (unless opts.engine is 'js'), else the JS reference. */
+function createEngine(scenario: Scenario, world: World, radio: Radio, opts: RunOptions, dense: boolean): ReceptionEngine {
+  const W = scenario.area.width;
+  const H = scenario.area.height;
+  const host = (radio.kernel as Partial<WasmKernel>).host;
+  if (!host || opts.engine === 'js') return new JsEngine(world, radio, W, H);
+  const { adv, tickMs } = world;
+  // every schedule time is a whole number of microseconds (intervals are rounded, durations are whole ms:
+  // units.ts parseDuration); the engine keeps last-logged times as u32 offsets, exact only then
+  const wholeUs = [adv.onUs, adv.cycleUs, adv.phaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickMs * 1000);
+  return new WasmReception(host, world, radio, new UniformGrid(radio.cellM, W, H, 0), new UniformGrid(TRUTH_M, W, H, 0), {
+    // per-reception consumers (scan_windows.csv) still get every reception
+    logging: dense && wholeUs ? { logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
+    truth: dense,
+    pairCache: world.nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false,
+    lastSpanUs: opts.engineLastSpanUs,
+    outRoom: opts.engineOutRoom,
+  });
+}
+
+interface Taps {
+  outputs: RunOutputs | null;
+  scanAgg: ScanWindowAggregates | null;
+  pcap: PcapTap | null;
+  onProgress?: (simMs: number, totalMs: number) => void;
+}
+
+/** The world loop; returns each device's first and last tick present (ms from the start, -1 never). */
+function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth, appLog: AppLog, taps: Taps): { first: Float64Array; last: Float64Array } {
+  const { nDev, durationMs, tickMs, startMs, person, mob } = world;
+  const s = tickState(world);
+  const first = new Float64Array(nDev).fill(-1);
+  const last = new Float64Array(nDev).fill(-1);
+  const mobX = mob.x, mobY = mob.y, mobHeading = mob.heading;
+  const nTicks = Math.ceil(durationMs / tickMs);
+  for (let tick = 0; tick < nTicks; tick++) {
+    const t0ms = tick * tickMs;
+    const t0 = t0ms * 1000;
+    const t1 = Math.min((tick + 1) * tickMs, durationMs) * 1000;
+
+    // ---- mobility: presence and positions of everyone (an absent person's position is never read), then
+    // the present devices' list, which the per-device work below walks ----
+    mob.step(t0ms, tick === 0 ? 0 : tickMs);
+    const { x, y, active, wasActive, present, heading, hx, hy } = s;
+    let nPresent = 0;
+    for (let d = 0; d < nDev; d++) {
+      const p = person[d];
+      wasActive[d] = active[d];
+      let a = 1;
+      if (p >= 0) {
+        a = mob.present(p) ? 1 : 0;
+        x[d] = mobX[p];
+        y[d] = mobY[p];
+      }
+      active[d] = a;
+      present[nPresent] = d;
+      nPresent += a;
+    }
+    s.nPresent = nPresent;
+    for (let i = 0; i < nPresent; i++) {
+      const d = present[i];
+      const p = person[d];
+      // facing is read only for present devices
+      if (p >= 0 && heading[d] !== mobHeading[p]) {
+        heading[d] = mobHeading[p];
+        hx[d] = Math.cos(heading[d]);
+        hy[d] = Math.sin(heading[d]);
+      }
+      if (first[d] < 0) first[d] = t0ms;
+      last[d] = t1 / 1000;
+    }
+
+    // ---- ground truth: pairs within 2 m, accumulated per UTC day ----
+    engine.loadTick(s);
+    truth.tick(t0ms, t0, t1, s, engine);
+    taps.outputs?.endTruthTick(t1 / 1000, nDev);
+    taps.outputs?.onTick(t0ms, x, y, active, nDev);
+
+    // ---- advertising events whose packets may start in [t0, t1), then receptions scanner by scanner ----
+    engine.drawEvents(t0, t1, t0ms, s);
+    taps.pcap?.tick(t0, t1, engine.events());
+    engine.receive(t0, t1, s, appLog);
+    appLog.emitTick(startMs);
+    // windows ending by t1 got all their packets in this tick or earlier
+    taps.scanAgg?.closeUntil(t1);
+    if (tick % 64 === 63) appLog.prune(t1);
+    taps.onProgress?.(t1 / 1000, durationMs);
+  }
+  return { first, last };
+}
+
+function tickState(world: World): TickState {
+  const n = world.nDev;
+  const s: TickState = {
+    x: new Float32Array(n), y: new Float32Array(n), heading: new Float32Array(n), hx: new Float32Array(n).fill(1),
+    hy: new Float32Array(n), active: new Uint8Array(n), wasActive: new Uint8Array(n), present: new Int32Array(n), nPresent: 0,
+  };
+  // beacons stand still
+  for (let d = world.firstBeacon; d < n; d++) {
+    s.x[d] = world.beaconX[d - world.firstBeacon];
+    s.y[d] = world.beaconY[d - world.firstBeacon];
+  }
+  return s;
+}
+
+function runStats(world: World, radio: Radio, engine: ReceptionEngine, appLog: AppLog, wallMs: number): RunStats {
+  const c = engine.counters();
+  const stats: RunStats = {
+    pairEvaluations: c.pairEvaluations, advEvents: c.advEvents, receptions: c.receptions, lostBelowSensitivity: c.lostBelowSensitivity,
+    lostCollision: c.lostCollision, lostHalfDuplex: c.lostHalfDuplex, observations: appLog.observations,
+    wallMs: Math.round(wallMs), simMs: world.durationMs, realTimeFactor: Math.round(world.durationMs / Math.max(wallMs, 1)),
+    pairsPerSecond: Math.round(c.pairEvaluations / Math.max(wallMs / 1000, 1e-3)), kernel: radio.kernel.name, engine: engine.name,
+    kernelFallback: radio.kernel.fallbackReason, cullRadiusM: Math.round(radio.cullM * 10) / 10,
+    devices: { android: 0, ios: 0, beacon: world.nDev - world.firstBeacon, people: world.mob.n },
+  };
+  if (c.windows) stats.engineWindows = c.windows;
+  for (let d = 0; d < world.nDev; d++) if (world.kind[d] === KIND_ANDROID) stats.devices.android++; else if (world.kind[d] === KIND_IOS) stats.devices.ios++;
+  return stats;
+}
+
+function runSummary(scenario: Scenario, world: World, radio: Radio, stats: RunStats, contacts: ContactDay[], pcap: PcapTap | null, pcapPath?: string): Record<string, unknown> {
+  return {
+    scenario: scenario.name,
+    seed: world.seed,
+    start: new Date(world.startMs).toISOString(),
+    duration_ms: world.durationMs,
+    tick_ms: world.tickMs,
+    environment: scenario.environment,
+    channel: radio.params,
+    devices: stats.devices,
+    logging: scenario.logging,
+    // wall-clock figures go to timing.json, so summary.json is byte-identical for a seed
+    stats: {
+      pair_evaluations: stats.pairEvaluations, adv_events: stats.advEvents, receptions: stats.receptions,
+      lost_below_sensitivity: stats.lostBelowSensitivity, lost_collision: stats.lostCollision,
+      lost_half_duplex: stats.lostHalfDuplex, observations: stats.observations, cull_radius_m: stats.cullRadiusM,
+    },
+    contacts_truth: {
+      rule: 'within 2 m for at least 15 min per UTC day (bluezone-protocol.md 4.6)',
+      pairs_with_any_time_within_2m: contacts.length,
+      close_contacts: contacts.filter((c) => c.close).map((c) => ({ day: c.day, a: c.a, b: c.b, minutes: Math.round(c.minutes * 10) / 10 })),
+    },
+    ids: {
+      note: 'receiver/transmitter columns are device names; ids.csv maps each name to the BluezoneID it advertised per 15-min slot',
+      base_key: 'HMAC-SHA256(key "bluezone-sim-base-key", "<seed>/<device name>"), base date 0-59 days before the start',
+    },
+    pcap: pcap ? { file: basename(pcapPath!), packets: pcap.count, truncated: pcap.truncated } : undefined,
+  };
+}

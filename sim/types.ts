@@ -1,0 +1,78 @@
+// What a simulation run takes and gives (sim/run.ts runSimulation).
+import type { ReceptionKernel } from './kernel/types.ts';
+
+export interface RunOptions {
+  /** Overrides scenario.seed. */
+  seed?: number;
+  /** Overrides scenario.duration (ms). */
+  durationMs?: number;
+  /** Scale group sizes so that about this many phones take part. */
+  devices?: number;
+  /** Multiply group sizes (ignored when devices is set). */
+  scale?: number;
+  /** Write outputs here (summary.json, observations.csv, ...); none when undefined (benchmarks). */
+  outDir?: string;
+  /** pcap of the air (every advertising packet). */
+  pcapPath?: string;
+  /** Stop writing pcap records after this many (default 2e6). */
+  pcapMaxPackets?: number;
+  /** Observation format: csv (default) or pb (length-delimited protobuf, records/proto). */
+  format?: 'csv' | 'pb';
+  /** A kernel, or which to load (default: wasm if available). */
+  kernel?: ReceptionKernel | 'wasm' | 'ts';
+  /**
+   * Reception engine: 'wasm' (default with the WASM kernel) runs neighbour gathering, windows, kernel and
+   * collisions fused in WebAssembly (engine/wasmReception.ts); 'js' runs them in engine/jsEngine.ts with
+   * the chosen kernel (the reference the fused engine is tested against; always used with the TS kernel).
+   */
+  engine?: 'wasm' | 'js';
+  /** Tests only: the WASM engine's last-logged rebase interval (us; small values rebase every window). */
+  engineLastSpanUs?: number;
+  /** Tests only: false runs the WASM engine without its pair cache (as above 1024 devices). */
+  enginePairCache?: boolean;
+  /** Tests only: the engine's room for a tick's receptions beyond one window's (default 65536; 0 makes scanTick stop after every window with receptions). */
+  engineOutRoom?: number;
+  /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
+  classify?: boolean;
+  /**
+   * Write scan_windows.csv, every reception aggregated per (receiver, transmitter, scan window); needs
+   * outDir. Off by default: it runs to about ten rows per pair and second of Android scanning (478 MB for
+   * office over 2 h), ten times observations.csv.
+   */
+  scanWindows?: boolean;
+  /** Render report.html (default true; the data files do not depend on it). */
+  report?: boolean;
+  /** Called after every tick. */
+  onProgress?: (simMs: number, totalMs: number) => void;
+}
+
+export interface RunStats {
+  /** (packet, listening in-range receiver) pairs evaluated by the kernel. */
+  pairEvaluations: number;
+  /** Advertising events sent (each = 3 packets). */
+  advEvents: number;
+  receptions: number;
+  lostBelowSensitivity: number;
+  lostCollision: number;
+  lostHalfDuplex: number;
+  /** Rows written to observations.csv (after the app's logging rule). */
+  observations: number;
+  wallMs: number;
+  simMs: number;
+  realTimeFactor: number;
+  pairsPerSecond: number;
+  kernel: string;
+  /** 'wasm' (fused engine) or 'js' (the reference engine). */
+  engine: 'wasm' | 'js';
+  /** WASM engine only: scan windows read from the tick's sorted packets / from the neighbours' events. */
+  engineWindows?: { sortedPackets: number; neighbourEvents: number };
+  kernelFallback?: string;
+  cullRadiusM: number;
+  devices: { android: number; ios: number; beacon: number; people: number };
+}
+
+export interface RunResult {
+  stats: RunStats;
+  summary: Record<string, unknown>;
+  files: string[];
+}
