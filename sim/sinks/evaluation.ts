@@ -1,0 +1,88 @@
+// `sim run` = simulate + classify + eval in one process: the firmware classifier (method ours, the shipped
+// GAEN calibration, as `classify` by default) writes windows.csv from the observation stream, both
+// baselines run beside it, and every method is scored against the truth with the eval module's one
+// labelling and metrics, so summary.json and report.html show exactly what `bluezone eval --truth
+// truth.csv --input observations.csv` prints for the same run.
+import { join } from 'node:path';
+import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
+import { calibrationLookup, loadCalibrationTable, type CalibrationLookup } from '../../records/calibration.ts';
+import { formatWindowRow, WINDOWS_CSV_HEADER, type Observation } from '../../records/rows.ts';
+import { evaluateWindows, type EvalResult, type ScoredWindow } from '../../eval/evaluate.ts';
+import { WindowTruth } from '../../eval/labels.ts';
+import { LineSink } from './lineSink.ts';
+
+/** Windows with truth kept for scoring at most (beyond it new windows count as unmatched). */
+const TRUTH_WINDOWS_MAX = 2_000_000;
+/** Numeric window keys need (rx * n + tx) * 65536 < 2^53. */
+const NAMES_MAX = 100_000;
+
+let shippedCalibration: CalibrationLookup | undefined;
+
+export class EvaluationSink {
+  readonly windowsFile: string;
+  private readonly windows: LineSink;
+  private readonly classifiers: { method: string; c: StreamingClassifier; scored: ScoredWindow[] }[] = [];
+  private readonly truth: WindowTruth<number> | null;
+  private readonly nameIndex = new Map<string, number>();
+  private readonly o: Observation = { timestampMs: 0, receiver: '', transmitter: '', rssi: 0 };
+  readonly windowMs: number;
+  windowRows = 0;
+
+  constructor(
+    dir: string,
+    private readonly names: string[],
+    private readonly models: string[],
+    private readonly startMs: number,
+    /** Called with every closed window of method ours (the report's detected contacts). */
+    private readonly onOurs: (w: WindowResult) => void,
+  ) {
+    shippedCalibration ??= calibrationLookup(loadCalibrationTable());
+    for (const method of METHODS) this.classifiers.push({ method, c: new StreamingClassifier({ method, calibration: shippedCalibration }), scored: [] });
+    this.windowMs = this.classifiers[0].c.windowMs;
+    this.windowsFile = join(dir, 'windows.csv');
+    this.windows = new LineSink(this.windowsFile, WINDOWS_CSV_HEADER);
+    this.truth = names.length <= NAMES_MAX ? new WindowTruth<number>(this.windowMs) : null;
+    names.forEach((n, i) => this.nameIndex.set(n, i));
+  }
+
+  private key(rx: number, tx: number, tsMs: number): number {
+    const w = Math.floor(tsMs / this.windowMs) - Math.floor(this.startMs / this.windowMs);
+    return (rx * this.names.length + tx) * 65536 + (w & 0xffff);
+  }
+
+  /** One logged observation; distM as truth.csv holds it (0.01 m). */
+  observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
+    const o = this.o;
+    o.timestampMs = tsMs;
+    o.receiver = this.names[rx];
+    o.transmitter = this.names[tx];
+    o.rssi = rssi;
+    o.receiverModel = this.models[rx];
+    o.transmitterModel = this.models[tx];
+    // push() reads the fields and keeps no reference (firmware/proximity/classifier.ts), so one object is reused
+    for (let i = 0; i < this.classifiers.length; i++) for (const w of this.classifiers[i].c.push(o)) this.window(i, w);
+    if (this.truth && this.truth.size < TRUTH_WINDOWS_MAX) this.truth.add(this.key(rx, tx, tsMs), distM);
+  }
+
+  private window(i: number, w: WindowResult): void {
+    const cl = this.classifiers[i];
+    cl.scored.push({ receiver: w.receiver, transmitter: w.transmitter, windowStartMs: w.windowStartMs, windowEndMs: w.windowEndMs, score: w.score, contact: w.contact });
+    if (i !== 0) return;
+    this.windows.line(formatWindowRow(w));
+    this.windowRows++;
+    this.onOurs(w);
+  }
+
+  /** Closes the open windows, commits windows.csv and scores every method. */
+  finish(): EvalResult[] {
+    for (let i = 0; i < this.classifiers.length; i++) for (const w of this.classifiers[i].c.flush()) this.window(i, w);
+    this.windows.close();
+    const truth = this.truth;
+    const labelOf = (w: ScoredWindow) => {
+      const rx = this.nameIndex.get(w.receiver);
+      const tx = this.nameIndex.get(w.transmitter);
+      return truth && rx !== undefined && tx !== undefined ? truth.label(this.key(rx, tx, w.windowStartMs)) : undefined;
+    };
+    return this.classifiers.map((cl) => evaluateWindows(cl.method, cl.scored, labelOf));
+  }
+}

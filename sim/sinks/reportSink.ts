@@ -1,0 +1,176 @@
+// Samples of a run for report.html (report/): tracks, pair series, an RSSI-distance scatter, contact
+// timelines (truth intervals and detected windows), then the page with the evaluation of every method.
+import { join } from 'node:path';
+import type { WindowResult } from '../../firmware/proximity/classifier.ts';
+import { metricsTable, type EvalResult } from '../../eval/evaluate.ts';
+import { thinCurve } from '../../eval/metrics.ts';
+import { writeFileAtomic } from '../../records/atomicWrite.ts';
+import type { ContactTimeline, DeviceTrack, PairSeries, RunReportInput, ScatterSample } from '../../report/types.ts';
+import type { ChannelParams } from '../channel/params.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { RunStats } from '../types.ts';
+import { KIND_NAMES } from '../world/devices.ts';
+
+const SCATTER_MAX = 4000;
+const TRACK_MAX = 40;
+const TRACK_EVERY_MS = 30_000;
+const PAIR_POINTS_MAX = 200_000;
+const DETECTED_MAX = 100_000;
+
+export interface ReportInit {
+  seed: number;
+  startMs: number;
+  durationMs: number;
+  names: string[];
+  kind: Uint8Array;
+  person: Int32Array;
+  /** Keep per-device detail (tracks, pair series, truth intervals): runs up to DETAIL_MAX_DEVICES. */
+  detail: boolean;
+}
+
+export class ReportSamples {
+  private scatter: ScatterSample[] = [];
+  private scatterStride = 1;
+  private scatterSeen = 0;
+  private readonly tracks = new Map<number, DeviceTrack>();
+  private readonly pairPts = new Map<number, PairSeries>();
+  private pairPointCount = 0;
+  private readonly truthOpen = new Map<number, number>();
+  private readonly lastSeenPair = new Map<number, number>();
+  private readonly truthIntervals: { a: number; b: number; startMs: number; endMs: number }[] = [];
+  private readonly detected: WindowResult[] = [];
+
+  constructor(readonly scenario: Scenario, readonly init: ReportInit) {}
+
+  /** Positions at a tick start, for the report's tracks. */
+  onTick(t0ms: number, x: Float32Array, y: Float32Array, active: Uint8Array, nDev: number): void {
+    if (!this.init.detail || t0ms % TRACK_EVERY_MS !== 0) return;
+    for (let d = 0; d < nDev; d++) {
+      if (!active[d] || this.init.person[d] < 0) continue;
+      let tr = this.tracks.get(d);
+      if (!tr) {
+        if (this.tracks.size >= TRACK_MAX) continue;
+        tr = { device: this.init.names[d], kind: KIND_NAMES[this.init.kind[d]], points: [] };
+        this.tracks.set(d, tr);
+      }
+      tr.points.push({ tMs: t0ms, x: Math.round(x[d] * 100) / 100, y: Math.round(y[d] * 100) / 100 });
+    }
+  }
+
+  /** Pairs (a < b) within 2 m during [t0ms, t1ms): merged into intervals for the contact timeline. */
+  onTruthPair(a: number, b: number, nDev: number, t0ms: number, t1ms: number): void {
+    if (!this.init.detail) return;
+    const key = a * nDev + b;
+    if (!this.truthOpen.has(key)) this.truthOpen.set(key, t0ms);
+    this.lastSeenPair.set(key, t1ms);
+  }
+
+  /** Closes truth intervals not extended in the tick ending at t1ms. */
+  endTruthTick(t1ms: number, nDev: number): void {
+    if (!this.init.detail) return;
+    for (const [key, s] of this.truthOpen) {
+      const last = this.lastSeenPair.get(key)!;
+      if (last < t1ms) {
+        this.truthIntervals.push({ a: Math.floor(key / nDev), b: key % nDev, startMs: s, endMs: last });
+        this.truthOpen.delete(key);
+        this.lastSeenPair.delete(key);
+      }
+    }
+  }
+
+  /** distM rounded to 0.01 m as truth.csv holds it. */
+  observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
+    // deterministic thinning
+    if (this.scatterSeen++ % this.scatterStride === 0) {
+      this.scatter.push({ distanceM: distM, rssiDbm: rssi, group: KIND_NAMES[this.init.kind[rx]] });
+      if (this.scatter.length >= SCATTER_MAX) {
+        this.scatter = this.scatter.filter((_, i) => i % 2 === 0);
+        this.scatterStride *= 2;
+      }
+    }
+    const names = this.init.names;
+    if (this.init.detail && this.pairPointCount < PAIR_POINTS_MAX) {
+      const key = rx * names.length + tx;
+      let ps = this.pairPts.get(key);
+      if (!ps) this.pairPts.set(key, (ps = { receiver: names[rx], transmitter: names[tx], points: [] }));
+      ps.points.push({ tMs: tsMs - this.init.startMs, rssiDbm: rssi, distanceM: distM });
+      this.pairPointCount++;
+    }
+  }
+
+  /** A window method ours called contact goes on the timeline. */
+  onWindow(w: WindowResult): void {
+    if (w.contact && this.detected.length < DETECTED_MAX) this.detected.push(w);
+  }
+
+  /** Renders report.html (and its plots); a rendering failure leaves a one-line page, not a failed run. */
+  async render(dir: string, stats: RunStats, params: ChannelParams, kernelName: string, results: EvalResult[]): Promise<string[]> {
+    this.endTruthTick(Infinity, this.init.names.length);
+    const input = this.input(stats, params, kernelName, results);
+    try {
+      const { renderRunReport, writeReport } = await import('../../report/index.ts');
+      return writeReport(dir, await renderRunReport(input));
+    } catch (e) {
+      // the report is a view; the data files are already complete
+      writeFileAtomic(join(dir, 'report.html'), `<!doctype html><title>report unavailable</title><p>report rendering failed: ${String((e as Error).message).replace(/[<&]/g, '')}</p>\n`);
+      return [join(dir, 'report.html')];
+    }
+  }
+
+  private input(stats: RunStats, params: ChannelParams, kernelName: string, results: EvalResult[]): RunReportInput {
+    const { names } = this.init;
+    const s = this.scenario;
+    const pairs = [...this.pairPts.values()].sort((a, b) => b.points.length - a.points.length || (a.receiver < b.receiver ? -1 : 1)).slice(0, 4);
+    const byPerson = new Map<string, ContactTimeline>();
+    const tl = (n: string) => {
+      let c = byPerson.get(n);
+      if (!c) byPerson.set(n, (c = { person: n, truth: [], detected: [] }));
+      return c;
+    };
+    for (const iv of this.truthIntervals) {
+      tl(names[iv.a]).truth.push({ startMs: iv.startMs, endMs: iv.endMs, with: names[iv.b] });
+      tl(names[iv.b]).truth.push({ startMs: iv.startMs, endMs: iv.endMs, with: names[iv.a] });
+    }
+    for (const w of this.detected) tl(w.receiver).detected.push({ startMs: w.windowStartMs - this.init.startMs, endMs: w.windowEndMs - this.init.startMs, with: w.transmitter });
+    const contacts = [...byPerson.values()].sort((a, b) => total(b) - total(a) || (a.person < b.person ? -1 : 1)).slice(0, 10);
+    const scored = results.filter((r) => r.auc !== null);
+    return {
+      title: `Simulated run: ${s.name}`,
+      startMs: this.init.startMs,
+      scenario: {
+        name: s.name,
+        seed: this.init.seed,
+        durationMs: this.init.durationMs,
+        devices: { android: stats.devices.android, ios: stats.devices.ios, beacons: stats.devices.beacon, people: stats.devices.people },
+        environment: `${s.environment}, path-loss n=${params.exponent}, shadowing ${params.shadowSigmaDb} dB, Rician K=${params.ricianK}`,
+        figures: [
+          // no wall-clock figures (they are in timing.json): report.html is byte-identical for a seed
+          { label: 'in-range pair evaluations', value: stats.pairEvaluations },
+          { label: 'advertising events', value: stats.advEvents },
+          { label: 'receptions', value: stats.receptions },
+          { label: 'lost: below sensitivity', value: stats.lostBelowSensitivity },
+          { label: 'lost: collision', value: stats.lostCollision },
+          { label: 'lost: own transmission', value: stats.lostHalfDuplex },
+          { label: 'observations logged', value: stats.observations },
+          { label: 'kernel', value: kernelName },
+        ],
+      },
+      floorPlan: {
+        widthM: s.area.width,
+        heightM: s.area.height,
+        rooms: s.rooms.map((r) => ({ name: r.name, x: r.x, y: r.y, width: r.width, height: r.height })),
+        beacons: s.beacons.map((b) => ({ name: b.name, x: b.x, y: b.y })),
+      },
+      tracks: [...this.tracks.values()],
+      pairs,
+      scatter: this.scatter,
+      contacts,
+      roc: scored.map((r) => ({ method: r.method, auc: Math.round(r.auc! * 10000) / 10000, points: thinCurve(r.roc, 200) })),
+      metrics: results.length ? metricsTable(results) : { columns: [], rows: [] },
+    };
+  }
+}
+
+function total(c: ContactTimeline): number {
+  return c.truth.reduce((a, i) => a + i.endMs - i.startMs, 0);
+}
