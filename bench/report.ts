@@ -7,7 +7,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { renderRunReport, writeReport } from '../report/index.ts';
-import { syntheticRunInput } from '../test/report/fixture.ts';
+import { syntheticRunInput } from '../report/sample.ts';
 
 const i = process.argv.indexOf('--runs');
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 5;

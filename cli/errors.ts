@@ -1,4 +1,4 @@
-// Exit codes agreed in shared/docs/interfaces.md "Running it".
+// Exit codes agreed in docs/interfaces.md "Running it".
 export const EXIT_OK = 0;
 export const EXIT_PROBLEM = 1;
 export const EXIT_USAGE = 2;

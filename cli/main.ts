@@ -33,7 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code (shared/docs/interfaces.md "Running it"). */
+/** Runs the CLI and returns the exit code (docs/interfaces.md "Running it"). */
 export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const ctx: CliContext = {
     out: io.out ?? process.stdout,

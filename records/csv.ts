@@ -1,4 +1,4 @@
-// Strict streaming readers for the observation, truth and windows CSVs (shared/docs/interfaces.md).
+// Strict streaming readers for the observation, truth and windows CSVs (docs/interfaces.md).
 // Pure: text chunks in, typed rows out; file access lives in csvFiles.ts. Every fault is a CsvError naming
 // the source, line and column; nothing else is thrown, whatever the input (property-tested).
 

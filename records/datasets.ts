@@ -1,5 +1,5 @@
 /**
- * Loaders for the real RSSI data sets the channel model is fitted to (shared/data, see each folder's
+ * Loaders for the real RSSI data sets the channel model is fitted to (given with --data DIR or BLUEZONE_DATA; see docs/channel-fit.md and each folder's
  * README): herald-edison (RSSI vs distance, robot), pc-ng-rss-smartphone (people, hand/pocket/bag),
  * mitll-static-configs (body rotation at 1.83 m). Every reading becomes one RealSample carrying the
  * geometry the simulator needs to reproduce it. Malformed rows raise DataFileError(file, line).

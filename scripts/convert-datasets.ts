@@ -1,5 +1,5 @@
-// Converts the real RSSI data sets (shared/data, see each folder's README) into the generic observation
-// CSV + truth CSV (shared/docs/interfaces.md), split into a training part (used to choose the classifier's
+// Converts the real RSSI data sets (given with --data DIR or BLUEZONE_DATA; see docs/channel-fit.md and each folder's README) into the generic observation
+// CSV + truth CSV (docs/interfaces.md), split into a training part (used to choose the classifier's
 // parameters) and a held-out test part (used only for the README figures).
 //
 //   npx tsx scripts/convert-datasets.ts <data-dir> <out-dir>
@@ -244,7 +244,7 @@ function main(argv: string[]): void {
   const [dataDir, outDir] = argv;
   if (!dataDir || !outDir) fail('usage: npx tsx scripts/convert-datasets.ts <data-dir> <out-dir>');
   for (const d of ['herald-edison', 'pc-ng-rss-smartphone', 'mitll-static-configs'])
-    if (!existsSync(join(dataDir, d))) fail(`${join(dataDir, d)}: not found (expected the shared data folder)`);
+    if (!existsSync(join(dataDir, d))) fail(`${join(dataDir, d)}: not found (expected the data-set folder with herald-edison, pc-ng-rss-smartphone, mitll-static-configs)`);
   write(outDir, 'herald-edison-A', convertHerald(join(dataDir, 'herald-edison'), 'A'));
   write(outDir, 'herald-edison-B', convertHerald(join(dataDir, 'herald-edison'), 'B'));
   write(outDir, 'pc-ng-train', convertPcng(join(dataDir, 'pc-ng-rss-smartphone'), 'train'));

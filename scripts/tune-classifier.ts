@@ -12,7 +12,6 @@
 //     not its edge, so a small shift in levels on new data does not fall off a cliff; of two, the lower).
 // Override the grid with GRID='{"countDbPerDoubling":[0,2]}'.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyAll, OURS_DEFAULTS, type OursParams } from '../firmware/proximity/classifier.ts';
 import { calibrationLookup, loadCalibrationTable } from '../records/calibration.ts';

@@ -1,4 +1,4 @@
-// bluezone advert decode|build: Bluezone advertising data (bluezone-protocol.md 2; shared/docs/interfaces.md
+// bluezone advert decode|build: Bluezone advertising data (bluezone-protocol.md 2; docs/interfaces.md
 // "Identifiers and frames"). Thin: the codec lives in firmware/protocol/ad.ts and frames.ts.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { printJson, type CliContext } from '../context.ts';
+import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { benchKernel } from '../../sim/kernel/bench.ts';
 
@@ -12,7 +12,7 @@ function positive(what: string, max: number) {
   };
 }
 
-/** `bluezone bench radio`: radio kernel throughput (shared/docs/interfaces.md). */
+/** `bluezone bench radio`: radio kernel throughput (docs/interfaces.md). */
 export function registerBench(program: Command, ctx: CliContext): void {
   const bench = program.command('bench').description('performance benchmarks (median of several runs, one core)');
   bench
@@ -29,9 +29,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .action(async (o: { json?: boolean; kernel: string; seconds: number; runs: number; scenario?: string; devices?: number; hours?: number }) => {
       if (o.kernel !== 'wasm' && o.kernel !== 'ts') throw new UsageError(`--kernel must be wasm or ts, got '${o.kernel}'`);
       if (o.scenario !== undefined) {
-        const { benchScenario } = await import('../../sim/kernel/benchScenario.ts');
+        const { benchScenario } = await import('../../sim/bench.ts');
         const { ScenarioError, builtinNames } = await import('../../sim/scenario/load.ts');
-        const r = await benchScenario({ scenario: o.scenario, devices: o.devices, hours: o.hours, kernel: o.kernel, runs: Math.max(1, Math.round(o.runs)) }, ctx).catch((e) => {
+        const r = await benchScenario({ scenario: o.scenario, devices: o.devices, hours: o.hours, kernel: o.kernel, runs: Math.max(1, Math.round(o.runs)) }, (l) => info(ctx, l)).catch((e) => {
           if (e instanceof ScenarioError) throw new UsageError(e.message, `built-ins: ${builtinNames().join(', ')}; or a .yaml/.json scenario file`);
           throw e;
         });

@@ -1,12 +1,12 @@
 // bluezone classify: observation CSV -> contact windows CSV (+ optional daily CSV). Thin: the classifier
-// lives in firmware/proximity. shared/docs/interfaces.md "Contact windows CSV".
+// lives in firmware/proximity. docs/interfaces.md "Contact windows CSV".
 
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { info, printJson } from '../context.ts';
+import { printJson } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
-import { METHODS, StreamingClassifier, type Method, type WindowResult } from '../../firmware/proximity/classifier.ts';
+import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { CsvError, observationReader } from '../../records/csv.ts';
 import { AtomicLineWriter, readCsvBatches } from '../../records/csvFiles.ts';
 import { DAILY_CSV_HEADER, WINDOWS_CSV_HEADER, formatDailyRow, formatWindowRow, type Observation } from '../../records/rows.ts';
@@ -29,7 +29,7 @@ export function classifyFile(
       n += batch.length;
     }
   } catch (e) {
-    if (e instanceof CsvError) throw new UsageError(e.message, 'the observation CSV format is in shared/docs/interfaces.md');
+    if (e instanceof CsvError) throw new UsageError(e.message, 'the observation CSV format is in docs/interfaces.md');
     throw e;
   }
   onWindows(classifier.flush());

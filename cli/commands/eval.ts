@@ -28,7 +28,7 @@ function csvOrUsage<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof CsvError) throw new UsageError(e.message, 'the CSV formats are in shared/docs/interfaces.md');
+    if (e instanceof CsvError) throw new UsageError(e.message, 'the CSV formats are in docs/interfaces.md');
     throw e;
   }
 }

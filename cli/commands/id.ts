@@ -1,5 +1,5 @@
 // bluezone id: the BluezoneID for a daily key and slot, or for a base key at a time
-// (bluezone-protocol.md 1.2; shared/docs/interfaces.md "Identifiers and frames"). Thin: logic in firmware/protocol.
+// (bluezone-protocol.md 1.2; docs/interfaces.md "Identifiers and frames"). Thin: logic in firmware/protocol.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson } from '../context.ts';

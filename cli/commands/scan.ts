@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeLogger, asUsage, clockFromEnv, exitSoonAfterShutdown, resolveConfig, untilSignal } from './beacon.ts';
+import { makeLogger, asUsage, clockFromEnv, exitSoonAfterShutdown, resolveConfig, untilSignal } from '../daemon.ts';
 import {
   exportObservations,
   exportPresence,

@@ -10,7 +10,6 @@ import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/lo
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
 import { runSimulation } from '../../sim/run.ts';
-import { registerSimFit } from './simFit.ts';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string) => {
@@ -162,6 +161,4 @@ export function registerSim(program: Command, ctx: CliContext): void {
       ctx.out.write(`${file}: ok: "${s.name}", ${people} people in ${s.groups.length} groups, ${s.beacons.length} beacons, ${s.duration / 60_000} min\n`);
     });
 
-  // sim-channel's `sim fit` subcommand (cli/commands/simFit.ts)
-  registerSimFit(sim, ctx);
 }

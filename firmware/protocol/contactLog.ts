@@ -1,5 +1,5 @@
 // Reading a contact log for F0 matching: Bluezone's data_trace.txt, or the generic observation CSV
-// (shared/docs/interfaces.md) where `transmitter` is a 24-hex BluezoneID. Pure: text in.
+// (docs/interfaces.md) where `transmitter` is a 24-hex BluezoneID. Pure: text in.
 import { CsvError, observationReader } from '../../records/csv.ts';
 import { ContactLogBuilder, isHexId, parseTrace, type ContactLog, type LogParseResult } from './traceFormat.ts';
 

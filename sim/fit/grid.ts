@@ -11,7 +11,6 @@ import type { BodyParams, Carriage } from '../channel/params.ts';
 import { loadKernel } from '../kernel/index.ts';
 import { dataDirFrom, loadRealData } from '../../records/datasets.ts';
 import { DEFAULT_FIT, ksSummary, prepare, simulate, trainObjective, type FitParams } from './fit.ts';
-import { join } from 'node:path';
 
 type Knob = { name: string; values: number[]; get: (f: FitParams) => number; set: (f: FitParams, v: number) => FitParams };
 

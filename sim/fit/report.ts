@@ -1,5 +1,4 @@
 /** Runs the fit comparison with given parameters and formats the per-bin KS table. */
-import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadCalibrationTable } from '../../records/calibration.ts';
 import { DataFileError } from '../../records/errors.ts';

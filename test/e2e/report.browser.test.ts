@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../sim/run.ts';
 import { renderEvalReport, renderPresenceReport, renderRunReport, writeReport } from '../../report/index.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
-import { syntheticRunInput } from '../report/fixture.ts';
+import { syntheticRunInput } from '../../report/sample.ts';
 
 // Debian's package (`apt-get install chromium`); CHROMIUM_PATH overrides. No browser is downloaded.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

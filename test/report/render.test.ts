@@ -11,7 +11,7 @@ import {
   writeReport,
   type RenderedReport,
 } from '../../report/index.ts';
-import { syntheticRunInput } from './fixture.ts';
+import { syntheticRunInput } from '../../report/sample.ts';
 
 const input = syntheticRunInput();
 let report: RenderedReport;

@@ -11,7 +11,7 @@ import {
   scatterSpec,
   subsample,
 } from '../../report/specs.ts';
-import { syntheticRunInput } from './fixture.ts';
+import { syntheticRunInput } from '../../report/sample.ts';
 
 const input = syntheticRunInput();
 // Layers of a layered spec, as plain objects.

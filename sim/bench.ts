@@ -1,10 +1,9 @@
 /**
- * Whole-simulation radio benchmark: runs sim-world's world loop (sim/engine/run.ts runSimulation) on a
+ * Whole-simulation radio benchmark: runs the world loop (sim/run.ts runSimulation) on a
  * scenario scaled to `devices` for `hours` of simulated time, with no outputs written, and reports
  * in-range pair evaluations per wall second and the real-time factor (median of `runs` runs).
  */
 import os from 'node:os';
-import type { CliContext } from '../../cli/context.ts';
 
 export interface ScenarioBenchResult {
   bench: 'radio-scenario';
@@ -27,10 +26,11 @@ export interface ScenarioBenchResult {
 
 export async function benchScenario(
   opts: { scenario: string; devices?: number; hours?: number; kernel: 'wasm' | 'ts'; runs: number },
-  ctx?: CliContext,
+  /** Progress lines (one per run), e.g. to stderr. */
+  note?: (line: string) => void,
 ): Promise<ScenarioBenchResult> {
-  const { runSimulation } = await import('../run.ts');
-  const { loadScenario } = await import('../scenario/load.ts');
+  const { runSimulation } = await import('./run.ts');
+  const { loadScenario } = await import('./scenario/load.ts');
   const scenario = loadScenario(opts.scenario);
   const hours = opts.hours ?? 8;
   const pps: number[] = [];
@@ -40,7 +40,7 @@ export async function benchScenario(
     last = await runSimulation(scenario, { devices: opts.devices, durationMs: hours * 3_600_000, kernel: opts.kernel, classify: false });
     pps.push(last.stats.pairsPerSecond);
     rtf.push(last.stats.realTimeFactor);
-    ctx?.err.write(`run ${r + 1}/${opts.runs}: ${last.stats.pairsPerSecond.toExponential(3)} pairs/s, real-time factor ${last.stats.realTimeFactor.toFixed(0)}\n`);
+    note?.(`run ${r + 1}/${opts.runs}: ${last.stats.pairsPerSecond.toExponential(3)} pairs/s, real-time factor ${last.stats.realTimeFactor.toFixed(0)}`);
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const s = last!.stats;

@@ -1,6 +1,6 @@
-// A small synthetic run for report tests: 6 people walking in a two-room lobby, RSSI from a log-distance
+// A small synthetic run for the report tests and benchmark (bench/report.ts): 6 people walking in a two-room lobby, RSSI from a log-distance
 // model with seeded noise. Not the simulator: only shaped like its output so the renderer can be tested.
-import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from '../../report/types.ts';
+import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from './types.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
