@@ -1,4 +1,4 @@
-// Benchmark: the virtual air (README "Virtual air (HCI simulator)").
+// Benchmark: the virtual air (docs/beacon.md "Virtual air").
 //   npm run bench:air [-- --advertisers 20 --scanners 20 --seconds 60 --runs 5 --json]
 // 1. reports/s: advertisers (ADV_IND, 100 ms) and active scanners on a virtual clock, so the time is
 //    pure CPU: advertising events, air-model calls, report encoding and controller-side filtering.

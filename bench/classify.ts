@@ -1,4 +1,4 @@
-// Benchmark: observations classified per second on one core (README "Proximity classifier").
+// Benchmark: observations classified per second on one core (docs/classifier.md).
 //   npm run bench:classify [-- --n 10000000 --runs 5 --pairs 2000 --methods ours,gaen,bluezone --json]
 // Synthetic data is made in memory first (typed arrays, not timed); one Observation object is reused so
 // the timing is the classifier, not the allocator. Prints the median of the runs.

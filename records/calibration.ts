@@ -1,6 +1,6 @@
 // The GAEN calibration table (Google, 13 June 2020; records/data/gaen-calibration/PROVENANCE.md): its one
 // parser, the classifier's per-model lookup and the simulator's model rows. GAEN's use
-// (peers-and-radio-facts.md 1.2): attenuation = TX_power - (RSSI + RSSI_correction).
+// (peer-protocols.md 1.2): attenuation = TX_power - (RSSI + RSSI_correction).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { splitCsvRecord } from './csv.ts';

@@ -9,7 +9,7 @@
 //   pc-ng-train      (train) HandHand, HandBackpack, PocketPocket     pc-ng-test (test) HandPocket,
 //                                                                     PocketBackpack, BackpackBackpack
 //   mitll-static-configs (all at 1.83 m: one class, test only)
-// Column meaning per source: README "Proximity classifier" -> "Real data".
+// Column meaning per source: docs/classifier.md "Real data".
 
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';

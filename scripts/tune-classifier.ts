@@ -1,6 +1,6 @@
 // Chooses method "ours"'s free parameters on the TRAINING splits only (herald-edison-A, pc-ng-train, made
 // by scripts/convert-datasets.ts) and prints every setting's figures per split. The held-out splits are
-// never read here. README "Proximity classifier" quotes the chosen values.
+// never read here. docs/classifier.md quotes the chosen values.
 //
 //   npx tsx scripts/tune-classifier.ts <converted-dir> [calibration.csv]
 //

@@ -1,4 +1,4 @@
-// The simulator as a pipeline (sim-radio-core.md 3.4): scenario -> world (world/build.ts) -> reception
+// The simulator as a pipeline (radio-model.md 3.4): scenario -> world (world/build.ts) -> reception
 // engine (engine/: the JS reference or the fused WASM engine, one interface) -> observation stream (the
 // app's logging rule, engine/appLog.ts) -> sinks (sinks/: files, classification and evaluation, report,
 // scan windows, pcap). Fixed mobility ticks; inside a tick, exact integer-microsecond link-layer timing.

@@ -1,4 +1,4 @@
-// `bluezone air serve` / `bluezone air pty`: the virtual air for CI (README "Virtual air").
+// `bluezone air serve` / `bluezone air pty`: the virtual air for CI (docs/beacon.md "Virtual air").
 import { Command, Option } from 'commander';
 import { DistanceModel, parseAirModel, type AirModel } from '../../firmware/hci/airModel.ts';
 import { COMMANDS, type CommandName } from '../../firmware/hci/constants.ts';

@@ -1,5 +1,5 @@
-// `bluezone beacon ...`: the lobby beacon daemon and its admin commands (README "Beacon and entrance
-// logbook", "Deploy a lobby beacon on a Raspberry Pi"). Logic lives in firmware/beacon.
+// `bluezone beacon ...`: the lobby beacon daemon and its admin commands (docs/beacon.md,
+// docs/raspberry-pi.md). Logic lives in firmware/beacon.
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { DEFAULTS_YAML, loadBeaconConfig } from '../../firmware/beacon/config.ts';

@@ -40,7 +40,7 @@ function load(nameOrPath: string) {
     return loadScenario(nameOrPath);
   } catch (e) {
     if (e instanceof ScenarioError) {
-      throw new UsageError(e.message, e.issues.length ? 'see the scenario format in README "Radio simulator"' : `built-ins: ${builtinNames().join(', ')}; or a .yaml/.json file`);
+      throw new UsageError(e.message, e.issues.length ? 'see the scenario format in docs/simulator.md "Scenario files"' : `built-ins: ${builtinNames().join(', ')}; or a .yaml/.json file`);
     }
     throw e;
   }

@@ -14,7 +14,7 @@ function int(what: string, min: number, max: number) {
   };
 }
 
-/** `bluezone sim fit`: compare the channel model with the real RSSI data sets (README "Channel fit"). */
+/** `bluezone sim fit`: compare the channel model with the real RSSI data sets (docs/channel-fit.md). */
 export function registerSimFit(sim: Command, ctx: CliContext): void {
   sim
     .command('fit')

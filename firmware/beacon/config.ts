@@ -1,5 +1,5 @@
 // Beacon configuration file (YAML or JSON), validated with zod. Errors name the file, the field path,
-// the line where we can find it, and what was expected (README "Beacon and entrance logbook").
+// the line where we can find it, and what was expected (docs/beacon.md).
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 // The lobby beacon daemon: advertises the Bluezone Android-style frame (bluezone-protocol.md 2.1)
 // with the current BluezoneID, switches to the next ID exactly at each UTC 15-minute boundary (1.2,
 // 1.3 "Recommendation"), and supervises the radio: when the adapter vanishes, powers off, never comes
-// up, or refuses to advertise ("Command Disallowed", ble-stack-and-hci.md 4.2), the radio is thrown
+// up, or refuses to advertise ("Command Disallowed", ble-stack.md 4.2), the radio is thrown
 // away and re-created after an exponential, capped back-off. In production the radio is a child
 // process (processAdvertiser.ts), because bleno's UART driver never reopens a port (2.2 pt 5).
 import { buildAndroidFrame, buildIBeaconFrame } from '../protocol/frames.ts';
@@ -222,7 +222,7 @@ export class BeaconDaemon {
       this.cancelPowerOn = this.timers.setTimeout(() => {
         if (gen !== this.gen || adv.state === 'poweredOn') return;
         const why = adv.state === 'unauthorized'
-          ? 'adapter unauthorized (needs CAP_NET_RAW/CAP_NET_ADMIN, see README troubleshooting)'
+          ? 'adapter unauthorized (needs CAP_NET_RAW/CAP_NET_ADMIN, see docs/raspberry-pi.md "Troubleshooting")'
           : adv.state === 'unsupported'
             ? 'adapter unsupported or missing (no such HCI device, or not Bluetooth LE)'
             : `adapter did not reach poweredOn within ${timeoutMs / 1000} s (state ${adv.state})`;

@@ -1,4 +1,4 @@
-// Keeps the logbook's scanner running: duplicates allowed (every advert counts, ble-stack-and-hci.md
+// Keeps the logbook's scanner running: duplicates allowed (every advert counts, ble-stack.md
 // 3.2), and the same recovery as the beacon: a scanner that powers off, never powers on or fails to
 // start is closed and re-created (fresh noble bindings) after a capped exponential back-off.
 import type { Scanner, RadioState } from '../radio/types.ts';
@@ -14,7 +14,7 @@ export interface ScanServiceOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   /**
-   * Silent-stop watchdog (ble-stack-and-hci.md 4.2 item 4): when the beacon's key is on this device, our
+   * Silent-stop watchdog (ble-stack.md 4.2 item 4): when the beacon's key is on this device, our
    * own beacon is a heartbeat. Not hearing it for this long while scanning re-creates the scanner. 0 = off.
    */
   ownSilenceMs?: number;

@@ -1,5 +1,5 @@
-// systemd unit for the beacon (README "Deploy a lobby beacon on a Raspberry Pi"). The capabilities
-// replace `setcap` on the node binary, which is lost on every Node upgrade (ble-stack-and-hci.md 4.1);
+// systemd unit for the beacon (docs/raspberry-pi.md). The capabilities
+// replace `setcap` on the node binary, which is lost on every Node upgrade (ble-stack.md 4.1);
 // ordering after the adapter's device unit fixes the boot race of 4.2 item 5.
 import { BeaconInputError } from './errors.ts';
 
@@ -38,7 +38,7 @@ Wants=bluetooth.target ${dev} time-sync.target
 Type=simple
 User=${o.user}
 Group=${o.user}
-# Raw HCI mode does not power up a down adapter (ble-stack-and-hci.md 4.1); "-" = ignore if it fails.
+# Raw HCI mode does not power up a down adapter (ble-stack.md 4.1); "-" = ignore if it fails.
 ExecStartPre=-/usr/bin/hciconfig ${o.adapter} up
 ExecStart=${o.exec} beacon start --config ${o.configFile} --state-dir ${o.stateDir}
 # The daemon restarts its radio by itself; this catches everything else.

@@ -51,9 +51,9 @@ export interface Position {
 }
 
 export interface DistanceModelOptions {
-  /** Mean RSSI at 1 m (dBm); -59 is a typical iBeacon "measured power" (ble-stack-and-hci.md 6). */
+  /** Mean RSSI at 1 m (dBm); -59 is a typical iBeacon "measured power" (ble-stack.md 6). */
   rssiAt1m?: number;
-  /** Path-loss exponent n: 2 free space, 2.5-4 indoors (ble-stack-and-hci.md 6). */
+  /** Path-loss exponent n: 2 free space, 2.5-4 indoors (ble-stack.md 6). */
   exponent?: number;
   /** Standard deviation of the Gaussian shadowing/fading noise, dB. */
   sigmaDb?: number;

@@ -1,4 +1,4 @@
-// Public surface of the virtual air, for tests and tools of other parts (README "Virtual air").
+// Public surface of the virtual air, for tests and tools of other parts (docs/beacon.md "Virtual air").
 import { fileURLToPath } from 'node:url';
 
 export { startVirtualAir, controllerAddress, type VirtualAir, type VirtualAirOptions } from './server.ts';

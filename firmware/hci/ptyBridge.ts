@@ -1,5 +1,5 @@
 // Pseudo-terminal bridge to the air server, so bleno/noble can open a "serial port" with
-// hciDriver 'uart' (ble-stack-and-hci.md 2.5). Node has no pty API: the bridge is the shipped
+// hciDriver 'uart' (ble-stack.md 2.5). Node has no pty API: the bridge is the shipped
 // Python relay (default; python3 is everywhere) or socat when asked for.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, unlinkSync } from 'node:fs';

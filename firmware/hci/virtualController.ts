@@ -1,5 +1,5 @@
 // A software LE controller that answers what @stoprocent/bleno and noble send (see
-// shared ble-stack-and-hci.md 2.2-2.3) and holds the advertising/scanning state the air reads.
+// shared ble-stack.md 2.2-2.3) and holds the advertising/scanning state the air reads.
 // Sections are Core Spec Vol 4 Part E unless stated otherwise.
 import { ADV_INTERVAL_MAX, ADV_INTERVAL_MIN, ADV_TYPE, STATUS, commandName, type CommandName } from './constants.ts';
 import { InvalidPacketError, hexOf } from './errors.ts';

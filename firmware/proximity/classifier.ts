@@ -2,7 +2,7 @@
 // Pure (no I/O, no clock): runs on the beacon and inside the simulator. Observations arrive sorted by time;
 // windows are aligned to multiples of windowMs since the Unix epoch (UTC quarter hours for 15 min).
 // Memory per live pair is constant (a fixed RSSI histogram and fixed per-window arrays); every pair's
-// state is recycled when its window closes. Method and parameters: README "Proximity classifier".
+// state is recycled when its window closes. Method and parameters: docs/classifier.md.
 
 import type { DailyRow, Observation, WindowRow } from '../../records/rows.ts';
 import { type CalibrationLookup, DEFAULT_CALIBRATION, platformOf } from '../../records/calibration.ts';
@@ -18,7 +18,7 @@ export interface WindowResult extends WindowRow {
 
 export type DailyContact = DailyRow;
 
-/** Parameters of method "ours" (chosen on the training split, README "Proximity classifier"). */
+/** Parameters of method "ours" (chosen on the training split, docs/classifier.md). */
 export interface OursParams {
   /** Reference TX power (dBm, iPhone scale): calibrated RSSI = rssi + correction(rx) + (txRef - tx(tx)). */
   txRefDbm: number;
@@ -85,7 +85,7 @@ interface DeviceOffset {
   offset: number;
 }
 
-/** GAEN v2 daily-summary style: attenuation buckets and weights (peers-and-radio-facts.md 1.4-1.5). */
+/** GAEN v2 daily-summary style: attenuation buckets and weights (peer-protocols.md 1.4-1.5). */
 export interface GaenParams {
   /** Attenuation thresholds (dB): <= t0 weight w0, <= t1 weight w1, else 0. CWA 55/63 (1.4). */
   thresholdsDb: [number, number];
@@ -404,7 +404,7 @@ export class StreamingClassifier {
         close[i] = p.instanceWeight * inst + (1 - p.instanceWeight) * score >= p.thresholdDbm ? 1 : 0;
       }
     } else if (this.method === 'gaen') {
-      // typicalAttenuation = rounded mean attenuation of the instance (peers-and-radio-facts.md 1.5).
+      // typicalAttenuation = rounded mean attenuation of the instance (peer-protocols.md 1.5).
       const g = this.gaen;
       closeWeight = new Float64Array(s.nInst);
       let weighted = 0;

@@ -23,7 +23,7 @@ adv.on('error', (e) => send({ ev: 'error', message: e.message }));
 
 async function shutdown(code: number): Promise<never> {
   await adv.close().catch(() => {});
-  // bleno's own exit handler sends HCI_Reset on the UART (ble-stack-and-hci.md 2.2 pt 6).
+  // bleno's own exit handler sends HCI_Reset on the UART (ble-stack.md 2.2 pt 6).
   process.exit(code);
 }
 

@@ -1,4 +1,4 @@
-// Advertiser over @stoprocent/bleno (ble-stack-and-hci.md 0, 3.1). bleno keeps one adapter per
+// Advertiser over @stoprocent/bleno (ble-stack.md 0, 3.1). bleno keeps one adapter per
 // process and reads its advertising interval from BLENO_ADVERTISING_INTERVAL when the adapter powers
 // on, so this adapter is meant to own its process: the beacon daemon runs it in a supervised child
 // (advertiserWorker.ts) and restarts that child to recover (the UART driver never reopens a pty, 2.2 pt 5).
@@ -16,7 +16,7 @@ import {
 
 const require = createRequire(import.meta.url);
 
-/** bleno/noble binding options for an HCI spec (withBindings('hci', ...), ble-stack-and-hci.md 2.1). */
+/** bleno/noble binding options for an HCI spec (withBindings('hci', ...), ble-stack.md 2.1). */
 export function hciBindingOptions(spec: HciSpec): Record<string, unknown> {
   return spec.driver === 'native'
     ? { hciDriver: 'native', deviceId: spec.deviceId }

@@ -1,4 +1,4 @@
-// Scanner over @stoprocent/noble (ble-stack-and-hci.md 3.2). noble's own `discover` event merges
+// Scanner over @stoprocent/noble (ble-stack.md 3.2). noble's own `discover` event merges
 // fields across adverts of one address and holds back connectable adverts until a scan response, so
 // we take the raw LE Advertising Reports from its HCI layer (pinned noble 2.8.0: bindings._hci emits
 // 'leAdvertisingReport') and fall back to rebuilding AD structures from `discover` if that changes.

@@ -1,6 +1,6 @@
 // An Advertiser whose bleno lives in a supervised child process (advertiserWorker.ts).
 // Why: bleno keeps module-level state and process handlers, reads its interval from the environment at
-// power-on, and with the UART driver never reconnects once the port closes (ble-stack-and-hci.md 2.2
+// power-on, and with the UART driver never reconnects once the port closes (ble-stack.md 2.2
 // pt 5). Killing the child and forking a fresh one is the only reliable "re-create the bindings".
 // The daemon's watchdog does exactly that on every fault.
 import { fork, type ChildProcess } from 'node:child_process';

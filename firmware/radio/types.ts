@@ -1,4 +1,4 @@
-// Our own thin radio interfaces (ble-stack-and-hci.md 2.7): the beacon daemon and the logbook talk
+// Our own thin radio interfaces (ble-stack.md 2.7): the beacon daemon and the logbook talk
 // to these, never to bleno/noble directly, so unit tests run on the in-memory fake (mockRadio.ts)
 // and production swaps in blenoAdapter.ts / nobleAdapter.ts or the supervised child process.
 
@@ -101,7 +101,7 @@ export interface ScannerEvents {
 /**
  * A BLE scanner (observer role).
  * Contract: `start(true)` reports every received advert (contact tracing needs duplicates,
- * ble-stack-and-hci.md 3.2); `start(false)` reports each (address, payload) once until restarted.
+ * ble-stack.md 3.2); `start(false)` reports each (address, payload) once until restarted.
  * start() rejects with NOT_POWERED_ON unless poweredOn.
  */
 export interface Scanner {

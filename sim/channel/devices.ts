@@ -13,7 +13,7 @@ export type { DeviceModel };
 /**
  * An iPhone on the GAEN scale: RSSI correction 0 by definition (the table maps Android readings onto an
  * iPhone's). Its TX power is not in the table; IPHONE_TX_DBM is fitted on herald-edison iPhone pairs
- * (sim fit, README "Channel fit").
+ * (sim fit, docs/channel-fit.md).
  */
 export const IPHONE_TX_DBM = -8;
 export const IPHONE_MODEL: DeviceModel = { oem: 'Apple', name: 'iPhone', txPowerDbm: IPHONE_TX_DBM, rssiCorrectionDb: 0, measured: true };

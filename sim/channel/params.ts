@@ -4,11 +4,11 @@
  *   rssi = txPowerDbm - PL(d) - staticLossDb + pairOffset(pair) + shadow(pair, epoch) + fade(pair, event, channel)
  *
  * PL(d) = pl1mDb + 10 nNear log10(min(d, B)) + 10 n log10(max(d / B, 1)), d >= minDistM, B = nearBreakM:
- * log-distance with two slopes (sim-radio-core.md 2.1). The near slope is fitted on the real data (all of
+ * log-distance with two slopes (radio-model.md 2.1). The near slope is fitted on the real data (all of
  * it within 5 m); beyond the break the textbook exponent applies (n 2.0 LOS ... 3 office), which keeps the
  * range finite where the data cannot tell;
  * pairOffset ~ N(0, pairSigmaDb) is static per ordered pair (carriage, antenna, device spread: the
- * dominant real error, peers-and-radio-facts.md 6); shadow ~ N(0, shadowSigmaDb) redrawn per
+ * dominant real error, peer-protocols.md 6); shadow ~ N(0, shadowSigmaDb) redrawn per
  * shadowEpochMs; fade is Rician(K) power below kBreakM, Rayleigh beyond, drawn per packet and channel,
  * convolved with the per-reading RSSI noise N(0, readingSigmaDb) (BabbleSim modem_BLE_simple 1.5 dB).
  * Power levels are on GAEN's "iPhone scale" (gaen-calibration/README.md), so pl1mDb is a calibrated
@@ -33,9 +33,9 @@ export interface ChannelParams {
   /** fast fading Rician K near; Rayleigh beyond kBreakM */
   ricianK: number;
   kBreakM: number;
-  /** receiver sensitivity (dBm), sim-radio-core.md 2.1: -95 default, range -90..-100 */
+  /** receiver sensitivity (dBm), radio-model.md 2.1: -95 default, range -90..-100 */
   sensitivityDbm: number;
-  /** co-channel capture ratio (dB): chips 13-14 dB, spec 21 dB (sim-radio-core.md 2.1) */
+  /** co-channel capture ratio (dB): chips 13-14 dB, spec 21 dB (radio-model.md 2.1) */
   captureDb: number;
   /** per-reading RSSI noise (dB), folded into the fading table */
   readingSigmaDb: number;
@@ -88,10 +88,10 @@ export function bodyLossAt(s: BodySpec, angleToPeerRad: number): number {
  * FITTED by `npm run fit` (sim/fit/grid.ts, coordinate descent, 2026-11-23) on the training split of
  * herald-edison (-A files), pc-ng (alternate distances) and mitll (rotations 0/90/180/270), minimising
  * the mean KS distance of readings and of 30 s medians per distance bin; held-out KS in README
- * "Channel fit". Not fitted (no data): exponent beyond nearBreakM (textbook n = 2.0, sim-radio-core.md
+ * "Channel fit". Not fitted (no data): exponent beyond nearBreakM (textbook n = 2.0, radio-model.md
  * 2.1; the data stop at 5 m), captureDb (chips 13-14 dB), readingSigmaDb (BabbleSim 1.5 dB), minDistM.
  * sensitivityDbm = -105 is on the phones' reported-RSSI scale (herald Androids log down to -106 dBm),
- * below the -95 dBm chip figure of sim-radio-core.md 2.1. ricianK = 0: Rayleigh fits better than any
+ * below the -95 dBm chip figure of radio-model.md 2.1. ricianK = 0: Rayleigh fits better than any
  * Rician K at every distance of these indoor data, so kBreakM has no effect with the defaults.
  */
 export const DEFAULT_CHANNEL: ChannelParams = {
@@ -113,7 +113,7 @@ export const DEFAULT_CHANNEL: ChannelParams = {
 
 /**
  * Environment presets, applied over DEFAULT_CHANNEL (fitted in furnished rooms, i.e. indoor LOS, 0-5 m).
- * They set the far exponent, per sim-radio-core.md 2.1: n 2.0 LOS/outdoor, 2.2-2.5 indoor, about 3 office/NLOS;
+ * They set the far exponent, per radio-model.md 2.1: n 2.0 LOS/outdoor, 2.2-2.5 indoor, about 3 office/NLOS;
  * shadowing sigma 4-8 dB indoor, higher in offices (P.1238, unverified there).
  */
 export const ENVIRONMENTS: Record<'lobby' | 'office' | 'outdoor' | 'open' | string, Partial<ChannelParams>> = {

@@ -1,5 +1,5 @@
 /**
- * Linear power for the co-channel interference sums (sim-radio-core.md 3.4 item 5). A table at
+ * Linear power for the co-channel interference sums (radio-model.md 3.4 item 5). A table at
  * 1/16 dB steps from the interference floor replaces Math.pow / Math.log10 per overlap: both engines
  * (run.ts flush and sim/kernel/assembly/engine.ts) read the same table, so they decide every capture
  * alike, and 1/16 dB is far below the channel's own spread (shadowing sigma several dB).

@@ -1,4 +1,4 @@
-// Uniform grid for neighbour culling (sim-radio-core.md 3.2: cell = cull radius, counting sort into SoA).
+// Uniform grid for neighbour culling (radio-model.md 3.2: cell = cull radius, counting sort into SoA).
 // Rebuilt once per tick; no allocation after construction unless the cell count grows.
 
 export class UniformGrid {

@@ -1,4 +1,4 @@
-// The reference reception engine in JavaScript (sim-radio-core.md 3.4), the one the fused WASM engine is
+// The reference reception engine in JavaScript (radio-model.md 3.4), the one the fused WASM engine is
 // tested against and the only one with the TS kernel. Per tick: draw the advertising events, then for each
 // listening scan window batch the in-range advertisers' packets on that channel into the reception kernel,
 // then resolve sensitivity, half duplex and collisions/capture per receiver with the returned powers.
@@ -328,7 +328,7 @@ export class JsEngine implements ReceptionEngine {
           nHd++;
           continue;
         }
-        // co-channel interference from overlapping packets (sim-radio-core.md 3.4 item 5), summed in
+        // co-channel interference from overlapping packets (radio-model.md 3.4 item 5), summed in
         // linear power from the shared table (capture.ts)
         let interf = 0;
         for (let kk = k - 1; kk >= 0; kk--) {

@@ -29,7 +29,7 @@ export async function loadKernel(prefer: 'wasm' | 'ts' = 'wasm', opts: { wasmByt
 /**
  * Distance beyond which a packet is received with negligible probability: the link budget
  * maxTxDbm - sensitivity plus the upper tails (largest fading-table value plus tailSigmas (3.5) sigma of
- * pair offset and shadowing combined), inverted through the log-distance law (sim-radio-core.md 2.2 "culling radius").
+ * pair offset and shadowing combined), inverted through the log-distance law (radio-model.md 2.2 "culling radius").
  * maxTxDbm must be the largest txPowerDbm - staticLossDb any pair can have (include negative losses such
  * as a positive receiver RSSI correction).
  */

@@ -1,5 +1,5 @@
 /**
- * Counter-based randomness for the radio path (sim-radio-core.md 3.4 item 3): every draw is a pure
+ * Counter-based randomness for the radio path (radio-model.md 3.4 item 3): every draw is a pure
  * function of (seed, counters), so results do not depend on evaluation order, batch boundaries or
  * thread count. The same arithmetic is mirrored lane-wise in assembly/kernel.ts; keep them in step.
  */
@@ -67,7 +67,7 @@ function byteSum(h: number): number {
 /**
  * Standard normal (approximately) from two hash words: Irwin-Hall sum of their 8 bytes, standardised.
  * Exact mean 0 and variance 1, tails bounded at +-4.9 sigma; chosen because it is branch- and table-free,
- * so the SIMD kernel computes the same value lane-wise (sim-radio-core.md 3.2 "Irwin-Hall of the hash bytes").
+ * so the SIMD kernel computes the same value lane-wise (radio-model.md 3.2 "Irwin-Hall of the hash bytes").
  */
 export function normalFromHash(h1: number, h2: number): number {
   return (byteSum(h1 >>> 0) + byteSum(h2 >>> 0) - IH_MEAN) * IH_SCALE;

@@ -1,6 +1,6 @@
 /**
  * Shared constants and lookup tables for the reception kernels (TS oracle and WASM SIMD use the same
- * numbers). Tables, not Math.log10 in the hot loop: sim-radio-core.md 3.4 item 4.
+ * numbers). Tables, not Math.log10 in the hot loop: radio-model.md 3.4 item 4.
  */
 import type { ChannelParams } from '../channel/params.ts';
 

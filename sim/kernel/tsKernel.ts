@@ -1,7 +1,7 @@
 /**
  * Reference reception kernel in plain TypeScript: the oracle the WASM SIMD kernel is tested against.
  * Structure-of-arrays in, no allocation per reception, path loss via a float-bits log2 polynomial and
- * fading via an inverse-CDF table (sim-radio-core.md 3.2 "fast-log" and "table" variants).
+ * fading via an inverse-CDF table (radio-model.md 3.2 "fast-log" and "table" variants).
  */
 import type { ChannelParams } from '../channel/params.ts';
 import { hashStart, NORMAL_IH_MEAN, NORMAL_IH_SCALE } from './rng.ts';

@@ -157,7 +157,7 @@ const cityBlock: ScenarioInput = {
   tick: '1s',
   environment: 'outdoor',
   // A crowded street: bodies and buildings block line of sight, so log-distance n is about 3 (NLOS,
-  // sim-radio-core.md 2.1) rather than free space.
+  // radio-model.md 2.1) rather than free space.
   channel: { exponent: 3 },
   area: { width: 1000, height: 1000 },
   rooms: [],

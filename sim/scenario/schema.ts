@@ -1,4 +1,4 @@
-// Scenario file format (YAML or JSON), validated with zod. README "Radio simulator" shows an example.
+// Scenario file format (YAML or JSON), validated with zod. docs/simulator.md "Scenario files" shows an example.
 import { z } from 'zod';
 import { parseDuration } from './units.ts';
 

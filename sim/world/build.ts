@@ -183,7 +183,7 @@ function schedules(scenario: Scenario, seed: number, kind: Uint8Array, firstBeac
       scan.cycleUs[d] = (A.scanOnMs + A.scanOffMs) * 1000;
     } else if (k === KIND_IOS) {
       // iOS advertises continuously (bluezone-protocol.md 2.3); background scanning is coalesced, a 100 ms
-      // advertiser is reported every 2-4 s (sim-radio-core.md 2.1): one short window per 2-4 s.
+      // advertiser is reported every 2-4 s (radio-model.md 2.1): one short window per 2-4 s.
       adv.intUs[d] = Math.round(I.advIntervalMs * 1000);
       scan.mode[d] = SCAN_IOS;
       scan.winUs[d] = Math.round(I.scanWindowMs * 1000);

@@ -13,12 +13,12 @@ export const KIND_NAMES = ['android', 'ios', 'beacon'] as const;
 export const CARRIAGE_NAMES = ['hand', 'pocket', 'bag', 'fixed'] as const;
 
 /** Legacy ADV_IND on LE 1M: preamble 1 + access address 4 + header 2 + AdvA 6 + CRC 3 = 16 bytes = 128 us,
- * plus 8 us per AdvData byte (Core Spec Vol 6 Part B 2.1; sim-radio-core.md 2.1: 376 us for 31 bytes). */
+ * plus 8 us per AdvData byte (Core Spec Vol 6 Part B 2.1; radio-model.md 2.1: 376 us for 31 bytes). */
 export function airtimeUs(advDataLen: number): number {
   return 128 + 8 * advDataLen;
 }
 
-/** Gap between the packets of one advertising event on 37, 38, 39 (controller-dependent; sim-radio-core.md
+/** Gap between the packets of one advertising event on 37, 38, 39 (controller-dependent; radio-model.md
  * 2.1 gives 1.2-2 ms per event for 3 x 376 us, so about 300 us of channel switching per hop). */
 export const HOP_GAP_US = 300;
 /** advDelay, pseudo-random 0-10 ms added to every advertising event (Core Spec Vol 6 Part B 4.4.2.2). */

@@ -1,6 +1,6 @@
 // End to end with the REAL stack: `bluezone beacon start` (bleno in its supervised child process) and
 // `bluezone scan` (noble) as separate processes, each on the UART transport through a pty bridge to the
-// in-process virtual air (ble-stack-and-hci.md 2.5-2.7). A shared, sped-up test clock
+// in-process virtual air (ble-stack.md 2.5-2.7). A shared, sped-up test clock
 // (BLUEZONE_TEST_CLOCK, test mode only) brings a 15-minute slot boundary within seconds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The real @stoprocent/bleno and @stoprocent/noble, each in its own process, talking H4 over a
-// pty bridge to the in-process virtual air (ble-stack-and-hci.md 2.6, done as a test).
+// pty bridge to the in-process virtual air (ble-stack.md 2.6, done as a test).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,7 +106,7 @@ describe('real bleno and noble over pty bridges to the virtual air', () => {
     expect(nobleOnce.lines.filter((l) => l.event === 'discover')).toHaveLength(1);
   });
 
-  it('the controllers saw the start-up sequences of ble-stack-and-hci.md 2.3', () => {
+  it('the controllers saw the start-up sequences of ble-stack.md 2.3', () => {
     const beacon = air.controllers.find((c) => c.advertising)!;
     const scanner = air.controllers.find((c) => c.scanning && !c.filterDuplicates)!;
     expect(beacon.commandLog.slice(0, 13).map((l) => l.name)).toEqual([

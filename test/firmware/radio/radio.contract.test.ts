@@ -8,7 +8,7 @@ radioContract('mock', async () => {
 });
 
 // Real hardware: BZ_HCI_DEV names the advertiser's adapter (native:0 or uart:PATH) and BZ_HCI_DEV2 the
-// scanner's (default native:1): bleno and noble on one adapter interfere (ble-stack-and-hci.md 2.3).
+// scanner's (default native:1): bleno and noble on one adapter interfere (ble-stack.md 2.3).
 const dev = process.env.BZ_HCI_DEV;
 if (dev) {
   const { createBlenoAdvertiser } = await import('../../../firmware/radio/blenoAdapter.ts');

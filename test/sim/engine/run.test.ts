@@ -184,7 +184,7 @@ describe('runSimulation', () => {
     const heard = new Set(readRows(d2).filter((r) => r.rx === 'pi' && r.tx === 'and-1').map((r) => Math.floor(r.t / 1000)));
     expect(heard.size / 180).toBeGreaterThan(0.35);
     expect(heard.size / 180).toBeLessThan(0.65);
-    // background iOS: one report per peripheral per coalesced scan, scans 2-4 s apart (sim-radio-core.md 2.1)
+    // background iOS: one report per peripheral per coalesced scan, scans 2-4 s apart (radio-model.md 2.1)
     const ios = readRows(d2).filter((r) => r.rx === 'ios-1' && r.tx === 'pi').map((r) => r.t);
     const gaps = ios.slice(1).map((t, i) => t - ios[i]).sort((p, q) => p - q);
     expect(gaps.length).toBeGreaterThan(30);
