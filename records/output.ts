@@ -18,12 +18,11 @@ import * as nodeFs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_CLOEXEC } = nodeFs.constants;
+// no O_CLOEXEC: libuv opens every fd close-on-exec already
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = nodeFs.constants;
 
 /** Write buffer per output; big chunks keep the simulator's hundreds of MB cheap (bench/output.ts). */
 const BUFFER_BYTES = 1 << 20;
-/** Whole chunks this large skip the copy into the buffer. */
-const DIRECT_BYTES = 1 << 18;
 /** Longest target name kept in a temp name: ".NAME.<12 hex>.tmp" must stay under NAME_MAX (255). */
 const TEMP_BASE_MAX = 200;
 /** Temp-name attempts on EEXIST (random names collide only if someone plants them). */
@@ -84,6 +83,8 @@ export interface OutputSetOptions {
   tempName?: (base: string) => string;
   /** File-system calls; for tests. */
   fs?: Partial<OutputFs>;
+  /** Write buffer per output in bytes (default 1 MiB); small values exercise the chunk edges in tests. */
+  bufferBytes?: number;
 }
 
 export interface AddOptions {
@@ -140,7 +141,7 @@ export class OutputWriter {
   private writeString(s: string, newline: boolean): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units)
     const max = s.length * 3 + 1;
-    let buf = this.buf ?? (this.buf = Buffer.allocUnsafe(BUFFER_BYTES));
+    let buf = this.buf ?? (this.buf = Buffer.allocUnsafe(this.set.bufferBytes));
     if (this.pos + max > buf.length) {
       this.flush();
       if (max > buf.length) {
@@ -161,9 +162,9 @@ export class OutputWriter {
   }
 
   private writeBytes(b: Uint8Array): void {
-    const buf = this.buf ?? (this.buf = Buffer.allocUnsafe(BUFFER_BYTES));
+    const buf = this.buf ?? (this.buf = Buffer.allocUnsafe(this.set.bufferBytes));
     if (this.pos + b.length > buf.length) this.flush();
-    if (b.length >= DIRECT_BYTES) this.out(b, 0, b.length);
+    if (b.length >= buf.length >> 2) this.out(b, 0, b.length); // big chunks skip the copy
     else {
       buf.set(b, this.pos);
       this.pos += b.length;
@@ -199,10 +200,12 @@ export class OutputSet {
   private readonly stdout: StdoutSink;
   private readonly tempName: (base: string) => string;
   private readonly onAbort = () => this.abort();
+  /** @internal */ readonly bufferBytes: number;
 
   constructor(private readonly opts: OutputSetOptions = {}) {
     this.fs = { ...defaultFs, ...opts.fs };
     this.stdout = opts.stdout ?? 1;
+    this.bufferBytes = Math.max(16, opts.bufferBytes ?? BUFFER_BYTES);
     this.tempName = opts.tempName ?? ((base) => `.${base.slice(0, TEMP_BASE_MAX)}.${randomBytes(6).toString('hex')}.tmp`);
     if (opts.signal?.aborted) this.state = 'aborted';
     opts.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -422,7 +425,7 @@ export class OutputSet {
       const temp = join(dir, this.tempName(base));
       try {
         // O_EXCL: never an existing file or link; O_NOFOLLOW: ELOOP on a link too (POSIX open(), O_CREAT|O_EXCL)
-        return { temp, fd: this.fs.openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) };
+        return { temp, fd: this.fs.openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600) };
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
         if (code === 'EEXIST' || code === 'ELOOP') {
@@ -443,7 +446,7 @@ export class OutputSet {
 
   private openInPlace(w: OutputWriter): void {
     // no O_CREAT (it exists), no O_TRUNC (a device or FIFO); blocks on a FIFO until a reader opens it
-    w.fd = this.fs.openSync(w.target, O_WRONLY | O_CLOEXEC);
+    w.fd = this.fs.openSync(w.target, O_WRONLY);
   }
 
   /**
