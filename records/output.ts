@@ -126,14 +126,14 @@ export class OutputWriter {
 
   /** Appends text (UTF-8) or bytes. */
   write(data: string | Uint8Array): void {
-    this.set.checkOpen(this);
+    if (this.closed) this.set.checkOpen(this); // commit and abort close every writer of the set
     if (typeof data === 'string') this.writeString(data, false);
     else this.writeBytes(data);
   }
 
   /** Appends `s` and a newline. */
   writeLine(s: string): void {
-    this.set.checkOpen(this);
+    if (this.closed) this.set.checkOpen(this);
     this.writeString(s, true);
     this.lines++;
   }
