@@ -172,8 +172,12 @@ export class OutputWriter {
     this.bytes += b.length;
   }
 
-  /** @internal Writes the buffer out (to the temp file, the device or stdout). */
+  /**
+   * Writes the buffer out now: to the device, FIFO or stdout (a live consumer sees it), or to the temp
+   * file (still invisible until commit). Writes flush by themselves every bufferBytes.
+   */
   flush(): void {
+    if (this.closed) this.set.checkOpen(this);
     if (this.pos === 0 || !this.buf) return;
     const n = this.pos;
     this.pos = 0;
@@ -332,7 +336,10 @@ export class OutputSet {
   }
 
   private stage(path: string, o: AddOptions): OutputWriter {
-    if (path === '-') return new OutputWriter(this, path, 'stdout', '-', undefined, undefined);
+    if (path === '-') {
+      this.unique('-', path);
+      return new OutputWriter(this, path, 'stdout', '-', undefined, undefined);
+    }
     if (path === '') throw new OutputError('""', 'EINVAL', 'empty output path');
     const fdn = openFdName(path);
     if (fdn !== undefined) {
@@ -534,10 +541,14 @@ export function withOutputSet<T>(fn: (set: OutputSet) => T | Promise<T>, opts: O
   return r;
 }
 
-/** Small synchronous whole-file write (state files, keys: mode 0o600), same rules as an OutputSet. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, o: AddOptions & OutputSetOptions = {}): void {
-  const set = new OutputSet(o);
-  set.writeFile(path, data, o);
+/**
+ * Small synchronous whole-file write (state files; keys with mode 0o600), same rules as an OutputSet.
+ * A number as third argument is the mode (the signature of the old firmware/util/atomicWrite.ts).
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, o: number | (AddOptions & OutputSetOptions) = {}): void {
+  const opts = typeof o === 'number' ? { mode: o } : o;
+  const set = new OutputSet(opts);
+  set.writeFile(path, data, opts);
   set.commit();
 }
 

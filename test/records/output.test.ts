@@ -94,9 +94,14 @@ describe('stdout and descriptors', () => {
     const set = new OutputSet({ stdout: { write: (c: Uint8Array) => chunks.push(Buffer.from(c)) }, bufferBytes: 16 });
     const w = set.add('-');
     for (let i = 0; i < 50; i++) w.writeLine(`line ${i} \u{1f600}`);
+    w.write('tail');
+    w.flush(); // a live consumer gets it now
+    expect(Buffer.concat(chunks).toString().endsWith('tail')).toBe(true);
+    w.write('\n');
     set.commit();
     let want = '';
     for (let i = 0; i < 50; i++) want += `line ${i} \u{1f600}\n`;
+    want += 'tail\n';
     expect(Buffer.concat(chunks).toString()).toBe(want);
     expect(w.bytes).toBe(Buffer.byteLength(want));
     expect(w.lines).toBe(50);
@@ -213,6 +218,9 @@ describe('regular files: atomic, temp never through a symlink', () => {
     }
     expect(statSync(key).mode & 0o777).toBe(0o600);
     writeFileAtomic(key, '{"a":1}\n'); // no mode: keeps 0600
+    chmodSync(key, 0o644);
+    writeFileAtomic(key, '{}\n', 0o600); // the old signature: mode as a number
+    expect(statSync(key).mode & 0o777).toBe(0o600);
     expect(statSync(key).mode & 0o777).toBe(0o600);
     chmodSync(key, 0o640);
     writeFileAtomic(key, '{}\n');
@@ -251,6 +259,9 @@ describe('targets are checked before work starts; no leftovers after a failure',
     set.add(join(d, 'a.csv'));
     expectOutputError(() => set.add(join(d, '.', 'a.csv')), 'EINVAL', 'a.csv');
     expect(extra(d)).toEqual([]);
+    const s2 = new OutputSet({ stdout: { write: () => true } });
+    s2.add('-');
+    expectOutputError(() => s2.add('-'), 'EINVAL', '-');
   });
 
   it('read-only file system: EROFS at add (root: a read-only bind mount)', (ctx) => {
