@@ -211,7 +211,10 @@ export class OutputSet {
     this.stdout = opts.stdout ?? 1;
     this.bufferBytes = Math.max(16, opts.bufferBytes ?? BUFFER_BYTES);
     this.tempName = opts.tempName ?? ((base) => `.${base.slice(0, TEMP_BASE_MAX)}.${randomBytes(6).toString('hex')}.tmp`);
-    if (opts.signal?.aborted) this.state = 'aborted';
+    if (opts.signal?.aborted) {
+      this.state = 'aborted';
+      return;
+    }
     opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     liveSets.add(this);
     if (!exitHook) {
@@ -341,8 +344,10 @@ export class OutputSet {
       return new OutputWriter(this, path, 'stdout', '-', undefined, undefined);
     }
     if (path === '') throw new OutputError('""', 'EINVAL', 'empty output path');
+    if (path.endsWith('/')) throw new OutputError(path, 'EISDIR', 'names a folder, not a file');
     const fdn = openFdName(path);
     if (fdn !== undefined) {
+      nodeFs.fstatSync(fdn); // EBADF now rather than at the first write
       this.unique(`fd ${fdn}`, path);
       return new OutputWriter(this, path, 'fd', `fd ${fdn}`, undefined, fdn);
     }

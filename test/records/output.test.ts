@@ -87,6 +87,7 @@ describe('stdout and descriptors', () => {
     expect(openFdName(join(d, 'x.csv'))).toBeUndefined();
     symlinkSync('/dev/stderr', join(d, 'err-link'));
     expect(openFdName(join(d, 'err-link'))).toBe(2);
+    expectOutputError(() => new OutputSet().add('/proc/self/fd/987'), 'EBADF', '/proc/self/fd/987'); // not open
   });
 
   it('a stream sink for "-" gets copies of the buffer (chunk edges at 16 bytes)', () => {
@@ -247,6 +248,7 @@ describe('targets are checked before work starts; no leftovers after a failure',
     mkdirSync(join(d, 'sub'));
     writeFileSync(join(d, 'file'), '');
     expectOutputError(() => writeFileAtomic(join(d, 'sub'), 'x'), 'EISDIR', 'sub');
+    expectOutputError(() => writeFileAtomic(join(d, 'new/'), 'x'), 'EISDIR', 'new/');
     expectOutputError(() => writeFileAtomic(join(d, 'file/x.csv'), 'x'), 'ENOTDIR', 'file/x.csv');
     expectOutputError(() => new OutputSet().add(join(d, 'file/deeper/x.csv'), { mkdir: true }), 'ENOTDIR', 'x.csv');
     expect(extra(d, 'sub', 'file')).toEqual([]);
@@ -345,6 +347,9 @@ describe('targets are checked before work starts; no leftovers after a failure',
     s1.add(join(d, 'new.csv')).writeLine('x');
     s1.abort();
     s1.abort(); // idempotent
+    const gone = new AbortController();
+    gone.abort();
+    expectOutputError(() => new OutputSet({ signal: gone.signal }).add(join(d, 'x.csv')), 'EABORTED', '(output set)');
     const ac = new AbortController();
     const s2 = new OutputSet({ signal: ac.signal });
     const w2 = s2.add(join(d, 'keep.csv'));
