@@ -61,6 +61,16 @@ describe('stdout and descriptors', () => {
     expect(r.stdout.toString()).toBe(expected(100000));
   });
 
+  it('"-" whose reader goes away (| head): OutputError EPIPE naming "-", not a hang', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'stream', '-', '2000000'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => (err += String(c)));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).not.toBe(0);
+    expect(err).toContain('-: cannot write: the reader closed the pipe (EPIPE)');
+  });
+
   it('/dev/stdout is this process\'s fd 1, written in place: a file the shell opened gets the data, the link stays', () => {
     const d = tmp();
     const f = join(d, 'captured.txt');
