@@ -5,7 +5,7 @@
 // 2. H4 framer MB/s: a stream of LE Advertising Report events decoded in 64-byte chunks.
 // Prints the median of the runs.
 import { Air } from '../firmware/hci/air.ts';
-import { DistanceModel } from '../firmware/hci/airModel.ts';
+import { ChannelAirModel } from '../sim/channel/airModel.ts';
 import { H4Framer } from '../firmware/hci/h4.ts';
 import { advertisingReportEvent, encodeCommand } from '../firmware/hci/packets.ts';
 import { VirtualScheduler } from '../firmware/hci/scheduler.ts';
@@ -25,7 +25,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function airOnce(): { reportsPerS: number; reports: number; realtimeFactor: number } {
   const scheduler = new VirtualScheduler(0);
-  const air = new Air({ scheduler, model: new DistanceModel({ sigmaDb: 3, seed: 1 }), seed: 1 });
+  const air = new Air({ scheduler, model: new ChannelAirModel({ seed: 1 }), seed: 1 });
   let bytes = 0;
   const make = (n: number) => {
     const c = new VirtualController({ address: controllerAddress(n), scheduler, send: (b) => (bytes += b.length) });

@@ -1,6 +1,7 @@
 // `bluezone air serve` / `bluezone air pty`: the virtual air for CI (docs/beacon.md "Virtual air").
 import { Command, Option } from 'commander';
-import { DistanceModel, parseAirModel, type AirModel } from '../../firmware/hci/airModel.ts';
+import { parseAirModel, type AirModel } from '../../firmware/hci/airModel.ts';
+import { ChannelAirModel, parseChannelAirModel } from '../../sim/channel/airModel.ts';
 import { COMMANDS, type CommandName } from '../../firmware/hci/constants.ts';
 import { LinkPathError, startPtyBridge, type BridgeKind } from '../../firmware/hci/ptyBridge.ts';
 import { startVirtualAir } from '../../firmware/hci/server.ts';
@@ -64,8 +65,8 @@ Examples:
     .description('run the virtual air: one virtual HCI controller (H4 over TCP) per connection, until SIGINT/SIGTERM')
     .requiredOption('--port <port>', 'TCP port (0 = pick a free one; the line "listening HOST:PORT" tells which)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--rssi-model <model>', 'fixed:<dBm> or distance[:p1m=-59,n=2,sigma=2,seed=1,sens=-100,spacing=1]', 'fixed:-60')
-    .option('--position <addr=x,y>', 'place a controller for the distance model (repeatable; controllers are c0:ff:ee:00:00:01, :02, ... in connection order)', parsePosition)
+    .option('--rssi-model <model>', 'fixed:<dBm>, or channel[:env=lobby|office|outdoor|open,seed=1,tx=0,spacing=1]: the simulator\'s channel model (path loss, shadowing, fading; docs/radio-model.md)', 'fixed:-60')
+    .option('--position <addr=x,y>', 'place a controller for the channel model (repeatable; controllers are c0:ff:ee:00:00:01, :02, ... in connection order)', parsePosition)
     .option('--seed <n>', 'seed of the 0-10 ms advDelay draw', '1')
     .option('--btsnoop <dir>', 'write each controller\'s HCI traffic to DIR/controller-<n>-<addr>.btsnoop (btmon -r, Wireshark)')
     .option('--inject <cmd=status[:count]>', 'make every controller fail the first COUNT uses of a command (default: all) with STATUS (repeatable), e.g. LeSetAdvertisingEnable=0x0c:2', parseInject)
@@ -73,17 +74,17 @@ Examples:
     .addHelpText('after', `
 Examples:
   $ npx bluezone air serve --port 7001
-  $ npx bluezone air serve --port 0 --rssi-model distance:n=2.5,sigma=0 --position c0:ff:ee:00:00:02=3,0 --btsnoop out/hci`)
+  $ npx bluezone air serve --port 0 --rssi-model channel:env=office --position c0:ff:ee:00:00:02=3,0 --btsnoop out/hci`)
     .action(async (o: { port: string; host: string; rssiModel: string; position?: { address: string; x: number; y: number }[]; seed: string; btsnoop?: string; inject?: { command: CommandName; status: number; count?: number }[]; json?: boolean }) => {
       const port = parsePort(o.port);
       let model: AirModel;
       try {
-        model = parseAirModel(o.rssiModel);
+        model = /^(channel|distance)(:|$)/.test(o.rssiModel) ? parseChannelAirModel(o.rssiModel) : parseAirModel(o.rssiModel);
       } catch (e) {
         throw new UsageError(`--rssi-model: ${(e as Error).message}`);
       }
       if (o.position?.length) {
-        if (!(model instanceof DistanceModel)) throw new UsageError('--position needs --rssi-model distance');
+        if (!(model instanceof ChannelAirModel)) throw new UsageError('--position needs --rssi-model channel');
         for (const p of o.position) model.setPosition(p.address, { x: p.x, y: p.y });
       }
       const seed = Number(o.seed);

@@ -1,5 +1,6 @@
-// Pluggable received-signal model for the virtual air. The simulator's channel model can
-// implement AirModel directly; keep this interface small.
+// Pluggable received-signal model for the virtual air. The physical one is the simulator's channel model
+// (sim/channel/airModel.ts ChannelAirModel, one model for the air and the simulator); the constant
+// FixedRssiModel here is for protocol tests. Keep this interface small.
 
 /** What the air tells a model about a controller. */
 export interface ControllerInfo {
@@ -50,79 +51,10 @@ export interface Position {
   z?: number;
 }
 
-export interface DistanceModelOptions {
-  /** Mean RSSI at 1 m (dBm); -59 is a typical iBeacon "measured power" (ble-stack.md 6). */
-  rssiAt1m?: number;
-  /** Path-loss exponent n: 2 free space, 2.5-4 indoors (ble-stack.md 6). */
-  exponent?: number;
-  /** Standard deviation of the Gaussian shadowing/fading noise, dB. */
-  sigmaDb?: number;
-  /** Below this the PDU is not received (typical BLE receiver sensitivity, dBm). */
-  sensitivityDbm?: number;
-  seed?: number;
-  /** Controllers without a set position stand on the x axis, this far apart in attach order. */
-  spacingM?: number;
-}
-
 /**
- * Log-distance path loss: RSSI = P(1 m) - 10 n log10(d) + N(0, sigma), d >= 0.1 m; null below the
- * sensitivity. Positions are set per address (public or random) and default to a line.
- */
-export class DistanceModel implements AirModel {
-  readonly rssiAt1m: number;
-  readonly exponent: number;
-  readonly sigmaDb: number;
-  readonly sensitivityDbm: number;
-  readonly seed: number;
-  readonly spacingM: number;
-  private readonly rand: () => number;
-  private readonly positions = new Map<string, Position>();
-
-  constructor(o: DistanceModelOptions = {}) {
-    this.rssiAt1m = o.rssiAt1m ?? -59;
-    this.exponent = o.exponent ?? 2;
-    this.sigmaDb = o.sigmaDb ?? 2;
-    this.sensitivityDbm = o.sensitivityDbm ?? -100;
-    this.seed = o.seed ?? 1;
-    this.spacingM = o.spacingM ?? 1;
-    this.rand = mulberry32(this.seed);
-  }
-
-  setPosition(address: string, p: Position): void {
-    this.positions.set(address.toLowerCase(), p);
-  }
-
-  positionOf(c: ControllerInfo): Position {
-    return this.positions.get(c.address) ?? this.positions.get(c.publicAddress) ?? { x: c.index * this.spacingM, y: 0 };
-  }
-
-  meanRssi(distanceM: number): number {
-    return this.rssiAt1m - 10 * this.exponent * Math.log10(Math.max(0.1, distanceM));
-  }
-
-  rssi(tx: ControllerInfo, rx: ControllerInfo): number | null {
-    const a = this.positionOf(tx);
-    const b = this.positionOf(rx);
-    const d = Math.hypot(a.x - b.x, a.y - b.y, (a.z ?? 0) - (b.z ?? 0));
-    const v = this.meanRssi(d) + this.sigmaDb * this.gaussian();
-    return v < this.sensitivityDbm ? null : v;
-  }
-
-  private gaussian(): number {
-    // Box-Muller; 1 - u keeps log away from 0.
-    const u = 1 - this.rand();
-    const v = this.rand();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
-  describe(): string {
-    return `distance:p1m=${this.rssiAt1m},n=${this.exponent},sigma=${this.sigmaDb},seed=${this.seed}`;
-  }
-}
-
-/**
- * Parses "fixed:-60", "distance" or "distance:p1m=-59,n=2,sigma=2,seed=1,sens=-100,spacing=1".
- * Throws RangeError naming the bad part.
+ * Parses "fixed:-60". Models with physics (the simulator's channel: "channel[:env=...]") live in
+ * sim/channel/airModel.ts and are chosen by the CLI, which composes both layers. Throws RangeError naming
+ * the bad part.
  */
 export function parseAirModel(spec: string): AirModel {
   const [kind, rest = ''] = spec.split(/:(.*)/s);
@@ -133,22 +65,5 @@ export function parseAirModel(spec: string): AirModel {
     }
     return new FixedRssiModel(v);
   }
-  if (kind === 'distance') {
-    const keys: Record<string, keyof DistanceModelOptions> = {
-      p1m: 'rssiAt1m', n: 'exponent', sigma: 'sigmaDb', seed: 'seed', sens: 'sensitivityDbm', spacing: 'spacingM',
-    };
-    const o: DistanceModelOptions = {};
-    for (const part of rest.split(',').filter((s) => s.trim() !== '')) {
-      const [k, v] = part.split('=');
-      const key = keys[k?.trim()];
-      const num = Number(v);
-      if (!key || v === undefined || !Number.isFinite(num)) {
-        throw new RangeError(`rssi model "${spec}": bad parameter "${part}" (known: ${Object.keys(keys).join(', ')}; e.g. distance:n=2.5,sigma=3)`);
-      }
-      o[key] = num;
-    }
-    if (o.sigmaDb !== undefined && o.sigmaDb < 0) throw new RangeError(`rssi model "${spec}": sigma must be >= 0`);
-    return new DistanceModel(o);
-  }
-  throw new RangeError(`rssi model "${spec}": unknown model "${kind}" (use fixed:<dBm> or distance[:k=v,...])`);
+  throw new RangeError(`rssi model "${spec}": unknown model "${kind}" (use fixed:<dBm> or channel[:env=lobby,seed=1,tx=0,spacing=1])`);
 }

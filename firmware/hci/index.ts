@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 export { startVirtualAir, controllerAddress, type VirtualAir, type VirtualAirOptions } from './server.ts';
 export { startPtyBridge, chooseBridge, type PtyBridge, type PtyBridgeOptions, type BridgeKind } from './ptyBridge.ts';
 export { Air, type AirDelivery } from './air.ts';
-export { DistanceModel, FixedRssiModel, parseAirModel, type AirModel, type ControllerInfo, type Position } from './airModel.ts';
+export { FixedRssiModel, parseAirModel, type AirModel, type ControllerInfo, type Position } from './airModel.ts';
 export { VirtualController, type CommandLogEntry } from './virtualController.ts';
 export { VirtualScheduler, RealTimeDriver, type Scheduler } from './scheduler.ts';
 export { InvalidPacketError } from './errors.ts';

@@ -57,14 +57,14 @@ describe('bluezone air', () => {
     const link = join(dir, 'hci.pty');
     const snoopDir = join(dir, 'snoop');
     const serve = spawnCli(['air', 'serve', '--port', '0', '--btsnoop', snoopDir], /listening 127\.0\.0\.1:(\d+)\n/);
-    const serveJson = spawnCli(['air', 'serve', '--port', '0', '--json', '--rssi-model', 'distance:sigma=0'], /(\{.*"listening".*\})\n/);
+    const serveJson = spawnCli(['air', 'serve', '--port', '0', '--json', '--rssi-model', 'channel:env=office,seed=3'], /(\{.*"listening".*\})\n/);
     const pty = spawnCli(['air', 'pty', '--port', String(air.port), '--link', link], /ready (.+)\n/);
     children.push(serve.child, serveJson.child, pty.child);
     try {
       const [m1, m2, m3] = await Promise.all([serve.line, serveJson.line, pty.line]);
       const port = Number(m1[1]);
       expect(port).toBeGreaterThan(0);
-      expect(JSON.parse(m2[1])).toMatchObject({ event: 'listening', host: '127.0.0.1', rssi_model: 'distance:p1m=-59,n=2,sigma=0,seed=1' });
+      expect(JSON.parse(m2[1])).toMatchObject({ event: 'listening', host: '127.0.0.1', rssi_model: expect.stringMatching(/^channel:n=[\d.]+,shadow=[\d.]+dB,K=[\d.]+,tx=0,seed=3$/) });
       expect(m3[1]).toBe(link);
       expect(lstatSync(link).isSymbolicLink()).toBe(true);
       expect(readlinkSync(link)).toMatch(/^\/dev\/pts\/\d+$/);
@@ -102,7 +102,7 @@ describe('bluezone air', () => {
     expect(r2.err).toMatch(/--rssi-model: .*unknown model "cable"/);
     const r3 = await runInProcess(['air', 'serve', '--port', '0', '--position', 'c0:ff:ee:00:00:01=1,2']);
     expect(r3.code).toBe(2);
-    expect(r3.err).toMatch(/--position needs --rssi-model distance/);
+    expect(r3.err).toMatch(/--position needs --rssi-model channel/);
     const r4 = await runInProcess(['air', 'serve', '--port', '0', '--inject', 'Nope=12']);
     expect(r4.code).toBe(2);
     expect(r4.err).toMatch(/--inject: "Nope=12"/);
