@@ -66,9 +66,3 @@ export function fromHexExact(s: string, bytes: number, what = 'hex string'): Uin
   return b;
 }
 
-/** Constant-shape equality of two byte arrays. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

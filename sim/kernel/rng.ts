@@ -77,21 +77,3 @@ export function normalFromHash(h1: number, h2: number): number {
 export const NORMAL_IH_MEAN = IH_MEAN;
 export const NORMAL_IH_SCALE = Math.fround(IH_SCALE);
 
-/** Small seeded sequential helper for setup code (not the radio path): draws i = 0, 1, 2, ... */
-export class CounterRng {
-  private i = 0;
-  constructor(readonly seed: number, readonly stream: number = 0) {}
-  nextU32(): number {
-    return hash32(this.seed, this.stream, this.i++, 0x5eed, 0);
-  }
-  next(): number {
-    return uniform01(this.nextU32());
-  }
-  normal(): number {
-    const h = this.nextU32();
-    return normalFromHash(h, rehash(h));
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}

@@ -58,11 +58,6 @@ export function allocBatch(capacity: number): PairBatch {
   };
 }
 
-/** Capacity of a batch (all arrays have the same length). */
-export function batchCapacity(b: PairBatch): number {
-  return b.distM.length;
-}
-
 /**
  * Stable ordered-pair id from two device indices: exact (tx << 16 | rx) below 65536 devices, a hash above
  * (collisions then only share random draws between two unrelated pairs, which is harmless).

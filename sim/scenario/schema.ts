@@ -178,4 +178,3 @@ export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type Place = z.output<typeof PlaceSchema>;
 export type Step = z.output<typeof StepSchema>;
 export type Group = z.output<typeof GroupSchema>;
-export type BeaconSpec = z.output<typeof BeaconSchema>;

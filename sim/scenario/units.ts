@@ -36,9 +36,3 @@ export function parseMoment(v: string, startMs: number): number | undefined {
   return Math.max(0, day + ((h * 60 + mi) * 60 + se) * 1000 - startMs);
 }
 
-export function formatDurationMs(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

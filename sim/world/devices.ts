@@ -89,9 +89,3 @@ export interface DeviceModel {
   rssiCorrectionDb: number;
 }
 
-export interface ModelSource {
-  /** Android phone models, or null when sim/channel/devices.ts is not available. */
-  android: DeviceModel[];
-  ios: DeviceModel[];
-  note?: string;
-}

@@ -53,12 +53,6 @@ function compilePlace(p: Place): CompiledPlace {
   return { kind: 'line', x: l.x, y: l.y, ux: l.dx / norm, uy: l.dy / norm, spacing: l.spacingM, members: [], serveUntil: -1 };
 }
 
-export interface PersonSpec {
-  group: number;
-  /** Index within its group, for names. */
-  index: number;
-}
-
 /** Counts per group after --scale/--devices. */
 export function scaledCounts(s: Scenario, scale: number): number[] {
   return s.groups.map((g) => Math.max(0, Math.round(g.count * scale)));
