@@ -1,4 +1,5 @@
 // What a simulation run takes and gives (sim/run.ts runSimulation).
+import type { EngineCounters } from './engine/types.ts';
 import type { ReceptionKernel } from './kernel/types.ts';
 
 export interface RunOptions {
@@ -46,15 +47,7 @@ export interface RunOptions {
   onProgress?: (simMs: number, totalMs: number) => void;
 }
 
-export interface RunStats {
-  /** (packet, listening in-range receiver) pairs evaluated by the kernel. */
-  pairEvaluations: number;
-  /** Advertising events sent (each = 3 packets). */
-  advEvents: number;
-  receptions: number;
-  lostBelowSensitivity: number;
-  lostCollision: number;
-  lostHalfDuplex: number;
+export interface RunStats extends Omit<EngineCounters, 'windows'> {
   /** Rows written to observations.csv (after the app's logging rule). */
   observations: number;
   wallMs: number;
