@@ -1,6 +1,7 @@
 // What the long-running commands (beacon start, scan) share: configuration, the clock, signals, logging.
 import { applyOverrides, defaultConfig, loadBeaconConfig, type BeaconConfig } from '../firmware/beacon/config.ts';
-import { parseTestClock, systemClock, type Clock, type LogLevel } from '../firmware/beacon/daemon.ts';
+import type { LogLevel } from '../firmware/beacon/daemon.ts';
+import { parseTestClock, systemClock, type Clock } from '../firmware/clock.ts';
 import { BeaconInputError } from '../firmware/beacon/errors.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';

@@ -2,7 +2,8 @@
 // 3.2), and the same recovery as the beacon: a scanner that powers off, never powers on or fails to
 // start is closed and re-created (fresh noble bindings) after a capped exponential back-off.
 import type { Scanner, RadioState } from '../radio/types.ts';
-import { realTimers, type Logger, type Timers } from './daemon.ts';
+import { realTimers, type Timers } from '../clock.ts';
+import type { Logger } from './daemon.ts';
 import type { Logbook } from './logbook.ts';
 
 export interface ScanServiceOptions {

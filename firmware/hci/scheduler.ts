@@ -1,5 +1,6 @@
 // Time for the virtual controller and the air. Logic only sees `Scheduler`; tests drive a
 // VirtualScheduler by hand, the server wraps the same scheduler in a real-time driver.
+import type { Cancel, Clock } from '../clock.ts';
 
 export interface TimerHandle {
   readonly id: number;
@@ -23,7 +24,7 @@ interface Entry {
  * A timer queue on a virtual clock. Timers due at the same time run in the order they were set,
  * so a run is deterministic. `advanceTo`/`advance` run every timer due up to the target time.
  */
-export class VirtualScheduler implements Scheduler {
+export class VirtualScheduler implements Scheduler, Clock {
   private t: number;
   private seq = 0;
   private queue: Entry[] = [];
@@ -51,6 +52,12 @@ export class VirtualScheduler implements Scheduler {
   cancel(h: TimerHandle): void {
     const i = this.queue.findIndex((e) => e.id === h.id);
     if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  /** The Clock form of at/cancel (firmware/clock.ts), so device code runs on this virtual time too. */
+  setTimeout(fn: () => void, ms: number): Cancel {
+    const h = this.at(ms, fn);
+    return () => this.cancel(h);
   }
 
   /** Due time of the earliest timer, or undefined when none is pending. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type BeaconConfig } from '../../../firmware/beacon/config.ts';
-import { BeaconDaemon, parseTestClock } from '../../../firmware/beacon/daemon.ts';
+import { BeaconDaemon } from '../../../firmware/beacon/daemon.ts';
+import { parseTestClock } from '../../../firmware/clock.ts';
 import { BeaconKey, type StatusFile } from '../../../firmware/beacon/state.ts';
 import { buildAndroidFrame, buildIBeaconFrame } from '../../../firmware/protocol/frames.ts';
 import { bluezoneIdAt, dailyKey, bluezoneIdForSlot } from '../../../firmware/protocol/keys.ts';

@@ -1,5 +1,5 @@
 // A deterministic clock for daemon tests: timers run in time order when the test advances time.
-import type { Cancel, Clock, Timers } from '../../../firmware/beacon/daemon.ts';
+import type { Cancel, Clock, Timers } from '../../../firmware/clock.ts';
 
 export class FakeTime implements Clock, Timers {
   private timers: { at: number; seq: number; fn: () => void }[] = [];
