@@ -4,6 +4,7 @@
 // limit, interval range, and it can inject controller refusals ("Command Disallowed") and
 // adapter loss so the daemon's watchdog can be tested.
 import { EventEmitter } from 'node:events';
+import { FixedRssiModel, type AirModel, type ControllerInfo } from '../hci/airModel.ts';
 import {
   MAX_LEGACY_AD_BYTES,
   quantiseIntervalMs,
@@ -26,8 +27,11 @@ export interface MockOp {
 export interface MockAirOptions {
   /** Timestamp source for reports and the recording (inject the test clock). */
   now?: () => number;
-  /** RSSI a scanner sees from an advertiser in broadcast(); default -60 dBm. */
-  rssi?: (advertiser: MockAdvertiser, scanner: MockScanner) => number;
+  /**
+   * RSSI a scanner sees from an advertiser in broadcast(): the virtual air's model interface, so the mock can
+   * run on the simulator's channel (sim/channel/airModel.ts); default fixed -60 dBm. null = not received.
+   */
+  model?: AirModel;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
@@ -40,11 +44,12 @@ export class MockAir {
   recording: MockOp[] = [];
   private counter = 0;
   readonly now: () => number;
-  private rssiModel: (a: MockAdvertiser, s: MockScanner) => number;
+  private readonly model: AirModel;
+  private readonly info = new Map<MockDevice, ControllerInfo>();
 
   constructor(opts: MockAirOptions = {}) {
     this.now = opts.now ?? Date.now;
-    this.rssiModel = opts.rssi ?? (() => -60);
+    this.model = opts.model ?? new FixedRssiModel(-60);
   }
 
   nextAddress(): string {
@@ -60,12 +65,15 @@ export class MockAir {
   createAdvertiser(opts: { name?: string; address?: string; present?: boolean } = {}): MockAdvertiser {
     const a = new MockAdvertiser(this, opts.name ?? `adv${this.advertisers.size + 1}`, opts.address ?? this.nextAddress(), opts.present ?? true);
     this.advertisers.add(a);
+    this.info.set(a, { address: a.address, publicAddress: a.address, index: this.info.size });
     return a;
   }
 
   createScanner(opts: { name?: string; present?: boolean } = {}): MockScanner {
     const s = new MockScanner(this, opts.name ?? `scan${this.scanners.size + 1}`, opts.present ?? true);
     this.scanners.add(s);
+    const address = this.nextAddress();
+    this.info.set(s, { address, publicAddress: address, index: this.info.size });
     return s;
   }
 
@@ -88,7 +96,8 @@ export class MockAir {
     for (const a of this.advertisers) {
       if (!a.advertising || !a.currentAdvData) continue;
       for (const s of this.scanners) {
-        if (s.deliver({ address: a.address, advData: a.currentAdvData, rssi: this.rssiModel(a, s), timestampMs })) n++;
+        const rssi = this.model.rssi(this.info.get(a)!, this.info.get(s)!, timestampMs);
+        if (rssi !== null && s.deliver({ address: a.address, advData: a.currentAdvData, rssi: Math.round(rssi), timestampMs })) n++;
       }
     }
     return n;
@@ -102,6 +111,7 @@ export class MockAir {
     this.scanners.clear();
     this.recording = [];
     this.counter = 0;
+    this.info.clear();
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MockAir } from '../../../firmware/radio/mockRadio.ts';
+import { ChannelAirModel } from '../../../sim/channel/airModel.ts';
 import type { AdvertReport, RadioState } from '../../../firmware/radio/types.ts';
 import { FRAME_A, FRAME_B } from './radio.contract.ts';
 
@@ -83,5 +84,26 @@ describe('MockAir extras used by the daemon tests', () => {
     expect(air1.advertisers.size + air1.scanners.size).toBe(0);
     air2.reset();
     expect(air2.scanners.size).toBe(0);
+  });
+
+  it('runs on the virtual air\'s model interface, e.g. the simulator\'s channel (one air model)', async () => {
+    const model = new ChannelAirModel({ seed: 2 });
+    const air = new MockAir({ model, now: () => 0 });
+    const a = air.createAdvertiser();
+    const s = air.createScanner();
+    const got: AdvertReport[] = [];
+    s.on('report', (r) => got.push(r));
+    a.open();
+    s.open();
+    await flush();
+    await a.startAdvertising(FRAME_A, undefined, 100);
+    await s.start(true);
+    for (let i = 0; i < 6; i++) air.broadcast(i * 100);
+    expect(got.length).toBe(6);
+    expect(new Set(got.map((r) => r.rssi)).size).toBeGreaterThan(1); // fading per packet, not a constant
+    // out of range: nothing is delivered (below the channel's sensitivity)
+    model.setPosition(a.address, { x: 5000, y: 0 });
+    air.broadcast(1000);
+    expect(got.length).toBe(6);
   });
 });
