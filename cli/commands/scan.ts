@@ -99,6 +99,7 @@ Examples:
       const service = new ScanService({
         createScanner: () => createNobleScanner(spec, clock.now),
         logbook,
+        clock: clock.now,
         log,
         powerOnTimeoutS: cfg.watchdog.power_on_timeout_s,
         backoffInitialMs: cfg.watchdog.backoff_initial_ms,
@@ -112,7 +113,7 @@ Examples:
       event({ event: 'started', db: dbPath, adapter: formatHciSpec(spec) });
       const tick = setInterval(() => {
         const s = logbook.stats;
-        log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS (no ID) ${s.iosSeen}, other ${s.otherFrames}`);
+        log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS adverts ${s.iosSeen}, iOS rows ${s.iosStored}, other ${s.otherFrames}`);
         event({ event: 'stats' });
       }, 60_000);
       const sig = await untilSignal();
