@@ -11,7 +11,7 @@ import type { AdvertReport, GattReader } from '../radio/types.ts';
 
 /** Android Bluezone gives a GATT read 10 s (issue 19; bluezone-protocol.md 4.1). */
 export const IOS_READ_TIMEOUT_MS = 10_000;
-/** After a failed read, leave that address alone this long (clock ms), so a mute phone costs one timeout per minute at most. */
+/** After a failed read, leave that address alone this long (real ms), so a mute phone costs one timeout per minute at most. */
 export const IOS_RETRY_AFTER_MS = 60_000;
 /** Addresses waiting for a read; more are dropped (a crowd of iPhones must not grow memory). */
 export const IOS_QUEUE_MAX = 64;
@@ -24,6 +24,8 @@ export interface IosReadStats {
   badLength: number;
   fromCache: number;
   dropped: number;
+  /** Reads that began in one slot and ended in the next: which ID came back is unknown, so read again. */
+  straddled: number;
 }
 
 export interface IosReaderOptions {
@@ -31,6 +33,8 @@ export interface IosReaderOptions {
   now: () => number;
   /** Stores one iOS sighting: the phone's ID with the RSSI of the advert that triggered it. */
   store: (id: Uint8Array, rssi: number, timestampMs: number) => void;
+  /** Real time, for the retry pause after a failure (the read timeout is real time too). */
+  realNow?: () => number;
   timeoutMs?: number;
   retryAfterMs?: number;
   log?: (level: 'info' | 'warn' | 'debug', message: string) => void;
@@ -45,7 +49,7 @@ interface Waiting {
 const slotIndex = (ms: number) => Math.floor(ms / SLOT_MS);
 
 export class IosReader {
-  readonly stats: IosReadStats = { reads: 0, ok: 0, timeouts: 0, failures: 0, badLength: 0, fromCache: 0, dropped: 0 };
+  readonly stats: IosReadStats = { reads: 0, ok: 0, timeouts: 0, failures: 0, badLength: 0, fromCache: 0, dropped: 0, straddled: 0 };
   private reader: GattReader | undefined;
   private readonly cache = new Map<string, { slot: number; id: Uint8Array }>();
   private readonly failedAt = new Map<string, number>();
@@ -54,7 +58,10 @@ export class IosReader {
   private readonly timeoutMs: number;
   private readonly retryAfterMs: number;
 
+  private readonly realNow: () => number;
+
   constructor(private readonly o: IosReaderOptions) {
+    this.realNow = o.realNow ?? Date.now;
     this.timeoutMs = o.timeoutMs ?? IOS_READ_TIMEOUT_MS;
     this.retryAfterMs = o.retryAfterMs ?? IOS_RETRY_AFTER_MS;
   }
@@ -77,7 +84,8 @@ export class IosReader {
     }
     if (hit) this.cache.delete(r.address); // a new slot: the phone has a new ID (1.2)
     const failed = this.failedAt.get(r.address);
-    if (failed !== undefined && r.timestampMs - failed < this.retryAfterMs && r.timestampMs >= failed) return;
+    const real = this.realNow();
+    if (failed !== undefined && real - failed < this.retryAfterMs && real >= failed) return;
     if (this.busy === r.address) return;
     const waiting = this.queue.find((w) => w.address === r.address);
     if (waiting) {
@@ -104,6 +112,7 @@ export class IosReader {
     const reader = this.reader;
     this.busy = next.address;
     this.stats.reads++;
+    const startedMs = this.o.now();
     reader
       .readCharacteristic(next.address, next.addressType, BLUEZONE_GATT_SERVICE_UUID, BLUEZONE_GATT_CHARACTERISTIC_UUID, this.timeoutMs)
       .then(
@@ -112,8 +121,14 @@ export class IosReader {
           if (value.length !== ID_BYTES) {
             // Only exactly 12 bytes is an ID (4.1); anything else is treated like a failed read.
             this.stats.badLength++;
-            this.failedAt.set(next.address, now);
+            this.failedAt.set(next.address, this.realNow());
             this.o.log?.('warn', `iPhone ${next.address}: characteristic has ${value.length} byte(s), not ${ID_BYTES}; ignored`);
+            return;
+          }
+          if (slotIndex(startedMs) !== slotIndex(now)) {
+            // The phone may have answered with the old slot's ID or the new one (1.2): ask again.
+            this.stats.straddled++;
+            this.queue.unshift(next);
             return;
           }
           this.stats.ok++;
@@ -125,7 +140,7 @@ export class IosReader {
         (e: Error & { code?: string }) => {
           if (e.code === 'TIMEOUT') this.stats.timeouts++;
           else this.stats.failures++;
-          this.failedAt.set(next.address, this.o.now());
+          this.failedAt.set(next.address, this.realNow());
           this.o.log?.('debug', `iPhone ${next.address}: GATT read failed: ${e.message}`);
         },
       )
@@ -138,6 +153,7 @@ export class IosReader {
   private prune(now: number): void {
     const slot = slotIndex(now);
     for (const [a, c] of this.cache) if (c.slot !== slot) this.cache.delete(a);
-    for (const [a, t] of this.failedAt) if (now - t >= this.retryAfterMs) this.failedAt.delete(a);
+    const real = this.realNow();
+    for (const [a, t] of this.failedAt) if (real - t >= this.retryAfterMs) this.failedAt.delete(a);
   }
 }

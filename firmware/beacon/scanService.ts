@@ -54,6 +54,7 @@ export class ScanService {
       const lb = o.logbook;
       const ios = new IosReader({
         now: o.clock ?? Date.now,
+        realNow: o.realNow ?? Date.now,
         store: (id, rssi, ts) => lb.storeIos(id, rssi, ts),
         timeoutMs: o.iosRead?.timeoutMs,
         retryAfterMs: o.iosRead?.retryAfterMs,

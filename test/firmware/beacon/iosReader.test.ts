@@ -65,7 +65,7 @@ function setup(phones: Map<string, { key: Uint8Array; mute?: boolean; bytes?: nu
   const d = db();
   const lb = new Logbook({ db: d, receiver: 'door', flushRows: 1 });
   const gatt = new ScriptedPhones(clock, phones);
-  const reader = new IosReader({ now: () => clock.now, store: (id, rssi, ts) => lb.storeIos(id, rssi, ts) });
+  const reader = new IosReader({ now: () => clock.now, realNow: () => clock.now, store: (id, rssi, ts) => lb.storeIos(id, rssi, ts) });
   lb.onIosAdvert = (r) => reader.offer(r);
   reader.setReader(gatt);
   const advert = (address: string, rssi = -70, layout: 'foreground' | 'background' = 'foreground'): AdvertReport =>
@@ -131,6 +131,19 @@ describe('IosReader + Logbook', () => {
     s.clock.now = T0 + IOS_RETRY_AFTER_MS;
     s.lb.handleReport(s.advert('aa:00:00:00:00:09'));
     expect(s.gatt.calls.filter((c) => c.address === 'aa:00:00:00:00:09')).toHaveLength(2);
+  });
+
+  it('a read that straddles a slot boundary is repeated, so the stored ID always belongs to its timestamp\'s slot', async () => {
+    const s = setup(new Map([['aa:00:00:00:00:01', { key: keyOf(1) }]]));
+    s.clock.now = T0 + SLOT_MS - 1;
+    s.lb.handleReport(s.advert('aa:00:00:00:00:01'));
+    s.clock.now = T0 + SLOT_MS; // the answer comes after the boundary
+    await s.gatt.settle();
+    expect(s.rows()).toEqual([]);
+    expect(s.reader.stats.straddled).toBe(1);
+    expect(s.gatt.calls).toHaveLength(2);
+    await s.gatt.settle();
+    expect(s.rows().map((r) => r.id)).toEqual([Buffer.from(bluezoneIdAt(keyOf(1), BASE_DATE, T0 + SLOT_MS).id).toString('hex').toUpperCase()]);
   });
 
   it('accepts exactly 12 bytes: 11 or 13 are not stored', async () => {
