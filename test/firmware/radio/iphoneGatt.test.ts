@@ -1,7 +1,7 @@
 // Real noble as GATT client and real bleno as GATT server (the simulated iPhone, its own process)
 // over pty bridges to the in-process virtual air: LE connection, ATT over ACL, disconnect.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,4 +126,52 @@ describe('simulated iPhone (bleno GATT server) read by noble over the virtual ai
     expect(mute.lines.some((l) => l.event === 'read' && l.answered === false)).toBe(true);
     await until('mute phone disconnected', () => mute.lines.some((l) => l.event === 'disconnect'), 5000, diag);
   });
+});
+
+function hasTshark(): boolean {
+  try {
+    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!hasTshark())('btsnoop of the connection traffic in Wireshark (tshark, when installed)', () => {
+  it('dissects LE Connection Complete, ACL/L2CAP/ATT read and Disconnection Complete without malformed packets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bz-snoop-'));
+    const air = await startVirtualAir({ port: 0, rssiModel: 'fixed:-58', btsnoopDir: join(dir, 'snoop') });
+    const bridges = [await startPtyBridge(air.port, join(dir, 'phone.pty')), await startPtyBridge(air.port, join(dir, 'scan.pty'))];
+    const phone = spawnIphone(join(dir, 'phone.pty'));
+    const scanner = createNobleScanner({ driver: 'uart', port: join(dir, 'scan.pty'), baudRate: 1_000_000 });
+    try {
+      const reports: AdvertReport[] = [];
+      scanner.on('report', (r) => reports.push(r));
+      scanner.open();
+      await until('scanner poweredOn', () => scanner.state === 'poweredOn');
+      await scanner.start(true);
+      const adv = await until('phone heard', () => reports.find((r) => classifyAdvert(r.advData).kind === 'bluezone-ios'));
+      await scanner.readCharacteristic(adv.address, 'public', BLUEZONE_GATT_SERVICE_UUID, BLUEZONE_GATT_CHARACTERISTIC_UUID, 10_000);
+      await until('phone saw the disconnect', () => phone.lines.some((l) => l.event === 'disconnect'), 5000);
+    } finally {
+      await scanner.close();
+      phone.child.kill('SIGKILL');
+      await Promise.all(bridges.map((b) => b.close()));
+      await air.close();
+    }
+    const files = readdirSync(join(dir, 'snoop')).map((f) => join(dir, 'snoop', f));
+    const run = (f: string, filter: string) =>
+      execFileSync('tshark', ['-r', f, '-Y', filter], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').filter(Boolean).length;
+    let att = 0;
+    for (const f of files) {
+      expect(run(f, '_ws.malformed || _ws.expert.severity == error'), f).toBe(0);
+      att += run(f, 'btatt.opcode == 0x0b'); // ATT Read Response (Vol 3 Part F 3.4.4.4)
+    }
+    const all = (filter: string) => files.reduce((a, f) => a + run(f, filter), 0);
+    expect(att).toBe(2); // sent by the phone's host, received by the reader's host
+    expect(all('bthci_evt.le_meta_subevent == 0x01')).toBe(2); // LE Connection Complete, both sides
+    expect(all('bthci_evt.code == 0x05')).toBe(2); // Disconnection Complete, both sides
+    expect(all('bthci_evt.code == 0x13')).toBeGreaterThanOrEqual(2); // Number Of Completed Packets
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });
