@@ -287,4 +287,18 @@ describe('LE connections in the virtual air', () => {
       { numRuns: 150 },
     );
   });
+
+  it('property: decodeEvent on any code and parameters returns or throws InvalidPacketError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(0x05, 0x0e, 0x0f, 0x13, 0x1a, 0x3e, 0xff), fc.uint8Array({ maxLength: 64 }), fc.constantFrom(0x01, 0x02, 0x03, 0x04, 0x0a, 0x00), (code, params, sub) => {
+        const p = code === 0x3e && params.length > 0 ? Uint8Array.from([sub, ...params.subarray(1)]) : params;
+        try {
+          decodeEvent(code, p);
+        } catch (e) {
+          expect(e).toBeInstanceOf(InvalidPacketError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
