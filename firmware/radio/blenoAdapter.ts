@@ -58,6 +58,24 @@ export function guardRestart(gap: { _advertiseState?: string; restartAdvertising
 }
 
 /**
+ * bleno 0.12.4's AclStream emits 'data' as (handle, cid, data) but its SMP listener takes (cid, data):
+ * it compares the connection handle with the SMP channel 6 and, on the connection whose handle is 6,
+ * reads the channel number as the packet and throws, killing the process (found on the virtual air,
+ * whose controller numbers handles 1, 2, 3...; real controllers reach 6 too). Re-order the arguments
+ * once per process; a bleno that already passes (cid, data) goes through unchanged.
+ */
+export function patchBlenoSmp(): void {
+  const Smp = require('@stoprocent/bleno/lib/hci-socket/smp.js') as { prototype: { onAclStreamData: (...a: unknown[]) => unknown; patchedArgs?: boolean } };
+  const proto = Smp.prototype;
+  if (proto.patchedArgs) return;
+  const orig = proto.onAclStreamData;
+  proto.onAclStreamData = function (this: unknown, ...a: unknown[]) {
+    return a.length >= 3 && Buffer.isBuffer(a[2]) ? orig.call(this, a[1], a[2]) : orig.apply(this, a);
+  };
+  proto.patchedArgs = true;
+}
+
+/**
  * A read-only GATT characteristic the advertiser serves while it advertises (bleno's adverts are
  * connectable ADV_IND, ble-stack-and-hci.md 3.1). `value` gets the advert now on the air, so what a
  * reader gets always matches what it hears.
@@ -105,6 +123,7 @@ export class BlenoAdvertiser extends EventEmitter implements Advertiser {
     // Read by bleno's hci.js setAdvertisingParameters at power-on, in 0.625 ms units (x1.6).
     process.env.BLENO_ADVERTISING_INTERVAL = String(this.intervalMs);
     const { withBindings } = require('@stoprocent/bleno') as { withBindings: (t: string, o: unknown) => BlenoLike };
+    patchBlenoSmp();
     const bleno = withBindings('hci', hciBindingOptions(this.spec));
     this.bleno = bleno;
     bleno.on('stateChange', (s: string) => {

@@ -14,7 +14,7 @@ import { buildAdvertisingData } from '../protocol/ad.ts';
 import { APPLE_COMPANY_ID, BLUEZONE_GATT_CHARACTERISTIC_UUID, BLUEZONE_GATT_SERVICE_UUID, IOS_OVERFLOW_PREFIX, buildIosFrame } from '../protocol/frames.ts';
 import { toHex } from '../protocol/hex.ts';
 import { bluezoneIdAt } from '../protocol/keys.ts';
-import { hciBindingOptions } from './blenoAdapter.ts';
+import { hciBindingOptions, patchBlenoSmp } from './blenoAdapter.ts';
 import { parseHciSpec, type HciSpec } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -60,6 +60,7 @@ export function startIphoneSim(o: IphoneSimOptions): () => void {
   const now = o.now ?? Date.now;
   const out = o.out ?? (() => {});
   const { withBindings } = require('@stoprocent/bleno') as { withBindings: (t: string, b: unknown) => BlenoGatt };
+  patchBlenoSmp();
   const bleno = withBindings('hci', hciBindingOptions(o.spec));
   const currentId = () => bluezoneIdAt(o.baseKey, o.baseDateMs, now()).id;
   const characteristic = new bleno.Characteristic({

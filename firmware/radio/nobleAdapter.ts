@@ -39,6 +39,9 @@ interface GattPeripheral {
   disconnect(cb?: () => void): void;
 }
 
+/** Longest wait for Disconnection Complete after a GATT read (a few connection events, plus slack). */
+const DISCONNECT_WAIT_MS = 2000;
+
 /** noble's UUID form: lower-case hex without dashes. */
 const nobleUuid = (u: string) => u.replaceAll('-', '').toLowerCase();
 
@@ -158,8 +161,13 @@ export class NobleScanner extends EventEmitter implements Scanner, GattReader {
     } finally {
       clearTimeout(timer);
       work.catch(() => {}); // settled later by the teardown below
-      if (peripheral && peripheral.state === 'connected') peripheral.disconnect();
-      else if (!peripheral) {
+      if (peripheral && peripheral.state === 'connected') {
+        // Wait for Disconnection Complete (bounded): a next read of the same phone would otherwise
+        // meet "Connection Already Exists" (0x0B, Core Spec Vol 4 Part E 7.8.12).
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([peripheral.disconnectAsync().catch(() => {}), new Promise((r) => (t = setTimeout(r, DISCONNECT_WAIT_MS)))]);
+        clearTimeout(t);
+      } else if (!peripheral) {
         try {
           noble.cancelConnect(id);
         } catch {
