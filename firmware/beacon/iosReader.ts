@@ -13,6 +13,11 @@ import type { AdvertReport, GattReader } from '../radio/types.ts';
 export const IOS_READ_TIMEOUT_MS = 10_000;
 /** After a failed read, leave that address alone this long (real ms), so a mute phone costs one timeout per minute at most. */
 export const IOS_RETRY_AFTER_MS = 60_000;
+/**
+ * After a quick failure (connection refused or lost, ATT error, wrong length) the cost was small, so the
+ * address may be tried again sooner (real ms).
+ */
+export const IOS_RETRY_AFTER_FAILURE_MS = 5_000;
 /** Addresses waiting for a read; more are dropped (a crowd of iPhones must not grow memory). */
 export const IOS_QUEUE_MAX = 64;
 
@@ -36,7 +41,10 @@ export interface IosReaderOptions {
   /** Real time, for the retry pause after a failure (the read timeout is real time too). */
   realNow?: () => number;
   timeoutMs?: number;
+  /** Pause after a timeout (default IOS_RETRY_AFTER_MS). */
   retryAfterMs?: number;
+  /** Pause after any other failure (default IOS_RETRY_AFTER_FAILURE_MS). */
+  retryAfterFailureMs?: number;
   log?: (level: 'info' | 'warn' | 'debug', message: string) => void;
 }
 
@@ -52,11 +60,13 @@ export class IosReader {
   readonly stats: IosReadStats = { reads: 0, ok: 0, timeouts: 0, failures: 0, badLength: 0, fromCache: 0, dropped: 0, straddled: 0 };
   private reader: GattReader | undefined;
   private readonly cache = new Map<string, { slot: number; id: Uint8Array }>();
-  private readonly failedAt = new Map<string, number>();
+  /** Address -> real time until which it is left alone. */
+  private readonly pausedUntil = new Map<string, number>();
   private readonly queue: Waiting[] = [];
   private busy: string | undefined;
   private readonly timeoutMs: number;
   private readonly retryAfterMs: number;
+  private readonly retryAfterFailureMs: number;
 
   private readonly realNow: () => number;
 
@@ -64,6 +74,7 @@ export class IosReader {
     this.realNow = o.realNow ?? Date.now;
     this.timeoutMs = o.timeoutMs ?? IOS_READ_TIMEOUT_MS;
     this.retryAfterMs = o.retryAfterMs ?? IOS_RETRY_AFTER_MS;
+    this.retryAfterFailureMs = o.retryAfterFailureMs ?? IOS_RETRY_AFTER_FAILURE_MS;
   }
 
   /** The GATT client to use (the current scanner); undefined while it is being re-created. */
@@ -83,9 +94,8 @@ export class IosReader {
       return;
     }
     if (hit) this.cache.delete(r.address); // a new slot: the phone has a new ID (1.2)
-    const failed = this.failedAt.get(r.address);
-    const real = this.realNow();
-    if (failed !== undefined && real - failed < this.retryAfterMs && real >= failed) return;
+    const until = this.pausedUntil.get(r.address);
+    if (until !== undefined && this.realNow() < until) return;
     if (this.busy === r.address) return;
     const waiting = this.queue.find((w) => w.address === r.address);
     if (waiting) {
@@ -121,7 +131,7 @@ export class IosReader {
           if (value.length !== ID_BYTES) {
             // Only exactly 12 bytes is an ID (4.1); anything else is treated like a failed read.
             this.stats.badLength++;
-            this.failedAt.set(next.address, this.realNow());
+            this.pause(next.address, this.retryAfterFailureMs);
             this.o.log?.('warn', `iPhone ${next.address}: characteristic has ${value.length} byte(s), not ${ID_BYTES}; ignored`);
             return;
           }
@@ -132,15 +142,16 @@ export class IosReader {
             return;
           }
           this.stats.ok++;
-          this.failedAt.delete(next.address);
+          this.pausedUntil.delete(next.address);
           this.cache.set(next.address, { slot: slotIndex(now), id: value.slice() });
           this.prune(now);
           this.o.store(value, next.rssi, now);
         },
         (e: Error & { code?: string }) => {
+          // A phone that let a read time out is paused long (one timeout per minute at most, per phone).
           if (e.code === 'TIMEOUT') this.stats.timeouts++;
           else this.stats.failures++;
-          this.failedAt.set(next.address, this.realNow());
+          this.pause(next.address, e.code === 'TIMEOUT' ? this.retryAfterMs : this.retryAfterFailureMs);
           this.o.log?.('debug', `iPhone ${next.address}: GATT read failed: ${e.message}`);
         },
       )
@@ -154,6 +165,10 @@ export class IosReader {
     const slot = slotIndex(now);
     for (const [a, c] of this.cache) if (c.slot !== slot) this.cache.delete(a);
     const real = this.realNow();
-    for (const [a, t] of this.failedAt) if (real - t >= this.retryAfterMs) this.failedAt.delete(a);
+    for (const [a, t] of this.pausedUntil) if (real >= t) this.pausedUntil.delete(a);
+  }
+
+  private pause(address: string, ms: number): void {
+    this.pausedUntil.set(address, this.realNow() + ms);
   }
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IOS_QUEUE_MAX, IOS_RETRY_AFTER_MS, IosReader } from '../../../firmware/beacon/iosReader.ts';
+import { IOS_QUEUE_MAX, IOS_RETRY_AFTER_FAILURE_MS, IOS_RETRY_AFTER_MS, IosReader } from '../../../firmware/beacon/iosReader.ts';
 import { Logbook, openLogbookDb, presenceEstimate, presenceReport } from '../../../firmware/beacon/logbook.ts';
 import { buildAndroidFrame } from '../../../firmware/protocol/frames.ts';
 import { bluezoneIdAt, SLOT_MS } from '../../../firmware/protocol/keys.ts';
@@ -32,7 +32,7 @@ class ScriptedPhones implements GattReader {
   pending: (() => void)[] = [];
   constructor(
     private readonly clock: { now: number },
-    readonly phones: Map<string, { key: Uint8Array; mute?: boolean; bytes?: number }>,
+    readonly phones: Map<string, { key: Uint8Array; mute?: boolean; bytes?: number; refuse?: boolean }>,
   ) {}
   readCharacteristic(address: string, _t: 'public' | 'random', service: string, characteristic: string, timeoutMs: number): Promise<Uint8Array> {
     expect(service).toBe('00004E56-73F5-4BC4-A12F-17D1AD07A667');
@@ -45,7 +45,8 @@ class ScriptedPhones implements GattReader {
     return new Promise((resolve, reject) => {
       this.pending.push(() => {
         this.inFlight--;
-        if (!p || p.mute) reject(new RadioError(`GATT read from ${address} did not finish within ${timeoutMs} ms`, 'TIMEOUT'));
+        if (p?.refuse) reject(new RadioError(`connect to ${address}: Connection Failed to be Established (0x3e)`, 'GATT'));
+        else if (!p || p.mute) reject(new RadioError(`GATT read from ${address} did not finish within ${timeoutMs} ms`, 'TIMEOUT'));
         else {
           const id = bluezoneIdAt(p.key, BASE_DATE, this.clock.now).id;
           resolve(p.bytes === undefined ? id : Uint8Array.from({ length: p.bytes }, (_, i) => id[i % 12]));
@@ -60,7 +61,7 @@ class ScriptedPhones implements GattReader {
   }
 }
 
-function setup(phones: Map<string, { key: Uint8Array; mute?: boolean; bytes?: number }>) {
+function setup(phones: Map<string, { key: Uint8Array; mute?: boolean; bytes?: number; refuse?: boolean }>) {
   const clock = { now: T0 };
   const d = db();
   const lb = new Logbook({ db: d, receiver: 'door', flushRows: 1 });
@@ -144,6 +145,23 @@ describe('IosReader + Logbook', () => {
     expect(s.gatt.calls).toHaveLength(2);
     await s.gatt.settle();
     expect(s.rows().map((r) => r.id)).toEqual([Buffer.from(bluezoneIdAt(keyOf(1), BASE_DATE, T0 + SLOT_MS).id).toString('hex').toUpperCase()]);
+  });
+
+  it('a quick failure (connection refused) is retried after a few seconds, not a minute', async () => {
+    const phones = new Map([['aa:00:00:00:00:01', { key: keyOf(1), refuse: true }]]);
+    const s = setup(phones);
+    s.lb.handleReport(s.advert('aa:00:00:00:00:01'));
+    await s.gatt.settle();
+    expect(s.reader.stats.failures).toBe(1);
+    phones.get('aa:00:00:00:00:01')!.refuse = false;
+    s.clock.now = T0 + IOS_RETRY_AFTER_FAILURE_MS - 1;
+    s.lb.handleReport(s.advert('aa:00:00:00:00:01'));
+    expect(s.gatt.calls).toHaveLength(1);
+    s.clock.now = T0 + IOS_RETRY_AFTER_FAILURE_MS;
+    s.lb.handleReport(s.advert('aa:00:00:00:00:01'));
+    expect(s.gatt.calls).toHaveLength(2);
+    await s.gatt.settle();
+    expect(s.rows()).toHaveLength(1);
   });
 
   it('accepts exactly 12 bytes: 11 or 13 are not stored', async () => {
