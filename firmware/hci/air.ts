@@ -40,7 +40,7 @@ export class Air {
   /** Called for every report handed to a scanning controller. */
   onDelivery: ((d: AirDelivery) => void) | undefined;
   stats = { advertisingEvents: 0, reports: 0, connections: 0 };
-  /** Live LE connections. */
+  /** LE connections (ended ones are pruned when the next one is made; check `closed`). */
   readonly links = new Set<Link>();
   /** Called when an initiator and an advertiser make a connection. */
   onConnection: ((e: { atMs: number; central: string; peripheral: string }) => void) | undefined;
