@@ -99,6 +99,7 @@ Examples:
       const service = new ScanService({
         createScanner: () => createNobleScanner(spec, clock.now),
         logbook,
+        clock: clock.now,
         log,
         powerOnTimeoutS: cfg.watchdog.power_on_timeout_s,
         backoffInitialMs: cfg.watchdog.backoff_initial_ms,
@@ -106,13 +107,17 @@ Examples:
         // Only with the beacon's key here can we recognise our own beacon.
         ownSilenceMs: ownIdAt ? cfg.logbook.own_beacon_silence_s * 1000 : 0,
       });
-      const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...logbook.stats, scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
+      const iosStats = () => {
+        const x = service.ios?.stats;
+        return { ios_reads: x?.reads ?? 0, ios_read_ok: x?.ok ?? 0, ios_read_timeouts: x?.timeouts ?? 0, ios_read_failures: (x?.failures ?? 0) + (x?.badLength ?? 0) };
+      };
+      const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...logbook.stats, ...iosStats(), scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
       log('info', `logbook on ${formatHciSpec(spec)} -> ${dbPath}`);
       service.start();
       event({ event: 'started', db: dbPath, adapter: formatHciSpec(spec) });
       const tick = setInterval(() => {
         const s = logbook.stats;
-        log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS (no ID) ${s.iosSeen}, other ${s.otherFrames}`);
+        log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS adverts ${s.iosSeen}, iOS rows ${s.iosStored}, other ${s.otherFrames}`);
         event({ event: 'stats' });
       }, 60_000);
       const sig = await untilSignal();

@@ -80,6 +80,8 @@ export interface LogbookOptions {
   onCommit?: (committedTotal: number) => void;
   /** Real time, for `lastOwnHeardMs` (the scanner watchdog runs on real time). */
   realNow?: () => number;
+  /** Gets iOS Bluezone adverts (no ID in them) to read the ID over GATT; see iosReader.ts. */
+  onIosAdvert?: (r: AdvertReport) => void;
 }
 
 export interface LogbookStats {
@@ -89,6 +91,8 @@ export interface LogbookStats {
   duplicates: number;
   otherFrames: number;
   iosSeen: number;
+  /** Rows stored for iPhones (IDs read over GATT or from the per-slot cache). */
+  iosStored: number;
 }
 
 interface PendingRow {
@@ -108,9 +112,11 @@ function txPowerOf(advData: Uint8Array): number {
 }
 
 export class Logbook {
-  readonly stats: LogbookStats = { reports: 0, stored: 0, committed: 0, duplicates: 0, otherFrames: 0, iosSeen: 0 };
+  readonly stats: LogbookStats = { reports: 0, stored: 0, committed: 0, duplicates: 0, otherFrames: 0, iosSeen: 0, iosStored: 0 };
   /** Real time our own beacon (same key, `ownIdAt`) was last heard; undefined if never. */
   lastOwnHeardMs: number | undefined;
+  /** Receives iOS Bluezone adverts (ScanService plugs its IosReader in here). */
+  onIosAdvert: ((r: AdvertReport) => void) | undefined;
   private readonly db: Db;
   private readonly lastStored = new Map<string, number>();
   private pending: PendingRow[] = [];
@@ -123,6 +129,7 @@ export class Logbook {
 
   constructor(private readonly opts: LogbookOptions) {
     this.db = opts.db;
+    this.onIosAdvert = opts.onIosAdvert;
     this.dedupMs = opts.dedupMs ?? 5000;
     this.flushMs = opts.flushMs ?? 1000;
     this.flushRows = opts.flushRows ?? 256;
@@ -139,8 +146,10 @@ export class Logbook {
     this.stats.reports++;
     const c = classifyAdvert(r.advData);
     if (c.kind === 'bluezone-ios' || c.kind === 'bluezone-ios-overflow') {
-      // iOS phones carry no ID in the advert; reading it needs a GATT connection (3.1), not done here.
+      // iOS phones carry no ID in the advert (3.1): the GATT reader, when there is one, fetches it and
+      // comes back through storeIos().
       this.stats.iosSeen++;
+      this.onIosAdvert?.(r);
       return 'ignored';
     }
     if (c.kind !== 'bluezone-android' || !c.id) {
@@ -149,19 +158,31 @@ export class Logbook {
     }
     const own = this.opts.ownIdAt?.(r.timestampMs);
     if (own && Buffer.from(own).equals(Buffer.from(c.id))) this.lastOwnHeardMs = (this.opts.realNow ?? Date.now)();
-    const key = Buffer.from(c.id).toString('hex');
+    return this.store(c.id, r.rssi, txPowerOf(r.advData), r.timestampMs, 'Android');
+  }
+
+  /** An iPhone's ID (read over GATT, 12 bytes) with the RSSI of the advert that led to it; platform iOS. */
+  storeIos(id: Uint8Array, rssi: number, timestampMs: number): 'stored' | 'duplicate' {
+    const res = this.store(id, rssi, TX_POWER_NOT_PRESENT, timestampMs, 'iOS');
+    if (res === 'stored') this.stats.iosStored++;
+    return res;
+  }
+
+  private store(id: Uint8Array, rssi: number, txPower: number, ts: number, platform: string): 'stored' | 'duplicate' {
+    const key = Buffer.from(id).toString('hex');
     const last = this.lastStored.get(key);
     // Same ID at most once per 5 s (Android AppDatabaseHelper.isInsert, TIME_DELAY_INSERT, 4.3).
-    if (last !== undefined && r.timestampMs - last < this.dedupMs && r.timestampMs >= last) {
+    if (last !== undefined && ts - last < this.dedupMs && ts >= last) {
       this.stats.duplicates++;
       return 'duplicate';
     }
-    this.lastStored.set(key, r.timestampMs);
-    this.pending.push({ blid: own ? Buffer.from(own) : null, contact: Buffer.from(c.id), rssi: r.rssi, txPower: txPowerOf(r.advData), ts: r.timestampMs, platform: 'Android' });
+    this.lastStored.set(key, ts);
+    const own = this.opts.ownIdAt?.(ts);
+    this.pending.push({ blid: own ? Buffer.from(own) : null, contact: Buffer.from(id), rssi, txPower, ts, platform });
     this.stats.stored++;
     if (this.pending.length >= this.flushRows) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
-    if (this.lastStored.size > 10_000) this.prune(r.timestampMs);
+    if (this.lastStored.size > 10_000) this.prune(ts);
     return 'stored';
   }
 
@@ -312,7 +333,7 @@ export function presenceEstimate(rows: readonly PresenceRow[], dwellMin = 2): Pr
     lower,
     upper,
     dwellMin,
-    method: `sum of distinct IDs per slot / (1 + ${dwellMin} min dwell / 15 min), clamped to [busiest slot ${lower}, sum ${upper}]; Android Bluezone phones only`,
+    method: `sum of distinct IDs per slot / (1 + ${dwellMin} min dwell / 15 min), clamped to [busiest slot ${lower}, sum ${upper}]; Android phones and iPhones whose ID was read over GATT`,
   };
 }
 

@@ -1,10 +1,13 @@
 // Keeps the logbook's scanner running: duplicates allowed (every advert counts, ble-stack.md
 // 3.2), and the same recovery as the beacon: a scanner that powers off, never powers on or fails to
 // start is closed and re-created (fresh noble bindings) after a capped exponential back-off.
-import type { Scanner, RadioState } from '../radio/types.ts';
+import type { GattReader, Scanner, RadioState } from '../radio/types.ts';
 import { realTimers, type Timers } from '../clock.ts';
 import type { Logger } from './daemon.ts';
+import { IosReader } from './iosReader.ts';
 import type { Logbook } from './logbook.ts';
+
+const isGattReader = (s: Scanner): s is Scanner & GattReader => typeof (s as Partial<GattReader>).readCharacteristic === 'function';
 
 export interface ScanServiceOptions {
   createScanner: () => Scanner;
@@ -20,6 +23,13 @@ export interface ScanServiceOptions {
    */
   ownSilenceMs?: number;
   realNow?: () => number;
+  /** The logbook's clock (the test clock in tests): timestamps and UTC slots of iPhone reads. */
+  clock?: () => number;
+  /**
+   * Read iPhones' IDs over GATT with scanners that can (bluezone-protocol.md 3, 4.1): default on,
+   * `false` turns it off; `timeoutMs` per read (default 10 s).
+   */
+  iosRead?: false | { timeoutMs?: number; retryAfterMs?: number };
 }
 
 export class ScanService {
@@ -35,10 +45,25 @@ export class ScanService {
   private readonly log: Logger;
   private cancelSilence: (() => void) | undefined;
   private scanningSinceMs = 0;
+  /** The GATT reader for iPhones, when enabled. */
+  readonly ios: IosReader | undefined;
 
   constructor(private readonly o: ScanServiceOptions) {
     this.timers = o.timers ?? realTimers;
     this.log = o.log ?? (() => {});
+    if (o.iosRead !== false) {
+      const lb = o.logbook;
+      const ios = new IosReader({
+        now: o.clock ?? Date.now,
+        realNow: o.realNow ?? Date.now,
+        store: (id, rssi, ts) => lb.storeIos(id, rssi, ts),
+        timeoutMs: o.iosRead?.timeoutMs,
+        retryAfterMs: o.iosRead?.retryAfterMs,
+        log: (level, m) => this.log(level, m),
+      });
+      this.ios = ios;
+      lb.onIosAdvert = (r) => ios.offer(r);
+    }
   }
 
   start(): void {
@@ -86,7 +111,8 @@ export class ScanService {
             this.scanning = true;
             this.scanningSinceMs = (this.o.realNow ?? Date.now)();
             this.attempts = 0;
-            this.log('info', `scanning on ${sc.name} (duplicates allowed)`);
+            this.ios?.setReader(isGattReader(sc) ? sc : undefined);
+            this.log('info', `scanning on ${sc.name} (duplicates allowed${this.ios && isGattReader(sc) ? ', reading iPhones over GATT' : ''})`);
           },
           (e: Error) => this.fault(gen, `scan start failed: ${e.message}`),
         );
@@ -110,6 +136,7 @@ export class ScanService {
     this.gen++;
     this.cancelTimer?.();
     this.scanning = false;
+    this.ios?.setReader(undefined);
     this.lastError = `${new Date().toISOString()} ${message}`;
     const delay = Math.min(this.o.backoffMaxMs ?? 60_000, (this.o.backoffInitialMs ?? 1000) * 2 ** Math.min(this.attempts, 30));
     this.attempts++;
@@ -131,6 +158,7 @@ export class ScanService {
     this.cancelTimer?.();
     this.cancelSilence?.();
     this.scanning = false;
+    this.ios?.setReader(undefined);
     const sc = this.scanner;
     this.scanner = undefined;
     await sc?.close().catch(() => {});

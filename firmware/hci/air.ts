@@ -2,6 +2,7 @@
 // Timing per Core Spec Vol 6 Part B 4.4.2.2 (advertising events, advDelay 0-10 ms).
 import { ADV_TYPE, REPORT_TYPE, SLOT_MS } from './constants.ts';
 import { mulberry32, type AirModel, type ControllerInfo } from './airModel.ts';
+import { Link } from './connection.ts';
 import type { Scheduler, TimerHandle } from './scheduler.ts';
 import type { VirtualController } from './virtualController.ts';
 
@@ -38,7 +39,11 @@ export class Air {
   private nextIndex = 0;
   /** Called for every report handed to a scanning controller. */
   onDelivery: ((d: AirDelivery) => void) | undefined;
-  stats = { advertisingEvents: 0, reports: 0 };
+  stats = { advertisingEvents: 0, reports: 0, connections: 0 };
+  /** LE connections (ended ones are pruned when the next one is made; check `closed`). */
+  readonly links = new Set<Link>();
+  /** Called when an initiator and an advertiser make a connection. */
+  onConnection: ((e: { atMs: number; central: string; peripheral: string }) => void) | undefined;
 
   constructor(o: AirOptions) {
     this.scheduler = o.scheduler;
@@ -74,8 +79,7 @@ export class Air {
 
   private info(m: Member): ControllerInfo {
     const c = m.c;
-    const random = c.advParams.ownAddressType === 1 || c.advParams.ownAddressType === 3;
-    return { address: random && c.randomAddress ? c.randomAddress : c.address, publicAddress: c.address, index: m.index };
+    return { address: c.ownAddress(c.advParams.ownAddressType).address, publicAddress: c.address, index: m.index };
   }
 
   private update(m: Member): void {
@@ -107,7 +111,8 @@ export class Air {
       undefined; // directed adverts are addressed to one peer: not routed in this air
     const scannable = p.type === ADV_TYPE.ADV_IND || p.type === ADV_TYPE.ADV_SCAN_IND;
     const txInfo = this.info(m);
-    const addressType = p.ownAddressType === 1 || p.ownAddressType === 3 ? 1 : 0;
+    // The type follows the address actually sent, so a report never says "random" with a public address.
+    const addressType = tx.ownAddress(p.ownAddressType).type;
     if (eventType !== undefined) {
       for (const r of this.members) {
         if (r === m || !r.c.scanning || r.c.closed || !this.inScanWindow(r.c, now)) continue;
@@ -125,6 +130,10 @@ export class Air {
         }
       }
     }
+    // Connectable undirected advert: an initiator listening for this advertiser sends CONNECT_IND
+    // (Vol 6 Part B 4.4.4); the first initiator in attach order wins this event.
+    if (p.type === ADV_TYPE.ADV_IND) this.tryConnect(m, txInfo, addressType, now);
+    if (!tx.advertising) return; // a connection ended this advertising set (Vol 4 Part E 7.8.9)
     // The controller uses intervalMin (allowed: any value in [min, max], Vol 6 Part B 4.4.2.2.1).
     m.timer = this.scheduler.at(p.intervalMin * SLOT_MS + this.advDelay(), () => this.advertisingEvent(m));
   }
@@ -136,17 +145,54 @@ export class Air {
     }
   }
 
+  private tryConnect(adv: Member, advInfo: ControllerInfo, advAddressType: number, now: number): void {
+    for (const r of this.members) {
+      const init = r.c.initiating;
+      if (r === adv || !init || r.c.closed) continue;
+      if (init.peerAddress !== advInfo.address || init.peerAddressType !== advAddressType) continue;
+      if (!inWindow(init.scanInterval, init.scanWindow, now - init.startedMs)) continue;
+      const rxInfo = this.info(r);
+      if (this.model.rssi(advInfo, rxInfo, now) === null) continue;
+      const central = r.c;
+      const peripheral = adv.c;
+      const link: Link = new Link({
+        scheduler: this.scheduler,
+        central: central.linkEnd(),
+        peripheral: peripheral.linkEnd(),
+        params: init.params,
+        inRange: () => !central.closed && !peripheral.closed && this.model.rssi(advInfo, rxInfo, this.scheduler.now()) !== null,
+      });
+      this.links.add(link);
+      this.stats.connections++;
+      const own = central.ownAddress(init.ownAddressType);
+      central.linkUp(link, 'central', { address: advInfo.address, type: advAddressType }, () => this.model.rssi(advInfo, rxInfo, this.scheduler.now()));
+      peripheral.linkUp(link, 'peripheral', own, () => this.model.rssi(rxInfo, advInfo, this.scheduler.now()));
+      this.onConnection?.({ atMs: now, central: own.address, peripheral: advInfo.address });
+      this.pruneLinks();
+      return;
+    }
+  }
+
+  private pruneLinks(): void {
+    for (const l of this.links) if (l.closed) this.links.delete(l);
+  }
+
   /** A scanner listens for scanWindow out of every scanInterval from scan start (Vol 6 Part B 4.4.3). */
   private inScanWindow(c: VirtualController, now: number): boolean {
-    const { interval, window } = c.scanParams;
-    if (window >= interval) return true;
-    const phase = (now - c.scanStartedMs) % (interval * SLOT_MS);
-    return phase < window * SLOT_MS;
+    return inWindow(c.scanParams.interval, c.scanParams.window, now - c.scanStartedMs);
   }
 
   close(): void {
+    for (const l of this.links) l.dispose();
+    this.links.clear();
     for (const m of [...this.members]) this.detach(m.c);
   }
+}
+
+/** Listening for `window` out of every `interval` (0.625 ms units) since `sinceMs` ago (Vol 6 Part B 4.4.3). */
+function inWindow(interval: number, window: number, sinceMs: number): boolean {
+  if (window >= interval) return true;
+  return sinceMs % (interval * SLOT_MS) < window * SLOT_MS;
 }
 
 function toInt8(dbm: number): number {

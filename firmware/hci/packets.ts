@@ -3,6 +3,10 @@
 import {
   EVT,
   LE_SUBEVENT_ADVERTISING_REPORT,
+  LE_SUBEVENT_CONNECTION_COMPLETE,
+  LE_SUBEVENT_CONNECTION_UPDATE_COMPLETE,
+  LE_SUBEVENT_ENHANCED_CONNECTION_COMPLETE,
+  LE_SUBEVENT_READ_REMOTE_FEATURES_COMPLETE,
   MAX_ADV_DATA,
   OP,
   type CommandName,
@@ -51,7 +55,14 @@ export const COMMAND_PARAMS = {
   LeSetScanParameters:             [['leScanType', 'u8'], ['leScanInterval', 'u16'], ['leScanWindow', 'u16'],
                                     ['ownAddressType', 'u8'], ['scanningFilterPolicy', 'u8']],
   LeSetScanEnable:                 [['leScanEnable', 'u8'], ['filterDuplicates', 'u8']],
-  LeCreateConnection:              [['params', 'rest']],
+  LeCreateConnection:              [['leScanInterval', 'u16'], ['leScanWindow', 'u16'], ['initiatorFilterPolicy', 'u8'],
+                                    ['peerAddressType', 'u8'], ['peerAddress', 'addr'], ['ownAddressType', 'u8'],
+                                    ['connectionIntervalMin', 'u16'], ['connectionIntervalMax', 'u16'], ['maxLatency', 'u16'],
+                                    ['supervisionTimeout', 'u16'], ['minCeLength', 'u16'], ['maxCeLength', 'u16']],
+  LeCreateConnectionCancel:        [],
+  LeConnectionUpdate:              [['connectionHandle', 'u16'], ['connectionIntervalMin', 'u16'], ['connectionIntervalMax', 'u16'],
+                                    ['maxLatency', 'u16'], ['supervisionTimeout', 'u16'], ['minCeLength', 'u16'], ['maxCeLength', 'u16']],
+  LeReadRemoteFeatures:            [['connectionHandle', 'u16']],
 } as const satisfies Record<CommandName, readonly Field[]>;
 
 /** Command Complete return parameters (status first). Commands absent here answer with Command Status. */
@@ -80,6 +91,7 @@ export const COMMAND_RETURNS = {
   LeSetAdvertisingEnable:          [STATUS_FIELD],
   LeSetScanParameters:             [STATUS_FIELD],
   LeSetScanEnable:                 [STATUS_FIELD],
+  LeCreateConnectionCancel:        [STATUS_FIELD],
 } as const satisfies Partial<Record<CommandName, readonly Field[]>>;
 
 export type ReturningCommand = keyof typeof COMMAND_RETURNS;
@@ -90,6 +102,7 @@ export type CommandReturn<N extends ReturningCommand> = FieldsOf<(typeof COMMAND
 // prettier-ignore
 export const EVENT_PARAMS = {
   DisconnectionComplete:   [['status', 'u8'], ['connectionHandle', 'u16'], ['reason', 'u8']],             // 7.7.5
+  DataBufferOverflow:      [['linkType', 'u8']],                                                         // 7.7.26
   CommandComplete:         [['numHciCommandPackets', 'u8'], ['commandOpcode', 'u16'], ['returnParameters', 'rest']], // 7.7.14
   CommandStatus:           [['status', 'u8'], ['numHciCommandPackets', 'u8'], ['commandOpcode', 'u16']],  // 7.7.15
   NumberOfCompletedPackets:[['handles', 'rest']],                                                        // 7.7.19
@@ -102,6 +115,82 @@ export const ADVERTISING_REPORT = [
   ['eventType', 'u8'], ['addressType', 'u8'], ['address', 'addr'], ['data', 'lv'], ['rssi', 'i8'],
 ] as const satisfies readonly Field[];
 export type AdvertisingReport = FieldsOf<typeof ADVERTISING_REPORT>;
+
+/** LE Connection Complete (7.7.65.1), after the subevent code. */
+// prettier-ignore
+export const LE_CONNECTION_COMPLETE = [
+  ['status', 'u8'], ['connectionHandle', 'u16'], ['role', 'u8'], ['peerAddressType', 'u8'], ['peerAddress', 'addr'],
+  ['connectionInterval', 'u16'], ['peripheralLatency', 'u16'], ['supervisionTimeout', 'u16'], ['centralClockAccuracy', 'u8'],
+] as const satisfies readonly Field[];
+export type LeConnectionComplete = FieldsOf<typeof LE_CONNECTION_COMPLETE>;
+
+/** LE Enhanced Connection Complete (7.7.65.10): the same plus the two resolvable private addresses. */
+// prettier-ignore
+export const LE_ENHANCED_CONNECTION_COMPLETE = [
+  ['status', 'u8'], ['connectionHandle', 'u16'], ['role', 'u8'], ['peerAddressType', 'u8'], ['peerAddress', 'addr'],
+  ['localResolvablePrivateAddress', 'addr'], ['peerResolvablePrivateAddress', 'addr'],
+  ['connectionInterval', 'u16'], ['peripheralLatency', 'u16'], ['supervisionTimeout', 'u16'], ['centralClockAccuracy', 'u8'],
+] as const satisfies readonly Field[];
+
+/** LE Connection Update Complete (7.7.65.3). */
+// prettier-ignore
+export const LE_CONNECTION_UPDATE_COMPLETE = [
+  ['status', 'u8'], ['connectionHandle', 'u16'], ['connectionInterval', 'u16'], ['peripheralLatency', 'u16'], ['supervisionTimeout', 'u16'],
+] as const satisfies readonly Field[];
+
+/** LE Read Remote Features Complete (7.7.65.4). */
+export const LE_READ_REMOTE_FEATURES_COMPLETE = [['status', 'u8'], ['connectionHandle', 'u16'], ['leFeatures', 'b8']] as const satisfies readonly Field[];
+
+function leMeta(subevent: number, body: Uint8Array): Uint8Array {
+  const sub = new Uint8Array(1 + body.length);
+  sub[0] = subevent;
+  sub.set(body, 1);
+  return encodeH4({ type: 'event', code: EVT.LeMeta, params: sub });
+}
+
+export function leConnectionCompleteEvent(e: LeConnectionComplete): Uint8Array {
+  return leMeta(LE_SUBEVENT_CONNECTION_COMPLETE, encodeFields('LeConnectionComplete', LE_CONNECTION_COMPLETE, e));
+}
+
+export function leEnhancedConnectionCompleteEvent(e: LeConnectionComplete): Uint8Array {
+  const none = '00:00:00:00:00:00'; // no address resolution in the virtual air
+  return leMeta(LE_SUBEVENT_ENHANCED_CONNECTION_COMPLETE, encodeFields('LeEnhancedConnectionComplete', LE_ENHANCED_CONNECTION_COMPLETE, {
+    ...e, localResolvablePrivateAddress: none, peerResolvablePrivateAddress: none,
+  }));
+}
+
+export function leConnectionUpdateCompleteEvent(e: FieldsOf<typeof LE_CONNECTION_UPDATE_COMPLETE>): Uint8Array {
+  return leMeta(LE_SUBEVENT_CONNECTION_UPDATE_COMPLETE, encodeFields('LeConnectionUpdateComplete', LE_CONNECTION_UPDATE_COMPLETE, e));
+}
+
+export function leReadRemoteFeaturesCompleteEvent(e: FieldsOf<typeof LE_READ_REMOTE_FEATURES_COMPLETE>): Uint8Array {
+  return leMeta(LE_SUBEVENT_READ_REMOTE_FEATURES_COMPLETE, encodeFields('LeReadRemoteFeaturesComplete', LE_READ_REMOTE_FEATURES_COMPLETE, e));
+}
+
+export function disconnectionCompleteEvent(status: number, connectionHandle: number, reason: number): Uint8Array {
+  return encodeH4({
+    type: 'event', code: EVT.DisconnectionComplete,
+    params: encodeFields('DisconnectionComplete', EVENT_PARAMS.DisconnectionComplete, { status, connectionHandle, reason }),
+  });
+}
+
+/** Number Of Completed Packets (7.7.19): Num_Handles, then handle/count pairs. */
+export function numberOfCompletedPacketsEvent(pairs: readonly (readonly [handle: number, count: number])[]): Uint8Array {
+  const p = new Uint8Array(1 + 4 * pairs.length);
+  p[0] = pairs.length;
+  pairs.forEach(([h, n], i) => {
+    p[1 + 4 * i] = h & 0xff;
+    p[2 + 4 * i] = (h >> 8) & 0x0f;
+    p[3 + 4 * i] = n & 0xff;
+    p[4 + 4 * i] = (n >> 8) & 0xff;
+  });
+  return encodeH4({ type: 'event', code: EVT.NumberOfCompletedPackets, params: p });
+}
+
+/** Data Buffer Overflow (7.7.26); link type 0x01 = ACL. */
+export function dataBufferOverflowEvent(linkType = 0x01): Uint8Array {
+  return encodeH4({ type: 'event', code: EVT.DataBufferOverflow, params: Uint8Array.from([linkType]) });
+}
 
 function fixedSize(kind: FieldKind): number | undefined {
   switch (kind) {
@@ -308,6 +397,10 @@ export type DecodedEvent =
   | { name: 'CommandStatus'; status: number; ncmd: number; opcode: number }
   | { name: 'LeAdvertisingReport'; reports: AdvertisingReport[] }
   | { name: 'DisconnectionComplete'; status: number; connectionHandle: number; reason: number }
+  | ({ name: 'LeConnectionComplete'; enhanced: boolean } & LeConnectionComplete)
+  | { name: 'LeReadRemoteFeaturesComplete'; status: number; connectionHandle: number; leFeatures: Uint8Array }
+  | { name: 'LeConnectionUpdateComplete'; status: number; connectionHandle: number; connectionInterval: number; peripheralLatency: number; supervisionTimeout: number }
+  | { name: 'NumberOfCompletedPackets'; pairs: [handle: number, count: number][] }
   | { name: 'Other'; code: number; params: Uint8Array };
 
 export function decodeEvent(code: number, params: Uint8Array): DecodedEvent {
@@ -322,8 +415,30 @@ export function decodeEvent(code: number, params: Uint8Array): DecodedEvent {
   if (code === EVT.DisconnectionComplete) {
     return { name: 'DisconnectionComplete', ...decodeFields('DisconnectionComplete', EVENT_PARAMS.DisconnectionComplete, params) };
   }
-  if (code === EVT.LeMeta && params.length >= 1 && params[0] === LE_SUBEVENT_ADVERTISING_REPORT) {
-    return { name: 'LeAdvertisingReport', reports: decodeAdvertisingReports(params.subarray(1)) };
+  if (code === EVT.NumberOfCompletedPackets) {
+    const n = params[0] ?? 0;
+    if (params.length !== 1 + 4 * n) throw new InvalidPacketError(`NumberOfCompletedPackets: ${params.length} bytes for ${n} handle(s)`, 0, params.slice());
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < n; i++) pairs.push([(params[1 + 4 * i] | (params[2 + 4 * i] << 8)) & 0x0fff, params[3 + 4 * i] | (params[4 + 4 * i] << 8)]);
+    return { name: 'NumberOfCompletedPackets', pairs };
+  }
+  if (code === EVT.LeMeta && params.length >= 1) {
+    const sub = params.subarray(1);
+    switch (params[0]) {
+      case LE_SUBEVENT_ADVERTISING_REPORT:
+        return { name: 'LeAdvertisingReport', reports: decodeAdvertisingReports(sub) };
+      case LE_SUBEVENT_CONNECTION_COMPLETE:
+        return { name: 'LeConnectionComplete', enhanced: false, ...decodeFields('LeConnectionComplete', LE_CONNECTION_COMPLETE, sub) };
+      case LE_SUBEVENT_ENHANCED_CONNECTION_COMPLETE: {
+        const f = decodeFields('LeEnhancedConnectionComplete', LE_ENHANCED_CONNECTION_COMPLETE, sub);
+        const { localResolvablePrivateAddress: _l, peerResolvablePrivateAddress: _p, ...rest } = f;
+        return { name: 'LeConnectionComplete', enhanced: true, ...rest };
+      }
+      case LE_SUBEVENT_READ_REMOTE_FEATURES_COMPLETE:
+        return { name: 'LeReadRemoteFeaturesComplete', ...decodeFields('LeReadRemoteFeaturesComplete', LE_READ_REMOTE_FEATURES_COMPLETE, sub) };
+      case LE_SUBEVENT_CONNECTION_UPDATE_COMPLETE:
+        return { name: 'LeConnectionUpdateComplete', ...decodeFields('LeConnectionUpdateComplete', LE_CONNECTION_UPDATE_COMPLETE, sub) };
+    }
   }
   return { name: 'Other', code, params };
 }

@@ -1,7 +1,8 @@
 // A software LE controller that answers what @stoprocent/bleno and noble send (see
 // shared ble-stack.md 2.2-2.3) and holds the advertising/scanning state the air reads.
 // Sections are Core Spec Vol 4 Part E unless stated otherwise.
-import { ADV_INTERVAL_MAX, ADV_INTERVAL_MIN, ADV_TYPE, STATUS, commandName, type CommandName } from './constants.ts';
+import { ADV_INTERVAL_MAX, ADV_INTERVAL_MIN, ADV_TYPE, STATUS, commandName, supportedCommandsMask, type CommandName } from './constants.ts';
+import type { ConnParams, Link, LinkEnd, LinkRole } from './connection.ts';
 import { InvalidPacketError, hexOf } from './errors.ts';
 import { H4Framer, encodeH4, type H4Packet } from './h4.ts';
 import {
@@ -9,8 +10,16 @@ import {
   advertisingReportEvent,
   commandCompleteEvent,
   commandStatusEvent,
+  dataBufferOverflowEvent,
   decodeCommandParams,
+  disconnectionCompleteEvent,
   encodeFields,
+  leConnectionCompleteEvent,
+  leConnectionUpdateCompleteEvent,
+  leEnhancedConnectionCompleteEvent,
+  leReadRemoteFeaturesCompleteEvent,
+  numberOfCompletedPacketsEvent,
+  type LeConnectionComplete,
   type AdvertisingReport,
   type CommandParams,
   type CommandReturn,
@@ -52,6 +61,38 @@ export interface ScanParameters {
   ownAddressType: number;
   filterPolicy: number;
 }
+
+/** A pending LE Create Connection (Vol 4 Part E 7.8.12), read by the air at the target's adverts. */
+export interface Initiating {
+  peerAddress: string;
+  /** 0 public, 1 random (identity types 2/3 folded onto 0/1: no resolving list here). */
+  peerAddressType: number;
+  ownAddressType: number;
+  scanInterval: number; // 0.625 ms units
+  scanWindow: number;
+  startedMs: number;
+  params: ConnParams;
+}
+
+/** This controller's view of one of its connections. */
+export interface LocalLink {
+  handle: number;
+  role: LinkRole;
+  link: Link;
+  peerAddress: string;
+  peerAddressType: number;
+  /** RSSI of the peer's packets now (air model), for Read RSSI. */
+  rssi: () => number | null;
+  /** Host ACL packets handed to the link and not yet reported in Number Of Completed Packets. */
+  inFlight: number;
+}
+
+/** LE ACL buffers offered in LE Read Buffer Size: 27 octets (the LE minimum, Vol 6 Part B 2.4), 8 packets. */
+export const LE_ACL_LENGTH = 27;
+export const LE_ACL_PACKETS = 8;
+
+/** Reasons a host may give to Disconnect (Vol 4 Part E 7.1.6). */
+const DISCONNECT_REASONS = new Set([0x05, 0x13, 0x14, 0x15, 0x1a, 0x29, 0x3b]);
 
 export interface CommandLogEntry {
   atMs: number;
@@ -95,6 +136,9 @@ export class VirtualController implements Handlers {
   eventMask: Uint8Array = DEFAULT_EVENT_MASK.slice();
   leEventMask: Uint8Array = DEFAULT_LE_EVENT_MASK.slice();
   leHostSupported = 0;
+  initiating: Initiating | undefined;
+  /** Live connections by handle. */
+  readonly links = new Map<number, LocalLink>();
   readonly commandLog: CommandLogEntry[] = [];
   /** Called after any command that may change what this controller sends or hears. */
   onRadioChange: ((c: VirtualController) => void) | undefined;
@@ -103,6 +147,12 @@ export class VirtualController implements Handlers {
   private readonly framer: H4Framer;
   private readonly seen = new Set<string>();
   private readonly injected = new Map<string, { status: number; remaining: number }>();
+  /** Bumped by Reset: links made before belong to an earlier "power cycle" and are dropped silently. */
+  private generation = 0;
+  private nextHandle = 0x0001;
+  private aclInFlight = 0;
+  /** Work to do after the current command's Command Complete/Status is sent (7.8.13 ordering). */
+  private afterAnswer: (() => void) | undefined;
 
   constructor(private readonly opts: ControllerOptions) {
     this.address = opts.address;
@@ -140,6 +190,7 @@ export class VirtualController implements Handlers {
 
   close(): void {
     this.closed = true;
+    this.initiating = undefined;
     const wasOn = this.advertising || this.scanning;
     this.advertising = false;
     this.scanning = false;
@@ -154,8 +205,8 @@ export class VirtualController implements Handlers {
   private handlePacket(p: H4Packet): void {
     const now = this.opts.scheduler.now();
     if (p.type === 'acl') {
-      // No connections exist in the virtual air; ACL data is traced and dropped.
       this.opts.trace?.('host-to-controller', encodeH4(p), now);
+      this.hostAcl(p);
       return;
     }
     if (p.type !== 'command') return;
@@ -198,15 +249,20 @@ export class VirtualController implements Handlers {
       }
       throw e;
     }
+    this.afterAnswer = undefined;
     const answer = handler(decoded) as Record<string, unknown>;
+    const after = this.afterAnswer as (() => void) | undefined;
+    this.afterAnswer = undefined;
     if (!returns) {
       const st = (answer as unknown as StatusOnly).commandStatus;
       this.emit(commandStatusEvent(NCMD, opcode, st));
+      after?.();
       return st;
     }
     const status = answer.status as number;
     if (status !== STATUS.SUCCESS) return fail(status);
     this.emit(commandCompleteEvent(NCMD, opcode, encodeFields(`${name} return`, returns, answer as never)));
+    after?.();
     this.onRadioChange?.(this);
     return status;
   }
@@ -223,6 +279,11 @@ export class VirtualController implements Handlers {
     this.scanning = false;
     this.filterDuplicates = false;
     this.randomAddress = undefined;
+    // Connections end without events to this host; the peer sees a supervision timeout (Vol 6 Part B 4.5.2).
+    this.generation++;
+    this.links.clear();
+    this.aclInFlight = 0;
+    this.initiating = undefined;
     this.eventMask = DEFAULT_EVENT_MASK.slice();
     this.leEventMask = DEFAULT_LE_EVENT_MASK.slice();
     this.seen.clear();
@@ -250,8 +311,8 @@ export class VirtualController implements Handlers {
   }
 
   onReadLocalSupportedCommands(): CommandReturn<'ReadLocalSupportedCommands'> {
-    // All zero: in particular no extended scan commands (octet 37), which keeps noble on legacy scanning.
-    return { status: STATUS.SUCCESS, supportedCommands: new Uint8Array(64) };
+    // One bit per implemented command (6.27); no extended scan commands (octet 37), which keeps noble legacy.
+    return { status: STATUS.SUCCESS, supportedCommands: supportedCommandsMask() };
   }
 
   onWriteLeHostSupported(p: CommandParams<'WriteLeHostSupported'>): CommandReturn<'WriteLeHostSupported'> {
@@ -273,7 +334,7 @@ export class VirtualController implements Handlers {
 
   onLeReadBufferSize(): CommandReturn<'LeReadBufferSize'> {
     // 27 octets: the LE minimum (Vol 6 Part B 2.4), no data length extension.
-    return { status: STATUS.SUCCESS, leAclDataPacketLength: 27, totalNumLeAclDataPackets: 8 };
+    return { status: STATUS.SUCCESS, leAclDataPacketLength: LE_ACL_LENGTH, totalNumLeAclDataPackets: LE_ACL_PACKETS };
   }
 
   onLeReadLocalSupportedFeatures(): CommandReturn<'LeReadLocalSupportedFeatures'> {
@@ -282,7 +343,11 @@ export class VirtualController implements Handlers {
   }
 
   onReadRssi(p: CommandParams<'ReadRssi'>): CommandReturn<'ReadRssi'> {
-    return { status: STATUS.UNKNOWN_CONNECTION_IDENTIFIER, handle: p.handle, rssi: 0 };
+    const l = this.links.get(p.handle);
+    if (!l) return { status: STATUS.UNKNOWN_CONNECTION_IDENTIFIER, handle: p.handle, rssi: 0 };
+    const r = l.rssi();
+    // 127 = RSSI not available (7.5.4), e.g. the peer is out of range this moment.
+    return { status: STATUS.SUCCESS, handle: p.handle, rssi: r === null ? 127 : Math.max(-127, Math.min(20, Math.round(r))) };
   }
 
   onLeReadAdvertisingChannelTxPower(): CommandReturn<'LeReadAdvertisingChannelTxPower'> {
@@ -329,6 +394,8 @@ export class VirtualController implements Handlers {
 
   onLeSetAdvertisingEnable(p: CommandParams<'LeSetAdvertisingEnable'>): CommandReturn<'LeSetAdvertisingEnable'> {
     if (p.advertisingEnable > 1) return { status: STATUS.INVALID_HCI_COMMAND_PARAMETERS };
+    // 7.8.9: own address type random (or RPA falling back to random, 0x03) with no LE Set Random Address yet.
+    if (p.advertisingEnable === 1 && this.needsRandomAddress(this.advParams.ownAddressType)) return { status: STATUS.INVALID_HCI_COMMAND_PARAMETERS };
     // Re-enabling while enabled, or disabling while disabled, is not an error (7.8.9).
     this.advertising = p.advertisingEnable === 1;
     return { status: STATUS.SUCCESS };
@@ -354,6 +421,10 @@ export class VirtualController implements Handlers {
   onLeSetScanEnable(p: CommandParams<'LeSetScanEnable'>): CommandReturn<'LeSetScanEnable'> {
     if (p.leScanEnable > 1 || p.filterDuplicates > 1) return { status: STATUS.INVALID_HCI_COMMAND_PARAMETERS };
     const enable = p.leScanEnable === 1;
+    // 7.8.11: active scanning sends SCAN_REQs from a random address that must have been set first.
+    if (enable && this.scanParams.active && this.needsRandomAddress(this.scanParams.ownAddressType)) {
+      return { status: STATUS.INVALID_HCI_COMMAND_PARAMETERS };
+    }
     if (enable && !this.scanning) {
       this.scanStartedMs = this.opts.scheduler.now();
     }
@@ -364,13 +435,188 @@ export class VirtualController implements Handlers {
     return { status: STATUS.SUCCESS };
   }
 
-  onDisconnect(): StatusOnly {
-    return { commandStatus: STATUS.UNKNOWN_CONNECTION_IDENTIFIER }; // no connections in the virtual air
+  onDisconnect(p: CommandParams<'Disconnect'>): StatusOnly {
+    const l = this.links.get(p.connectionHandle);
+    if (!l) return { commandStatus: STATUS.UNKNOWN_CONNECTION_IDENTIFIER };
+    if (!DISCONNECT_REASONS.has(p.reason)) return { commandStatus: STATUS.INVALID_HCI_COMMAND_PARAMETERS };
+    l.link.terminate(l.role, p.reason); // Disconnection Complete follows at the next connection event
+    return { commandStatus: STATUS.SUCCESS };
   }
 
-  onLeCreateConnection(): StatusOnly {
-    return { commandStatus: STATUS.UNSUPPORTED_FEATURE_OR_PARAMETER }; // connections are not simulated
+  onLeCreateConnection(p: CommandParams<'LeCreateConnection'>): StatusOnly {
+    // 7.8.12: one pending create at a time.
+    if (this.initiating) return { commandStatus: STATUS.COMMAND_DISALLOWED };
+    const scanOk = (x: number) => x >= 0x0004 && x <= 0x4000;
+    const bad =
+      !scanOk(p.leScanInterval) || !scanOk(p.leScanWindow) || p.leScanWindow > p.leScanInterval ||
+      p.initiatorFilterPolicy > 1 || p.peerAddressType > 3 || p.ownAddressType > 3 ||
+      !validConnParams(p.connectionIntervalMin, p.connectionIntervalMax, p.maxLatency, p.supervisionTimeout) ||
+      p.minCeLength > p.maxCeLength;
+    if (bad || this.needsRandomAddress(p.ownAddressType)) return { commandStatus: STATUS.INVALID_HCI_COMMAND_PARAMETERS };
+    // The Filter Accept List is not implemented: a policy that uses it cannot be honoured.
+    if (p.initiatorFilterPolicy === 1) return { commandStatus: STATUS.UNSUPPORTED_FEATURE_OR_PARAMETER };
+    const peerType = p.peerAddressType & 1;
+    for (const l of this.links.values()) {
+      if (l.peerAddress === p.peerAddress && l.peerAddressType === peerType) return { commandStatus: STATUS.CONNECTION_ALREADY_EXISTS };
+    }
+    this.initiating = {
+      peerAddress: p.peerAddress,
+      peerAddressType: peerType,
+      ownAddressType: p.ownAddressType,
+      scanInterval: p.leScanInterval,
+      scanWindow: p.leScanWindow,
+      startedMs: this.opts.scheduler.now(),
+      params: { interval: p.connectionIntervalMin, latency: p.maxLatency, timeout: p.supervisionTimeout },
+    };
+    return { commandStatus: STATUS.SUCCESS };
   }
+
+  onLeCreateConnectionCancel(): CommandReturn<'LeCreateConnectionCancel'> {
+    // 7.8.13: Command Disallowed when no create is pending; otherwise Command Complete, then
+    // LE Connection Complete with status 0x02 Unknown Connection Identifier.
+    const pending = this.initiating;
+    if (!pending) return { status: STATUS.COMMAND_DISALLOWED };
+    this.initiating = undefined;
+    this.afterAnswer = () => this.emitConnectionComplete({
+      status: STATUS.UNKNOWN_CONNECTION_IDENTIFIER, connectionHandle: 0, role: 0, peerAddressType: pending.peerAddressType,
+      peerAddress: pending.peerAddress, connectionInterval: 0, peripheralLatency: 0, supervisionTimeout: 0, centralClockAccuracy: 0,
+    });
+    return { status: STATUS.SUCCESS };
+  }
+
+  onLeConnectionUpdate(p: CommandParams<'LeConnectionUpdate'>): StatusOnly {
+    const l = this.links.get(p.connectionHandle);
+    if (!l) return { commandStatus: STATUS.UNKNOWN_CONNECTION_IDENTIFIER };
+    if (!validConnParams(p.connectionIntervalMin, p.connectionIntervalMax, p.maxLatency, p.supervisionTimeout) || p.minCeLength > p.maxCeLength) {
+      return { commandStatus: STATUS.INVALID_HCI_COMMAND_PARAMETERS };
+    }
+    // A peripheral may only ask through the Connection Parameters Request procedure, which we do
+    // not offer (LE features all zero), so it uses the L2CAP request instead (Vol 3 Part A 4.20).
+    if (l.role !== 'central') return { commandStatus: STATUS.COMMAND_DISALLOWED };
+    l.link.update({ interval: p.connectionIntervalMin, latency: p.maxLatency, timeout: p.supervisionTimeout });
+    return { commandStatus: STATUS.SUCCESS };
+  }
+
+  onLeReadRemoteFeatures(p: CommandParams<'LeReadRemoteFeatures'>): StatusOnly {
+    const l = this.links.get(p.connectionHandle);
+    if (!l) return { commandStatus: STATUS.UNKNOWN_CONNECTION_IDENTIFIER };
+    l.link.readFeatures(l.role);
+    return { commandStatus: STATUS.SUCCESS };
+  }
+
+  // ---- connections (driven by the air and the link) ----
+
+  /** Own address and its type for a given Own_Address_Type (Vol 4 Part E 7.8.5). */
+  ownAddress(ownAddressType: number): { address: string; type: number } {
+    const random = (ownAddressType === 1 || ownAddressType === 3) && this.randomAddress !== undefined;
+    return random ? { address: this.randomAddress!, type: 1 } : { address: this.address, type: 0 };
+  }
+
+  private needsRandomAddress(ownAddressType: number): boolean {
+    return (ownAddressType === 1 || ownAddressType === 3) && this.randomAddress === undefined;
+  }
+
+  /** A link end bound to this controller's current power cycle. */
+  linkEnd(): LinkEnd {
+    const gen = this.generation;
+    const local = (link: Link) => [...this.links.values()].find((l) => l.link === link);
+    return {
+      alive: () => !this.closed && this.generation === gen,
+      receiveData: (link, data, first) => {
+        const l = local(link);
+        // Controller to host: PB 10b first automatically flushable, 01b continuing (Vol 4 Part E 5.4.2).
+        if (l) this.emit(encodeH4({ type: 'acl', handle: l.handle, flags: first ? 0b10 : 0b01, data }));
+      },
+      sent: (link, count) => {
+        const l = local(link);
+        if (!l) return;
+        const n = Math.min(count, l.inFlight);
+        l.inFlight -= n;
+        this.aclInFlight -= n;
+        if (n > 0) this.emit(numberOfCompletedPacketsEvent([[l.handle, n]]));
+      },
+      ended: (link, reason) => {
+        const l = local(link);
+        if (!l) return;
+        this.links.delete(l.handle);
+        this.aclInFlight -= l.inFlight; // flushed (7.7.5: the host frees them too)
+        if ((this.eventMask[0] & 0x10) !== 0) this.emit(disconnectionCompleteEvent(STATUS.SUCCESS, l.handle, reason)); // bit 4, 7.3.1
+      },
+      updated: (link) => {
+        const l = local(link);
+        if (l && this.leMeta() && (this.leEventMask[0] & 0x04) !== 0) {
+          this.emit(leConnectionUpdateCompleteEvent({
+            status: STATUS.SUCCESS, connectionHandle: l.handle, connectionInterval: link.params.interval,
+            peripheralLatency: link.params.latency, supervisionTimeout: link.params.timeout,
+          }));
+        }
+      },
+      featuresRead: (link) => {
+        const l = local(link);
+        if (l && this.leMeta() && (this.leEventMask[0] & 0x08) !== 0) {
+          this.emit(leReadRemoteFeaturesCompleteEvent({ status: STATUS.SUCCESS, connectionHandle: l.handle, leFeatures: new Uint8Array(8) }));
+        }
+      },
+    };
+  }
+
+  /**
+   * The air made a connection with this controller at one end: allocate a handle, tell the host
+   * (LE Connection Complete), and as peripheral stop advertising (Vol 4 Part E 7.8.9).
+   */
+  linkUp(link: Link, role: LinkRole, peer: { address: string; type: number }, rssi: () => number | null): number {
+    const handle = this.nextHandle;
+    this.nextHandle = this.nextHandle >= 0x0eff ? 0x0001 : this.nextHandle + 1; // handles 0x000-0xEFF (5.4.2)
+    this.links.set(handle, { handle, role, link, peerAddress: peer.address, peerAddressType: peer.type, rssi, inFlight: 0 });
+    if (role === 'central') this.initiating = undefined;
+    else if (this.advertising) {
+      this.advertising = false;
+      this.onRadioChange?.(this);
+    }
+    this.emitConnectionComplete({
+      status: STATUS.SUCCESS, connectionHandle: handle, role: role === 'central' ? 0 : 1, peerAddressType: peer.type,
+      peerAddress: peer.address, connectionInterval: link.params.interval, peripheralLatency: link.params.latency,
+      supervisionTimeout: link.params.timeout, centralClockAccuracy: 0x05, // 50 ppm (7.7.65.1)
+    });
+    return handle;
+  }
+
+  private leMeta(): boolean {
+    return (this.eventMask[7] & 0x20) !== 0; // bit 61, 7.3.1
+  }
+
+  /** LE Enhanced Connection Complete replaces the legacy event when unmasked (7.7.65.10, LE mask bit 9). */
+  private emitConnectionComplete(e: LeConnectionComplete): void {
+    if (!this.leMeta()) return;
+    if ((this.leEventMask[1] & 0x02) !== 0) this.emit(leEnhancedConnectionCompleteEvent(e));
+    else if ((this.leEventMask[0] & 0x01) !== 0) this.emit(leConnectionCompleteEvent(e));
+  }
+
+  /** ACL data from the host (Vol 4 Part E 5.4.2): checked, then queued on the link. */
+  private hostAcl(p: Extract<H4Packet, { type: 'acl' }>): void {
+    const bad = (why: string) => this.opts.onError?.(new InvalidPacketError(`ACL handle 0x${p.handle.toString(16).padStart(3, '0')}: ${why}; packet dropped`, 0, p.data.slice(0, 32)));
+    const l = this.links.get(p.handle);
+    if (!l) return bad('no such connection');
+    const pb = p.flags & 0b11;
+    if (p.flags >> 2 !== 0) return bad(`broadcast flag ${p.flags >> 2} is not allowed on LE`);
+    if (pb === 0b11) return bad('packet boundary flag 11b is not allowed on LE');
+    if (p.data.length > LE_ACL_LENGTH) return bad(`${p.data.length} octets > LE_ACL_Data_Packet_Length ${LE_ACL_LENGTH}`);
+    if (this.aclInFlight >= LE_ACL_PACKETS) {
+      // The host ignored Number Of Completed Packets (4.1.1): Data Buffer Overflow, packet lost.
+      this.emit(dataBufferOverflowEvent(0x01));
+      return;
+    }
+    l.inFlight++;
+    this.aclInFlight++;
+    l.link.send(l.role, p.data, pb !== 0b01);
+  }
+}
+
+/** Connection parameter ranges of 7.8.12 / 7.8.18, and timeout > (1 + latency) * interval_max * 2. */
+function validConnParams(intervalMin: number, intervalMax: number, latency: number, timeout: number): boolean {
+  if (intervalMin < 0x0006 || intervalMax > 0x0c80 || intervalMin > intervalMax) return false;
+  if (latency > 0x01f3 || timeout < 0x000a || timeout > 0x0c80) return false;
+  return timeout * 10 > (1 + latency) * intervalMax * 1.25 * 2;
 }
 
 /** Return parameters for a failed command: the status, the rest zero-filled to the declared size. */

@@ -1,6 +1,7 @@
 // Child process that owns bleno for the beacon daemon (see processAdvertiser.ts). It speaks a tiny
 // IPC protocol: {op:'start'|'stop'|'close'} in, {ev:'state'|'error'|'reply'} out, and exits when the
 // parent goes away, so a crashed daemon never leaves an advertising orphan behind.
+import { BLUEZONE_GATT_CHARACTERISTIC_UUID, BLUEZONE_GATT_SERVICE_UUID, classifyAdvert } from '../protocol/frames.ts';
 import { createBlenoAdvertiser } from './blenoAdapter.ts';
 import { RadioError, type HciSpec } from './types.ts';
 
@@ -16,7 +17,16 @@ const args = JSON.parse(process.argv[2] ?? '{}') as { spec: HciSpec; intervalMs:
 const send = (m: unknown) => {
   if (process.connected) process.send?.(m);
 };
-const adv = createBlenoAdvertiser(args.spec, { intervalMs: args.intervalMs });
+// The beacon also serves the Bluezone GATT characteristic (bluezone-protocol.md 3, 4.1) with the ID it is
+// advertising, for readers that use the GATT path.
+const adv = createBlenoAdvertiser(args.spec, {
+  intervalMs: args.intervalMs,
+  gatt: {
+    serviceUuid: BLUEZONE_GATT_SERVICE_UUID,
+    characteristicUuid: BLUEZONE_GATT_CHARACTERISTIC_UUID,
+    value: (advData) => (advData ? classifyAdvert(advData).id : undefined),
+  },
+});
 adv.on('ready', () => send({ ev: 'ready' }));
 adv.on('state', (state) => send({ ev: 'state', state }));
 adv.on('error', (e) => send({ ev: 'error', message: e.message }));

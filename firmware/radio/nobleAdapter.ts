@@ -5,20 +5,45 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { hciBindingOptions } from './blenoAdapter.ts';
-import { RadioError, radioErrorFromHciText, type AdvertReport, type HciSpec, type RadioState, type Scanner } from './types.ts';
+import { RadioError, radioErrorFromHciText, type AdvertReport, type GattReader, type HciSpec, type RadioState, type Scanner } from './types.ts';
 
 const require = createRequire(import.meta.url);
 
 // LE Advertising Report event types (Core Spec Vol 4 Part E 7.7.65.2); 0x04 = SCAN_RSP.
 const SCAN_RSP = 0x04;
 
+interface NobleHci extends EventEmitter {
+  createLeConn(address: string, addressType: string, params: unknown, reset: boolean, token: unknown): void;
+}
+
 interface NobleLike extends EventEmitter {
   state: string;
   startScanning(uuids: string[], allowDuplicates: boolean, cb: (err?: Error | null) => void): void;
   stopScanning(cb?: () => void): void;
   stop(): void;
-  _bindings?: { _hci?: EventEmitter | null; _sigIntHandler?: () => void };
+  connect(id: string, params: { addressType: string }, cb: (err: Error | null, p?: GattPeripheral) => void): void;
+  cancelConnect(id: string): void;
+  _peripherals: Map<string, GattPeripheral>;
+  _bindings?: { _hci?: NobleHci | null; _sigIntHandler?: () => void; _isScanning?: boolean };
 }
+
+interface GattCharacteristic {
+  uuid: string;
+  readAsync(): Promise<Buffer>;
+}
+
+interface GattPeripheral {
+  state: string;
+  discoverSomeServicesAndCharacteristicsAsync(s: string[], c: string[]): Promise<{ characteristics: GattCharacteristic[] }>;
+  disconnectAsync(): Promise<void>;
+  disconnect(cb?: () => void): void;
+}
+
+/** Longest wait for Disconnection Complete after a GATT read (a few connection events, plus slack). */
+const DISCONNECT_WAIT_MS = 2000;
+
+/** noble's UUID form: lower-case hex without dashes. */
+const nobleUuid = (u: string) => u.replaceAll('-', '').toLowerCase();
 
 interface PeripheralLike {
   address: string;
@@ -43,7 +68,7 @@ export function advDataFromParsed(adv: PeripheralLike['advertisement']): Uint8Ar
   return new Uint8Array(Buffer.concat(parts));
 }
 
-export class NobleScanner extends EventEmitter implements Scanner {
+export class NobleScanner extends EventEmitter implements Scanner, GattReader {
   readonly name: string;
   state: RadioState = 'unknown';
   scanning = false;
@@ -87,10 +112,69 @@ export class NobleScanner extends EventEmitter implements Scanner {
     const hci = this.noble?._bindings?._hci;
     if (this.rawHooked || !hci) return;
     this.rawHooked = true;
-    hci.on('leAdvertisingReport', (_status: number, type: number, address: string, _addressType: string, eir: Buffer, rssi: number) => {
+    hci.on('leAdvertisingReport', (_status: number, type: number, address: string, addressType: string, eir: Buffer, rssi: number) => {
       if (!this.scanning || this.closed || type === SCAN_RSP) return;
-      this.emit('report', { address: address.toLowerCase(), advData: new Uint8Array(eir), rssi, timestampMs: this.now() } satisfies AdvertReport);
+      this.emit('report', {
+        address: address.toLowerCase(), addressType: addressType === 'random' ? 'random' : 'public', advData: new Uint8Array(eir), rssi, timestampMs: this.now(),
+      } satisfies AdvertReport);
     });
+    // noble 2.8.0 resets the controller before a first connection (hci.js createLeConn, "a mystery
+    // case" for BlueZ) and stops scanning while it connects (bindings.processConnectionQueue). Both
+    // would silence the logbook for Android adverts during every iPhone read, so our reads go without
+    // the reset, and readCharacteristic hides the scan from the queue (see there).
+    const orig = hci.createLeConn.bind(hci);
+    hci.createLeConn = (address, addressType, params, _reset, token) => orig(address, addressType, params, false, token);
+  }
+
+  /**
+   * GattReader: connect, discover the one service and characteristic, read, disconnect, all within
+   * timeoutMs; on timeout the pending connect is cancelled or the link dropped (noble's Disconnect).
+   */
+  async readCharacteristic(address: string, addressType: 'public' | 'random', serviceUuid: string, characteristicUuid: string, timeoutMs: number): Promise<Uint8Array> {
+    const noble = this.noble;
+    if (this.closed || !noble || this.state !== 'poweredOn') throw new RadioError(`${this.name} is ${this.closed ? 'closed' : this.state}, not poweredOn`, 'NOT_POWERED_ON');
+    const id = address.replaceAll(':', '').toLowerCase();
+    let peripheral: GattPeripheral | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RadioError(`GATT read from ${address} did not finish within ${timeoutMs} ms`, 'TIMEOUT')), timeoutMs);
+    });
+    const work = (async () => {
+      peripheral = await new Promise<GattPeripheral>((resolve, reject) => {
+        const b = noble._bindings;
+        const wasScanning = b?._isScanning;
+        // With _isScanning set, noble would stop the scan and connect only after scanStop.
+        if (b) b._isScanning = false;
+        try {
+          noble.connect(id, { addressType }, (err, p) => (err || !p ? reject(new RadioError(`connect to ${address}: ${err?.message ?? 'no peripheral'}`, 'GATT')) : resolve(p)));
+        } finally {
+          if (b) b._isScanning = wasScanning;
+        }
+      });
+      const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([nobleUuid(serviceUuid)], [nobleUuid(characteristicUuid)]);
+      const ch = characteristics.find((c) => c.uuid === nobleUuid(characteristicUuid));
+      if (!ch) throw new RadioError(`${address} has no characteristic ${characteristicUuid} in service ${serviceUuid}`, 'GATT');
+      return new Uint8Array(await ch.readAsync());
+    })();
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {}); // settled later by the teardown below
+      if (peripheral && peripheral.state === 'connected') {
+        // Wait for Disconnection Complete (bounded): a next read of the same phone would otherwise
+        // meet "Connection Already Exists" (0x0B, Core Spec Vol 4 Part E 7.8.12).
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([peripheral.disconnectAsync().catch(() => {}), new Promise((r) => (t = setTimeout(r, DISCONNECT_WAIT_MS)))]);
+        clearTimeout(t);
+      } else if (!peripheral) {
+        try {
+          noble.cancelConnect(id);
+        } catch {
+          // nothing pending
+        }
+      }
+    }
   }
 
   async start(allowDuplicates: boolean): Promise<void> {

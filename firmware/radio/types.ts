@@ -16,7 +16,9 @@ export type RadioErrorCode =
   | 'BAD_INTERVAL'
   | 'ADAPTER_GONE'
   | 'HCI_ERROR'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'TIMEOUT' // a GATT read that did not finish in time
+  | 'GATT'; // connection refused, service/characteristic missing, or an ATT error
 
 export class RadioError extends Error {
   constructor(
@@ -86,6 +88,8 @@ export interface Advertiser {
 export interface AdvertReport {
   /** Advertiser address, lower-case `aa:bb:cc:dd:ee:ff`. */
   address: string;
+  /** Address type from the report (needed to connect); absent from sources that do not say. */
+  addressType?: 'public' | 'random';
   advData: Uint8Array;
   /** dBm as the controller measured it (int8). */
   rssi: number;
@@ -114,6 +118,16 @@ export interface Scanner {
   start(allowDuplicates: boolean): Promise<void>;
   stop(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * GATT client reads (central role), for peers that carry their ID only over GATT (iOS Bluezone,
+ * bluezone-protocol.md 3, 4.1). Contract: one read = connect, discover the service and the
+ * characteristic, read, disconnect; it settles within `timeoutMs` whatever the peer does (rejecting
+ * with TIMEOUT and tearing the connection down), and scanning goes on meanwhile.
+ */
+export interface GattReader {
+  readCharacteristic(address: string, addressType: 'public' | 'random', serviceUuid: string, characteristicUuid: string, timeoutMs: number): Promise<Uint8Array>;
 }
 
 /** `native:0` | `uart:/dev/ttyACM0` (baud from the second argument). Throws Error with what was expected. */
