@@ -16,6 +16,7 @@ import { toHex } from '../protocol/hex.ts';
 import { bluezoneIdAt } from '../protocol/keys.ts';
 import { hciBindingOptions, patchBlenoSmp } from './blenoAdapter.ts';
 import { parseHciSpec, type HciSpec } from './types.ts';
+import { parseTestClock } from '../clock.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -88,18 +89,11 @@ export function startIphoneSim(o: IphoneSimOptions): () => void {
   return () => bleno.stop();
 }
 
-/**
- * BLUEZONE_TEST_CLOCK = "start=<ISO>,speed=<N>,anchor=<real ms>", the beacon's test clock (daemon.ts
- * scaledClock; repeated here because radio/ sits below beacon/ in the layers). Unset: real time.
- */
+/** BLUEZONE_TEST_CLOCK (firmware/clock.ts parseTestClock, the beacon's test clock); unset: real time. */
 export function testClockNow(spec: string | undefined, real: () => number = Date.now): () => number {
   if (!spec) return real;
-  const kv = Object.fromEntries(spec.split(',').map((p) => p.trim().split('=') as [string, string]));
-  const start = Date.parse(kv.start ?? '');
-  const speed = Number(kv.speed ?? 1);
-  const anchor = Number(kv.anchor ?? real());
-  if (Number.isNaN(start) || !(speed > 0) || !Number.isFinite(anchor)) throw new Error(`BLUEZONE_TEST_CLOCK: cannot read "${spec}"`);
-  return () => Math.floor(start + (real() - anchor) * speed);
+  const c = parseTestClock(spec, real);
+  return () => c.now();
 }
 
 function parseArgs(argv: string[]): IphoneSimOptions {
