@@ -10,8 +10,9 @@ import { registerBench } from './bench.ts';
 import { registerId } from './id.ts';
 import { registerAdvert } from './advert.ts';
 import { registerMatch } from './match.ts';
+import { registerFleet } from './fleet.ts';
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
 
-export const registrars: Registrar[] = [registerAir, registerBeacon, registerScan, registerSim, registerClassify, registerEval, registerBench, registerId, registerAdvert, registerMatch];
+export const registrars: Registrar[] = [registerAir, registerBeacon, registerScan, registerSim, registerClassify, registerEval, registerBench, registerId, registerAdvert, registerMatch, registerFleet];
