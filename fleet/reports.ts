@@ -7,9 +7,18 @@ export const DAILY_HEADER = ['date', 'district', 'site', 'bluezone_phones', 'low
 export async function dailyRows(store: FleetStore, date: string, nowMs: number, scope: Scope): Promise<Cell[][]> {
   const sites = await store.sites(date, nowMs, scope);
   const rows: Cell[][] = [DAILY_HEADER];
-  for (const s of sites) rows.push([date, s.district, s.site, s.estimate, s.low, s.high, s.android, s.ios, s.stationary_excluded, s.same_day_last_week, s.beacons_up, s.beacons_down]);
-  const sum = (k: 'estimate' | 'low' | 'high' | 'android' | 'stationary_excluded' | 'same_day_last_week' | 'beacons_up' | 'beacons_down') => sites.reduce((a, s) => a + s[k], 0);
-  rows.push([date, '', 'TOTAL', sum('estimate'), sum('low'), sum('high'), sum('android'), null, sum('stationary_excluded'), sum('same_day_last_week'), sum('beacons_up'), sum('beacons_down')]);
+  type K = 'estimate' | 'low' | 'high' | 'android' | 'stationary_excluded' | 'same_day_last_week' | 'beacons_up' | 'beacons_down';
+  const sum = (xs: typeof sites, k: K) => xs.reduce((a, s) => a + s[k], 0);
+  const totals = (xs: typeof sites): Cell[] => [sum(xs, 'estimate'), sum(xs, 'low'), sum(xs, 'high'), sum(xs, 'android'), null, sum(xs, 'stationary_excluded'), sum(xs, 'same_day_last_week'), sum(xs, 'beacons_up'), sum(xs, 'beacons_down')];
+  // Sites come ordered by district: a subtotal row closes each district (what the province forwards upwards).
+  for (let i = 0; i < sites.length; ) {
+    const d = sites[i].district;
+    const group = [];
+    for (; i < sites.length && sites[i].district === d; i++) group.push(sites[i]);
+    for (const s of group) rows.push([date, s.district, s.site, s.estimate, s.low, s.high, s.android, s.ios, s.stationary_excluded, s.same_day_last_week, s.beacons_up, s.beacons_down]);
+    rows.push([date, d, 'DISTRICT TOTAL', ...totals(group)]);
+  }
+  rows.push([date, '', 'TOTAL', ...totals(sites)]);
   return rows;
 }
 

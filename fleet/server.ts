@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { FLEET_API } from '../firmware/beacon/fleetProtocol.ts';
 import { DASHBOARD_HTML, DASHBOARD_JS } from './dashboard.ts';
 import { dailyRows, toCsv, toXlsx, weeklyRows } from './reports.ts';
-import { addDays, FleetStore, isDate, sha256Hex, StoreInputError, type Scope } from './store.ts';
+import { addDays, FleetStore, HeartbeatBuffer, isDate, sha256Hex, StoreInputError, type Scope } from './store.ts';
 import { parseHeartbeat, parsePresence, ValidationError } from './validate.ts';
 import type { Sql } from './db.ts';
 
@@ -66,6 +66,7 @@ export function mondayOf(date: string): string {
 export async function createCollector(o: CollectorOptions): Promise<FastifyInstance> {
   const now = o.now ?? Date.now;
   const store = new FleetStore(o.sql);
+  const heartbeats = new HeartbeatBuffer(store);
   const beaconLimit = new RateLimiter(o.rate?.burst ?? 30, o.rate?.perSecond ?? 0.5, now);
   const viewerLimit = new RateLimiter(60, 2, now);
   // Failed logins per client address: slows down token and password guessing.
@@ -138,7 +139,7 @@ export async function createCollector(o: CollectorOptions): Promise<FastifyInsta
   app.post(`${FLEET_API}/heartbeat`, async (req) => {
     const b = await beaconAuth(req);
     const h = parseHeartbeat(json(req));
-    await store.heartbeat(b.id, h, now());
+    heartbeats.add(b.id, h, now());
     return { ok: true, beacon_id: b.id, server_time_ms: now() };
   });
 
@@ -160,6 +161,7 @@ export async function createCollector(o: CollectorOptions): Promise<FastifyInsta
 
   app.get(`${FLEET_API}/overview`, async (req) => {
     const scope = await viewerAuth(req);
+    await heartbeats.flush();
     const t = now();
     const date = dateParam((req.query as Record<string, unknown>).date, t);
     const sites = await store.sites(date, t, scope);
@@ -188,6 +190,7 @@ export async function createCollector(o: CollectorOptions): Promise<FastifyInsta
 
   const report = (kind: 'daily' | 'weekly', fmt: 'csv' | 'xlsx') => async (req: FastifyRequest, reply: FastifyReply) => {
     const scope = await viewerAuth(req);
+    await heartbeats.flush();
     const t = now();
     const q = req.query as Record<string, unknown>;
     const date = kind === 'daily' ? dateParam(q.date, t) : mondayOf(dateParam(q.week, t, 'week'));
@@ -203,6 +206,8 @@ export async function createCollector(o: CollectorOptions): Promise<FastifyInsta
   app.get('/reports/weekly.xlsx', report('weekly', 'xlsx'));
 
   app.get('/healthz', async () => ({ ok: true, db: o.sql.kind }));
+  // Store the last heartbeats before the database closes.
+  app.addHook('onClose', async () => heartbeats.flush());
   return app;
 }
 

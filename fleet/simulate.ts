@@ -45,6 +45,8 @@ export interface SimStats {
   heartbeats: number;
   uploads: number;
   errors: number;
+  /** Network errors by message (ECONNRESET, timeout ...). */
+  errorKinds: Record<string, number>;
   status: Record<string, number>;
   realSeconds: number;
   simSeconds: number;
@@ -102,7 +104,7 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimStats> {
   // process opening them all would run out of ephemeral ports at high speed-ups.
   const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 256, ca: o.ca }) : new HttpAgent({ keepAlive: true, maxSockets: 256 });
   const latencies: number[] = [];
-  const stats: SimStats = { requests: 0, heartbeats: 0, uploads: 0, errors: 0, status: {}, realSeconds: 0, simSeconds: 0, requestsPerSecond: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, slotRowsSent: 0, dayTotals: {} };
+  const stats: SimStats = { requests: 0, heartbeats: 0, uploads: 0, errors: 0, errorKinds: {}, status: {}, realSeconds: 0, simSeconds: 0, requestsPerSecond: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, slotRowsSent: 0, dayTotals: {} };
   const post = (path: string, token: string, body: unknown) =>
     new Promise<number>((resolve) => {
       const data = Buffer.from(JSON.stringify(body));
@@ -121,8 +123,10 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimStats> {
         },
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => {
+      req.on('error', (e: NodeJS.ErrnoException) => {
         stats.errors++;
+        const k = e.code ?? e.message;
+        stats.errorKinds[k] = (stats.errorKinds[k] ?? 0) + 1;
         resolve(0);
       });
       req.end(data);

@@ -72,13 +72,15 @@ Examples:
     .option('--tls-cert <file>', 'TLS certificate chain (PEM); with --tls-key, serve HTTPS')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--pool <n>', 'PostgreSQL connections (postgres:// only)', '10')
+    .option('--rate-per-min <n>', 'requests per minute per beacon token (also the burst); a beacon needs about 2', '30')
     .option('--json', 'print {"url": ...} on stdout once listening')
     .addHelpText('after', `
 Examples:
   $ npx bluezone fleet serve --db /var/lib/bluezone-fleet --port 8080
   $ npx bluezone fleet serve --db postgres://fleet@db/fleet --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem`)
-    .action(async (o: { db: string; host: string; port: string; tlsCert?: string; tlsKey?: string; pool: string; json?: boolean }) => {
+    .action(async (o: { db: string; host: string; port: string; tlsCert?: string; tlsKey?: string; pool: string; ratePerMin: string; json?: boolean }) => {
       const port = intOpt(o.port, '--port', 0, 65535);
+      const rate = intOpt(o.ratePerMin, '--rate-per-min', 1, 1_000_000);
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
       if (!o.tlsCert && !isLoopback(o.host)) throw new UsageError(`--host ${o.host}: plain HTTP is only allowed on loopback`, 'give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy');
       const read = (f: string, flag: string) => {
@@ -90,7 +92,7 @@ Examples:
       };
       const tls = o.tlsCert ? { cert: read(o.tlsCert, '--tls-cert'), key: read(o.tlsKey!, '--tls-key') } : undefined;
       const sql = await usage(() => openFleetDb(o.db, { poolSize: intOpt(o.pool, '--pool', 1, 1000) }));
-      const app = await createCollector({ sql, tls });
+      const app = await createCollector({ sql, tls, rate: { burst: rate, perSecond: rate / 60 } });
       const url = await usage(() => listenCollector(app, o.host, port, Boolean(tls)));
       if (o.json) printJson(ctx, { url, db: sql.kind });
       info(ctx, `collector listening on ${url} (${sql.kind})`);
@@ -321,6 +323,7 @@ function summary(s: SimStats, n: number, speed: number, beacons: { outage: unkno
     p99_ms: s.p99Ms,
     max_ms: s.maxMs,
     errors: s.errors,
+    error_kinds: s.errorKinds,
     status: s.status,
     beacons_with_outage: beacons.filter((b) => b.outage).length,
     beacons_with_clock_error: beacons.filter((b) => b.clockErrorMs !== 0).length,

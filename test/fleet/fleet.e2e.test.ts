@@ -113,7 +113,8 @@ async function scenario(target: () => Promise<string>, browser: boolean) {
       }
       const csv = (await get(`/reports/daily.csv?date=${date}`)).body as string;
       expect(csv).toContain(`${date},District 1,HQ lobby,${hq.est.visitors},${hq.est.lower},${hq.est.upper},`);
-      expect(csv).toContain(`TOTAL,${hq.est.visitors + ward.est.visitors},`);
+      expect(csv).toContain(`${date},District 1,DISTRICT TOTAL,${hq.est.visitors},`);
+      expect(csv).toContain(`${date},,TOTAL,${hq.est.visitors + ward.est.visitors},`);
     }
     // Health: both up now; pi-hq-1 warned for its clock; after 6 min without heartbeats pi-ward-1 is down.
     let o = (await get(`/api/v1/overview?date=${D1}`)).body;
