@@ -76,8 +76,12 @@ const haveOpenssl = (() => {
   }
 })();
 
+const inCi = process.env.CI === 'true';
+if (!haveOpenssl && !inCi) console.warn('SKIPPED: no openssl to make a test certificate (apt-get install openssl)');
+
 describe('TLS', () => {
-  it.skipIf(!haveOpenssl)('the reporter trusts the collector through fleet.ca_file, and refuses an unknown certificate', async () => {
+  // Outside CI a missing openssl skips; with CI=true the test runs and fails, so the check is not lost.
+  it.skipIf(!haveOpenssl && !inCi)('the reporter trusts the collector through fleet.ca_file, and refuses an unknown certificate', async () => {
     const d = tmp();
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(d, 'key.pem'), '-out', join(d, 'cert.pem')], { stdio: 'ignore' });
     const sql = await openFleetDb(join(d, 'db'));
