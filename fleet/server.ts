@@ -151,7 +151,10 @@ export async function createCollector(o: CollectorOptions): Promise<FastifyInsta
   });
 
   // ---- viewers ---------------------------------------------------------------------------------
-  const html = (_req: FastifyRequest, reply: FastifyReply) => viewerAuth(_req).then(() => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_HTML));
+  // CSP: the page may load nothing from elsewhere (offline by construction, and no injected script runs).
+  const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
+  const html = (req: FastifyRequest, reply: FastifyReply) =>
+    viewerAuth(req).then(() => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(DASHBOARD_HTML));
   app.get('/', html);
   app.get('/site/:id', html);
   app.get('/assets/dashboard.js', async (req, reply) => {
