@@ -70,14 +70,16 @@ for (let i = 0; ; i++) {
   if (i > 120) throw new Error('the collector did not start within 60 s');
   await new Promise((r) => setTimeout(r, 500));
 }
+// 07:30 UTC today: the lobby opens (and the collector accepts the dates).
+const START = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 7.5 * 3600_000;
 const rows = [];
 for (const speed of SPEEDS) {
-  const beacons = makeSimBeacons(ids, 1, Date.parse('2026-11-23T07:30:00Z'), SECONDS * 1000 * speed);
+  const beacons = makeSimBeacons(ids, 1, START, SECONDS * 1000 * speed);
   const c0 = procStat(child.pid!)!;
   const p0 = pgCpu();
   let rssMax = 0;
   const sampler = setInterval(() => (rssMax = Math.max(rssMax, procStat(child.pid!)?.rss ?? 0)), 500);
-  const s = await simulateFleet({ url: `http://127.0.0.1:${PORT}`, beacons, speed, startMs: Date.parse('2026-11-23T07:30:00Z'), runMs: SECONDS * 1000, seed: 1, adoption: 0.4 });
+  const s = await simulateFleet({ url: `http://127.0.0.1:${PORT}`, beacons, speed, startMs: START, runMs: SECONDS * 1000, seed: 1, adoption: 0.4 });
   clearInterval(sampler);
   const c1 = procStat(child.pid!)!;
   const p1 = pgCpu();

@@ -145,7 +145,7 @@ export async function createCollector(o: CollectorOptions): Promise<FastifyInsta
 
   app.post(`${FLEET_API}/presence`, async (req) => {
     const b = await beaconAuth(req);
-    const p = parsePresence(json(req));
+    const p = parsePresence(json(req), now());
     await store.putPresence(b.id, p, now());
     return { ok: true, beacon_id: b.id, accepted_slots: p.slots.length, accepted_days: p.days.length, server_time_ms: now() };
   });

@@ -49,9 +49,19 @@ function explain(e: z.ZodError): string {
     .join('; ');
 }
 
-export function parsePresence(body: unknown): PresenceBody {
+/** How far back a beacon may report: its catch-up window (CATCH_UP_MAX_MS, 8 days) with room to spare. */
+export const MAX_REPORT_AGE_DAYS = 31;
+
+export function parsePresence(body: unknown, nowMs: number): PresenceBody {
   const r = PresenceSchema.safeParse(body);
   if (!r.success) throw new ValidationError(explain(r.error));
+  // A day must have started (1 day of slack for a beacon clock ahead) and be at most 31 days old.
+  const latest = new Date(nowMs + 86_400_000).toISOString().slice(0, 10);
+  const earliest = new Date(nowMs - MAX_REPORT_AGE_DAYS * 86_400_000).toISOString().slice(0, 10);
+  for (const [list, name] of [[r.data.slots, 'slots'], [r.data.days, 'days']] as const) {
+    const i = list.findIndex((x) => x.date > latest || x.date < earliest);
+    if (i >= 0) throw new ValidationError(`${name}[${i}].date: ${list[i].date} is outside ${earliest}..${latest} (the collector's clock)`);
+  }
   return r.data;
 }
 

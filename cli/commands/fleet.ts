@@ -240,7 +240,7 @@ Examples:
     .option('--db <dir|url>', 'collector database; without --url a collector is started here (default: a temporary PGlite folder)')
     .option('--speed <x>', 'simulated time runs this many times faster (1 = one heartbeat a minute per beacon)', '1')
     .option('--duration <s>', 'real seconds to run', '60')
-    .option('--start <iso>', 'simulated start time (UTC)', '2026-11-23T07:30:00Z')
+    .option('--start <iso>', 'simulated start time (UTC; default 07:30 today: the lobby opens); the collector takes days up to 31 back')
     .option('--adoption <p>', 'share of visitors running Bluezone', '0.4')
     .option('--seed <n>', 'random seed', '1')
     .option('--json', 'print the figures as JSON')
@@ -248,12 +248,12 @@ Examples:
 Examples:
   $ npx bluezone fleet simulate --sites 20 --speed 60 --duration 30
   $ npx bluezone fleet simulate --sites 2000 --url http://127.0.0.1:8080 --db postgres://postgres@127.0.0.1:5432/postgres --json`)
-    .action(async (o: { sites: string; url?: string; db?: string; speed: string; duration: string; start: string; adoption: string; seed: string; json?: boolean }) => {
+    .action(async (o: { sites: string; url?: string; db?: string; speed: string; duration: string; start?: string; adoption: string; seed: string; json?: boolean }) => {
       const n = intOpt(o.sites, '--sites', 1, 100_000);
       const speed = Number(o.speed);
       if (!(speed > 0 && speed <= 10_000)) throw new UsageError(`--speed: expected a number in (0, 10000], got "${o.speed}"`);
       const duration = intOpt(o.duration, '--duration', 1, 86_400);
-      const startMs = Date.parse(o.start);
+      const startMs = o.start === undefined ? Math.floor(Date.now() / 86_400_000) * 86_400_000 + 7.5 * 3600_000 : Date.parse(o.start);
       if (Number.isNaN(startMs)) throw new UsageError(`--start: "${o.start}" is not an ISO time`);
       const adoption = Number(o.adoption);
       if (!(adoption >= 0 && adoption <= 1)) throw new UsageError(`--adoption: expected 0..1, got "${o.adoption}"`);

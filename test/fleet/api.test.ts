@@ -72,6 +72,8 @@ describe('validation', () => {
     ['bad date', { slots: [slot({ date: '2026-02-30' })], days: [] }, 'slots[0].date: expected a UTC date YYYY-MM-DD'],
     ['negative count', { slots: [slot({ android: -1 })], days: [] }, 'slots[0].android: Number must be greater than or equal to 0'],
     ['missing list', { slots: [] }, 'days: expected array, got undefined'],
+    ['a day in the future', { slots: [slot({ date: '2026-11-25' })], days: [] }, 'slots[0].date: 2026-11-25 is outside 2026-10-23..2026-11-24'],
+    ['a day too old', { slots: [], days: [day({ date: '2026-10-01' })] }, 'days[0].date: 2026-10-01 is outside'],
     ['too many rows', { slots: Array.from({ length: 501 }, (_, i) => slot({ slot: i % 96 })), days: [] }, 'slots: expected at most 500 rows per upload'],
   ])('%s: 400 naming the field', async (_name, body, msg) => {
     const r = await presence(body);
