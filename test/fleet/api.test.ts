@@ -126,6 +126,12 @@ describe('uploads', () => {
     expect(await q()).toEqual([{ n: 1, a: 4 }]);
   });
 
+  it('heartbeats are coalesced (last state wins) and a reader sees the latest at once', async () => {
+    for (const restarts of [5, 6, 7]) expect((await hb({ restarts }, tokenB)).statusCode).toBe(200);
+    const o = await app.inject({ method: 'GET', url: '/api/v1/overview', headers: { authorization: basic('province', 'province-password') } });
+    expect(o.json().beacons.find((b: { beacon_id: string }) => b.beacon_id === 'pi-2')).toMatchObject({ restarts: 7, up: true, last_seen_ms: NOW });
+  });
+
   it('heartbeat answers the server time (the beacon measures its clock offset from it)', async () => {
     const r = await hb();
     expect(r.json()).toEqual({ ok: true, beacon_id: 'pi-1', server_time_ms: NOW });
