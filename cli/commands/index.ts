@@ -11,6 +11,7 @@ import { registerBench } from './bench.ts';
 import { registerId } from './id.ts';
 import { registerAdvert } from './advert.ts';
 import { registerMatch } from './match.ts';
+import { registerFleet } from './fleet.ts';
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
@@ -18,4 +19,4 @@ export type Registrar = (program: Command, ctx: CliContext) => void;
 export const registrars: Registrar[] = [registerAir, registerBeacon, registerScan, registerSim,
   // `sim fit` joins the sim group registered just before it
   (p, ctx) => registerSimFit(p.commands.find((c) => c.name() === 'sim')!, ctx),
-  registerClassify, registerEval, registerBench, registerId, registerAdvert, registerMatch];
+  registerClassify, registerEval, registerBench, registerId, registerAdvert, registerMatch, registerFleet];

@@ -68,6 +68,15 @@ export const BeaconConfigSchema = z
       })
       .strict()
       .default({}),
+    // Fleet collector (docs/fleet.md): url null = no reporting. token = file holding the enrolment token (0600).
+    fleet: z
+      .object({
+        url: z.string().url('expected a URL such as https://collector.example:8443').nullable().default(null),
+        token: z.string().min(1).nullable().default(null),
+        ca_file: z.string().min(1).nullable().default(null),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -121,6 +130,14 @@ logbook:
   # When the beacon's key is in state_dir, our own beacon is a heartbeat: not hearing it for this many
   # seconds re-creates the scanner (adapters that stop silently). 0 = off.
   own_beacon_silence_s: 120
+
+fleet:
+  # Collector to report counts and health to (bluezone fleet report); null = none. https://, or http:// on loopback.
+  url: null
+  # File with the token \`bluezone fleet enrol\` printed (mode 0600); null = STATE_DIR/fleet-token
+  token: null
+  # CA certificate (PEM) to trust for the collector's TLS certificate; null = the system's CAs.
+  ca_file: null
 `;
 
 export function defaultConfig(): BeaconConfig {
