@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { FleetReporter, httpPoster } from '../../firmware/beacon/fleetReporter.ts';
 import { openLogbookDb } from '../../firmware/beacon/logbook.ts';
 import { readStatus } from '../../firmware/beacon/state.ts';
-import { writeFileAtomic } from '../../firmware/util/atomicWrite.ts';
+import { writeFileAtomic } from '../../records/atomicWrite.ts';
 import { FleetDbError, openFleetDb, type Sql } from '../../fleet/db.ts';
 import { createCollector, isLoopback, listenCollector } from '../../fleet/server.ts';
 import { makeSimBeacons, simulateFleet, type SimStats } from '../../fleet/simulate.ts';
 import { FleetStore, StoreInputError } from '../../fleet/store.ts';
 import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { asUsage, clockFromEnv, makeLogger, resolveConfig, untilSignal } from './beacon.ts';
+import { asUsage, clockFromEnv, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
 
 const VERSION = '0.1.0';
 

@@ -7,7 +7,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { DAY_MS, SLOT_MS, SLOTS_PER_DAY } from '../protocol/keys.ts';
-import type { Clock, Cancel, LogLevel } from './daemon.ts';
+import type { Cancel, Clock } from '../clock.ts';
+import type { LogLevel } from './daemon.ts';
 import { presenceEstimate, presenceReport, type Db } from './logbook.ts';
 import { FLEET_API, MAX_ROWS_PER_UPLOAD, type CollectorReply, type DayCounts, type HeartbeatBody, type PresenceBody, type SlotCounts } from './fleetProtocol.ts';
 

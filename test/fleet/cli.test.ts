@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FleetReporter, httpPoster } from '../../firmware/beacon/fleetReporter.ts';
 import { openLogbookDb } from '../../firmware/beacon/logbook.ts';
-import { systemClock } from '../../firmware/beacon/daemon.ts';
+import { systemClock } from '../../firmware/clock.ts';
 import { openFleetDb } from '../../fleet/db.ts';
 import { createCollector, listenCollector } from '../../fleet/server.ts';
 import { FleetStore } from '../../fleet/store.ts';
