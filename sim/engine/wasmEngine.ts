@@ -52,7 +52,7 @@ export interface EngineLayout {
   truth?: { nx: number; ny: number; cellM: number };
   /**
    * Keep each (scanner, transmitter) pair's geometry and kernel terms across ticks in an nDev x nDev table
-   * (32 bytes a pair), recomputed after either device moves or turns (engine.ts pPair).
+   * (32 bytes a pair), recomputed after either device moves or turns (assembly/layout.ts pPair).
    */
   pairCache?: boolean;
   /** Tests only: room for receptions beyond one window's (default 65536). */
@@ -138,7 +138,7 @@ export class WasmEngine {
     const ks = kernelScalars(p);
     const tCells = L.truth ? L.truth.nx * L.truth.ny : 0;
     const tPairs = (n * (n - 1)) / 2;
-    // the config block, in the order engine.ts setup() reads it
+    // the config block, in the order assembly/setup.ts setup() reads it
     const cfg = [
       view('x', F32, n), view('y', F32, n), view('hx', F32, n), view('hy', F32, n), view('active', U8, n),
       view('carriage', U8, n), view('reachTx', F32, n), view('reachRx', F32, n), view('rxCorr', F32, n),
@@ -149,7 +149,7 @@ export class WasmEngine {
       view('nbTx', I32, n), view('nbDist', F32, n), view('nbStatic', F32, n), view('nbCur', I32, n), view('nbEnd', I32, n),
       view('nbR1', F32, n), view('nbR2', F32, n), view('nbEp', U32, n), view('nbHF', U32, n), view('nbHS', U32, n),
       view('nbFar', U32, n),
-      // one window's candidates, then its packets in start order (32-byte records, engine.ts REC_SHIFT)
+      // one window's candidates, then its packets in start order (32-byte records, assembly/layout.ts REC_SHIFT)
       view('cQ', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('cP', F32, cap), view('key', F64, cap),
       view('sR', F64, 4 * cap), view('sP', F32, cap), view('rc', I32, cap + 4),
       // receptions of the last window
@@ -184,7 +184,7 @@ export class WasmEngine {
       // scan schedules, then the tick's windows with receptions
       view('scanMode', U8, n), view('scanWin', I32, n), view('scanInt', I32, n), view('scanOn', F64, n), view('scanCycle', F64, n),
       view('scanPhase', F64, n), view('scanJit', I32, n), view('chOff', U8, n), L.scan.whole ? 1 : 0,
-      // the packet lists' time index (engine.ts PK_BUCKETS)
+      // the packet lists' time index (assembly/layout.ts PK_BUCKETS)
       view('pkIdx', I32, 3 * 513),
       // moved this tick; the contact truth's kept and re-found pairs and each device's truth cell
       view('moved', U8, n),
