@@ -4,7 +4,7 @@
 // flush, record), so both give the same receptions (test/sim/engine/engines.test.ts). One licence: packets
 // starting in the same microsecond may be visited in another order; the candidate set and every decision
 // stay the same, only a sum of three or more such interferers could round differently.
-// It exists because that JS path, not the kernel, dominated whole-simulation time (README "Reception kernel").
+// It exists because that JS path, not the kernel, dominated whole-simulation time (docs/reception-kernel.md).
 // Small runs keep those per-pair terms across ticks in a pair cache (pPair), refreshed after a move.
 // Received power is kernel.ts's evaluate() taken apart: the terms that hold for a (transmitter, scanner)
 // pair over a tick (path loss, pair offset, static loss) and over a shadowing epoch are computed once per
