@@ -85,9 +85,10 @@ function splitLines(text: string): string[] {
   return ls;
 }
 
-/** A decimal number as the files write it (no blanks, no hex, no Infinity); NaN otherwise. */
+/** A finite decimal number as the files write it (no blanks, no hex, no Infinity); NaN otherwise. */
 function decimal(s: string): number {
-  return /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(s) ? Number(s) : NaN;
+  const x = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(s) ? Number(s) : NaN;
+  return Number.isFinite(x) ? x : NaN;
 }
 
 /** Whole dBm as the files write it ("-55" or "-55.0"), within -130..0; NaN otherwise. */
@@ -222,7 +223,8 @@ function heraldTime(s: string): number {
   const m = HERALD_TIME.exec(s);
   if (!m) return NaN;
   const [y, mo, d, h, mi, sec] = m.slice(1).map(Number);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return NaN;
+  // Date.UTC reads years 0..99 as 1900..1999, so only years from the Unix epoch on are taken
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return NaN;
   const t = Date.UTC(y, mo - 1, d, h, mi, sec);
   return new Date(Date.UTC(y, mo - 1, d)).getUTCDate() === d ? t : NaN;
 }
@@ -519,7 +521,7 @@ export function parseMitllLog(file: string, text: string): { model: string; read
     if (f[3] === String(MITLL_RSSI_INVALID)) continue;
     const rssi = dbm(f[3]);
     const cfS = decimal(f[6]);
-    if (Number.isNaN(rssi) || !Number.isInteger(rssi)) throw new DataFileError(file, ln + 1, `field 'rssi' is not a whole dBm value in -130..0: '${f[3].slice(0, 40)}'`);
+    if (Number.isNaN(rssi)) throw new DataFileError(file, ln + 1, `field 'rssi' is not a whole dBm value in -130..0: '${f[3].slice(0, 40)}'`);
     if (Number.isNaN(cfS)) throw new DataFileError(file, ln + 1, `field 'receive time' is not a number: '${f[6].slice(0, 40)}'`);
     readings.push({ phone, rssi, cfS });
   }

@@ -117,6 +117,8 @@ describe('malformed rows name their file, line and field', () => {
     ['metadata phone', parseHeraldMetadata, `${META_HEADER}\n1,2021,,P3,0,1,1,1,a.csv,b.csv\n`, /^h\.csv:2: field 'phoneaname' is empty/],
     ['pc-ng header', parsePcngCsv, 'device,elapsed,rss,dist\n', /^h\.csv:1: expected header/],
     ['pc-ng elapsed', parsePcngCsv, `${PCNG_HEADER}\na,1.5,-60,0,0,20,1\na,,-60,0,0,20,1\n`, /^h\.csv:3: field 'elapsed'/],
+    ['pc-ng elapsed overflow', parsePcngCsv, `${PCNG_HEADER}\na,1e400,-60,0,0,20,1\n`, /^h\.csv:2: field 'elapsed' is not a number: '1e400'/],
+    ['herald year', parseHeraldCsv, `${HERALD_HEADER}\n0021-03-05 09:58:00,-55.0,120\n`, /^h\.csv:2: field 'time'/],
     ['pc-ng rss', parsePcngCsv, `${PCNG_HEADER}\na,1.5,-60.5,0,0,20,1\n`, /^h\.csv:2: field 'rss'/],
     ['pc-ng dist', parsePcngCsv, `${PCNG_HEADER}\na,1.5,-60,0,0,0,1\n`, /^h\.csv:2: field 'dist'/],
     ['pc-ng third device', parsePcngCsv, `${PCNG_HEADER}\na,1,-60,0,0,20,1\nb,1,-60,0,0,20,1\nc,1,-60,0,0,20,1\n`, /^h\.csv:4: field 'device': a third device 'c'/],
