@@ -1,9 +1,9 @@
 // Accuracy on held-out real data (never used to choose parameters: scripts/tune-classifier.ts reads only
-// herald-edison-A and the pc-ng training files). Reads ../shared/data beside the repo.
+// herald-edison-A and the pc-ng training files; the held-out views come from records/datasets.ts). Reads ../shared/data beside the repo.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { convertHerald, convertPcng, type Row } from '../../../scripts/convert-datasets.ts';
+import { heraldObservations, pcngObservations, type TruthObservation } from '../../../records/datasets.ts';
 import { classifyAll, type Method } from '../../../firmware/proximity/classifier.ts';
 import { calibrationLookup, loadCalibrationTable } from '../../../records/calibration.ts';
 import { evaluateWindows } from '../../../eval/evaluate.ts';
@@ -14,7 +14,7 @@ const have = existsSync(`${DATA}pc-ng-rss-smartphone`) && existsSync(`${DATA}her
 
 let calibration: ReturnType<typeof calibrationLookup> | undefined;
 
-function score(rows: Row[]) {
+function score(rows: TruthObservation[]) {
   const sorted = [...rows].sort((a, b) => a.timestampMs - b.timestampMs);
   calibration ??= calibrationLookup(loadCalibrationTable());
   const labels = truthLabels(sorted, 900_000);
@@ -25,7 +25,7 @@ function score(rows: Row[]) {
 
 describe.runIf(have)('held-out real data', () => {
   it('pc-ng test files (phones carried by people): ours beats both baselines on AUC and F1', () => {
-    const r = score(convertPcng(`${DATA}pc-ng-rss-smartphone`, 'test'));
+    const r = score(pcngObservations(DATA, 'test'));
     expect(r.ours.windows).toBeGreaterThan(60);
     expect(r.ours.auc!).toBeGreaterThan(r.gaen.auc! + 0.05);
     expect(r.ours.auc!).toBeGreaterThan(r.bluezone.auc!);
@@ -34,7 +34,7 @@ describe.runIf(have)('held-out real data', () => {
   });
   it('herald-edison B slice (robot distances; an Android and an iPhone pair): ours ranks far better than both baselines', () => {
     // Two of the held-out files keep the test fast; README gives the figures for all of them.
-    const r = score(convertHerald(`${DATA}herald-edison`, 'B', (f) => f.startsWith('20210312') || f.startsWith('20210313')));
+    const r = score(heraldObservations(DATA, 'B', (f) => f.startsWith('20210312') || f.startsWith('20210313')));
     expect(r.ours.windows).toBeGreaterThan(150);
     expect(r.ours.auc!).toBeGreaterThan(Math.max(r.gaen.auc!, r.bluezone.auc!) + 0.05);
     expect(r.ours.f1!).toBeGreaterThan(Math.max(r.gaen.f1!, r.bluezone.f1!));

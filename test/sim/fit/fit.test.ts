@@ -68,8 +68,11 @@ describe('real data loaders', () => {
     expect(g[0]).toMatchObject({ txPhone: 'TestPhone3', env: 'courtyard', split: 'train' });
     expect(g[0].tx.angleToPeerRad).toBeCloseTo(Math.PI / 2);
     expect(Array.from(g[0].rssi)).toEqual([-80]);
-    writeFileSync(join(m, 'log_x_90.txt'), '2020-05-05 16:47:38.871,Bluetooth,U,-80,TestPhone3\n');
-    expect(() => loadMitll(d, 100)).toThrow(/log_x_90\.txt:1: Bluetooth record/);
+    writeFileSync(join(m, 'log_x_90.txt'), '2020-05-05 16:47:37.613,Device,iPhone12,1,A\n2020-05-05 16:47:38.871,Bluetooth,U,-80,TestPhone3\n');
+    expect(() => loadMitll(d, 100)).toThrow(/log_x_90\.txt:2: Bluetooth record/);
+    // the receiver's model comes from the Device line, so a log without one is malformed for both views
+    writeFileSync(join(m, 'log_x_90.txt'), '2020-05-05 16:47:38.871,Bluetooth,U,-80,TestPhone3,8.0,610404458.86\n');
+    expect(() => loadMitll(d, 100)).toThrow(/log_x_90\.txt:1: expected the log to start with a '<time>,Device/);
     expect(() => loadRealData(join(d, 'nope'))).toThrow(DataFileError);
   });
 });
