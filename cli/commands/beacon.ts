@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { applyOverrides, DEFAULTS_YAML, defaultConfig, loadBeaconConfig, type BeaconConfig } from '../../firmware/beacon/config.ts';
+import { adapterPresence } from '../../firmware/beacon/adapterWatch.ts';
 import { BeaconDaemon, parseTestClock, systemClock, type Clock, type LogLevel } from '../../firmware/beacon/daemon.ts';
 import { BeaconInputError } from '../../firmware/beacon/errors.ts';
 import { renderSystemdUnit } from '../../firmware/beacon/systemd.ts';
@@ -142,6 +143,7 @@ Examples:
         clock,
         testClock: test,
         adapterLabel: formatHciSpec(spec),
+        adapterPresent: adapterPresence(spec),
         log,
         createAdvertiser: () => new ProcessAdvertiser(spec, { intervalMs: cfg.advertising.interval_ms, onLog: (l) => log('debug', `radio: ${l}`) }),
         onStatus: (s) => {
