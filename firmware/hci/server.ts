@@ -134,8 +134,8 @@ export async function startVirtualAir(o: VirtualAirOptions = {}): Promise<Virtua
       } else st.suppressed++;
     };
 
-    // Flow control: input is handled INPUT_SLICE bytes per turn; reading pauses while answers are
-    // unread (socket.write returned false) and resumes on 'drain'.
+    // Flow control: input is queued and handled for INPUT_SLICE_MS per turn; reading pauses while
+    // input is queued or answers are unread (socket.write returned false), and resumes on 'drain'.
     const queue: Uint8Array[] = [];
     let outputBlocked = false;
     let pumpScheduled = false;

@@ -23,8 +23,9 @@ process.on('message', (m) => {
       heap: process.memoryUsage().heapUsed,
       log_lines: logLines,
       log_bytes: logBytes,
-      served: air.served,
-      stats: air.stats(),
+      // (?? : also runs against servers from before issue 18, for the baseline figures)
+      served: air.served ?? air.history.length,
+      stats: air.stats?.() ?? [],
     });
   } else if (m === 'stop') {
     void air.close().then(() => process.exit(0));
