@@ -1,5 +1,5 @@
 // `npm run fuzz`: the long fuzz and abuse run of issue 18 (figures in docs/hardening.md).
-//   npm run fuzz -- [--runs N] [--seed S] [--only a,b] [--no-air] [--no-link] [--json] [--crashes DIR]
+//   npm run fuzz -- [--runs N] [--seed S] [--only a,b] [--no-air] [--no-link] [--no-parsers] [--json] [--crashes DIR]
 // Per parser: N random and N mutated inputs (default 10^6 each): inputs tried, crashes, slowest input
 // (the best of 5 re-timings of the 8 inputs that were slowest the first time).
 // Then the air server abuse cases (scripts/fuzz/airAbuse.ts): peak RSS of the server and the worst
@@ -19,6 +19,7 @@ const { values: o } = parseArgs({
     only: { type: 'string' },
     'no-air': { type: 'boolean', default: false },
     'no-link': { type: 'boolean', default: false },
+    'no-parsers': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     crashes: { type: 'string' },
   },
@@ -26,7 +27,7 @@ const { values: o } = parseArgs({
 const runs = Number(o.runs);
 const seed = Number(o.seed);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) {
-  process.stderr.write('usage: npm run fuzz -- [--runs N] [--seed S] [--only a,b] [--no-air] [--no-link] [--json] [--crashes DIR]\n');
+  process.stderr.write('usage: npm run fuzz -- [--runs N] [--seed S] [--only a,b] [--no-air] [--no-link] [--no-parsers] [--json] [--crashes DIR]\n');
   process.exit(2);
 }
 const only = o.only?.split(',');
@@ -50,7 +51,7 @@ interface TargetResult {
 }
 
 const results: TargetResult[] = [];
-for (const t of TARGETS.filter((x) => !only || only.includes(x.name))) {
+for (const t of TARGETS.filter((x) => !o['no-parsers'] && (!only || only.includes(x.name)))) {
   const r = rng(seed ^ [...t.name].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261));
   const res: TargetResult = { target: t.name, random_inputs: 0, mutated_inputs: 0, crashes: 0, first_crashes: [], slowest_ms: 0, slowest_bytes: 0, slowest_kind: '', seconds: 0 };
   const t0 = performance.now();

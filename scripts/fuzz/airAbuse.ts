@@ -36,6 +36,7 @@ export interface AbuseResult {
 }
 
 const READ_BD_ADDR = Buffer.from([0x01, 0x09, 0x10, 0x00]); // Vol 4 Part E 7.4.6
+const READ_COMMANDS = Buffer.from([0x01, 0x02, 0x10, 0x00]); // 7.4.2: 64-byte return, 71-byte event
 const MB = 1024 * 1024;
 
 export class AirServerProcess {
@@ -179,15 +180,24 @@ export function garbage(srv: AirServerProcess, clients = 6, bytesEach = 800_000,
   });
 }
 
-/** Item 5: a client sends `commands` Read_BD_ADDR commands and never reads an answer. */
+/**
+ * Item 5: a client sends `commands` Read_Local_Supported_Commands (4 bytes in, 71 bytes out) and never
+ * reads an answer; measured once reading is paused (loopback buffers full) or after 20 s.
+ */
 export function nonReader(srv: AirServerProcess, commands = 2_000_000): Promise<AbuseResult> {
-  return measure(srv, 'non_reader', `1 client sends ${commands} commands (${((commands * 4) / 1e6).toFixed(0)} MB) and never reads`, async (notes) => {
+  return measure(srv, 'non_reader', `1 client sends ${commands} commands (${((commands * 4) / 1e6).toFixed(0)} MB, ${((commands * 71) / 1e6).toFixed(0)} MB of answers) and never reads`, async (notes) => {
     const s = await open(srv.port);
     s.pause();
-    s.write(Buffer.concat(Array.from({ length: commands }, () => READ_BD_ADDR)));
-    await sleep(3000);
-    const m = await srv.mem();
-    const me = m.stats.find((x) => x.bytesIn > 1e5);
+    s.write(Buffer.concat(Array.from({ length: commands }, () => READ_COMMANDS)));
+    const t = performance.now();
+    let me: ServerMem['stats'][number] | undefined;
+    for (;;) {
+      await sleep(500);
+      const m = await srv.mem();
+      me = m.stats.find((x) => x.bytesIn > 1e5) ?? me;
+      if ((me && me.pauses > 0) || performance.now() - t > 20_000) break;
+    }
+    await sleep(1000);
     if (me) notes.push(`server read ${(me.bytesIn / 1e6).toFixed(2)} MB of its input, peak pending output ${(me.peakPendingOutput / 1024).toFixed(0)} KiB, paused ${me.pauses}x${me.dropped ? `, dropped: ${me.dropped}` : ''}`);
     s.destroy();
   });
