@@ -12,7 +12,10 @@ import { AirServerProcess, churn, garbage, nonReader, type AbuseResult } from '.
 import { linkRecovery, type LinkRecoveryResult } from './fuzz/linkRecovery.ts';
 import { TARGETS, mutate, randomInput, rng } from './fuzz/targets.ts';
 
-const { values: o } = parseArgs({
+const USAGE = 'usage: npm run fuzz -- [--runs N] [--seed S] [--only a,b] [--no-air] [--no-link] [--no-parsers] [--json] [--crashes DIR]\n';
+let parsed;
+try {
+  parsed = parseArgs({
   options: {
     runs: { type: 'string', default: '1000000' },
     seed: { type: 'string', default: '18' },
@@ -23,11 +26,16 @@ const { values: o } = parseArgs({
     json: { type: 'boolean', default: false },
     crashes: { type: 'string' },
   },
-});
+  });
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const o = parsed.values;
 const runs = Number(o.runs);
 const seed = Number(o.seed);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) {
-  process.stderr.write('usage: npm run fuzz -- [--runs N] [--seed S] [--only a,b] [--no-air] [--no-link] [--no-parsers] [--json] [--crashes DIR]\n');
+  process.stderr.write(`--runs and --seed take integers (runs >= 1)\n${USAGE}`);
   process.exit(2);
 }
 const only = o.only?.split(',');
