@@ -16,16 +16,16 @@ const USAGE = 'usage: npm run fuzz -- [--runs N] [--seed S] [--only a,b] [--no-a
 let parsed;
 try {
   parsed = parseArgs({
-  options: {
-    runs: { type: 'string', default: '1000000' },
-    seed: { type: 'string', default: '18' },
-    only: { type: 'string' },
-    'no-air': { type: 'boolean', default: false },
-    'no-link': { type: 'boolean', default: false },
-    'no-parsers': { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    crashes: { type: 'string' },
-  },
+    options: {
+      runs: { type: 'string', default: '1000000' },
+      seed: { type: 'string', default: '18' },
+      only: { type: 'string' },
+      'no-air': { type: 'boolean', default: false },
+      'no-link': { type: 'boolean', default: false },
+      'no-parsers': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      crashes: { type: 'string' },
+    },
   });
 } catch (e) {
   process.stderr.write(`${(e as Error).message}\n${USAGE}`);
