@@ -112,7 +112,7 @@ Examples:
       info(ctx, `rssi model ${model.describe?.() ?? 'custom'}; stop with Ctrl-C`);
       const sig = await stop;
       await server.close();
-      info(ctx, `${sig}: stopped (${server.history.length} controller(s) served, ${server.air.stats.reports} report(s) delivered)`);
+      info(ctx, `${sig}: stopped (${server.served} controller(s) served, ${server.air.stats.reports} report(s) delivered)`);
     });
 
   air

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { DEFAULTS_YAML, loadBeaconConfig } from '../../firmware/beacon/config.ts';
+import { adapterPresence } from '../../firmware/beacon/adapterWatch.ts';
 import { BeaconDaemon } from '../../firmware/beacon/daemon.ts';
 import { renderSystemdUnit } from '../../firmware/beacon/systemd.ts';
 import { loadKey, loadOrCreateKey, readStatus, writeStatus, type StatusFile } from '../../firmware/beacon/state.ts';
@@ -81,6 +82,7 @@ Examples:
         clock,
         testClock: test,
         adapterLabel: formatHciSpec(spec),
+        adapterPresent: adapterPresence(spec),
         log,
         createAdvertiser: () => new ProcessAdvertiser(spec, { intervalMs: cfg.advertising.interval_ms, onLog: (l) => log('debug', `radio: ${l}`) }),
         onStatus: (s) => {

@@ -160,7 +160,13 @@ export function parseBeaconConfig(text: string, file: string): BeaconConfig {
     const pos = lineCounter.linePos(e.pos[0]);
     throw new BeaconInputError(`${file}:${pos.line}:${pos.col}: not valid YAML/JSON: ${e.message.split('\n')[0]}`, 'fix the syntax; see `bluezone beacon config --print-defaults` for a valid file');
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (e) {
+    // toJS throws ReferenceError for an alias without its anchor and for alias bombs (maxAliasCount).
+    throw new BeaconInputError(`${file}: not valid YAML/JSON: ${(e as Error).message}`, 'fix the syntax; see `bluezone beacon config --print-defaults` for a valid file');
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new BeaconInputError(`${file}: expected a mapping of fields (state_dir, hci, advertising, ...) at the top level`, 'see `bluezone beacon config --print-defaults`');
   }

@@ -13,6 +13,9 @@ export type H4Packet =
 
 export type H4Kind = H4Packet['type'];
 
+/** Faults closer than this (bytes) to the last reported one are counted in `quietFaults`, not reported. */
+export const FAULT_REPORT_SPACING = 4096;
+
 /** Largest ACL payload accepted; above it the length field is treated as corrupt (we offer 251, see virtualController). */
 export const DEFAULT_MAX_ACL = 1024;
 
@@ -71,8 +74,9 @@ export interface H4FramerOptions {
  * Streaming H4 decoder: NEED_TYPE -> NEED_HEADER -> NEED_BODY, any chunking. `push` returns the
  * packets completed by the chunk. A fault (unknown or unexpected packet type, ACL length above
  * `maxAcl`) is reported through `onError` as an InvalidPacketError; the framer then resets and
- * resynchronises at the next byte, so a stream of garbage can never make it throw or wait forever
- * for a body that a corrupt length promised beyond `maxAcl`.
+ * resynchronises at the next byte that can start an accepted packet (one fault per skipped run, at most
+ * one reported per FAULT_REPORT_SPACING bytes), so a stream of garbage can never
+ * make it throw or wait forever for a body that a corrupt length promised beyond `maxAcl`.
  */
 export class H4Framer {
   private state = State.NEED_TYPE;
@@ -85,7 +89,14 @@ export class H4Framer {
   private packetStart = 0;
   /** Total bytes consumed so far: the stream offset used in error messages. */
   offset = 0;
+  /** Bytes skipped while resynchronising, faults seen, and faults not reported (same spell), since creation. */
+  skipped = 0;
+  faults = 0;
+  quietFaults = 0;
+  private lastReport = -1;
   private readonly accept: ReadonlySet<H4Kind>;
+  /** acceptByte[b]: b is the type byte of an accepted kind. */
+  private readonly acceptByte = new Uint8Array(256);
   private readonly maxAcl: number;
 
   constructor(
@@ -94,6 +105,7 @@ export class H4Framer {
   ) {
     this.accept = new Set(opts.accept ?? ['command', 'acl', 'event']);
     this.maxAcl = opts.maxAcl ?? DEFAULT_MAX_ACL;
+    for (const [b, k] of Object.entries(KIND)) if (this.accept.has(k)) this.acceptByte[Number(b)] = 1;
   }
 
   reset(): void {
@@ -116,14 +128,19 @@ export class H4Framer {
         const kind = KIND[t];
         this.packetStart = this.offset;
         if (kind === undefined || !this.accept.has(kind)) {
+          // Resynchronise in one step: skip the whole run of bytes that cannot start a packet and
+          // report it once. One error (and log line) per byte cost ~10 us each under garbage (issue 18).
+          let j = i + 1;
+          while (j < chunk.length && !this.acceptByte[chunk[j]]) j++;
           const why =
             t === H4_SCO ? 'SCO packets (0x03) are not supported' :
             t === H4_ISO ? 'ISO packets (0x05) are not supported' :
             kind ? `unexpected ${kind} packet (0x0${t}) on this side of the link` :
             `unknown H4 packet type 0x${t.toString(16).padStart(2, '0')}`;
-          this.fault(why, chunk.subarray(i, i + 16));
-          i++;
-          this.offset++;
+          this.skipped += j - i;
+          this.fault(why, chunk.subarray(i, i + 16), j - i > 1 ? `; skipped ${j - i} bytes to the next possible packet start` : '');
+          this.offset += j - i;
+          i = j;
           continue;
         }
         this.type = t;
@@ -173,10 +190,18 @@ export class H4Framer {
     return { type: 'acl', handle: hf & 0x0fff, flags: hf >> 12, data: body };
   }
 
-  private fault(why: string, bytes: Uint8Array): void {
+  private fault(why: string, bytes: Uint8Array, after = ''): void {
     const at = this.packetStart;
+    this.faults++;
     this.reset();
-    this.onError(new InvalidPacketError(`H4: ${why} at byte offset ${at} (bytes ${hexOf(bytes)})`, at, bytes.slice()));
+    // A fault within FAULT_REPORT_SPACING bytes of the last reported one is counted, not reported:
+    // under garbage, building each error and its message cost more than the parsing (issue 18 item 4).
+    if (this.lastReport >= 0 && at - this.lastReport < FAULT_REPORT_SPACING) {
+      this.quietFaults++;
+      return;
+    }
+    this.lastReport = at;
+    this.onError(new InvalidPacketError(`H4: ${why} at byte offset ${at} (bytes ${hexOf(bytes)})${after}`, at, bytes.slice()));
   }
 }
 

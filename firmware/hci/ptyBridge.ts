@@ -70,6 +70,7 @@ export async function startPtyBridge(port: number, linkPath: string, opts: PtyBr
   const path = resolve(linkPath);
   checkLinkPath(path);
   const kind = chooseBridge(opts.bridge);
+  if (kind === 'socat') checkSocatSafe(path, host);
   const readyMs = opts.readyTimeoutMs ?? 15000;
   let stderr = '';
   let stopping = false;
@@ -165,6 +166,20 @@ export async function startPtyBridge(port: number, linkPath: string, opts: PtyBr
 /** Bad link paths, as errors a CLI can show: a missing directory, or a path that is not a symlink (never clobbered). */
 export class LinkPathError extends Error {
   override name = 'LinkPathError';
+}
+
+/**
+ * socat parses its address arguments: ":" separates the type, "," options, "!!" splits read and write
+ * halves, and quotes, brackets and backslashes escape (socat(1) "ADDRESS SPECIFICATIONS"). A link path
+ * like '/tmp/x!!exec:sleep 77' would inject an address, so only plain characters are let through.
+ */
+const SOCAT_PLAIN = /^[A-Za-z0-9._\/@+-]+$/;
+
+export function checkSocatSafe(path: string, host: string): void {
+  if (!SOCAT_PLAIN.test(path)) {
+    throw new LinkPathError(`--link ${path}: with --bridge socat the path may hold only letters, digits and . _ / @ + - (socat would parse the others as address syntax)`);
+  }
+  if (!SOCAT_PLAIN.test(host) || host.includes('/')) throw new LinkPathError(`--host ${host}: with --bridge socat give a plain host name or IPv4 address`);
 }
 
 export function checkLinkPath(path: string): void {

@@ -41,7 +41,7 @@ export interface ControllerOptions {
   trace?: (dir: TraceDirection, bytes: Uint8Array, atMs: number) => void;
   /** Malformed host input (the framer resynchronises and carries on). */
   onError?: (e: InvalidPacketError) => void;
-  /** Max command log entries kept (oldest dropped). */
+  /** Command log entries kept (oldest dropped in batches, so up to 1/8 more for a while). */
   logLimit?: number;
 }
 
@@ -224,7 +224,8 @@ export class VirtualController implements Handlers {
     }
     this.commandLog.push({ atMs: now, opcode: p.opcode, name: name ?? `0x${p.opcode.toString(16).padStart(4, '0')}`, params: hexOf(p.params, 255), status });
     const limit = this.opts.logLimit ?? 2000;
-    if (this.commandLog.length > limit) this.commandLog.splice(0, this.commandLog.length - limit);
+    // Trim in batches of limit/8: a splice per command (moving 2,000 entries) doubled its cost (issue 18).
+    if (this.commandLog.length > limit + (limit >> 3)) this.commandLog.splice(0, this.commandLog.length - limit);
   }
 
   private dispatch(name: CommandName, opcode: number, params: Uint8Array, handler: (x: unknown) => unknown): number {

@@ -30,6 +30,43 @@ export type PublicationParseResult = { ok: true; entries: ParsedPushEntry[] } | 
 
 /** Longest window one entry may span; bounds the work on hostile input (the app looks back 14 days, 4.4). */
 export const MAX_ENTRY_SPAN_DAYS = 400;
+/**
+ * Deepest JSON nesting accepted, counted in brackets across the FCM wrappers too. The real message
+ * nests 4 deep (bluezone-protocol.md 6.3); JSON.parse/stringify recurse, so 10^4 brackets overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+/** Most entries in one publication: one per day per F0 case (6.3), so 14 days x 3,500 cases. */
+export const MAX_ENTRIES = 50_000;
+/**
+ * Most slots (one SHA-256 and one lookup each, about 1-5 us) in one publication: 14 days x 96 slots x
+ * 1,500 entries (4.4, 6.4). `max` may be 86400 (1 s slots), so the 400-day span alone allows 3.5e7.
+ */
+export const MAX_TOTAL_SLOTS = 2_000_000;
+
+/** Slots the matcher checks for one entry: t = time_start + k x delta while t <= time_end (6.4). */
+export function entrySlots(e: Pick<ParsedPushEntry, 'timeStartS' | 'timeEndS' | 'max'>): number {
+  return Math.floor((e.timeEndS - e.timeStartS) / (86400 / e.max)) + 1;
+}
+
+/**
+ * Offset (UTF-16 index) of the first bracket nested deeper than `limit` in JSON text, or -1. Linear,
+ * no recursion: it runs before JSON.parse so that hostile nesting is refused, not overflowed.
+ */
+export function jsonDepthExceeded(text: string, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > limit) return i;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return -1;
+}
 
 function describe(v: unknown): string {
   const s = JSON.stringify(v);
@@ -69,52 +106,68 @@ function parseEntry(e: unknown, path: string): ParsedPushEntry | PublicationErro
   return { dailyKey: dk, timeStartS: ts, timeEndS: te, max };
 }
 
-function parseValue(v: unknown, path: string, depth: number): PublicationParseResult {
+/** JSON.parse behind the depth check; `depth` = brackets already open around this text. */
+function parseJson(text: string, at: string, depth: number): { ok: true; value: unknown } | { ok: false; error: PublicationError } {
+  const deep = jsonDepthExceeded(text, MAX_JSON_DEPTH - depth);
+  if (deep >= 0) {
+    return { ok: false, error: { path: at, message: `${at}: JSON nested deeper than the limit of ${MAX_JSON_DEPTH} levels (at character ${deep})` } };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, error: { path: at, message: `${at}: ${depth === 0 ? 'not valid JSON' : 'string is not valid JSON'}: ${(e as Error).message}` } };
+  }
+}
+
+function parseValue(v: unknown, path: string, depth: number, brackets: number): PublicationParseResult {
   const at = path === '' ? '(top level)' : path;
   const join = (k: string) => (path === '' ? k : `${path}.${k}`);
   if (depth > 8) return { ok: false, error: { path: at, message: `${at}: nested too deeply` } };
   if (typeof v === 'string') {
     // InfoF and DataContent arrive as JSON strings inside the FCM message (6.3).
-    let inner: unknown;
-    try {
-      inner = JSON.parse(v);
-    } catch (e) {
-      return { ok: false, error: { path: at, message: `${at}: string is not valid JSON (${(e as Error).message})` } };
-    }
-    return parseValue(inner, path, depth + 1);
+    const inner = parseJson(v, at, brackets);
+    if (!inner.ok) return inner;
+    return parseValue(inner.value, path, depth + 1, brackets);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     return { ok: false, error: { path: at, message: `${at}: expected an object with a "data" list, got ${describe(v)}` } };
   }
   const o = v as Record<string, unknown>;
   if (Array.isArray(o.data)) {
+    const list = join('data');
+    if (o.data.length > MAX_ENTRIES) {
+      return { ok: false, error: { path: list, message: `${list}: ${o.data.length} entries exceed the limit of ${MAX_ENTRIES} per publication` } };
+    }
     const entries: ParsedPushEntry[] = [];
+    let slots = 0;
     for (let i = 0; i < o.data.length; i++) {
-      const r = parseEntry(o.data[i], `${join('data')}[${i}]`);
+      const r = parseEntry(o.data[i], `${list}[${i}]`);
       if ('message' in r) return { ok: false, error: r };
+      slots += entrySlots(r);
+      if (slots > MAX_TOTAL_SLOTS) {
+        const p = `${list}[${i}]`;
+        return { ok: false, error: { path: p, message: `${p}: the publication's slots (86400/max per day over each entry's window) reach ${slots}, above the limit of ${MAX_TOTAL_SLOTS}` } };
+      }
       entries.push(r);
     }
     return { ok: true, entries };
   }
   // FCM wrappers: {data: {Type, DataContent}}, {DataContent: "...{InfoF}..."}, {InfoF: "..."}.
   for (const k of ['InfoF', 'DataContent', 'data']) {
-    if (o[k] !== undefined) return parseValue(o[k], join(k), depth + 1);
+    if (o[k] !== undefined) return parseValue(o[k], join(k), depth + 1, brackets + 1);
   }
   return { ok: false, error: { path: join('data'), message: `${join('data')}: missing; expected {"data":[{"daily_key","time_start","time_end","max"}]}` } };
 }
 
 /**
  * Parses a key publication: `{"data":[{daily_key,time_start,time_end,max}]}` (bluezone-protocol.md 6.3),
- * or the FCM wrapper around it where DataContent and InfoF are JSON strings. Never throws.
+ * or the FCM wrapper around it where DataContent and InfoF are JSON strings. Never throws. Refuses
+ * input beyond MAX_JSON_DEPTH, MAX_ENTRIES or MAX_TOTAL_SLOTS, so the matcher's work is bounded.
  */
 export function parsePublication(text: string): PublicationParseResult {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, error: { path: '(top level)', message: `(top level): not valid JSON: ${(e as Error).message}` } };
-  }
-  return parseValue(v, '', 0);
+  const v = parseJson(text, '(top level)', 0);
+  if (!v.ok) return v;
+  return parseValue(v.value, '', 0, 0);
 }
 
 // ---------------------------------------------------------------------------------------------

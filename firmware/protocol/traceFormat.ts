@@ -185,6 +185,12 @@ function isHexIdAt(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** Index of the first tab in text[from, to), or -1; never looks past `to`. */
+function tabIn(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 9) return i;
+  return -1;
+}
+
 function lineError(line: number, field: string, message: string): LogParseResult {
   return { ok: false, error: { line, field, message: `line ${line}, field ${field}: ${message}` } };
 }
@@ -207,11 +213,13 @@ export function parseTrace(text: string): LogParseResult {
     pos = end + 1;
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop--; // CRLF
-    const t1 = text.indexOf('\t', start);
-    const t2 = t1 < 0 || t1 >= stop ? -1 : text.indexOf('\t', t1 + 1);
-    const t3 = t2 < 0 || t2 >= stop ? -1 : text.indexOf('\t', t2 + 1);
-    const t4 = t3 < 0 || t3 >= stop ? -1 : text.indexOf('\t', t3 + 1);
-    if (t3 < 0 || t3 >= stop || (t4 >= 0 && t4 < stop)) {
+    // Tabs are searched within the line only: indexOf past `stop` would rescan the rest of the text
+    // for every blank or short line (quadratic: 1 MB of newlines took 29.5 s, issue 18).
+    const t1 = tabIn(text, start, stop);
+    const t2 = t1 < 0 ? -1 : tabIn(text, t1 + 1, stop);
+    const t3 = t2 < 0 ? -1 : tabIn(text, t2 + 1, stop);
+    const t4 = t3 < 0 ? -1 : tabIn(text, t3 + 1, stop);
+    if (t3 < 0 || t4 >= 0) {
       const line = text.slice(start, stop);
       if (line.trim() === '') continue;
       return lineError(lineNo, '(line)', `expected 4 tab-separated fields (own, contact, rssi, timestamp), got ${line.split('\t').length}`);

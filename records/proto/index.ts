@@ -101,7 +101,7 @@ export function decodeMessage<N extends MessageName>(type: N | protobuf.Type, by
   }
 }
 
-export type DelimitedErrorCode = 'truncated-length' | 'bad-length' | 'truncated-message' | 'bad-message';
+export type DelimitedErrorCode = 'truncated-length' | 'bad-length' | 'truncated-message' | 'bad-message' | 'empty-run' | 'too-many';
 
 /** A fault in a length-delimited stream: `offset` is the byte where the bad message (or its length) starts. */
 export class DelimitedReadError extends Error {
@@ -167,14 +167,34 @@ export function encodeDelimited<N extends MessageName>(type: N | protobuf.Type, 
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
+ * Most zero-length messages in a row. Each costs one input byte but a decoded object of ~100 bytes, so
+ * a file of zeros would inflate 100-fold; none of our messages is empty in practice (every row has a time).
+ */
+export const MAX_EMPTY_RUN = 1024;
+/** Default cap on messages per stream: 2^24, above the simulator's largest outputs by far. */
+export const MAX_MESSAGES = 1 << 24;
+
+export interface ReadDelimitedOptions {
+  /** Refuse streams with more messages than this (default MAX_MESSAGES). */
+  maxMessages?: number;
+}
+
+/**
  * Decodes a length-delimited stream. Throws DelimitedReadError (code, byte offset, message index,
  * messages decoded so far) on truncated or damaged input; every step consumes bytes, so it never hangs.
+ * Memory is bounded by MAX_MESSAGE_BYTES per message, MAX_EMPTY_RUN and `maxMessages`.
  */
-export function readDelimited<N extends MessageName>(type: N | protobuf.Type, bytes: Uint8Array): MessageTypes[N][] {
+export function readDelimited<N extends MessageName>(type: N | protobuf.Type, bytes: Uint8Array, opts: ReadDelimitedOptions = {}): MessageTypes[N][] {
   const T = typeOf(type);
   const out: MessageTypes[N][] = [];
+  const maxMessages = opts.maxMessages ?? MAX_MESSAGES;
+  let emptyRun = 0;
+  let runStart = 0;
   let at = 0;
   while (at < bytes.length) {
+    if (out.length >= maxMessages) {
+      throw new DelimitedReadError('too-many', at, out.length, `message ${out.length} at byte ${at}: more than the limit of ${maxMessages} messages`, out);
+    }
     const start = at;
     let len = 0;
     let mul = 1;
@@ -192,6 +212,12 @@ export function readDelimited<N extends MessageName>(type: N | protobuf.Type, by
     }
     if (len > MAX_MESSAGE_BYTES) {
       throw new DelimitedReadError('bad-length', start, out.length, `message ${out.length} at byte ${start}: length ${len} exceeds ${MAX_MESSAGE_BYTES}`, out);
+    }
+    if (len !== 0) emptyRun = 0;
+    else if (emptyRun++ === 0) runStart = start;
+    if (emptyRun > MAX_EMPTY_RUN) {
+      const first = out.length - MAX_EMPTY_RUN;
+      throw new DelimitedReadError('empty-run', runStart, first, `message ${first} at byte ${runStart}: more than ${MAX_EMPTY_RUN} empty messages in a row (a run of zero bytes?)`, out);
     }
     if (at + len > bytes.length) {
       throw new DelimitedReadError(
