@@ -2,50 +2,12 @@
 // streams (a varint byte length before each message, as protobuf's writeDelimited does).
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import type { WindowRow } from '../csv.ts';
 import type { Observation } from '../rows.ts';
 
 // The messages carry the same fields as the in-memory rows (bluezone.proto mirrors them).
 export type ObservationMsg = Observation;
-export type ContactWindowMsg = WindowRow;
-export interface PushEntryMsg {
-  dailyKey: Uint8Array;
-  timeStart: number;
-  timeEnd: number;
-  max: number;
-}
-export interface KeyPublicationMsg {
-  data: PushEntryMsg[];
-  beacon?: string;
-  createdMs?: number;
-}
-export interface BeaconConfigMsg {
-  name?: string;
-  hci?: string;
-  intervalMs?: number;
-  txPowerDbm?: number;
-  ibeacon?: boolean;
-  gatt?: boolean;
-  scan?: boolean;
-  stateDir?: string;
-}
-export interface BeaconStateMsg {
-  baseKey: Uint8Array;
-  baseDateMs: number;
-  createdMs?: number;
-  slot?: number;
-  state?: string;
-  lastError?: string;
-  updatedMs?: number;
-}
-
 export interface MessageTypes {
   Observation: ObservationMsg;
-  ContactWindow: ContactWindowMsg;
-  PushEntry: PushEntryMsg;
-  KeyPublication: KeyPublicationMsg;
-  BeaconConfig: BeaconConfigMsg;
-  BeaconState: BeaconStateMsg;
 }
 export type MessageName = keyof MessageTypes;
 
@@ -67,11 +29,6 @@ export function loadSchema(): Schema {
   cached = {
     root,
     Observation: t('Observation'),
-    ContactWindow: t('ContactWindow'),
-    PushEntry: t('PushEntry'),
-    KeyPublication: t('KeyPublication'),
-    BeaconConfig: t('BeaconConfig'),
-    BeaconState: t('BeaconState'),
   };
   return cached;
 }
@@ -88,7 +45,7 @@ export function encodeMessage<N extends MessageName>(type: N | protobuf.Type, ob
   const T = typeOf(type);
   const err = T.verify(obj);
   if (err) throw new TypeError(`${T.name}: ${err}`);
-  return T.encode(T.fromObject(obj as Record<string, unknown>)).finish();
+  return T.encode(T.fromObject(obj as unknown as Record<string, unknown>)).finish();
 }
 
 /** Decodes one message (whole buffer); throws DelimitedReadError with code 'bad-message' on garbage. */
@@ -139,7 +96,7 @@ export function writeDelimited<N extends MessageName>(type: N | protobuf.Type, o
   for (const o of objects) {
     const err = T.verify(o);
     if (err) throw new TypeError(`${T.name} #${bodies.length}: ${err}`);
-    const body = T.encode(T.fromObject(o as Record<string, unknown>)).finish();
+    const body = T.encode(T.fromObject(o as unknown as Record<string, unknown>)).finish();
     bodies.push(body);
     total += varintLength(body.length) + body.length;
   }
