@@ -1,5 +1,6 @@
 // What a simulation run takes and gives (sim/run.ts runSimulation).
 import type { ReceptionKernel } from './kernel/types.ts';
+import type { StdoutSink } from '../records/output.ts';
 
 export interface RunOptions {
   /** Overrides scenario.seed. */
@@ -16,6 +17,8 @@ export interface RunOptions {
   pcapPath?: string;
   /** Stop writing pcap records after this many (default 2e6). */
   pcapMaxPackets?: number;
+  /** Where an output named "-" goes (default fd 1); the CLI passes its stdout stream. */
+  stdout?: StdoutSink;
   /** Observation format: csv (default) or pb (length-delimited protobuf, records/proto). */
   format?: 'csv' | 'pb';
   /** A kernel, or which to load (default: wasm if available). */
