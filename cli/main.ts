@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registrars } from './commands/index.ts';
 import type { CliContext } from './context.ts';
-import { EXIT_USAGE, ProblemError, UsageError } from './errors.ts';
+import { EXIT_OK, EXIT_USAGE, ProblemError, UsageError } from './errors.ts';
+import { OutputError } from '../records/output.ts';
 import { addGroupExamples, addUsageHints } from './ui.ts';
 
 export interface MainIo {
@@ -43,6 +44,14 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     verbose: argv.includes('--verbose') || argv.includes('-v'),
   };
   const program = buildProgram(ctx);
+  // the reader of stdout went away (`| head`): that ends the command quietly with exit 0, like a
+  // program killed by SIGPIPE would in a shell pipeline, not with an unhandled 'error' event
+  const onOutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(EXIT_OK); // the exit hook of records/output.ts removes staged temp files
+  };
+  const realStdout = ctx.out === process.stdout;
+  if (realStdout) process.stdout.on('error', onOutError);
   try {
     await program.parseAsync(argv);
     return 0;
@@ -50,6 +59,14 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     if (e instanceof CommanderError) {
       // --help and --version arrive here with exit code 0; commander already printed the message.
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (e instanceof OutputError) {
+      // "-" or fd 1 with the reader gone: quiet, as above
+      if (e.code === 'EPIPE' && (e.path === '-' || e.path === '/dev/stdout')) return EXIT_OK;
+      // one line naming the path and the errno (docs/outputs.md "Errors")
+      ctx.err.write(`error: ${e.message}\n`);
+      if (ctx.verbose && e.stack) ctx.err.write(e.stack + '\n');
+      return e.exitCode;
     }
     if (e instanceof UsageError || e instanceof ProblemError) {
       ctx.err.write(`error: ${e.message}\n`);
