@@ -34,6 +34,17 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
+let stdoutGuarded = false;
+
+/**
+ * The reader of stdout went away (`| head`): that ends the command quietly with exit 0, as a program
+ * killed by SIGPIPE would in a shell pipeline, instead of an unhandled 'error' event (a crash, exit 1).
+ */
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(EXIT_OK); // the exit hook of records/output.ts removes staged temp files
+}
+
 /** Runs the CLI and returns the exit code (docs/interfaces.md "Running it"). */
 export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const ctx: CliContext = {
@@ -44,14 +55,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     verbose: argv.includes('--verbose') || argv.includes('-v'),
   };
   const program = buildProgram(ctx);
-  // the reader of stdout went away (`| head`): that ends the command quietly with exit 0, like a
-  // program killed by SIGPIPE would in a shell pipeline, not with an unhandled 'error' event
-  const onOutError = (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(EXIT_OK); // the exit hook of records/output.ts removes staged temp files
-  };
-  const realStdout = ctx.out === process.stdout;
-  if (realStdout) process.stdout.on('error', onOutError);
+  if (ctx.out === process.stdout && !stdoutGuarded) {
+    // once per process: the event may come after main() has returned (commander's help)
+    stdoutGuarded = true;
+    process.stdout.on('error', onStdoutError);
+  }
   try {
     await program.parseAsync(argv);
     return 0;
