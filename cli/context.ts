@@ -18,3 +18,12 @@ export function printJson(ctx: CliContext, value: unknown): void {
 export function info(ctx: CliContext, line: string): void {
   if (!ctx.quiet) ctx.err.write(line + '\n');
 }
+
+/**
+ * Where an output named "-" goes (records/output.ts OutputSet `stdout`): fd 1 itself when ctx.out is the
+ * process's stdout, so that a closed pipe is an EPIPE at the write that met it (the command stops there,
+ * cli/main.ts exits 0 quietly) rather than an 'error' event after the work; else the stream (tests).
+ */
+export function stdoutSink(ctx: CliContext): number | Writable {
+  return ctx.out === process.stdout ? 1 : ctx.out;
+}

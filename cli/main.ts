@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registrars } from './commands/index.ts';
 import type { CliContext } from './context.ts';
-import { EXIT_USAGE, ProblemError, UsageError } from './errors.ts';
+import { EXIT_OK, EXIT_USAGE, ProblemError, UsageError } from './errors.ts';
+import { OutputError } from '../records/output.ts';
 import { addGroupExamples, addUsageHints } from './ui.ts';
 
 export interface MainIo {
@@ -33,6 +34,17 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
+let stdoutGuarded = false;
+
+/**
+ * The reader of stdout went away (`| head`): that ends the command quietly with exit 0, as a program
+ * killed by SIGPIPE would in a shell pipeline, instead of an unhandled 'error' event (a crash, exit 1).
+ */
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(EXIT_OK); // the exit hook of records/output.ts removes staged temp files
+}
+
 /** Runs the CLI and returns the exit code (docs/interfaces.md "Running it"). */
 export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const ctx: CliContext = {
@@ -43,6 +55,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     verbose: argv.includes('--verbose') || argv.includes('-v'),
   };
   const program = buildProgram(ctx);
+  if (ctx.out === process.stdout && !stdoutGuarded) {
+    // once per process: the event may come after main() has returned (commander's help)
+    stdoutGuarded = true;
+    process.stdout.on('error', onStdoutError);
+  }
   try {
     await program.parseAsync(argv);
     return 0;
@@ -50,6 +67,14 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     if (e instanceof CommanderError) {
       // --help and --version arrive here with exit code 0; commander already printed the message.
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (e instanceof OutputError) {
+      // "-" or fd 1 with the reader gone: quiet, as above
+      if (e.code === 'EPIPE' && (e.path === '-' || e.path === '/dev/stdout')) return EXIT_OK;
+      // one line naming the path and the errno (docs/outputs.md "Errors")
+      ctx.err.write(`error: ${e.message}\n`);
+      if (ctx.verbose && e.stack) ctx.err.write(e.stack + '\n');
+      return e.exitCode;
     }
     if (e instanceof UsageError || e instanceof ProblemError) {
       ctx.err.write(`error: ${e.message}\n`);

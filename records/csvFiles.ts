@@ -1,9 +1,7 @@
 // File side of the CSV readers and writers (Node fs; the classifier and csv.ts stay pure).
-// Reading streams the file in 1 MiB chunks; writing goes to a temporary sibling that is fsynced and
-// renamed only on commit, so a failed run never leaves a partial file under the final name.
+// Reading streams the file in 1 MiB chunks. Writing is records/output.ts (OutputSet), the one output writer.
 
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { CsvError, type TypedCsvReader } from './csv.ts';
 
 const CHUNK = 1 << 20;
@@ -43,56 +41,4 @@ export function readCsvFile<T>(path: string, reader: TypedCsvReader<T>): T[] {
   const all: T[] = [];
   for (const batch of readCsvBatches(path, reader)) for (const r of batch) all.push(r);
   return all;
-}
-
-/** Line-oriented writer to `path` through a temporary file; commit() renames, abort() removes. */
-export class AtomicLineWriter {
-  private readonly tmp: string;
-  private fd: number | undefined;
-  private pending: string[] = [];
-  private pendingLen = 0;
-  lines = 0;
-
-  constructor(
-    readonly path: string,
-    header?: string,
-    mode = 0o644,
-  ) {
-    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    this.fd = openSync(this.tmp, 'w', mode);
-    if (header !== undefined) this.write(header);
-  }
-
-  write(line: string): void {
-    this.pending.push(line);
-    this.pendingLen += line.length;
-    this.lines++;
-    if (this.pendingLen > 1 << 18) this.drain();
-  }
-
-  commit(): void {
-    if (this.fd === undefined) throw new Error(`${this.path}: writer already closed`);
-    this.drain();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = undefined;
-    renameSync(this.tmp, this.path);
-  }
-
-  abort(): void {
-    if (this.fd === undefined) return;
-    try {
-      closeSync(this.fd);
-    } finally {
-      this.fd = undefined;
-      rmSync(this.tmp, { force: true });
-    }
-  }
-
-  private drain(): void {
-    if (this.pending.length === 0 || this.fd === undefined) return;
-    writeSync(this.fd, this.pending.join('\n') + '\n');
-    this.pending = [];
-    this.pendingLen = 0;
-  }
 }

@@ -163,8 +163,9 @@ export class OutputWriter {
 
   private writeBytes(b: Uint8Array): void {
     const buf = this.buf ?? (this.buf = Buffer.allocUnsafe(this.set.bufferBytes));
-    if (this.pos + b.length > buf.length) this.flush();
-    if (b.length >= buf.length >> 2) this.out(b, 0, b.length); // big chunks skip the copy
+    const big = b.length >= buf.length >> 2; // big chunks skip the copy, not the queue: flush first
+    if (this.pos + b.length > buf.length || (big && this.pos > 0)) this.flush();
+    if (big) this.out(b, 0, b.length);
     else {
       buf.set(b, this.pos);
       this.pos += b.length;
@@ -273,6 +274,28 @@ export class OutputSet {
     this.release();
     for (const dir of new Set(atomic.map((w) => dirname(w.target)))) fsyncDir(dir);
     return this.writers.map((w) => w.target);
+  }
+
+  /**
+   * Drops one staged output that turned out to have nothing to say (eval --roc with one class only): its
+   * temp file goes, its target stays as it was. Stdout and in-place targets may already hold data.
+   */
+  discard(w: OutputWriter): void {
+    this.checkOpen();
+    const i = this.writers.indexOf(w);
+    if (i < 0) return;
+    this.writers.splice(i, 1);
+    if (w.fd !== undefined && (w.kind === 'atomic' || w.kind === 'in-place')) {
+      try {
+        this.fs.closeSync(w.fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    w.fd = undefined;
+    w.closed = true;
+    if (w.temp) unlinkQuiet(this.fs, w.temp);
+    w.temp = undefined;
   }
 
   /** Removes every temp file and the folders this set created; earlier outputs stay as they were. */

@@ -1,9 +1,8 @@
 // Renders the run, eval and presence reports: each plot as SVG (vega, headless) inlined in one
 // self-contained HTML page; writeReport adds plots/*.svg and plots/*.png beside report.html.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../records/atomicWrite.ts';
+import { OutputSet, type OutputWriter } from '../records/output.ts';
 import { esc, figuresTable, fmtValue, metricsTable, page, type Section } from './html.ts';
 import { contactTimelineSpec, floorPlanSpec, pairSeriesSpec, presenceSpec, rocSpec, scatterSpec } from './specs.ts';
 import { prefixSvgIds, specToSvg, svgToPng } from './svg.ts';
@@ -192,20 +191,38 @@ ${busiest ? `<dt>busiest slot</dt><dd>${slotTime(busiest.slot)}–${slotTime(bus
   };
 }
 
-/** Writes dir/report.html and dir/plots/<name>.svg + .png; returns the paths written. */
-export function writeReport(dir: string, rendered: RenderedReport, htmlName = 'report.html'): string[] {
-  const plots = join(dir, 'plots');
-  mkdirSync(plots, { recursive: true });
-  const written: string[] = [];
-  for (const [name, svg] of Object.entries(rendered.svgs)) {
-    const svgPath = join(plots, `${name}.svg`);
-    writeFileAtomic(svgPath, svg);
-    const pngPath = join(plots, `${name}.png`);
-    writeFileAtomic(pngPath, svgToPng(svg));
-    written.push(svgPath, pngPath);
+/** Where writeReport puts its files: the caller's output set (committed by the caller) and, when the
+ * caller staged it before the work started, the writer for the page itself (sim run). */
+export interface ReportTarget {
+  set: OutputSet;
+  html?: OutputWriter;
+}
+
+/**
+ * Writes dir/report.html and dir/plots/<name>.svg + .png; returns the paths written. With `to`, the files
+ * join the caller's output set (published by its commit); without, they are published together here.
+ */
+export function writeReport(dir: string, rendered: RenderedReport, htmlName = 'report.html', to?: ReportTarget): string[] {
+  const set = to?.set ?? new OutputSet();
+  try {
+    // the page first: a bad folder fails before any PNG is drawn
+    const htmlPath = join(dir, htmlName);
+    const html = to?.html ?? set.add(htmlPath, { mkdir: true });
+    const plots = join(dir, 'plots');
+    const written: string[] = [];
+    for (const [name, svg] of Object.entries(rendered.svgs)) {
+      const svgPath = join(plots, `${name}.svg`);
+      set.writeFile(svgPath, svg, { mkdir: true });
+      const pngPath = join(plots, `${name}.png`);
+      set.writeFile(pngPath, svgToPng(svg));
+      written.push(svgPath, pngPath);
+    }
+    html.write(rendered.html);
+    written.push(htmlPath);
+    if (!to) set.commit();
+    return written;
+  } catch (e) {
+    if (!to) set.abort();
+    throw e;
   }
-  const htmlPath = join(dir, htmlName);
-  writeFileAtomic(htmlPath, rendered.html);
-  written.push(htmlPath);
-  return written;
 }

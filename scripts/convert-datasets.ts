@@ -13,10 +13,10 @@
 //   mitll-static-configs (all at 1.83 m: one class, test only)
 // Exit 2 with 'error: <file>:<line>: ...' on stderr for a malformed data file.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '../records/atomicWrite.ts';
+import { withOutputSet } from '../records/output.ts';
 import { heraldObservations, mitllObservations, pcngObservations, type TruthObservation } from '../records/datasets.ts';
 import { DataFileError } from '../records/errors.ts';
 import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, csvField, formatObservationRow } from '../records/rows.ts';
@@ -30,15 +30,17 @@ function write(outDir: string, name: string, rows: TruthObservation[]): void {
   // Stable sort by time; ties keep source order.
   const sorted = rows.map((r, i) => [r, i] as const).sort((a, b) => a[0].timestampMs - b[0].timestampMs || a[1] - b[1]);
   const dir = join(outDir, name);
-  mkdirSync(dir, { recursive: true });
   const obs = [OBSERVATION_CSV_HEADER];
   const truth = [TRUTH_CSV_HEADER];
   for (const [r] of sorted) {
     obs.push(formatObservationRow(r));
     truth.push(`${r.timestampMs},${csvField(r.receiver)},${csvField(r.transmitter)},${r.distanceM}`);
   }
-  writeFileAtomic(join(dir, 'observations.csv'), obs.join('\n') + '\n');
-  writeFileAtomic(join(dir, 'truth.csv'), truth.join('\n') + '\n');
+  // both files or neither: truth.csv rows pair with observations.csv rows by position
+  withOutputSet((set) => {
+    set.writeFile(join(dir, 'observations.csv'), obs.join('\n') + '\n', { mkdir: true });
+    set.writeFile(join(dir, 'truth.csv'), truth.join('\n') + '\n');
+  });
   process.stdout.write(`${name}: ${rows.length} observations -> ${dir}\n`);
 }
 

@@ -3,8 +3,8 @@
 // app's logging rule, engine/appLog.ts) -> sinks (sinks/: files, classification and evaluation, report,
 // scan windows, pcap). Fixed mobility ticks; inside a tick, exact integer-microsecond link-layer timing.
 // All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
-import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { OutputSet } from '../records/output.ts';
 import type { WasmKernel } from './kernel/wasmKernel.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { AppLog } from './engine/appLog.ts';
@@ -31,22 +31,39 @@ const DENSE_MAX = 2048;
 /** Up to 1024 devices (32 MB) the WASM engine keeps every pair's terms across ticks (its pair cache). */
 const PAIR_CACHE_MAX = 1024;
 
-/** Runs one scenario; see RunOptions. Returns stats and (when outDir is set) the files written. */
+/**
+ * Runs one scenario; see RunOptions. Returns stats and (when outDir is set) the files written. Every file
+ * of the run (--out DIR and --pcap) is one OutputSet (records/output.ts): all staged before the first tick
+ * (a bad path throws OutputError, exit 2, before any simulating), published together at the end, and
+ * removed again on any failure (no temp files left).
+ */
 export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
   const world = buildWorld(scenario, opts);
   const radio = await buildRadio(scenario, world, opts.kernel);
+  const set = opts.outDir || opts.pcapPath ? new OutputSet({ stdout: opts.stdout }) : null;
+  try {
+    const r = await simulate(scenario, opts, world, radio, set);
+    set?.commit();
+    return r;
+  } catch (e) {
+    set?.abort();
+    throw e;
+  }
+}
+
+async function simulate(scenario: Scenario, opts: RunOptions, world: World, radio: Radio, set: OutputSet | null): Promise<RunResult> {
   const dense = world.nDev <= DENSE_MAX;
-  const engine = createEngine(scenario, world, radio, opts, dense);
   const outputs = opts.outDir
     ? new RunOutputs(opts.outDir, scenario, {
       seed: world.seed, startMs: world.startMs, durationMs: world.durationMs, names: world.names, kind: world.kind, person: world.person,
       classify: opts.classify ?? true, report: opts.report ?? true, models: world.models, format: opts.format ?? 'csv',
-    })
+    }, set!)
     : null;
-  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  // staging: the first file creates --out DIR
   if (outputs) await outputs.open();
-  const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(join(opts.outDir, 'scan_windows.csv'), world.nDev, world.startMs, world.names) : null;
-  const pcap = opts.pcapPath ? new PcapTap(opts.pcapPath, world, opts.pcapMaxPackets ?? 2_000_000) : null;
+  const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(set!.add(join(opts.outDir, 'scan_windows.csv')), world.nDev, world.startMs, world.names) : null;
+  const pcap = opts.pcapPath ? new PcapTap(set!.add(opts.pcapPath), world, opts.pcapMaxPackets ?? 2_000_000) : null;
+  const engine = createEngine(scenario, world, radio, opts, dense);
   const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg);
   const truth = new ContactTruth(world.nDev, world.startMs, dense, scenario.area.width, scenario.area.height, outputs);
 

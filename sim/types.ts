@@ -1,6 +1,7 @@
 // What a simulation run takes and gives (sim/run.ts runSimulation).
 import type { EngineCounters } from './engine/types.ts';
 import type { ReceptionKernel } from './kernel/types.ts';
+import type { StdoutSink } from '../records/output.ts';
 
 export interface RunOptions {
   /** Overrides scenario.seed. */
@@ -17,6 +18,8 @@ export interface RunOptions {
   pcapPath?: string;
   /** Stop writing pcap records after this many (default 2e6). */
   pcapMaxPackets?: number;
+  /** Where an output named "-" goes (default fd 1); the CLI passes its stdout stream. */
+  stdout?: StdoutSink;
   /** Observation format: csv (default) or pb (length-delimited protobuf, records/proto). */
   format?: 'csv' | 'pb';
   /** A kernel, or which to load (default: wasm if available). */

@@ -1,7 +1,6 @@
 // `bluezone beacon ...`: the lobby beacon daemon and its admin commands (docs/beacon.md,
 // docs/raspberry-pi.md). Logic lives in firmware/beacon.
 import { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { DEFAULTS_YAML, loadBeaconConfig } from '../../firmware/beacon/config.ts';
 import { adapterPresence } from '../../firmware/beacon/adapterWatch.ts';
 import { BeaconDaemon } from '../../firmware/beacon/daemon.ts';
@@ -10,9 +9,10 @@ import { loadKey, loadOrCreateKey, readStatus, writeStatus, type StatusFile } fr
 import { publication } from '../../firmware/protocol/match.ts';
 import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
 import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
-import { info, printJson, type CliContext } from '../context.ts';
+import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
 import { asUsage, clockFromEnv, exitSoonAfterShutdown, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
 import { UsageError } from '../errors.ts';
+import { OutputError, writeFileAtomic } from '../../records/output.ts';
 
 function parseDate(v: string, flag: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
@@ -170,9 +170,11 @@ Examples:
       const unit = asUsage(() => renderSystemdUnit({ user: o.user, configFile: o.config, stateDir: o.stateDir, adapter: o.adapter, exec: o.exec }));
       if (o.write) {
         try {
-          writeFileSync(o.write, unit, { mode: 0o644 });
+          // atomic: systemd never reads a half-written unit (docs/outputs.md)
+          writeFileAtomic(o.write, unit, { mode: 0o644, stdout: stdoutSink(ctx) });
         } catch (e) {
-          throw new UsageError(`--write ${o.write}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'run with sudo to write under /etc/systemd/system');
+          if (e instanceof OutputError) throw new UsageError(`--write ${e.message}`, 'run with sudo to write under /etc/systemd/system');
+          throw e;
         }
         info(ctx, `wrote ${o.write}; next: sudo useradd --system --no-create-home ${o.user}; sudo systemctl daemon-reload; sudo systemctl enable --now ${o.write.split('/').pop()}`);
       } else {

@@ -3,12 +3,13 @@
 
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { printJson } from '../context.ts';
+import { info, printJson, stdoutSink } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
 import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { CsvError, observationReader } from '../../records/csv.ts';
-import { AtomicLineWriter, readCsvBatches } from '../../records/csvFiles.ts';
+import { readCsvBatches } from '../../records/csvFiles.ts';
+import { withOutputSet } from '../../records/output.ts';
 import { DAILY_CSV_HEADER, WINDOWS_CSV_HEADER, formatDailyRow, formatWindowRow, type Observation } from '../../records/rows.ts';
 
 /** Streams an observation CSV through a classifier; CsvError becomes a usage error (exit 2). */
@@ -41,11 +42,11 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
     .command('classify')
     .description('classify observations into 15-minute contact windows (within 2 m?) and daily close contacts')
     .requiredOption('--input <file>', 'observation CSV (timestamp_ms,receiver,transmitter,rssi,...), sorted by time')
-    .requiredOption('--out <file>', 'contact windows CSV to write (written whole or not at all)')
+    .requiredOption('--out <file>', 'contact windows CSV to write (written whole or not at all; "-" streams it to stdout)')
     .option('--window <duration>', 'window length, aligned to multiples since the epoch', '15m')
     .addOption(new Option('--method <method>', 'classifier').choices([...METHODS]).default('ours'))
     .option('--calibration <file|none>', 'GAEN calibration CSV, or none (default: the table shipped with the package, Google 2020-06-13)')
-    .option('--daily <file>', 'also write per pair and UTC day: minutes within 2 m and the close-contact flag')
+    .option('--daily <file>', 'also write per pair and UTC day: minutes within 2 m and the close-contact flag ("-": stdout)')
     .option('--close-contact-minutes <n>', 'daily minutes within 2 m that make a close contact', '15')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText(
@@ -60,41 +61,34 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
       if (!(minutes > 0)) throw new UsageError(`--close-contact-minutes "${o.closeContactMinutes}" must be a positive number`);
       const cal = loadCalibration(o.calibration);
       const classifier = new StreamingClassifier({ method, windowMs, calibration: cal.lookup, closeContactMinutes: minutes });
-      let writer: AtomicLineWriter;
-      try {
-        writer = new AtomicLineWriter(o.out, WINDOWS_CSV_HEADER);
-      } catch (e) {
-        throw new UsageError(`--out ${o.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      if (o.json && (o.out === '-' || o.daily === '-')) throw new UsageError('--json and an output "-" would both write to stdout', 'give the output a file name, or drop --json');
       let windows = 0;
       let contacts = 0;
       const pairs = new Set<string>();
-      let n: number;
-      try {
-        n = classifyFile(o.input, classifier, (ws) => {
-          for (const w of ws) {
-            writer.write(formatWindowRow(w));
-            windows++;
-            if (w.contact) contacts++;
-            pairs.add(w.receiver + '\u0000' + w.transmitter);
+      // both outputs are checked and staged before the input is read, and published together: a bad
+      // --daily no longer leaves a fresh --out behind (issue 16; docs/outputs.md)
+      const { n, daily } = withOutputSet(
+        (set) => {
+          const writer = set.add(o.out);
+          const dw = o.daily !== undefined ? set.add(o.daily) : undefined;
+          writer.writeLine(WINDOWS_CSV_HEADER);
+          const n = classifyFile(o.input, classifier, (ws) => {
+            for (const w of ws) {
+              writer.writeLine(formatWindowRow(w));
+              windows++;
+              if (w.contact) contacts++;
+              pairs.add(w.receiver + '\u0000' + w.transmitter);
+            }
+          });
+          const daily = classifier.daily();
+          if (dw) {
+            dw.writeLine(DAILY_CSV_HEADER);
+            for (const d of daily) dw.writeLine(formatDailyRow(d));
           }
-        });
-        writer.commit();
-      } catch (e) {
-        writer.abort();
-        throw e;
-      }
-      const daily = classifier.daily();
-      if (o.daily) {
-        const dw = new AtomicLineWriter(o.daily, DAILY_CSV_HEADER);
-        try {
-          for (const d of daily) dw.write(formatDailyRow(d));
-          dw.commit();
-        } catch (e) {
-          dw.abort();
-          throw e;
-        }
-      }
+          return { n, daily };
+        },
+        { stdout: stdoutSink(ctx) },
+      );
       const summary = {
         input: o.input,
         out: o.out,
@@ -110,9 +104,11 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
       };
       if (o.json) printJson(ctx, summary);
       else
-        ctx.out.write(
+        // a message, not data: stderr (issue 16), so that `--out -` leaves stdout a clean CSV
+        info(
+          ctx,
           `${n} observations -> ${windows} windows (${contacts} contact) for ${pairs.size} pairs, method ${method}; ` +
-            `${summary.close_contacts} close contacts (>= ${minutes} min/day within 2 m); wrote ${o.out}${o.daily ? ` and ${o.daily}` : ''}\n`,
+            `${summary.close_contacts} close contacts (>= ${minutes} min/day within 2 m); wrote ${o.out === '-' ? 'stdout' : o.out}${o.daily ? ` and ${o.daily === '-' ? 'stdout' : o.daily}` : ''}`,
         );
     });
 };

@@ -2,11 +2,10 @@
 // one run (--input runs every method on the observations; --windows adds windows files). Thin: scoring is
 // eval/, plots are report/.
 
-import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { info, printJson } from '../context.ts';
+import { info, printJson, stdoutSink } from '../context.ts';
 import { ProblemError, UsageError } from '../errors.ts';
 import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { CsvError, observationReader, truthReader, windowsReader, type WindowRow } from '../../records/csv.ts';
@@ -14,7 +13,7 @@ import { readCsvBatches, readCsvFile } from '../../records/csvFiles.ts';
 import { belowThresholds, evaluateWindows, formatResultsTable, type Thresholds, metricsTable, resultJson, type EvalResult } from '../../eval/evaluate.ts';
 import { truthLabels, windowKey, type TruthLike, type WindowTruth } from '../../eval/labels.ts';
 import { thinCurve } from '../../eval/metrics.ts';
-import { writeFileAtomic } from '../../records/atomicWrite.ts';
+import { OutputSet, type OutputWriter } from '../../records/output.ts';
 import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
 
 interface Source {
@@ -46,6 +45,11 @@ function parseThresholds(s: string): Thresholds {
   return t;
 }
 
+interface EvalOptions {
+  truth: string; windows?: string[]; input?: string; methods: string; window: string; calibration?: string;
+  contactM: string; missCost: string; falseAlarmCost: string; roc?: string; rocCsv?: string; report?: string; failUnder?: string; json?: boolean;
+}
+
 export const registerEval = (program: Command, ctx: CliContext): void => {
   program
     .command('eval')
@@ -59,8 +63,8 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     .option('--contact-m <m>', 'a window is a true contact when the median true distance is <= this', '2')
     .option('--miss-cost <x>', 'cost of one missed contact window', '5')
     .option('--false-alarm-cost <x>', 'cost of one false alarm', '1')
-    .option('--roc <file.svg>', 'write the ROC curves as SVG (and a PNG beside it)')
-    .option('--roc-csv <file>', 'write the ROC points as CSV (method,fpr,tpr)')
+    .option('--roc <file.svg>', 'write the ROC curves as SVG (and a PNG beside it; "-": the SVG to stdout, no PNG)')
+    .option('--roc-csv <file>', 'write the ROC points as CSV (method,fpr,tpr; "-": stdout, the table then goes to stderr)')
     .option('--report <dir>', 'write dir/report.html with the metrics table and ROC plot')
     .option('--fail-under <list>', 'exit 1 when method ours (else the first scored) is below any of these, e.g. auc=0.8,f1=0.7 (for CI)')
     .option('--json', 'print the results as JSON')
@@ -69,10 +73,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       '\nExamples:\n  $ npx bluezone eval --truth out/truth.csv --input out/observations.csv --roc roc.svg\n' +
         '  $ npx bluezone eval --truth truth.csv --windows ours=windows.csv gaen=gaen.csv --json\n',
     )
-    .action(async (o: {
-      truth: string; windows?: string[]; input?: string; methods: string; window: string; calibration?: string;
-      contactM: string; missCost: string; falseAlarmCost: string; roc?: string; rocCsv?: string; report?: string; failUnder?: string; json?: boolean;
-    }) => {
+    .action(async (o: EvalOptions) => {
       if (!o.windows?.length && !o.input) throw new UsageError('give --windows FILE and/or --input OBSERVATIONS', 'see bluezone eval --help');
       const num = (s: string, what: string, min = 0) => {
         const v = Number(s);
@@ -82,86 +83,20 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       const contactM = num(o.contactM, '--contact-m');
       const costs = { miss: num(o.missCost, '--miss-cost'), falseAlarm: num(o.falseAlarmCost, '--false-alarm-cost') };
       const failUnder = o.failUnder === undefined ? undefined : parseThresholds(o.failUnder);
-      const sources: Source[] = [];
-      for (const spec of o.windows ?? []) {
-        const eq = spec.indexOf('=');
-        const path = eq > 0 ? spec.slice(eq + 1) : spec;
-        const label = eq > 0 ? spec.slice(0, eq) : basename(path, extname(path));
-        const rows = csvOrUsage(() => readCsvFile(path, windowsReader(path)));
-        const lengths = new Set(rows.map((r) => r.windowEndMs - r.windowStartMs));
-        if (lengths.size > 1) throw new UsageError(`${path}: windows of different lengths (${[...lengths].join(', ')} ms)`);
-        sources.push({ label, windows: rows, windowMs: rows.length ? rows[0].windowEndMs - rows[0].windowStartMs : 900_000, from: path });
+      const toStdout = [o.rocCsv, o.roc].filter((p) => p === '-').length;
+      if (toStdout && o.json) throw new UsageError('--json and an output "-" would both write to stdout', 'give the output a file name, or drop --json');
+      // every output is checked and staged before any input is read; all are published together at the
+      // end or none (docs/outputs.md). --roc and --report create their folders, --roc-csv does not.
+      const set = new OutputSet({ stdout: stdoutSink(ctx) });
+      let results: EvalResult[];
+      try {
+        results = await evaluate(o, set, { contactM, costs, tableOut: toStdout ? ctx.err : ctx.out });
+        set.commit();
+      } catch (e) {
+        set.abort();
+        throw e;
       }
-      if (o.input) {
-        const windowMs = parseDuration(o.window);
-        const methods = o.methods.split(',').map((m) => parseMethod(m.trim()));
-        const cal = loadCalibration(o.calibration);
-        const classifiers = methods.map((method) => new StreamingClassifier({ method, windowMs, calibration: cal.lookup }));
-        const outs: WindowResult[][] = methods.map(() => []);
-        // One pass over the file feeds every method.
-        csvOrUsage(() => {
-          for (const batch of readCsvBatches(o.input!, observationReader(o.input!)))
-            for (const ob of batch)
-              for (let i = 0; i < classifiers.length; i++) {
-                const closed = classifiers[i].push(ob);
-                for (const w of closed) outs[i].push(w);
-              }
-        });
-        methods.forEach((m, i) => {
-          for (const w of classifiers[i].flush()) outs[i].push(w);
-          sources.push({ label: m, windows: outs[i], windowMs, from: o.input! });
-        });
-      }
-      const truth: TruthLike[] = csvOrUsage(() => readCsvFile(o.truth, truthReader(o.truth)));
-      const labelsBy = new Map<number, WindowTruth<string>>();
-      const results: Array<EvalResult & { source: string }> = [];
-      for (const s of sources) {
-        let labels = labelsBy.get(s.windowMs);
-        if (!labels) labelsBy.set(s.windowMs, (labels = truthLabels(truth, s.windowMs, contactM)));
-        const l = labels;
-        results.push({ ...evaluateWindows(s.label, s.windows, (w) => l.label(windowKey(w.receiver, w.transmitter, w.windowStartMs)), { costs }), source: s.from });
-      }
-      for (const r of results)
-        if (r.unmatched > 0) info(ctx, `note: ${r.method}: ${r.unmatched} windows have no truth rows and were skipped`);
-
-      const rocCurves = results
-        .filter((r) => r.auc !== null)
-        .map((r) => ({ method: r.method, auc: r.auc as number, points: thinCurve(r.roc) }));
-      if (o.rocCsv) {
-        const lines = ['method,fpr,tpr'];
-        for (const r of results) for (const p of r.roc) lines.push(`${r.method},${p.fpr},${p.tpr}`);
-        writeFileAtomic(o.rocCsv, lines.join('\n') + '\n');
-      }
-      if (o.roc || o.report) {
-        const { renderEvalReport, writeReport } = await import('../../report/index.ts');
-        const rendered = await renderEvalReport({
-          title: `Proximity classifier evaluation: ${basename(o.truth)}`,
-          metrics: metricsTable(results),
-          roc: rocCurves,
-          notes: [
-            `truth: ${o.truth}`,
-            ...sources.map((s) => `${s.label}: ${s.from} (${s.windowMs / 60_000} min windows)`),
-            `true contact: median true distance in the window <= ${contactM} m; cost = ${costs.miss} x misses + ${costs.falseAlarm} x false alarms`,
-          ],
-        });
-        if (o.roc && rendered.svgs.roc) {
-          const { svgToPng } = await import('../../report/index.ts');
-          mkdirSync(dirname(o.roc), { recursive: true });
-          writeFileAtomic(o.roc, rendered.svgs.roc);
-          writeFileAtomic(join(dirname(o.roc), basename(o.roc, extname(o.roc)) + '.png'), svgToPng(rendered.svgs.roc));
-        } else if (o.roc) info(ctx, 'note: no ROC curve to draw (one class only: AUC undefined)');
-        if (o.report) writeReport(o.report, rendered);
-      }
-      if (o.json) {
-        printJson(ctx, {
-          truth: o.truth,
-          contact_m: contactM,
-          costs,
-          results: results.map((r) => ({ ...resultJson(r), source: r.source })),
-        });
-      } else ctx.out.write(formatResultsTable(results));
-      if (!o.json && results.some((r) => r.auc === null))
-        info(ctx, `AUC n/a: the truth has one class only; "called contact" share: ${results.map((r) => `${r.method} ${(100 * r.calledContact).toFixed(1)}%`).join(', ')}`);
+      // after the commit: a CI run below the thresholds still gets its report
       if (failUnder) {
         const r = results.find((x) => x.method === 'ours') ?? results[0];
         const below = belowThresholds(r, failUnder);
@@ -169,4 +104,106 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         info(ctx, `${r.method}: meets --fail-under ${o.failUnder}`);
       }
     });
+
+  async function evaluate(
+    o: EvalOptions,
+    set: OutputSet,
+    a: { contactM: number; costs: { miss: number; falseAlarm: number }; tableOut: CliContext['out'] },
+  ): Promise<Array<EvalResult & { source: string }>> {
+    const { contactM, costs } = a;
+    const rocCsvOut = o.rocCsv !== undefined ? set.add(o.rocCsv) : undefined;
+    let rocOut: OutputWriter | undefined;
+    let rocPngOut: OutputWriter | undefined;
+    if (o.roc !== undefined) {
+      rocOut = set.add(o.roc, { mkdir: true });
+      // the PNG goes beside a file; for "-" and descriptors there is no beside
+      if (rocOut.kind === 'atomic') rocPngOut = set.add(join(dirname(o.roc), basename(o.roc, extname(o.roc)) + '.png'));
+    }
+    const reportHtml = o.report !== undefined ? set.add(join(o.report, 'report.html'), { mkdir: true }) : undefined;
+    const sources: Source[] = [];
+    for (const spec of o.windows ?? []) {
+      const eq = spec.indexOf('=');
+      const path = eq > 0 ? spec.slice(eq + 1) : spec;
+      const label = eq > 0 ? spec.slice(0, eq) : basename(path, extname(path));
+      const rows = csvOrUsage(() => readCsvFile(path, windowsReader(path)));
+      const lengths = new Set(rows.map((r) => r.windowEndMs - r.windowStartMs));
+      if (lengths.size > 1) throw new UsageError(`${path}: windows of different lengths (${[...lengths].join(', ')} ms)`);
+      sources.push({ label, windows: rows, windowMs: rows.length ? rows[0].windowEndMs - rows[0].windowStartMs : 900_000, from: path });
+    }
+    if (o.input) {
+      const windowMs = parseDuration(o.window);
+      const methods = o.methods.split(',').map((m) => parseMethod(m.trim()));
+      const cal = loadCalibration(o.calibration);
+      const classifiers = methods.map((method) => new StreamingClassifier({ method, windowMs, calibration: cal.lookup }));
+      const outs: WindowResult[][] = methods.map(() => []);
+      // One pass over the file feeds every method.
+      csvOrUsage(() => {
+        for (const batch of readCsvBatches(o.input!, observationReader(o.input!)))
+          for (const ob of batch)
+            for (let i = 0; i < classifiers.length; i++) {
+              const closed = classifiers[i].push(ob);
+              for (const w of closed) outs[i].push(w);
+            }
+      });
+      methods.forEach((m, i) => {
+        for (const w of classifiers[i].flush()) outs[i].push(w);
+        sources.push({ label: m, windows: outs[i], windowMs, from: o.input! });
+      });
+    }
+    const truth: TruthLike[] = csvOrUsage(() => readCsvFile(o.truth, truthReader(o.truth)));
+    const labelsBy = new Map<number, WindowTruth<string>>();
+    const results: Array<EvalResult & { source: string }> = [];
+    for (const s of sources) {
+      let labels = labelsBy.get(s.windowMs);
+      if (!labels) labelsBy.set(s.windowMs, (labels = truthLabels(truth, s.windowMs, contactM)));
+      const l = labels;
+      results.push({ ...evaluateWindows(s.label, s.windows, (w) => l.label(windowKey(w.receiver, w.transmitter, w.windowStartMs)), { costs }), source: s.from });
+    }
+    for (const r of results)
+      if (r.unmatched > 0) info(ctx, `note: ${r.method}: ${r.unmatched} windows have no truth rows and were skipped`);
+
+    const rocCurves = results
+      .filter((r) => r.auc !== null)
+      .map((r) => ({ method: r.method, auc: r.auc as number, points: thinCurve(r.roc) }));
+    if (o.rocCsv) {
+      const lines = ['method,fpr,tpr'];
+      for (const r of results) for (const p of r.roc) lines.push(`${r.method},${p.fpr},${p.tpr}`);
+      rocCsvOut!.write(lines.join('\n') + '\n');
+    }
+    if (o.roc || o.report) {
+      const { renderEvalReport, writeReport } = await import('../../report/index.ts');
+      const rendered = await renderEvalReport({
+        title: `Proximity classifier evaluation: ${basename(o.truth)}`,
+        metrics: metricsTable(results),
+        roc: rocCurves,
+        notes: [
+          `truth: ${o.truth}`,
+          ...sources.map((s) => `${s.label}: ${s.from} (${s.windowMs / 60_000} min windows)`),
+          `true contact: median true distance in the window <= ${contactM} m; cost = ${costs.miss} x misses + ${costs.falseAlarm} x false alarms`,
+        ],
+      });
+      if (o.roc && rendered.svgs.roc) {
+        const { svgToPng } = await import('../../report/index.ts');
+        rocOut!.write(rendered.svgs.roc);
+        rocPngOut?.write(svgToPng(rendered.svgs.roc));
+      } else if (o.roc) {
+        // nothing to draw: the old files stay as they were
+        set.discard(rocOut!);
+        if (rocPngOut) set.discard(rocPngOut);
+        info(ctx, 'note: no ROC curve to draw (one class only: AUC undefined)');
+      }
+      if (o.report) writeReport(o.report, rendered, 'report.html', { set, html: reportHtml });
+    }
+    if (o.json) {
+      printJson(ctx, {
+        truth: o.truth,
+        contact_m: contactM,
+        costs,
+        results: results.map((r) => ({ ...resultJson(r), source: r.source })),
+      });
+    } else a.tableOut.write(formatResultsTable(results)); // stderr when an output streams to stdout
+    if (!o.json && results.some((r) => r.auc === null))
+      info(ctx, `AUC n/a: the truth has one class only; "called contact" share: ${results.map((r) => `${r.method} ${(100 * r.calledContact).toFixed(1)}%`).join(', ')}`);
+    return results;
+  }
 };

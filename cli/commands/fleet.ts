@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { FleetReporter, httpPoster } from '../../firmware/beacon/fleetReporter.ts';
 import { openLogbookDb } from '../../firmware/beacon/logbook.ts';
 import { readStatus } from '../../firmware/beacon/state.ts';
-import { writeFileAtomic } from '../../records/atomicWrite.ts';
+import { writeFileAtomic } from '../../records/output.ts';
 import { FleetDbError, openFleetDb, type Sql } from '../../fleet/db.ts';
 import { createCollector, isLoopback, listenCollector } from '../../fleet/server.ts';
 import { makeSimBeacons, simulateFleet, type SimStats } from '../../fleet/simulate.ts';

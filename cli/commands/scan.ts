@@ -25,8 +25,8 @@ import { ContactLogBuilder } from '../../firmware/protocol/traceFormat.ts';
 import { bluezoneIdAt, DAY_MS, SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { createNobleScanner } from '../../firmware/radio/nobleAdapter.ts';
 import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
-import { writeFileAtomic } from '../../records/atomicWrite.ts';
-import { info, printJson, type CliContext } from '../context.ts';
+import { OutputSet } from '../../records/output.ts';
+import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 
 function parseDate(v: string, flag: string): number {
@@ -137,7 +137,7 @@ Examples:
     .addOption(new Option('--format <format>', 'trace | observations | presence').choices(['trace', 'observations', 'presence']).makeOptionMandatory())
     .option('--date <YYYY-MM-DD>', 'UTC day (required for presence unless the logbook has one day; others: all rows if omitted)')
     .option('--dwell-min <minutes>', 'presence: typical minutes a phone stays in range, for the visitor estimate', '2')
-    .option('--out <file>', 'write to FILE (atomically) instead of stdout')
+    .option('--out <file>', 'write to FILE (atomically; "-" is stdout) instead of stdout')
     .option('--json', 'rows as JSON instead of the text format')
     .addHelpText('after', `
 Examples:
@@ -148,7 +148,16 @@ Examples:
       let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
       const dwell = Number(o.dwellMin);
       if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
-      const db = asUsage(() => openLogbookReadonly(o.db));
+      // --out is checked (and staged) before the logbook is read; OutputError: exit 2, one line
+      const set = new OutputSet({ stdout: stdoutSink(ctx) });
+      const out = o.out !== undefined ? set.add(o.out) : undefined;
+      let db: ReturnType<typeof openLogbookReadonly>;
+      try {
+        db = asUsage(() => openLogbookReadonly(o.db));
+      } catch (e) {
+        set.abort();
+        throw e;
+      }
       try {
         if (o.format === 'presence' && dateMs === undefined) {
           const days = logbookDays(db);
@@ -182,17 +191,15 @@ Examples:
           const e = presenceEstimate(presenceReport(db, dateMs!), dwell);
           info(ctx, `estimated distinct visitors ${e.visitors} (at least ${e.lower}, at most ${e.upper}): ${e.method}`);
         }
-        if (o.out) {
-          try {
-            writeFileAtomic(o.out, text);
-          } catch (e) {
-            throw new UsageError(`--out ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-          }
-          info(ctx, `wrote ${o.out}`);
+        if (out) {
+          out.write(text);
+          set.commit();
+          if (o.out !== '-') info(ctx, `wrote ${o.out}`);
         } else {
           ctx.out.write(text);
         }
       } finally {
+        set.abort(); // no-op after commit
         db.close();
       }
     });
@@ -213,7 +220,16 @@ Examples:
       const dwell = Number(o.dwellMin);
       if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
       let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
-      const db = asUsage(() => openLogbookReadonly(o.db));
+      // the page is staged before the logbook is read: a bad --out fails first (exit 2, one line)
+      const set = new OutputSet();
+      const html = set.add(join(o.out, 'presence.html'), { mkdir: true });
+      let db: ReturnType<typeof openLogbookReadonly>;
+      try {
+        db = asUsage(() => openLogbookReadonly(o.db));
+      } catch (e) {
+        set.abort();
+        throw e;
+      }
       let input;
       try {
         if (dateMs === undefined) {
@@ -222,10 +238,20 @@ Examples:
           dateMs = days[0];
         }
         input = presenceReportInput(db, dateMs, { site: o.site, dwellMin: dwell });
+      } catch (e) {
+        set.abort();
+        throw e;
       } finally {
         db.close();
       }
-      const files = writeReport(o.out, await renderPresenceReport(input), 'presence.html');
+      let files: string[];
+      try {
+        files = writeReport(o.out, await renderPresenceReport(input), 'presence.html', { set, html });
+        set.commit();
+      } catch (e) {
+        set.abort();
+        throw e;
+      }
       if (o.json) printJson(ctx, { files, estimate: input.estimate });
       else ctx.out.write(files.map((f) => f + '\n').join(''));
     });

@@ -1,9 +1,8 @@
 // `bluezone sim run|list|show`: thin front end over sim/ (scenarios, world loop, outputs).
-import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { CliContext } from '../context.ts';
-import { info, printJson } from '../context.ts';
+import { info, printJson, stdoutSink } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/load.ts';
@@ -55,7 +54,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .argument('[scenario]', `built-in name (${builtinNames().join(', ')}) or scenario file`, DEFAULT_SCENARIO)
     .option('--seed <n>', 'seed (default: the scenario\'s)', intArg('--seed', 0, 0xffffffff))
     .option('--out <dir>', 'output directory', 'out')
-    .option('--pcap <file>', 'also write the air as pcap (LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR); for small runs')
+    .option('--pcap <file>', 'also write the air as pcap (LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR; "-": stdout); for small runs')
     .option('--duration <d>', 'simulated time, e.g. 10m, 8h (default: the scenario\'s)', durationArg('--duration'))
     .option('--devices <n>', 'scale the groups to about this many phones', intArg('--devices', 1, 1_000_000))
     .option('--scale <f>', 'multiply every group size by f', scaleArg)
@@ -74,11 +73,9 @@ export function registerSim(program: Command, ctx: CliContext): void {
     )
     .action(async (scenarioArg: string, o) => {
       const scenario = load(scenarioArg);
-      try {
-        mkdirSync(o.out, { recursive: true });
-      } catch (e) {
-        throw new UsageError(`--out ${o.out}: cannot create the output directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      if (o.json && o.pcap === '-') throw new UsageError('--json and --pcap - would both write to stdout', 'give --pcap a file name, or drop --json');
+      // --out DIR is created (and every file staged) by runSimulation's output set: a bad --out or --pcap
+      // is an OutputError (exit 2, one line) before the first tick
       const durationMs: number = o.duration ?? scenario.duration;
       const progress = createProgress(ctx, `sim ${scenario.name}`, Math.round(durationMs / 1000));
       let lastS = -1;
@@ -89,6 +86,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
         scale: o.scale,
         outDir: o.out,
         pcapPath: o.pcap,
+        stdout: stdoutSink(ctx),
         format: o.format,
         kernel: o.kernel,
         classify: o.classify,
@@ -109,14 +107,15 @@ export function registerSim(program: Command, ctx: CliContext): void {
       }
       if (ctx.quiet) return; // --quiet: the written files are the data; errors still reach stderr
       const h = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(2)} h` : ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
-      ctx.out.write(
+      // a message, not data (issue 16): stderr; the data are the files, and --json is the summary on stdout
+      ctx.err.write(
         [
           `scenario ${scenario.name}, seed ${r.summary.seed}: ${st.devices.android} Android + ${st.devices.ios} iOS phones, ${st.devices.beacon} beacons (${st.devices.people} people scheduled)`,
           `simulated ${h(st.simMs)} in ${(st.wallMs / 1000).toFixed(1)} s (real-time factor ${st.realTimeFactor}x), kernel ${st.kernel}`,
           `${st.pairEvaluations} in-range pair evaluations (${st.pairsPerSecond.toExponential(2)}/s), ${st.receptions} receptions, ` +
             `lost ${st.lostBelowSensitivity} below sensitivity, ${st.lostCollision} to collisions, ${st.lostHalfDuplex} while transmitting`,
           `${st.observations} observations logged`,
-          ...r.files.filter((f) => !/plots[\\/]/.test(f)).map((f) => `wrote ${f}`),
+          ...r.files.filter((f) => !/plots[\\/]/.test(f)).map((f) => `wrote ${f === '-' ? 'stdout' : f}`),
           '',
         ].join('\n'),
       );

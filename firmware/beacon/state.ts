@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:f
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { DAY_MS, generateBaseKey, utcMidnight } from '../protocol/keys.ts';
-import { writeFileAtomic } from '../../records/atomicWrite.ts';
+import { writeFileAtomic } from '../../records/output.ts';
 import { BeaconInputError } from './errors.ts';
 
 export const KEY_FILE = 'beacon-key.json';

@@ -3,12 +3,12 @@
 // baselines run beside it, and every method is scored against the truth with the eval module's one
 // labelling and metrics, so summary.json and report.html show exactly what `bluezone eval --truth
 // truth.csv --input observations.csv` prints for the same run.
-import { join } from 'node:path';
 import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { calibrationLookup, loadCalibrationTable, type CalibrationLookup } from '../../records/calibration.ts';
 import { formatWindowRow, WINDOWS_CSV_HEADER, type Observation } from '../../records/rows.ts';
 import { evaluateWindows, type EvalResult, type ScoredWindow } from '../../eval/evaluate.ts';
 import { WindowTruth } from '../../eval/labels.ts';
+import type { OutputWriter } from '../../records/output.ts';
 import { LineSink } from './lineSink.ts';
 
 /** Windows with truth kept for scoring at most (beyond it new windows count as unmatched). */
@@ -29,7 +29,8 @@ export class EvaluationSink {
   windowRows = 0;
 
   constructor(
-    dir: string,
+    /** windows.csv, staged in the run's output set. */
+    windows: OutputWriter,
     private readonly names: string[],
     private readonly models: string[],
     private readonly startMs: number,
@@ -39,8 +40,8 @@ export class EvaluationSink {
     shippedCalibration ??= calibrationLookup(loadCalibrationTable());
     for (const method of METHODS) this.classifiers.push({ method, c: new StreamingClassifier({ method, calibration: shippedCalibration }), scored: [] });
     this.windowMs = this.classifiers[0].c.windowMs;
-    this.windowsFile = join(dir, 'windows.csv');
-    this.windows = new LineSink(this.windowsFile, WINDOWS_CSV_HEADER);
+    this.windowsFile = windows.path;
+    this.windows = new LineSink(windows, WINDOWS_CSV_HEADER);
     this.truth = names.length <= NAMES_MAX ? new WindowTruth<number>(this.windowMs) : null;
     names.forEach((n, i) => this.nameIndex.set(n, i));
   }
@@ -73,10 +74,9 @@ export class EvaluationSink {
     this.onOurs(w);
   }
 
-  /** Closes the open windows, commits windows.csv and scores every method. */
+  /** Closes the open windows (the run's set publishes windows.csv) and scores every method. */
   finish(): EvalResult[] {
     for (let i = 0; i < this.classifiers.length; i++) for (const w of this.classifiers[i].c.flush()) this.window(i, w);
-    this.windows.close();
     const truth = this.truth;
     const labelOf = (w: ScoredWindow) => {
       const rx = this.nameIndex.get(w.receiver);

@@ -1,9 +1,10 @@
 // The data files of a run (docs/interfaces.md "Simulator"): observations.csv (or .pb), truth.csv (same row
 // order), contacts_truth.csv, devices.csv, ids.csv, summary.json, timing.json. Observations stream through.
+// Every file is staged in the run's OutputSet by open(), before the simulation starts; the run commits.
 import { join } from 'node:path';
 import { bluezoneIdAt, SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { toHex } from '../../firmware/protocol/hex.ts';
-import { writeFileAtomic } from '../../records/atomicWrite.ts';
+import type { OutputSet, OutputWriter } from '../../records/output.ts';
 import { encodeDelimited, loadSchema } from '../../records/proto/index.ts';
 import { OBSERVATION_CSV_HEADER, TRUTH_CSV_HEADER, csvField } from '../../records/rows.ts';
 import type { ContactDay } from '../engine/truth.ts';
@@ -27,6 +28,11 @@ export class DataFiles {
   private obsPb?: ByteSink;
   private pbType?: ReturnType<typeof loadSchema>['Observation'];
   private truth!: LineSink;
+  private contactsOut!: OutputWriter;
+  private devicesOut!: OutputWriter;
+  private idsOut?: OutputWriter;
+  private summaryOut!: OutputWriter;
+  private timingOut!: OutputWriter;
 
   constructor(readonly dir: string, readonly init: FilesInit) {}
 
@@ -34,13 +40,19 @@ export class DataFiles {
     return join(this.dir, n);
   }
 
-  open(): void {
+  /** Stages every data file of the run in `set` (the first one creates the folder). */
+  open(set: OutputSet): void {
     if (this.init.format === 'pb') {
       // length-delimited bluezone.v1.Observation messages (records/proto/bluezone.proto)
       this.pbType = loadSchema().Observation;
-      this.obsPb = new ByteSink(this.p('observations.pb'));
-    } else this.obs = new LineSink(this.p('observations.csv'), OBSERVATION_CSV_HEADER);
-    this.truth = new LineSink(this.p('truth.csv'), TRUTH_CSV_HEADER);
+      this.obsPb = new ByteSink(set.add(this.p('observations.pb'), { mkdir: true }));
+    } else this.obs = new LineSink(set.add(this.p('observations.csv'), { mkdir: true }), OBSERVATION_CSV_HEADER);
+    this.truth = new LineSink(set.add(this.p('truth.csv')), TRUTH_CSV_HEADER);
+    this.contactsOut = set.add(this.p('contacts_truth.csv'));
+    this.devicesOut = set.add(this.p('devices.csv'));
+    if (this.init.ids) this.idsOut = set.add(this.p('ids.csv'));
+    this.summaryOut = set.add(this.p('summary.json'));
+    this.timingOut = set.add(this.p('timing.json'));
   }
 
   /** distM as truth.csv holds it (rounded to 0.01 m). */
@@ -51,34 +63,29 @@ export class DataFiles {
     this.truth.line(`${tsMs},${csvField(names[rx])},${csvField(names[tx])},${distM.toFixed(2)}`);
   }
 
-  /** Commits the streamed files; returns their paths. */
+  /** The streamed files' paths (the run's set publishes them). */
   closeStreams(): string[] {
-    this.obs?.close();
-    this.obsPb?.close();
-    this.truth.close();
     return [this.p(this.obs ? 'observations.csv' : 'observations.pb'), this.p('truth.csv')];
   }
 
   /** contacts_truth.csv, devices.csv and (detail runs) ids.csv. */
   writeTables(contacts: ContactDay[], firstSeenMs: Float64Array, lastSeenMs: Float64Array): string[] {
     const files: string[] = [];
-    const ct = new LineSink(this.p('contacts_truth.csv'), 'day,device_a,device_b,minutes_within_2m,close_contact');
+    const ct = new LineSink(this.contactsOut, 'day,device_a,device_b,minutes_within_2m,close_contact');
     for (const c of contacts) ct.line(`${c.day},${csvField(c.a)},${csvField(c.b)},${c.minutes.toFixed(2)},${c.close ? 1 : 0}`);
-    ct.close();
     files.push(this.p('contacts_truth.csv'));
 
     const { names, kind, models, seed, startMs } = this.init;
-    const dv = new LineSink(this.p('devices.csv'), 'device,kind,model,first_seen_ms,last_seen_ms');
+    const dv = new LineSink(this.devicesOut, 'device,kind,model,first_seen_ms,last_seen_ms');
     for (let d = 0; d < names.length; d++) {
       const first = firstSeenMs[d];
       dv.line(`${csvField(names[d])},${KIND_NAMES[kind[d]]},${csvField(models[d])},${first < 0 ? '' : startMs + first},${first < 0 ? '' : startMs + lastSeenMs[d]}`);
     }
-    dv.close();
     files.push(this.p('devices.csv'));
 
-    if (this.init.ids) {
+    if (this.idsOut) {
       // BluezoneID per device and 15-min slot while present (iOS IDs travel over GATT, bluezone-protocol.md 3)
-      const ids = new LineSink(this.p('ids.csv'), 'device,slot_start_ms,slot_end_ms,bluezone_id');
+      const ids = new LineSink(this.idsOut, 'device,slot_start_ms,slot_end_ms,bluezone_id');
       for (let d = 0; d < names.length; d++) {
         if (firstSeenMs[d] < 0) continue;
         const key = simBaseKey(seed, names[d]);
@@ -90,7 +97,6 @@ export class DataFiles {
           ids.line(`${csvField(names[d])},${id.startMs},${id.endMs},${toHex(id.id)}`);
         }
       }
-      ids.close();
       files.push(this.p('ids.csv'));
     }
     return files;
@@ -98,9 +104,9 @@ export class DataFiles {
 
   /** summary.json (byte-identical for a seed) and timing.json (wall-clock figures). */
   writeSummary(summary: Record<string, unknown>, st: RunStats): string[] {
-    writeFileAtomic(this.p('summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    this.summaryOut.write(JSON.stringify(summary, null, 2) + '\n');
     const timing = { wall_ms: st.wallMs, sim_ms: st.simMs, real_time_factor: st.realTimeFactor, pairs_per_s: st.pairsPerSecond, kernel: st.kernel, kernel_fallback: st.kernelFallback ?? null };
-    writeFileAtomic(this.p('timing.json'), JSON.stringify(timing, null, 2) + '\n');
+    this.timingOut.write(JSON.stringify(timing, null, 2) + '\n');
     return [this.p('summary.json'), this.p('timing.json')];
   }
 }

@@ -1,6 +1,9 @@
 // Every sink of a run with outputs, fed from the world loop (sim/run.ts): the data files (files.ts),
-// classification and evaluation (evaluation.ts), and the report's samples (reportSink.ts).
+// classification and evaluation (evaluation.ts), and the report's samples (reportSink.ts). Every file goes
+// into the run's one OutputSet (records/output.ts), staged by open() and published by the run's commit.
+import { join } from 'node:path';
 import { resultJson, type EvalResult } from '../../eval/evaluate.ts';
+import type { OutputSet, OutputWriter } from '../../records/output.ts';
 import type { ChannelParams } from '../channel/params.ts';
 import type { ContactDay } from '../engine/truth.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -40,16 +43,22 @@ export class RunOutputs {
   private readonly files: DataFiles;
   private readonly samples: ReportSamples;
   private evaluation?: EvaluationSink;
+  private reportHtml?: OutputWriter;
 
-  constructor(readonly dir: string, readonly scenario: Scenario, readonly init: OutputsInit) {
+  constructor(readonly dir: string, readonly scenario: Scenario, readonly init: OutputsInit, private readonly set: OutputSet) {
     const detail = init.names.length <= DETAIL_MAX_DEVICES;
     this.files = new DataFiles(dir, { seed: init.seed, startMs: init.startMs, names: init.names, kind: init.kind, models: init.models, format: init.format, ids: detail });
     this.samples = new ReportSamples(scenario, { seed: init.seed, startMs: init.startMs, durationMs: init.durationMs, names: init.names, kind: init.kind, person: init.person, detail });
   }
 
+  /** Stages every file in the set (OutputError, exit 2, on a bad --out) before the simulation starts. */
   async open(): Promise<void> {
-    this.files.open();
-    if (this.init.classify) this.evaluation = new EvaluationSink(this.dir, this.init.names, this.init.models, this.init.startMs, (w) => this.samples.onWindow(w));
+    this.files.open(this.set);
+    if (this.init.classify) {
+      const windows = this.set.add(join(this.dir, 'windows.csv'));
+      this.evaluation = new EvaluationSink(windows, this.init.names, this.init.models, this.init.startMs, (w) => this.samples.onWindow(w));
+    }
+    if (this.init.report) this.reportHtml = this.set.add(join(this.dir, 'report.html'));
   }
 
   onTick(t0ms: number, x: Float32Array, y: Float32Array, active: Uint8Array, nDev: number): void {
@@ -90,7 +99,7 @@ export class RunOutputs {
       : null;
     s.files = ['summary.json', 'timing.json', ...files.map((x) => x.slice(this.dir.length + 1)), ...(this.init.report ? ['report.html'] : [])];
     files.unshift(...this.files.writeSummary(s, f.stats));
-    if (this.init.report) files.push(...(await this.samples.render(this.dir, f.stats, f.params, f.kernelName, results)));
+    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, f.kernelName, results)));
     return files;
   }
 }

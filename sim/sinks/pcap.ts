@@ -1,6 +1,6 @@
 // pcap of the simulated air: LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR (256), one record per advertising packet
 // (ADV_IND on 37/38/39), with a correct CRC-24 so Wireshark dissects it cleanly.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { OutputSet, type OutputWriter } from '../../records/output.ts';
 import { HOP_GAP_US, PayloadCache, simAddress, simBaseDate, simBaseKey } from '../world/devices.ts';
 import type { World } from '../world/build.ts';
 
@@ -66,16 +66,26 @@ export function advIndPacket(advA: Uint8Array, advData: Uint8Array, txAddRandom 
   return out;
 }
 
-/** Streams a pcap file (classic format, microsecond timestamps). */
+/**
+ * Streams a pcap file (classic format, microsecond timestamps). Records are packed into its own 1 MiB
+ * buffer, which goes out as one chunk (OutputWriter passes big chunks on without copying). Given a path, it
+ * writes through a one-file OutputSet of its own, published by close(); given a writer of the caller's
+ * set (sim run), the caller's commit publishes it.
+ */
 export class PcapWriter {
-  private fd: number;
+  private readonly out: OutputWriter;
+  private readonly own: OutputSet | undefined;
   private buf = Buffer.alloc(1 << 20);
   private pos = 0;
   count = 0;
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
-    const h = Buffer.alloc(24);
+  constructor(target: string | OutputWriter) {
+    if (typeof target === 'string') {
+      this.own = new OutputSet();
+      this.out = this.own.add(target);
+    } else this.out = target;
+    const h = this.buf;
+    // pcap global header (tcpdump.org pcap format): magic, version 2.4, UTC offset, accuracy, snaplen, link type
     h.writeUInt32LE(0xa1b2c3d4, 0);
     h.writeUInt16LE(2, 4);
     h.writeUInt16LE(4, 6);
@@ -83,7 +93,11 @@ export class PcapWriter {
     h.writeUInt32LE(0, 12);
     h.writeUInt32LE(65535, 16);
     h.writeUInt32LE(LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR, 20);
-    writeSync(this.fd, h);
+    this.pos = 24;
+  }
+
+  get path(): string {
+    return this.out.path;
   }
 
   /**
@@ -115,13 +129,18 @@ export class PcapWriter {
   }
 
   private flush(): void {
-    if (this.pos) writeSync(this.fd, this.buf, 0, this.pos);
+    if (this.pos) this.out.write(this.buf.subarray(0, this.pos));
     this.pos = 0;
   }
 
+  /** Hands the buffered records to the output; publishes the file when the writer owns its set. */
   close(): void {
-    this.flush();
-    closeSync(this.fd);
+    try {
+      this.flush();
+      this.own?.commit();
+    } finally {
+      this.own?.abort(); // no-op after commit
+    }
   }
 }
 
@@ -132,8 +151,8 @@ export class PcapTap {
   private readonly addresses: Uint8Array[] = [];
   truncated = false;
 
-  constructor(path: string, private readonly world: World, private readonly maxPackets: number) {
-    this.w = new PcapWriter(path);
+  constructor(target: string | OutputWriter, private readonly world: World, private readonly maxPackets: number) {
+    this.w = new PcapWriter(target);
     for (let d = 0; d < world.nDev; d++) {
       this.payloads.push(new PayloadCache(world.kind[d], simBaseKey(world.seed, world.names[d]), simBaseDate(world.seed, d, world.startMs)));
       this.addresses.push(simAddress(world.seed, d));

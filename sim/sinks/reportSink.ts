@@ -1,10 +1,9 @@
 // Samples of a run for report.html (report/): tracks, pair series, an RSSI-distance scatter, contact
 // timelines (truth intervals and detected windows), then the page with the evaluation of every method.
-import { join } from 'node:path';
 import type { WindowResult } from '../../firmware/proximity/classifier.ts';
 import { metricsTable, type EvalResult } from '../../eval/evaluate.ts';
 import { thinCurve } from '../../eval/metrics.ts';
-import { writeFileAtomic } from '../../records/atomicWrite.ts';
+import { OutputError, type OutputSet, type OutputWriter } from '../../records/output.ts';
 import type { ContactTimeline, DeviceTrack, PairSeries, RunReportInput, ScatterSample } from '../../report/types.ts';
 import type { ChannelParams } from '../channel/params.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -104,16 +103,19 @@ export class ReportSamples {
   }
 
   /** Renders report.html (and its plots); a rendering failure leaves a one-line page, not a failed run. */
-  async render(dir: string, stats: RunStats, params: ChannelParams, kernelName: string, results: EvalResult[]): Promise<string[]> {
+  /** `html` is report.html, staged in the run's set before the simulation; the plots join the set here. */
+  async render(dir: string, set: OutputSet, html: OutputWriter, stats: RunStats, params: ChannelParams, kernelName: string, results: EvalResult[]): Promise<string[]> {
     this.endTruthTick(Infinity, this.init.names.length);
     const input = this.input(stats, params, kernelName, results);
     try {
       const { renderRunReport, writeReport } = await import('../../report/index.ts');
-      return writeReport(dir, await renderRunReport(input));
+      return writeReport(dir, await renderRunReport(input), 'report.html', { set, html });
     } catch (e) {
-      // the report is a view; the data files are already complete
-      writeFileAtomic(join(dir, 'report.html'), `<!doctype html><title>report unavailable</title><p>report rendering failed: ${String((e as Error).message).replace(/[<&]/g, '')}</p>\n`);
-      return [join(dir, 'report.html')];
+      // a failed write has aborted the whole set: the run fails (exit 2)
+      if (e instanceof OutputError) throw e;
+      // the report is a view; the data files are complete
+      html.write(`<!doctype html><title>report unavailable</title><p>report rendering failed: ${String((e as Error).message).replace(/[<&]/g, '')}</p>\n`);
+      return [html.path];
     }
   }
 

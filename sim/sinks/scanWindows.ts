@@ -4,6 +4,7 @@
 import { grow } from '../engine/typed.ts';
 import { csvField } from '../../records/rows.ts';
 import { PairTable } from '../engine/pairTable.ts';
+import { OutputSet, type OutputWriter } from '../../records/output.ts';
 import { LineSink } from './lineSink.ts';
 
 export const SCAN_WINDOWS_CSV_HEADER =
@@ -41,10 +42,12 @@ export class ScanWindowAggregates {
   /** rx * nDev + tx -> slot of the open window (-1 once written). */
   private readonly index = new PairTable();
   private readonly sink: LineSink;
+  /** Set of its own when given a path (published by finish); sim run passes a writer of the run's set. */
+  private readonly own: OutputSet | undefined;
   rows = 0;
 
   constructor(
-    path: string,
+    target: string | OutputWriter,
     private readonly nDev: number,
     private readonly startMs: number,
     private readonly names: string[],
@@ -54,7 +57,11 @@ export class ScanWindowAggregates {
     this.head = new Int32Array(nDev).fill(-1);
     this.liveRx = new Int32Array(nDev);
     this.inLive = new Uint8Array(nDev);
-    this.sink = new LineSink(path, SCAN_WINDOWS_CSV_HEADER);
+    if (typeof target === 'string') {
+      this.own = new OutputSet();
+      target = this.own.add(target);
+    }
+    this.sink = new LineSink(target, SCAN_WINDOWS_CSV_HEADER);
   }
 
   /** One reception: receiver rx heard tx at tUs (sim us) with integer rssi in its window [ws, we). */
@@ -152,12 +159,17 @@ export class ScanWindowAggregates {
 
   /** Writes the windows still open and closes the file. */
   finish(): void {
-    this.closeUntil(Infinity);
-    this.sink.close();
+    try {
+      this.closeUntil(Infinity);
+      this.own?.commit();
+    } finally {
+      this.own?.abort(); // no-op after commit
+    }
   }
 
+  /** Drops the file when given a path; a writer of the caller's set goes with that set's abort. */
   abort(): void {
-    this.sink.abort();
+    this.own?.abort();
   }
 
   private alloc(): number {

@@ -124,6 +124,43 @@ describe('stdout and descriptors', () => {
   });
 });
 
+describe('byte order across the buffer', () => {
+  it('a big chunk after buffered bytes comes after them (it skips the copy, not the queue)', () => {
+    const d = tmp();
+    const f = join(d, 'air.pcap');
+    const set = new OutputSet({ bufferBytes: 64 });
+    const w = set.add(f);
+    const small = Buffer.from('0123456789');
+    const big = Buffer.alloc(20, 0x41); // >= bufferBytes / 4 and fits beside the buffered 10 bytes
+    w.write(small);
+    w.write(big);
+    w.write(small);
+    w.write(Buffer.alloc(100, 0x42)); // bigger than the buffer
+    set.commit();
+    expect(readFileSync(f)).toEqual(Buffer.concat([small, big, small, Buffer.alloc(100, 0x42)]));
+  });
+
+  it('property: any mix of strings and byte chunks arrives in order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 70 })), { maxLength: 40 }),
+        fc.integer({ min: 16, max: 64 }),
+        (parts, bufferBytes) => {
+          const chunks: Buffer[] = [];
+          const set = new OutputSet({ stdout: { write: (c: Uint8Array) => chunks.push(Buffer.from(c)) }, bufferBytes });
+          const w = set.add('-');
+          for (const p of parts) w.write(p);
+          set.commit();
+          const want = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+          expect(Buffer.concat(chunks)).toEqual(want);
+          expect(w.bytes).toBe(want.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('FIFOs and devices are written in place, never replaced', () => {
   it.skipIf(!hasMkfifo)('a FIFO: a reader process gets the data, the FIFO stays a FIFO', async () => {
     const d = tmp();
@@ -268,6 +305,21 @@ describe('targets are checked before work starts; no leftovers after a failure',
     expectOutputError(() => new OutputSet().add(join(d, 'file/deeper/x.csv'), { mkdir: true }), 'ENOTDIR', 'x.csv');
     expect(extra(d, 'sub', 'file')).toEqual([]);
     expect(readdirSync(join(d, 'sub'))).toEqual([]);
+  });
+
+  it('discard(): the dropped output leaves its old content and no temp file; the others still commit', () => {
+    const d = tmp();
+    writeFileSync(join(d, 'roc.svg'), 'old svg\n');
+    const set = new OutputSet();
+    const roc = set.add(join(d, 'roc.svg'));
+    roc.write('half');
+    set.add(join(d, 'a.csv')).writeLine('a');
+    set.discard(roc);
+    expect(() => roc.write('more')).toThrow(OutputError);
+    expect(set.commit()).toEqual([join(d, 'a.csv')]);
+    expect(readFileSync(join(d, 'roc.svg'), 'utf8')).toBe('old svg\n');
+    expect(readFileSync(join(d, 'a.csv'), 'utf8')).toBe('a\n');
+    expect(extra(d, 'roc.svg', 'a.csv')).toEqual([]);
   });
 
   it('the same file twice in one set: EINVAL', () => {

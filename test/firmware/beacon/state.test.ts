@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -32,6 +32,24 @@ describe('beacon state dir', () => {
     // a second beacon gets a different key (CSPRNG, not a constant)
     const c = loadOrCreateKey(join(tmp(), 'other'), now);
     expect(Buffer.from(c.key.secret())).not.toEqual(Buffer.from(a.key.secret()));
+  });
+
+  it('never writes the key through a link planted at the old predictable temp name (.NAME.PID.tmp)', () => {
+    const dir = join(tmp(), 'state');
+    mkdirSync(dir, { mode: 0o700 });
+    const bait = join(tmp(), 'readable-by-all');
+    writeFileSync(bait, 'bait\n', { mode: 0o644 });
+    // records/atomicWrite.ts opened this name with flags 'w', following the link: the secret went to `bait`
+    symlinkSync(bait, join(dir, `.${KEY_FILE}.${process.pid}.tmp`));
+    symlinkSync(bait, join(dir, `.status.json.${process.pid}.tmp`));
+    const { key } = loadOrCreateKey(dir, Date.parse('2026-11-23T18:00:00Z'));
+    writeStatus(dir, { state: 'stopped' } as StatusFile);
+    expect(readFileSync(bait, 'utf8')).toBe('bait\n');
+    const st = lstatSync(join(dir, KEY_FILE));
+    expect(st.isFile()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(loadKey(dir).secret()).toEqual(key.secret());
+    expect(lstatSync(join(dir, 'status.json')).isFile()).toBe(true);
   });
 
   it('never shows the key through JSON or inspect', () => {
