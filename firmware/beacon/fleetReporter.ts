@@ -155,12 +155,15 @@ export class FleetReporter {
         for (let s = 0; s < complete; s++) {
           if (day + s * SLOT_MS < from) continue;
           const a = rows[s].distinctIds;
-          const body: SlotCounts = { date, slot: s, android: a, ios: null, estimate: a, low: a, high: a, stationary_excluded: 0 };
+          const body: SlotCounts = { date, slot: s, android: a - rows[s].ios, ios: rows[s].ios, estimate: a, low: a, high: a, stationary_excluded: 0 };
           put.run(`slot:${date}:${s}`, 'slot', JSON.stringify(body), nowMs);
           n++;
         }
         const e = presenceEstimate(rows.slice(0, complete), this.o.dwellMin);
-        const dayBody: DayCounts = { date, android: e.visitors, ios: null, estimate: e.visitors, low: e.lower, high: e.upper, stationary_excluded: 0, slots: complete };
+        // the iPhones' share of the estimate, by the same rule over their IDs alone
+        const eIos = presenceEstimate(rows.slice(0, complete).map((r) => ({ ...r, distinctIds: r.ios })), this.o.dwellMin);
+        const ios = Math.min(e.visitors, eIos.visitors);
+        const dayBody: DayCounts = { date, android: e.visitors - ios, ios, estimate: e.visitors, low: e.lower, high: e.upper, stationary_excluded: 0, slots: complete };
         put.run(`day:${date}`, 'day', JSON.stringify(dayBody), nowMs);
         n++;
       }

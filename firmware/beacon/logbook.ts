@@ -264,6 +264,8 @@ export interface PresenceRow {
   endMs: number;
   /** Distinct BluezoneIDs first heard in this slot (see `carriedOver`). */
   distinctIds: number;
+  /** Of distinctIds, the iPhones' (IDs read over GATT, platform iOS; docs/ios-gatt.md). */
+  ios: number;
   /** IDs of the previous slot still heard just after the boundary (Android lags up to ~65 s, 1.3); not counted. */
   carriedOver: number;
   sightings: number;
@@ -278,8 +280,9 @@ export function presenceReport(db: Db, dateMs: number): PresenceRow[] {
   const rows: PresenceRow[] = [];
   const ids: Set<string>[] = [];
   const lagging: Set<string>[] = [];
+  const iosIds = new Set<string>();
   for (let s = 0; s < SLOTS_PER_DAY; s++) {
-    rows.push({ slot: s, startMs: dateMs + s * SLOT_MS, endMs: dateMs + (s + 1) * SLOT_MS, distinctIds: 0, carriedOver: 0, sightings: 0, strongestRssi: null });
+    rows.push({ slot: s, startMs: dateMs + s * SLOT_MS, endMs: dateMs + (s + 1) * SLOT_MS, distinctIds: 0, ios: 0, carriedOver: 0, sightings: 0, strongestRssi: null });
     ids.push(new Set());
     lagging.push(new Set());
   }
@@ -288,6 +291,7 @@ export function presenceReport(db: Db, dateMs: number): PresenceRow[] {
   const idsOf = (s: number) => (s < 0 ? beforeMidnight : ids[s]);
   for (const r of rowsBetween(db, dateMs - SLOT_MS, dateMs + DAY_MS)) {
     const id = r.blid_contact.toString('hex');
+    if (r.platform === 'iOS') iosIds.add(id);
     const s = Math.floor((r.timestamp - dateMs) / SLOT_MS);
     if (s < 0) {
       beforeMidnight.add(id);
@@ -301,6 +305,7 @@ export function presenceReport(db: Db, dateMs: number): PresenceRow[] {
   }
   for (let s = 0; s < SLOTS_PER_DAY; s++) {
     rows[s].distinctIds = ids[s].size;
+    for (const id of ids[s]) if (iosIds.has(id)) rows[s].ios++;
     rows[s].carriedOver = [...lagging[s]].filter((id) => !ids[s].has(id)).length;
   }
   return rows;

@@ -199,6 +199,7 @@ describe('IosReader + Logbook', () => {
     s.lb.flush();
     const slot = presenceReport(s.d, Date.parse('2026-11-23T00:00:00Z'))[32]; // 08:00-08:15
     expect(slot.distinctIds).toBe(14);
+    expect(slot.ios).toBe(6); // the platform split the fleet reporter sends (android 8, ios 6)
     const platforms = s.d.prepare('SELECT platform, count(DISTINCT blid_contact) AS n FROM trace_info GROUP BY platform ORDER BY platform').all();
     expect(platforms).toEqual([{ platform: 'Android', n: 8 }, { platform: 'iOS', n: 6 }]);
     expect(s.gatt.calls).toHaveLength(6); // one read per iPhone per slot, the rest from the cache
