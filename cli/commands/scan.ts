@@ -51,6 +51,14 @@ export function registerScan(program: Command, ctx: CliContext): void {
   const scan = program
     .command('scan')
     .description('entrance logbook: scan for Bluezone phones into SQLite (scan run, the default), export it, match F0 publications');
+  registerScanRun(scan, ctx);
+  registerScanExport(scan, ctx);
+  registerScanReport(scan, ctx);
+  registerScanMatch(scan, ctx);
+}
+
+/** `scan run`: the logbook's scanner until SIGINT/SIGTERM. */
+function registerScanRun(scan: Command, ctx: CliContext): void {
   scan
     // The default subcommand, so `bluezone scan --db FILE` runs the logbook while `scan export --db` stays export's.
     .command('run', { isDefault: true })
@@ -129,7 +137,10 @@ Examples:
       log('info', `${sig}: stopped; ${logbook.stats.committed} row(s) committed this run`);
       exitSoonAfterShutdown();
     });
+}
 
+/** `scan export`: data_trace.txt, observation CSV or the presence CSV. */
+function registerScanExport(scan: Command, ctx: CliContext): void {
   scan
     .command('export')
     .description('export the logbook: data_trace.txt (app upload format), observation CSV, or the daily presence report CSV')
@@ -203,7 +214,10 @@ Examples:
         db.close();
       }
     });
+}
 
+/** `scan report`: the daily presence page. */
+function registerScanReport(scan: Command, ctx: CliContext): void {
   scan
     .command('report')
     .description('write the daily presence report as an HTML page with a plot (Bluezone phones per 15-minute slot)')
@@ -255,7 +269,10 @@ Examples:
       if (o.json) printJson(ctx, { files, estimate: input.estimate });
       else ctx.out.write(files.map((f) => f + '\n').join(''));
     });
+}
 
+/** `scan match`: the logbook against a published F0 key list. */
+function registerScanMatch(scan: Command, ctx: CliContext): void {
   scan
     .command('match')
     .description('check the logbook against a published F0 key list: when was that phone at the door?')
