@@ -114,6 +114,30 @@ describe('air server abuse', () => {
     s.destroy();
   });
 
+  it('a non-reading flood never holds the event loop: the longest gap between 5 ms ticks stays short', { timeout: 60_000 }, async () => {
+    // 'drain' used to pump the queued input at once; a drain right after a write the kernel took at once
+    // comes from the nextTick queue, so slices chained without returning to I/O: 0.5-0.9 s without an
+    // answer to anyone else (npm run fuzz, non_reader). Now each slice after a drain waits a turn.
+    air = await startVirtualAir({ maxPendingOutput: 4 << 20 });
+    const s = await open(air.port);
+    s.pause();
+    const burst = Buffer.allocUnsafe(100_000 * 4);
+    for (let i = 0; i < 100_000; i++) READ_COMMANDS.copy(burst, i * 4);
+    let last = performance.now();
+    let worst = 0;
+    const tick = setInterval(() => {
+      const t = performance.now();
+      worst = Math.max(worst, t - last);
+      last = t;
+    }, 5);
+    s.write(burst);
+    await until(() => air!.stats()[0]?.pauses > 0, 50_000, 'reading paused');
+    await new Promise((r) => setTimeout(r, 500));
+    clearInterval(tick);
+    s.destroy();
+    expect(worst).toBeLessThan(250); // 20-40 ms now, 370-380 ms before the fix (same machine)
+  });
+
   it('past maxPendingOutput a non-reading client is dropped, with a log line saying why', { timeout: 60_000 }, async () => {
     const logs: string[] = [];
     air = await startVirtualAir({ maxPendingOutput: 8 * 1024, log: (l) => logs.push(l) });
