@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registrars } from './commands/index.ts';
 import type { CliContext } from './context.ts';
@@ -11,9 +12,15 @@ export interface MainIo {
   isTTY?: boolean;
 }
 
+/** The package's own version (package.json beside the cli/ folder, in a clone and in the installed package). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('bluezone')
     .description('Bluezone-compatible BLE beacon, entrance logbook, proximity classifier and radio simulator')
+    .version(packageVersion(), '-V, --version', 'print the version of this package')
     .option('-q, --quiet', 'print only data and errors')
     .option('-v, --verbose', 'more detail, stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')

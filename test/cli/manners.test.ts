@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { spawnCli } from '../helpers/cli.ts';
 // CLI manners across every command (shared/docs/interfaces.md "Running it"): a description and an example
 // in each --help, --json wherever a command prints data, one-line errors with a hint, exit codes 0/1/2.
 import { PassThrough } from 'node:stream';
@@ -46,6 +48,14 @@ const commands = allCommands();
 const leaves = commands.filter((c) => c.cmd.commands.length === 0 && c.path.length > 0);
 
 describe('every command', () => {
+  it('--version prints the package version and nothing else (issue 16)', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await spawnCli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+    expect(r.stderr).toBe('');
+  });
+
   it('is found by walking the program', () => {
     expect(commands.length).toBeGreaterThan(1);
   });
