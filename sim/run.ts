@@ -77,8 +77,7 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
   const files: string[] = [];
   if (outputs) {
     files.push(...(await outputs.finish({
-      stats, summary, contacts, firstSeenMs: seen.first, lastSeenMs: seen.last, params: radio.params, kernelName: radio.kernel.name,
-      pairsPerSecond: stats.pairsPerSecond,
+      stats, summary, contacts, firstSeenMs: seen.first, lastSeenMs: seen.last, params: radio.params,
     })));
   }
   if (scanAgg) {
@@ -96,13 +95,9 @@ function createEngine(scenario: Scenario, world: World, radio: Radio, opts: RunO
   const H = scenario.area.height;
   const host = (radio.kernel as Partial<WasmKernel>).host;
   if (!host || opts.engine === 'js') return new JsEngine(world, radio, W, H);
-  const { adv, tickMs } = world;
-  // every schedule time is a whole number of microseconds (intervals are rounded, durations are whole ms:
-  // units.ts parseDuration); the engine keeps last-logged times as u32 offsets, exact only then
-  const wholeUs = [adv.onUs, adv.cycleUs, adv.phaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickMs * 1000);
   return new WasmReception(host, world, radio, new UniformGrid(radio.cellM, W, H, 0), new UniformGrid(TRUTH_M, W, H, 0), {
     // per-reception consumers (scan_windows.csv) still get every reception
-    logging: dense && wholeUs ? { logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
+    logging: dense && world.adv.wholeUs ? { logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: dense,
     pairCache: world.nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false,
     lastSpanUs: opts.engineLastSpanUs,

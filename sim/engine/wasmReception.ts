@@ -23,13 +23,14 @@ export interface WasmReceptionOptions {
 export class WasmReception implements ReceptionEngine {
   readonly name = 'wasm' as const;
   readonly appliesLoggingRule: boolean;
+  private readonly truthInEngine: boolean;
   private readonly e: WasmEngine;
 
   constructor(host: WasmHost, w: World, r: Radio, grid: UniformGrid, truthGrid: { nx: number; ny: number } | null, o: WasmReceptionOptions) {
     const { adv, scan, tickMs } = w;
     const tickUs = tickMs * 1000;
-    const wholeUs = [adv.onUs, adv.cycleUs, adv.phaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(tickUs);
     this.appliesLoggingRule = !!o.logging;
+    this.truthInEngine = o.truth;
     this.e = new WasmEngine(host, {
       nDev: w.nDev,
       // events held in one tick: the previous one plus at most ceil(tick / interval) + 1 new ones per device
@@ -41,17 +42,14 @@ export class WasmReception implements ReceptionEngine {
       logging: o.logging ? { kind: w.kind, logAll: o.logging.logAll, emitAll: o.logging.emitAll } : undefined,
       truth: o.truth && truthGrid ? { nx: truthGrid.nx, ny: truthGrid.ny, cellM: TRUTH_M } : undefined,
       events: { delayH: adv.delayH, advIntUs: adv.intUs, advOnUs: adv.onUs, advCycleUs: adv.cycleUs, advPhaseUs: adv.phaseUs },
-      seed: w.seed, wholeUs, lastSpanUs: o.lastSpanUs, pairCache: o.pairCache, outRoom: o.outRoom,
+      seed: w.seed, wholeUs: adv.wholeUs, lastSpanUs: o.lastSpanUs, pairCache: o.pairCache, outRoom: o.outRoom,
       scan: {
         mode: scan.mode, winUs: scan.winUs, intUs: scan.intUs, onUs: scan.onUs, cycleUs: scan.cycleUs, phaseUs: scan.phaseUs,
         jitUs: scan.jitUs, chOff: scan.chOff,
         whole: [scan.onUs, scan.cycleUs, scan.phaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(adv.maxAir) && Number.isInteger(tickUs),
       },
     });
-    this.truthInEngine = o.truth;
   }
-
-  private readonly truthInEngine: boolean;
 
   loadTick(s: TickState): void {
     this.e.loadPositions(s.x, s.y, s.hx, s.hy, s.active, s.wasActive);

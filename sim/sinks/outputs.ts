@@ -32,8 +32,6 @@ export interface FinishInput {
   firstSeenMs: Float64Array;
   lastSeenMs: Float64Array;
   params: ChannelParams;
-  kernelName: string;
-  pairsPerSecond: number;
 }
 
 /** Runs up to this many devices keep ids.csv, tracks and truth intervals (they cost per device). */
@@ -99,7 +97,7 @@ export class RunOutputs {
       : null;
     s.files = ['summary.json', 'timing.json', ...files.map((x) => x.slice(this.dir.length + 1)), ...(this.init.report ? ['report.html'] : [])];
     files.unshift(...this.files.writeSummary(s, f.stats));
-    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, f.kernelName, results)));
+    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results)));
     return files;
   }
 }

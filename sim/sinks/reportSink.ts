@@ -104,9 +104,9 @@ export class ReportSamples {
 
   /** Renders report.html (and its plots); a rendering failure leaves a one-line page, not a failed run. */
   /** `html` is report.html, staged in the run's set before the simulation; the plots join the set here. */
-  async render(dir: string, set: OutputSet, html: OutputWriter, stats: RunStats, params: ChannelParams, kernelName: string, results: EvalResult[]): Promise<string[]> {
+  async render(dir: string, set: OutputSet, html: OutputWriter, stats: RunStats, params: ChannelParams, results: EvalResult[]): Promise<string[]> {
     this.endTruthTick(Infinity, this.init.names.length);
-    const input = this.input(stats, params, kernelName, results);
+    const input = this.input(stats, params, results);
     try {
       const { renderRunReport, writeReport } = await import('../../report/index.ts');
       return writeReport(dir, await renderRunReport(input), 'report.html', { set, html });
@@ -119,7 +119,7 @@ export class ReportSamples {
     }
   }
 
-  private input(stats: RunStats, params: ChannelParams, kernelName: string, results: EvalResult[]): RunReportInput {
+  private input(stats: RunStats, params: ChannelParams, results: EvalResult[]): RunReportInput {
     const { names } = this.init;
     const s = this.scenario;
     const pairs = [...this.pairPts.values()].sort((a, b) => b.points.length - a.points.length || (a.receiver < b.receiver ? -1 : 1)).slice(0, 4);
@@ -154,7 +154,7 @@ export class ReportSamples {
           { label: 'lost: collision', value: stats.lostCollision },
           { label: 'lost: own transmission', value: stats.lostHalfDuplex },
           { label: 'observations logged', value: stats.observations },
-          { label: 'kernel', value: kernelName },
+          { label: 'kernel', value: stats.kernel },
         ],
       },
       floorPlan: {

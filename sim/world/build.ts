@@ -34,6 +34,12 @@ export interface AdvSchedule {
   evSpanUs: Int32Array;
   maxAir: number;
   maxEvSpan: number;
+  /**
+   * Every advertising schedule time (and the tick) is a whole number of microseconds: intervals are rounded,
+   * durations are whole ms (units.ts parseDuration). The WASM engine's event draw and its u32 last-logged
+   * offsets are exact only then.
+   */
+  wholeUs: boolean;
 }
 
 /** Scan schedule per device (integer microseconds). */
@@ -158,7 +164,7 @@ function schedules(scenario: Scenario, seed: number, kind: Uint8Array, firstBeac
   const nDev = kind.length;
   const adv: AdvSchedule = {
     intUs: new Int32Array(nDev), onUs: new Float64Array(nDev), cycleUs: new Float64Array(nDev), phaseUs: new Float64Array(nDev),
-    delayH: new Uint32Array(nDev), airUs: new Int32Array(nDev), evSpanUs: new Int32Array(nDev), maxAir: 0, maxEvSpan: 0,
+    delayH: new Uint32Array(nDev), airUs: new Int32Array(nDev), evSpanUs: new Int32Array(nDev), maxAir: 0, maxEvSpan: 0, wholeUs: false,
   };
   const scan: ScanSchedule = {
     mode: new Uint8Array(nDev), winUs: new Int32Array(nDev), intUs: new Int32Array(nDev), onUs: new Float64Array(nDev),
@@ -206,5 +212,6 @@ function schedules(scenario: Scenario, seed: number, kind: Uint8Array, firstBeac
     adv.maxAir = Math.max(adv.maxAir, adv.airUs[d]);
     adv.maxEvSpan = Math.max(adv.maxEvSpan, adv.evSpanUs[d]);
   }
+  adv.wholeUs = [adv.onUs, adv.cycleUs, adv.phaseUs].every((a) => a.every(Number.isInteger)) && Number.isInteger(scenario.tick * 1000);
   return { adv, scan };
 }
