@@ -1,18 +1,9 @@
 // A small synthetic run for the report tests and benchmark (bench/report.ts): 6 people walking in a two-room lobby, RSSI from a log-distance
 // model with seeded noise. Not the simulator: only shaped like its output so the renderer can be tested.
+import { mulberry32 } from '../firmware/hci/airModel.ts';
 import type { ContactTimeline, DeviceTrack, PairSeries, RocCurve, RunReportInput, ScatterSample } from './types.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 export function syntheticRunInput(seed = 1): RunReportInput {
   const r = rng(seed);

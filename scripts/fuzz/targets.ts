@@ -17,6 +17,7 @@ import { parsePublication } from '../../firmware/protocol/match.ts';
 import { formatTrace, parseTrace } from '../../firmware/protocol/traceFormat.ts';
 import { OBSERVATION_CSV_HEADER } from '../../records/rows.ts';
 import { DelimitedReadError, readDelimited, writeDelimited } from '../../records/proto/index.ts';
+import { mulberry32 } from '../../firmware/hci/airModel.ts';
 
 export class FuzzCrash extends Error {
   override name = 'FuzzCrash';
@@ -163,17 +164,8 @@ export const TARGETS: FuzzTarget[] = [
 // ---------------------------------------------------------------------------------------------
 // Input generation: a seeded PRNG (deterministic runs), random inputs and corpus mutations.
 
-/** mulberry32: small, fast, good enough to drive a fuzzer; same seed, same inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (firmware/hci/airModel.ts): small, fast, good enough to drive a fuzzer; same seed, same inputs. */
+export const rng = mulberry32;
 
 /** Lengths skewed short (most parsers fail early) with a tail up to `max`. */
 function length(r: () => number, max: number): number {
