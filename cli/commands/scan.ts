@@ -57,6 +57,16 @@ export function registerScan(program: Command, ctx: CliContext): void {
   registerScanMatch(scan, ctx);
 }
 
+/** Opens the logbook read-only for a command whose outputs are already staged: a bad --db aborts them. */
+function openForOutputs(path: string, set: OutputSet): ReturnType<typeof openLogbookReadonly> {
+  try {
+    return asUsage(() => openLogbookReadonly(path));
+  } catch (e) {
+    set.abort();
+    throw e;
+  }
+}
+
 /** `scan run`: the logbook's scanner until SIGINT/SIGTERM. */
 function registerScanRun(scan: Command, ctx: CliContext): void {
   scan
@@ -162,13 +172,7 @@ Examples:
       // --out is checked (and staged) before the logbook is read; OutputError: exit 2, one line
       const set = new OutputSet({ stdout: stdoutSink(ctx) });
       const out = o.out !== undefined ? set.add(o.out) : undefined;
-      let db: ReturnType<typeof openLogbookReadonly>;
-      try {
-        db = asUsage(() => openLogbookReadonly(o.db));
-      } catch (e) {
-        set.abort();
-        throw e;
-      }
+      const db = openForOutputs(o.db, set);
       try {
         if (o.format === 'presence' && dateMs === undefined) {
           const days = logbookDays(db);
@@ -237,13 +241,7 @@ Examples:
       // the page is staged before the logbook is read: a bad --out fails first (exit 2, one line)
       const set = new OutputSet();
       const html = set.add(join(o.out, 'presence.html'), { mkdir: true });
-      let db: ReturnType<typeof openLogbookReadonly>;
-      try {
-        db = asUsage(() => openLogbookReadonly(o.db));
-      } catch (e) {
-        set.abort();
-        throw e;
-      }
+      const db = openForOutputs(o.db, set);
       let input;
       try {
         if (dateMs === undefined) {

@@ -37,14 +37,7 @@ export interface SlotCounts {
 }
 
 /** One UTC day so far: presenceEstimate over the day's slots (README "Presence report"). */
-export interface DayCounts {
-  date: string;
-  android: number;
-  ios: number | null;
-  estimate: number;
-  low: number;
-  high: number;
-  stationary_excluded: number;
+export interface DayCounts extends Omit<SlotCounts, 'slot'> {
   /** Slots of the day that are complete and included. */
   slots: number;
 }
