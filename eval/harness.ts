@@ -1,0 +1,75 @@
+// One pass of an observation stream through every method, scored two ways: per window (the median-
+// distance labels of labels.ts) and per pair and UTC day at the 15-minute rule (dailyRule.ts, time-based
+// truth). Optionally thinned to GAEN's scan schedule first (thinning.ts); the truth is never thinned:
+// it is what happened, thinning only changes what the phones heard. Used by `eval`, scripts/eval-matrix.ts
+// and scripts/fit-classifier.ts.
+import { METHODS, StreamingClassifier, type ClassifierOptions, type Method, type WindowResult } from '../firmware/proximity/classifier.ts';
+import type { Observation } from '../records/rows.ts';
+import { evaluateWindows, type EvalCosts, type EvalResult } from './evaluate.ts';
+import { dailyRuleRows, evaluateDailyRule, TimeTruth, type DailyRuleRow, type PairDayTruth } from './dailyRule.ts';
+import { truthLabels, windowKey, type TruthLike } from './labels.ts';
+import { GAEN_SCHEDULE, ScanThinner, type ScanSchedule } from './thinning.ts';
+
+export interface HarnessOptions {
+  methods?: readonly Method[];
+  /** Classifier options shared by every method (window, calibration, parameters). */
+  classifier?: Omit<ClassifierOptions, 'method'>;
+  /** Thin the observations to a scan schedule (GAEN's by default) with this seed. */
+  thin?: { seed: number; schedule?: ScanSchedule };
+  /** Pair-day truth from continuous positions (contacts_truth.csv); else from the truth rows' times. */
+  contactsTruth?: PairDayTruth[];
+  contactM?: number;
+  closeMinutes?: number;
+  costs?: EvalCosts;
+}
+
+export interface HarnessResult {
+  observations: number;
+  /** Observations left after thinning (= observations without it). */
+  kept: number;
+  windows: EvalResult[];
+  daily: EvalResult[];
+  dailyRows: DailyRuleRow[];
+  /** Every method's closed windows (for callers that write or plot them). */
+  closed: Record<string, WindowResult[]>;
+}
+
+export function runHarness(observations: Iterable<Observation>, truth: readonly TruthLike[], opts: HarnessOptions = {}): HarnessResult {
+  const methods = opts.methods ?? METHODS;
+  const classifiers = methods.map((method) => new StreamingClassifier({ ...opts.classifier, method }));
+  const windowMs = classifiers[0].windowMs;
+  const closed: Record<string, WindowResult[]> = {};
+  for (const m of methods) closed[m] = [];
+  const thinner = opts.thin ? new ScanThinner(opts.thin.seed, opts.thin.schedule ?? GAEN_SCHEDULE) : undefined;
+  let n = 0;
+  let kept = 0;
+  for (const o of observations) {
+    n++;
+    if (thinner && !thinner.keep(o)) continue;
+    kept++;
+    for (let i = 0; i < classifiers.length; i++) {
+      const ws = classifiers[i].push(o);
+      for (let k = 0; k < ws.length; k++) closed[methods[i]].push(ws[k]);
+    }
+  }
+  for (let i = 0; i < classifiers.length; i++) for (const w of classifiers[i].flush()) closed[methods[i]].push(w);
+
+  const labels = truthLabels(truth, windowMs, opts.contactM);
+  const windows = methods.map((m) =>
+    evaluateWindows(m, closed[m], (w) => labels.label(windowKey(w.receiver, w.transmitter, w.windowStartMs)), { costs: opts.costs }),
+  );
+  let dayTruth = opts.contactsTruth;
+  if (!dayTruth) {
+    const tt = new TimeTruth(windowMs, opts.contactM);
+    for (const r of truth) tt.add(r);
+    dayTruth = tt.daily();
+  }
+  const observed = closed[methods[0]].map((w) => ({ receiver: w.receiver, transmitter: w.transmitter, dayStartMs: w.windowStartMs }));
+  const dailyRows = dailyRuleRows(
+    dayTruth,
+    methods.map((m, i) => ({ method: m, daily: classifiers[i].daily() })),
+    observed,
+  );
+  const daily = methods.map((m) => evaluateDailyRule(m, dailyRows, { closeMinutes: opts.closeMinutes, costs: opts.costs }));
+  return { observations: n, kept, windows, daily, dailyRows, closed };
+}

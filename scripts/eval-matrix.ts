@@ -1,0 +1,99 @@
+// The acceptance table of issue 15: every real data set (and any simulated run given with --sim) x
+// {continuous, thinned to GAEN's scan schedule} x {ours, gaen, bluezone, all-contact}: window AUC / F1 /
+// share called contact, and the 15-minute rule per pair and UTC day. One harness (eval/harness.ts).
+//
+//   npm run eval:matrix -- --data DIR [--params FILE] [--seed 1] [--sim lobby=OUT_DIR ...] [--json]
+//
+// DIR holds herald-edison, pc-ng-rss-smartphone, mitll-static-configs, as ../shared/data does; OUT_DIR is
+// a `bluezone sim run --out` folder (observations.csv, truth.csv, contacts_truth.csv).
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { calibrationLookup, loadCalibrationTable } from '../records/calibration.ts';
+import { dataDirFrom, heraldObservations, mitllObservations, pcngObservations } from '../records/datasets.ts';
+import { observationReader, truthReader } from '../records/csv.ts';
+import { readCsvFile } from '../records/csvFiles.ts';
+import type { Observation } from '../records/rows.ts';
+import { contactsTruthReader } from '../eval/dailyRule.ts';
+import { runHarness, type HarnessResult } from '../eval/harness.ts';
+import type { TruthLike } from '../eval/labels.ts';
+import { loadParamsFile } from '../eval/paramsFile.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' }, params: { type: 'string' }, seed: { type: 'string', default: '1' },
+    sim: { type: 'string', multiple: true }, json: { type: 'boolean' }, only: { type: 'string' },
+  },
+});
+const seed = Number(values.seed);
+const calibration = calibrationLookup(loadCalibrationTable());
+const ours = values.params ? loadParamsFile(values.params).ours : undefined;
+
+interface Set {
+  name: string;
+  part: string;
+  load: () => { obs: Observation[]; truth: TruthLike[]; contacts?: ReturnType<typeof readContacts> };
+}
+function readContacts(path: string) {
+  return readCsvFile(path, contactsTruthReader(path));
+}
+const byTime = <T extends { timestampMs: number }>(a: T[]) => a.sort((p, q) => p.timestampMs - q.timestampMs);
+const sets: Set[] = [];
+if (values.data) {
+  const dir = dataDirFrom(values.data);
+  const real = (rows: () => (Observation & TruthLike)[]) => () => {
+    const r = byTime(rows());
+    return { obs: r, truth: r };
+  };
+  sets.push(
+    { name: 'herald-edison A', part: 'training', load: real(() => heraldObservations(dir, 'A')) },
+    { name: 'herald-edison B', part: 'held out', load: real(() => heraldObservations(dir, 'B')) },
+    { name: 'pc-ng train', part: 'training', load: real(() => pcngObservations(dir, 'train')) },
+    { name: 'pc-ng test', part: 'held out', load: real(() => pcngObservations(dir, 'test')) },
+    { name: 'mitll', part: 'held out', load: real(() => mitllObservations(dir)) },
+  );
+}
+for (const spec of values.sim ?? []) {
+  const eq = spec.indexOf('=');
+  const name = eq > 0 ? spec.slice(0, eq) : spec;
+  const dir = eq > 0 ? spec.slice(eq + 1) : spec;
+  sets.push({
+    name: `sim ${name}`,
+    part: 'simulated',
+    load: () => ({
+      obs: readCsvFile(join(dir, 'observations.csv'), observationReader(join(dir, 'observations.csv'))),
+      truth: readCsvFile(join(dir, 'truth.csv'), truthReader(join(dir, 'truth.csv'))),
+      contacts: readContacts(join(dir, 'contacts_truth.csv')),
+    }),
+  });
+}
+if (sets.length === 0) {
+  process.stderr.write('usage: npm run eval:matrix -- --data DIR [--params FILE] [--seed N] [--sim NAME=OUT_DIR ...] [--json]\n');
+  process.exit(2);
+}
+
+const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+const rows: Record<string, unknown>[] = [];
+const lines: string[] = [];
+lines.push('| data set | part | scan | windows (pos) | AUC ours / gaen / bluezone | F1 ours / gaen / bluezone / all-contact | called ours | pair-days (pos) | rule AUC ours / gaen / bluezone | rule F1 ours / gaen / bluezone / all-contact |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|');
+for (const s of sets) {
+  if (values.only && !s.name.includes(values.only)) continue;
+  const { obs, truth, contacts } = s.load();
+  for (const thin of [false, true]) {
+    const r: HarnessResult = runHarness(obs, truth, { classifier: { calibration, ours }, thin: thin ? { seed } : undefined, contactsTruth: contacts });
+    const [o, g, b] = r.windows;
+    const [od, gd, bd] = r.daily;
+    lines.push(
+      `| ${s.name} | ${s.part} | ${thin ? 'GAEN-thinned' : 'continuous'} | ${o.windows} (${o.positives}) | ${f(o.auc)} / ${f(g.auc)} / ${f(b.auc)} | ` +
+        `${f(o.f1)} / ${f(g.f1)} / ${f(b.f1)} / ${f(o.allContactF1)} | ${o.calledContact.toFixed(3)} | ${od.windows} (${od.positives}) | ` +
+        `${f(od.auc)} / ${f(gd.auc)} / ${f(bd.auc)} | ${f(od.f1)} / ${f(gd.f1)} / ${f(bd.f1)} / ${f(od.allContactF1)} |`,
+    );
+    rows.push({
+      data_set: s.name, part: s.part, scan: thin ? 'gaen_thinned' : 'continuous', observations: r.observations, kept: r.kept,
+      windows: r.windows.map((x) => ({ method: x.method, windows: x.windows, positives: x.positives, auc: x.auc, f1: x.f1, all_contact_f1: x.allContactF1, called_contact: x.calledContact })),
+      daily_rule: r.daily.map((x) => ({ method: x.method, pair_days: x.windows, positives: x.positives, auc: x.auc, f1: x.f1, all_contact_f1: x.allContactF1 })),
+    });
+    process.stderr.write(`${s.name} ${thin ? 'thinned' : 'continuous'}: ${r.kept}/${r.observations} observations\n`);
+  }
+}
+process.stdout.write(values.json ? JSON.stringify({ seed, params: values.params ?? 'shipped', rows }, null, 2) + '\n' : lines.join('\n') + '\n');
