@@ -6,6 +6,9 @@
 
 import type { DailyRow, Observation, WindowRow } from '../../records/rows.ts';
 import { type CalibrationLookup, DEFAULT_CALIBRATION, platformOf } from '../../records/calibration.ts';
+// The shipped parameter set (scripts/fit-classifier.ts writes it; params.ts checks the format). Imported,
+// not read from disk, so the beacon and the simulator need no file at run time.
+import SHIPPED_PARAMS from './params/default.json' with { type: 'json' };
 
 export type Method = 'ours' | 'gaen' | 'bluezone';
 export const METHODS: readonly Method[] = ['ours', 'gaen', 'bluezone'];
@@ -56,9 +59,19 @@ export interface OursParams {
   pairRefDbm: number;
   /** The learning rate never drops below 1/offsetMemoryWindows (an exponential average after that). */
   offsetMemoryWindows: number;
+  /**
+   * dB added per doubling of the pair's reading RATE over rateRefPerS: readings per second of the
+   * receiver's own scanning time between the pair's first and last reading in the window (duty-cycle
+   * invariant: a phone that scans 4 s in 5 min and one that scans all the time give the same rate for
+   * the same peer). 0 disables it.
+   */
+  rateDbPerDoubling: number;
+  /** Readings per second of scanning at which the rate term is 0. */
+  rateRefPerS: number;
 }
 
-export const OURS_DEFAULTS: Readonly<OursParams> = Object.freeze({
+/** Values for every parameter the shipped file does not set (fixed beforehand, docs/classifier.md). */
+const OURS_BASE: Readonly<OursParams> = Object.freeze({
   txRefDbm: -24,
   upperQuantile: 0.9,
   upperWeight: 1,
@@ -72,7 +85,30 @@ export const OURS_DEFAULTS: Readonly<OursParams> = Object.freeze({
   offsetPriorWindows: 8,
   pairRefDbm: -75,
   offsetMemoryWindows: 96,
+  rateDbPerDoubling: 0,
+  rateRefPerS: 1,
 });
+
+/** The parameters `ours` runs with: OURS_BASE overridden by the shipped parameter file. */
+export const OURS_DEFAULTS: Readonly<OursParams> = Object.freeze({ ...OURS_BASE, ...(SHIPPED_PARAMS.ours as Partial<OursParams>) });
+/** The shipped parameter set's version (printed by classify --json and eval). */
+export const SHIPPED_PARAMS_VERSION: string = SHIPPED_PARAMS.version;
+
+/**
+ * A receiver's scanning time is read off its own readings (of any peer): readings closer than SCAN_GAP_MS
+ * belong to one scan and the gap between them counts as scanning; a longer gap starts a new scan, which
+ * counts SCAN_MIN_MS (GAEN's scan length, about 4 s: peers-and-radio-facts.md) before its next reading.
+ * Bluezone Android's 40 s on / 260 s off (bluezone-protocol.md 4.1) and GAEN's 4 s every 3.5-5 min both
+ * leave gaps far above 30 s; continuous scanners hear some peer every second or two.
+ */
+const SCAN_GAP_MS = 30_000;
+const SCAN_MIN_MS = 4_000;
+
+/** A receiver's scanning time in the open window (ms). */
+class ReceiverScan {
+  lastT = -Infinity;
+  onMs = 0;
+}
 
 /** Device offsets kept per role at most (least recently used dropped first): bounds memory in a crowd. */
 export const MAX_DEVICE_PROFILES = 65_536;
@@ -132,6 +168,9 @@ class PairState {
   rxModel: string | undefined;
   txModel: string | undefined;
   txPowerObs: number | undefined;
+  /** The receiver's scanning time (ReceiverScan.onMs) at this pair's first and last reading. */
+  onAtFirst = 0;
+  onAtLast = 0;
   readonly hist = new Uint32Array(N_BINS);
   n = 0;
   sum = 0;
@@ -212,6 +251,8 @@ export class StreamingClassifier {
   private readonly calibration: CalibrationLookup;
   /** receiver -> transmitter -> live state (only pairs seen in the current window). */
   private readonly live = new Map<string, Map<string, PairState>>();
+  /** Scanning time per receiver in the open window (reset with it). */
+  private readonly scans = new Map<Map<string, PairState>, ReceiverScan>();
   private nLive = 0;
   private readonly pool: PairState[] = [];
   /** Last scan-instance start per pair, kept only while it can still shorten a credit (CREDIT_CAP_MS). */
@@ -263,13 +304,20 @@ export class StreamingClassifier {
       byTx = new Map();
       this.live.set(o.receiver, byTx);
     }
+    let sc = this.scans.get(byTx);
+    if (sc === undefined) this.scans.set(byTx, (sc = new ReceiverScan()));
+    const gap = t - sc.lastT;
+    sc.onMs += gap <= SCAN_GAP_MS ? gap : SCAN_MIN_MS;
+    sc.lastT = t;
     let s = byTx.get(o.transmitter);
     if (s === undefined) {
       s = this.pool.pop() ?? new PairState();
       s.reset(o.receiver, o.transmitter);
       byTx.set(o.transmitter, s);
       this.nLive++;
+      s.onAtFirst = sc.onMs;
     }
+    s.onAtLast = sc.onMs;
     if (o.receiverModel) s.rxModel = o.receiverModel;
     if (o.transmitterModel) s.txModel = o.transmitterModel;
     if (o.txPower !== undefined) s.txPowerObs = o.txPower;
@@ -341,6 +389,7 @@ export class StreamingClassifier {
       }
     }
     this.live.clear();
+    this.scans.clear();
     this.nLive = 0;
     const p = this.ours;
     for (const { r, t, residual } of this.pendingOffsets) {
@@ -383,7 +432,10 @@ export class StreamingClassifier {
       const offset = rx.rssiCorrection + (p.txRefDbm - txPower);
       const upper = p.maxWeight > 0 ? (1 - p.maxWeight) * s.quantile(p.upperQuantile) + p.maxWeight * s.fromTop(p.maxTrim) : s.quantile(p.upperQuantile);
       const med = p.upperWeight < 1 ? s.quantile(0.5) : 0;
-      const dwell = p.countDbPerDoubling === 0 ? 0 : p.countDbPerDoubling * Math.log2(s.n / p.countRefReadings);
+      let dwell = p.countDbPerDoubling === 0 ? 0 : p.countDbPerDoubling * Math.log2(s.n / p.countRefReadings);
+      // Readings per second of the receiver's own scanning, from the pair's first reading to its last
+      // (plus one scan's worth): a partial window is judged on the time the pair was observed.
+      if (p.rateDbPerDoubling !== 0) dwell += p.rateDbPerDoubling * Math.log2(s.n / ((s.onAtLast - s.onAtFirst + SCAN_MIN_MS) / 1000) / p.rateRefPerS);
       const level = (1 - p.upperWeight) * med + p.upperWeight * upper + dwell + offset;
       let pairOffset = 0;
       if (p.offsetPriorWindows > 0) {
