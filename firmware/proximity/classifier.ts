@@ -68,6 +68,8 @@ export interface OursParams {
   rateDbPerDoubling: number;
   /** Readings per second of scanning at which the rate term is 0. */
   rateRefPerS: number;
+  /** Scale (dB) of the logistic credit of a scan instance around the threshold; 0 = all or nothing. */
+  instanceSoftDb: number;
 }
 
 /** Values for every parameter the shipped file does not set (fixed beforehand, docs/classifier.md). */
@@ -87,6 +89,7 @@ const OURS_BASE: Readonly<OursParams> = Object.freeze({
   offsetMemoryWindows: 96,
   rateDbPerDoubling: 0,
   rateRefPerS: 1,
+  instanceSoftDb: 0,
 });
 
 /** The parameters `ours` runs with: OURS_BASE overridden by the shipped parameter file. */
@@ -451,9 +454,14 @@ export class StreamingClassifier {
       score = level - pairOffset;
       contact = score >= p.thresholdDbm;
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
+      if (p.instanceSoftDb > 0) closeWeight = new Float64Array(s.nInst);
       for (let i = 0; i < s.nInst; i++) {
         const inst = s.instMedian[i] + offset - pairOffset;
-        close[i] = p.instanceWeight * inst + (1 - p.instanceWeight) * score >= p.thresholdDbm ? 1 : 0;
+        const x = p.instanceWeight * inst + (1 - p.instanceWeight) * score - p.thresholdDbm;
+        // Soft credit: an instance a few dB either side of the threshold counts in part, so daily minutes
+        // rank pairs smoothly (as GAEN's weighted minutes do) instead of jumping at the threshold.
+        if (closeWeight) closeWeight[i] = 1 / (1 + Math.exp(-x / p.instanceSoftDb));
+        else close[i] = x >= 0 ? 1 : 0;
       }
     } else if (this.method === 'gaen') {
       // typicalAttenuation = rounded mean attenuation of the instance (peer-protocols.md 1.5).
