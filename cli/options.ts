@@ -3,6 +3,8 @@ import { calibrationLookup, DEFAULT_CALIBRATION_CSV, loadCalibrationTable, type 
 import { DataFileError } from '../records/errors.ts';
 import { METHODS, type Method } from '../firmware/proximity/classifier.ts';
 import { UsageError } from './errors.ts';
+import { loadParamsFile } from '../eval/paramsFile.ts';
+import { ParamsError, type ParamsFile } from '../firmware/proximity/params.ts';
 
 /** "15m", "900s", "1h", "60000ms" -> ms. */
 export function parseDuration(s: string, what = '--window'): number {
@@ -34,4 +36,15 @@ export function loadCalibration(opt: string | undefined): LoadedCalibration {
 export function parseMethod(s: string): Method {
   if (!(METHODS as readonly string[]).includes(s)) throw new UsageError(`--method "${s}" is not one of ${METHODS.join(', ')}`);
   return s as Method;
+}
+
+/** A parameter file for method ours, or a usage error naming the file and field (exit 2). */
+export function paramsOrUsage(path: string | undefined): ParamsFile | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return loadParamsFile(path);
+  } catch (e) {
+    if (e instanceof ParamsError) throw new UsageError(`--params ${e.message}`, 'the parameter file format is in docs/classifier.md');
+    throw e;
+  }
 }

@@ -5,8 +5,8 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
-import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
+import { loadCalibration, paramsOrUsage, parseDuration, parseMethod } from '../options.ts';
+import { METHODS, SHIPPED_PARAMS_VERSION, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
 import { CsvError, observationReader } from '../../records/csv.ts';
 import { readCsvBatches } from '../../records/csvFiles.ts';
 import { withOutputSet } from '../../records/output.ts';
@@ -47,6 +47,7 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
     .addOption(new Option('--method <method>', 'classifier').choices([...METHODS]).default('ours'))
     .option('--calibration <file|none>', 'GAEN calibration CSV, or none (default: the table shipped with the package, Google 2020-06-13)')
     .option('--daily <file>', 'also write per pair and UTC day: minutes within 2 m and the close-contact flag ("-": stdout)')
+    .option('--params <file>', 'parameter file for method ours (default: the one shipped with the package; docs/classifier.md)')
     .option('--close-contact-minutes <n>', 'daily minutes within 2 m that make a close contact', '15')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText(
@@ -54,13 +55,14 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
       '\nExamples:\n  $ npx bluezone classify --input out/observations.csv --out out/windows.csv\n' +
         '  $ npx bluezone classify --input obs.csv --out gaen.csv --method gaen --daily daily.csv --json\n',
     )
-    .action((o: { input: string; out: string; window: string; method: string; calibration?: string; daily?: string; closeContactMinutes: string; json?: boolean }) => {
+    .action((o: { input: string; out: string; window: string; method: string; calibration?: string; params?: string; daily?: string; closeContactMinutes: string; json?: boolean }) => {
       const windowMs = parseDuration(o.window);
       const method = parseMethod(o.method);
       const minutes = Number(o.closeContactMinutes);
       if (!(minutes > 0)) throw new UsageError(`--close-contact-minutes "${o.closeContactMinutes}" must be a positive number`);
       const cal = loadCalibration(o.calibration);
-      const classifier = new StreamingClassifier({ method, windowMs, calibration: cal.lookup, closeContactMinutes: minutes });
+      const params = paramsOrUsage(o.params);
+      const classifier = new StreamingClassifier({ method, windowMs, calibration: cal.lookup, closeContactMinutes: minutes, ours: params?.ours });
       if (o.json && (o.out === '-' || o.daily === '-')) throw new UsageError('--json and an output "-" would both write to stdout', 'give the output a file name, or drop --json');
       let windows = 0;
       let contacts = 0;
@@ -96,6 +98,7 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
         method,
         window_ms: windowMs,
         calibration: cal.source,
+        params: params?.version ?? SHIPPED_PARAMS_VERSION,
         observations: n,
         windows,
         contact_windows: contacts,

@@ -14,7 +14,9 @@ import { belowThresholds, evaluateWindows, formatResultsTable, type Thresholds, 
 import { truthLabels, windowKey, type TruthLike, type WindowTruth } from '../../eval/labels.ts';
 import { thinCurve } from '../../eval/metrics.ts';
 import { OutputSet, type OutputWriter } from '../../records/output.ts';
-import { loadCalibration, parseDuration, parseMethod } from '../options.ts';
+import { loadCalibration, paramsOrUsage, parseDuration, parseMethod } from '../options.ts';
+import { contactsTruthReader, dailyRuleRows, evaluateDailyRule, TimeTruth, type PairDayTruth } from '../../eval/dailyRule.ts';
+import { ScanThinner } from '../../eval/thinning.ts';
 
 interface Source {
   label: string;
@@ -48,7 +50,17 @@ function parseThresholds(s: string): Thresholds {
 interface EvalOptions {
   truth: string; windows?: string[]; input?: string; methods: string; window: string; calibration?: string;
   contactM: string; missCost: string; falseAlarmCost: string; roc?: string; rocCsv?: string; report?: string; failUnder?: string; json?: boolean;
+  params?: string; thin?: string; contactsTruth?: string;
 }
+
+/** "gaen" or "gaen:SEED" -> the thinning seed. */
+function parseThin(s: string): number {
+  const m = /^gaen(?::(\d{1,9}))?$/.exec(s.trim());
+  if (!m) throw new UsageError(`--thin "${s}" is not gaen or gaen:SEED`, 'e.g. --thin gaen:1 keeps only readings inside GAEN-like 4 s scans every 3.5-5 min');
+  return m[1] === undefined ? 1 : Number(m[1]);
+}
+
+
 
 export const registerEval = (program: Command, ctx: CliContext): void => {
   program
@@ -67,10 +79,14 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     .option('--roc-csv <file>', 'write the ROC points as CSV (method,fpr,tpr; "-": stdout, the table then goes to stderr)')
     .option('--report <dir>', 'write dir/report.html with the metrics table and ROC plot')
     .option('--fail-under <list>', 'exit 1 when method ours (else the first scored) is below any of these, e.g. auc=0.8,f1=0.7 (for CI)')
+    .option('--params <file>', 'parameter file for method ours in --input runs (default: the shipped one)')
+    .option('--thin <gaen[:seed]>', 'thin --input to GAEN\'s scan schedule (4 s every 3.5-5 min per receiver, seeded) before classifying')
+    .option('--contacts-truth <file>', 'true minutes within 2 m per pair and day (sim contacts_truth.csv) for the 15-minute rule; default: from --truth times')
     .option('--json', 'print the results as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  $ npx bluezone eval --truth out/truth.csv --input out/observations.csv --roc roc.svg\n' +
+        '  $ npx bluezone eval --truth out/truth.csv --input out/observations.csv --thin gaen:1 --contacts-truth out/contacts_truth.csv\n' +
         '  $ npx bluezone eval --truth truth.csv --windows ours=windows.csv gaen=gaen.csv --json\n',
     )
     .action(async (o: EvalOptions) => {
@@ -121,6 +137,8 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     }
     const reportHtml = o.report !== undefined ? set.add(join(o.report, 'report.html'), { mkdir: true }) : undefined;
     const sources: Source[] = [];
+    let daily: { methods: Array<{ method: string; daily: ReturnType<StreamingClassifier['daily']> }>; observed: WindowResult[]; windowMs: number } | undefined;
+    if (o.contactsTruth !== undefined && !o.input) throw new UsageError('--contacts-truth needs --input (the daily minutes come from running the methods)');
     for (const spec of o.windows ?? []) {
       const eq = spec.indexOf('=');
       const path = eq > 0 ? spec.slice(eq + 1) : spec;
@@ -134,21 +152,27 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       const windowMs = parseDuration(o.window);
       const methods = o.methods.split(',').map((m) => parseMethod(m.trim()));
       const cal = loadCalibration(o.calibration);
-      const classifiers = methods.map((method) => new StreamingClassifier({ method, windowMs, calibration: cal.lookup }));
+      const params = paramsOrUsage(o.params);
+      const classifiers = methods.map((method) => new StreamingClassifier({ method, windowMs, calibration: cal.lookup, ours: params?.ours }));
       const outs: WindowResult[][] = methods.map(() => []);
+      const thinner = o.thin !== undefined ? new ScanThinner(parseThin(o.thin)) : undefined;
       // One pass over the file feeds every method.
       csvOrUsage(() => {
         for (const batch of readCsvBatches(o.input!, observationReader(o.input!)))
-          for (const ob of batch)
+          for (const ob of batch) {
+            if (thinner && !thinner.keep(ob)) continue;
             for (let i = 0; i < classifiers.length; i++) {
               const closed = classifiers[i].push(ob);
               for (const w of closed) outs[i].push(w);
             }
+          }
       });
       methods.forEach((m, i) => {
         for (const w of classifiers[i].flush()) outs[i].push(w);
         sources.push({ label: m, windows: outs[i], windowMs, from: o.input! });
       });
+      if (thinner) info(ctx, `thinned to GAEN's scan schedule (seed ${thinner.seed}): kept ${thinner.kept} of ${thinner.seen} observations`);
+      daily = { methods: methods.map((m, i) => ({ method: m, daily: classifiers[i].daily() })), observed: outs[0], windowMs };
     }
     const truth: TruthLike[] = csvOrUsage(() => readCsvFile(o.truth, truthReader(o.truth)));
     const labelsBy = new Map<number, WindowTruth<string>>();
@@ -161,6 +185,21 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     }
     for (const r of results)
       if (r.unmatched > 0) info(ctx, `note: ${r.method}: ${r.unmatched} windows have no truth rows and were skipped`);
+    // The 15-minute rule per pair and UTC day (eval/dailyRule.ts): --input runs only (it needs daily minutes).
+    let dailyResults: EvalResult[] = [];
+    if (daily) {
+      let dayTruth: PairDayTruth[];
+      if (o.contactsTruth !== undefined) {
+        const path = o.contactsTruth;
+        dayTruth = csvOrUsage(() => readCsvFile(path, contactsTruthReader(path)));
+      } else {
+        const tt = new TimeTruth(daily.windowMs, contactM);
+        for (const r of truth) tt.add(r);
+        dayTruth = tt.daily();
+      }
+      const rows = dailyRuleRows(dayTruth, daily.methods, daily.observed.map((w) => ({ receiver: w.receiver, transmitter: w.transmitter, dayStartMs: w.windowStartMs })));
+      dailyResults = daily.methods.map((m) => evaluateDailyRule(m.method, rows, { costs }));
+    }
 
     const rocCurves = results
       .filter((r) => r.auc !== null)
@@ -200,8 +239,15 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         contact_m: contactM,
         costs,
         results: results.map((r) => ({ ...resultJson(r), source: r.source })),
+        ...(daily ? { daily_rule: { close_contact_minutes: 15, truth: o.contactsTruth ?? o.truth, results: dailyResults.map((r) => resultJson(r)) } } : {}),
+        ...(o.thin !== undefined ? { thin: o.thin } : {}),
+        ...(o.params !== undefined ? { params: o.params } : {}),
       });
-    } else a.tableOut.write(formatResultsTable(results)); // stderr when an output streams to stdout
+    } else {
+      a.tableOut.write(formatResultsTable(results)); // stderr when an output streams to stdout
+      if (daily)
+        a.tableOut.write(`\n15-minute rule per pair and UTC day (true minutes within 2 m from ${o.contactsTruth ?? o.truth}; "windows" = pair-days):\n` + formatResultsTable(dailyResults));
+    }
     if (!o.json && results.some((r) => r.auc === null))
       info(ctx, `AUC n/a: the truth has one class only; "called contact" share: ${results.map((r) => `${r.method} ${(100 * r.calledContact).toFixed(1)}%`).join(', ')}`);
     return results;
