@@ -107,8 +107,9 @@ export const SHIPPED_PARAMS_VERSION: string = SHIPPED_PARAMS.version;
 const SCAN_GAP_MS = 30_000;
 const SCAN_MIN_MS = 4_000;
 
-/** A receiver's scanning time in the open window (ms). */
+/** A receiver's live pairs (by transmitter) and its scanning time in the open window (ms). */
 class ReceiverScan {
+  readonly byTx = new Map<string, PairState>();
   lastT = -Infinity;
   onMs = 0;
 }
@@ -252,10 +253,8 @@ export class StreamingClassifier {
   readonly ours: OursParams;
   readonly gaen: GaenParams;
   private readonly calibration: CalibrationLookup;
-  /** receiver -> transmitter -> live state (only pairs seen in the current window). */
-  private readonly live = new Map<string, Map<string, PairState>>();
-  /** Scanning time per receiver in the open window (reset with it). */
-  private readonly scans = new Map<Map<string, PairState>, ReceiverScan>();
+  /** receiver -> its scanning time and transmitter -> live state (only pairs seen in the current window). */
+  private readonly live = new Map<string, ReceiverScan>();
   private nLive = 0;
   private readonly pool: PairState[] = [];
   /** Last scan-instance start per pair, kept only while it can still shorten a credit (CREDIT_CAP_MS). */
@@ -302,13 +301,9 @@ export class StreamingClassifier {
       this.windowEnd = this.windowStart + this.windowMs;
     }
     const w = this.windowStart;
-    let byTx = this.live.get(o.receiver);
-    if (byTx === undefined) {
-      byTx = new Map();
-      this.live.set(o.receiver, byTx);
-    }
-    let sc = this.scans.get(byTx);
-    if (sc === undefined) this.scans.set(byTx, (sc = new ReceiverScan()));
+    let sc = this.live.get(o.receiver);
+    if (sc === undefined) this.live.set(o.receiver, (sc = new ReceiverScan()));
+    const byTx = sc.byTx;
     const gap = t - sc.lastT;
     sc.onMs += gap <= SCAN_GAP_MS ? gap : SCAN_MIN_MS;
     sc.lastT = t;
@@ -385,14 +380,13 @@ export class StreamingClassifier {
 
   private closeAll(): WindowResult[] {
     const out: WindowResult[] = [];
-    for (const byTx of this.live.values()) {
-      for (const s of byTx.values()) {
+    for (const rx of this.live.values()) {
+      for (const s of rx.byTx.values()) {
         out.push(this.closePair(s));
         this.pool.push(s);
       }
     }
     this.live.clear();
-    this.scans.clear();
     this.nLive = 0;
     const p = this.ours;
     for (const { r, t, residual } of this.pendingOffsets) {
