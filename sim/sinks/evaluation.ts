@@ -8,6 +8,7 @@ import { calibrationLookup, loadCalibrationTable, type CalibrationLookup } from 
 import { formatWindowRow, WINDOWS_CSV_HEADER, type Observation } from '../../records/rows.ts';
 import { evaluateWindows, type EvalResult, type ScoredWindow } from '../../eval/evaluate.ts';
 import { WindowTruth } from '../../eval/labels.ts';
+import { dailyRuleRows, evaluateDailyRule, type DailyRuleRow } from '../../eval/dailyRule.ts';
 import type { OutputWriter } from '../../records/output.ts';
 import { LineSink } from './lineSink.ts';
 
@@ -84,5 +85,20 @@ export class EvaluationSink {
       return truth && rx !== undefined && tx !== undefined ? truth.label(this.key(rx, tx, w.windowStartMs)) : undefined;
     };
     return this.classifiers.map((cl) => evaluateWindows(cl.method, cl.scored, labelOf));
+  }
+
+  /**
+   * The 15-minute rule per pair and UTC day against the run's true contacts (contacts_truth.csv's rows:
+   * minutes within 2 m from continuous positions), after finish(): every method's daily minutes, scored
+   * by eval/dailyRule.ts. For summary.json and report/dailyRule.ts (wired in by run.ts).
+   */
+  dailyRule(contacts: Iterable<{ day: string; a: string; b: string; minutes: number }>): { results: EvalResult[]; rows: DailyRuleRow[] } {
+    const truth = [...contacts].map((c) => ({ a: c.a, b: c.b, dayStartMs: Date.parse(`${c.day}T00:00:00Z`), minutes: c.minutes }));
+    const rows = dailyRuleRows(
+      truth,
+      this.classifiers.map((cl) => ({ method: cl.method, daily: cl.c.daily() })),
+      this.classifiers[0].scored.map((w) => ({ receiver: w.receiver, transmitter: w.transmitter, dayStartMs: w.windowStartMs })),
+    );
+    return { results: this.classifiers.map((cl) => evaluateDailyRule(cl.method, rows)), rows };
   }
 }
