@@ -66,6 +66,11 @@ export const GroupSchema = z
     /** Share of people with the app on an Android phone, an iPhone, or no phone. */
     phones: fractions(['android', 'ios', 'none']).default({ android: 0.7, ios: 0.3 }),
     carriage: fractions(['hand', 'pocket', 'bag']).default({ hand: 0.3, pocket: 0.5, bag: 0.2 }),
+    /**
+     * The contact-tracing app on the group's phones: "bluezone" (the real mix: Android and iOS schedules
+     * below) or "gaen" (Exposure Notifications: the scenario's `gaen` schedule on either platform).
+     */
+    app: z.enum(['bluezone', 'gaen']).default('bluezone'),
     arrive: z.union([z.object({ between: z.tuple([moment, moment]) }).strict(), z.object({ at: moment }).strict()]),
     /** Where people appear (default "entrance"); an area spreads them over it. */
     spawn: z.string().optional(),
@@ -132,6 +137,21 @@ export const ScenarioSchema = z
         advIntervalMs: z.number().min(20).max(10240).default(211.25),
         scanWindowMs: z.number().min(2.5).max(1000).default(150),
         scanEveryMs: z.tuple([duration, duration]).default(['2s', '4s']),
+      })
+      .strict()
+      .default({}),
+    /**
+     * Exposure Notifications (peers-and-radio-facts.md, GAEN): advertises continuously every 200-270 ms
+     * (one interval per phone, drawn in the range) and scans about 4 s every 3.5-5 min (one period per
+     * phone, drawn in the range; real phones vary it from scan to scan). For groups with app "gaen".
+     */
+    gaen: z
+      .object({
+        advIntervalMs: z.tuple([z.number().min(20).max(10240), z.number().min(20).max(10240)]).default([200, 270]),
+        scanOnMs: duration.default('4s'),
+        scanEveryMs: z.tuple([duration, duration]).default(['210s', '300s']),
+        scanWindowMs: z.number().min(2.5).max(1000).default(100),
+        scanIntervalMs: z.number().min(2.5).max(10240).default(100),
       })
       .strict()
       .default({}),

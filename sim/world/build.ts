@@ -13,6 +13,7 @@ const SALT_SCAN_PHASE = 0x73636e70;
 const SALT_CH = 0x6368616e;
 const SALT_CARRIAGE = 0x63617272;
 const SALT_PHONE = 0x70686f6e;
+const SALT_GAEN = 0x6761656e; // 'gaen'
 
 export const SCAN_NONE = 0;
 /** A window every interval (Pi; Android inside its scan sessions). */
@@ -120,6 +121,7 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
   const kindL: number[] = [];
   const personL: number[] = [];
   const carriageL: number[] = [];
+  const gaenL: number[] = [];
   const names: string[] = [];
   for (let p = 0; p < mob.n; p++) {
     const g = scenario.groups[mob.group[p]];
@@ -127,6 +129,7 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
     if (ph === 2) continue;
     kindL.push(ph === 0 ? KIND_ANDROID : KIND_IOS);
     personL.push(p);
+    gaenL.push(g.app === 'gaen' ? 1 : 0);
     carriageL.push(pickFraction(g.carriage, ['hand', 'pocket', 'bag'], uniform01(hash32(seed, SALT_CARRIAGE, p, 0, 0))));
     const width = String(Math.max(1, counts[mob.group[p]] - 1)).length;
     names.push(`${g.name}-${String(mob.indexInGroup[p] + 1).padStart(width, '0')}`);
@@ -134,6 +137,7 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
   for (const b of scenario.beacons) {
     kindL.push(KIND_BEACON);
     personL.push(-1);
+    gaenL.push(0);
     carriageL.push(3);
     names.push(b.name);
   }
@@ -155,12 +159,12 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
     seed, startMs: Date.parse(scenario.start), durationMs: opts.durationMs ?? scenario.duration, tickMs: scenario.tick,
     mob, nDev, kind, person: Int32Array.from(personL), carriage: Uint8Array.from(carriageL), names, models: models.names,
     firstBeacon, beaconX: Float32Array.from(scenario.beacons, (b) => b.x), beaconY: Float32Array.from(scenario.beacons, (b) => b.y),
-    txPower, rxCorr, ...schedules(scenario, seed, kind, firstBeacon),
+    txPower, rxCorr, ...schedules(scenario, seed, kind, firstBeacon, Uint8Array.from(gaenL)),
   };
 }
 
 /** Link-layer schedules per device (integer microseconds). */
-function schedules(scenario: Scenario, seed: number, kind: Uint8Array, firstBeacon: number): { adv: AdvSchedule; scan: ScanSchedule } {
+function schedules(scenario: Scenario, seed: number, kind: Uint8Array, firstBeacon: number, gaen: Uint8Array): { adv: AdvSchedule; scan: ScanSchedule } {
   const nDev = kind.length;
   const adv: AdvSchedule = {
     intUs: new Int32Array(nDev), onUs: new Float64Array(nDev), cycleUs: new Float64Array(nDev), phaseUs: new Float64Array(nDev),
@@ -176,7 +180,19 @@ function schedules(scenario: Scenario, seed: number, kind: Uint8Array, firstBeac
     const k = kind[d];
     adv.airUs[d] = airtimeUs(ADV_LEN[k]);
     scan.chOff[d] = hash32(seed, SALT_CH, d, 0, 0) % 3;
-    if (k === KIND_ANDROID) {
+    if (gaen[d] === 1) {
+      // Exposure Notifications on either platform: continuous advertising at one interval in 200-270 ms,
+      // 4 s scans at one period in 3.5-5 min per phone (scenario.gaen; the draws are per device, so
+      // devices of other apps keep their schedules and outputs).
+      const G = scenario.gaen;
+      const u = (i: number) => uniform01(hash32(seed, SALT_GAEN, d, i, 0));
+      adv.intUs[d] = Math.round((G.advIntervalMs[0] + u(1) * (G.advIntervalMs[1] - G.advIntervalMs[0])) * 1000);
+      scan.mode[d] = SCAN_PERIODIC;
+      scan.winUs[d] = Math.round(G.scanWindowMs * 1000);
+      scan.intUs[d] = Math.round(G.scanIntervalMs * 1000);
+      scan.onUs[d] = G.scanOnMs * 1000;
+      scan.cycleUs[d] = Math.round(G.scanEveryMs[0] + u(2) * (G.scanEveryMs[1] - G.scanEveryMs[0])) * 1000;
+    } else if (k === KIND_ANDROID) {
       // bluezone-protocol.md 2.1 (ADVERTISE_MODE_LOW_LATENCY = 100 ms, 15 s on / 15 s off) and 4.1
       // (SCAN_MODE_LOW_LATENCY, 40 s on / 260 s off).
       adv.intUs[d] = Math.round(A.advIntervalMs * 1000);
