@@ -101,6 +101,7 @@ export class GattStage {
   private n = 0;
   private readonly active = new Map<number, Read>();
   private readonly seq: Uint32Array;
+  private readonly rxStart: Int32Array;
   /** (reader * nDev + iPhone) -> absolute slot number of the cached ID. */
   private readonly cache = new Map<number, number>();
   private readonly retryAt = new Map<number, number>();
@@ -118,6 +119,7 @@ export class GattStage {
     iosAdvIntervalMs: number,
   ) {
     this.seq = new Uint32Array(kind.length);
+    this.rxStart = new Int32Array(kind.length + 1);
     this.startUs = startMs * 1000;
     this.connUs = Math.round(p.connIntervalMs * 1000);
     this.iosAdvUs = Math.round(iosAdvIntervalMs * 1000);
@@ -167,8 +169,22 @@ export class GattStage {
     const n = this.n;
     const { bRx, bTx, bT } = this;
     const idx = this.idx.subarray(0, n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    idx.sort((a, b) => bRx[a] - bRx[b] || bT[a] - bT[b] || bTx[a] - bTx[b]);
+    // by receiver (a counting sort, keeping arrival order), then by (time, transmitter) within each
+    // receiver: an insertion sort, cheap because the engines deliver a scanner's windows in time order
+    const start = this.rxStart;
+    for (let i = 0; i < n; i++) start[bRx[i] + 1]++;
+    for (let r = 0; r < this.kind.length; r++) start[r + 1] += start[r];
+    for (let i = 0; i < n; i++) idx[start[bRx[i]]++] = i;
+    start.fill(0);
+    for (let k = 1; k < n; k++) {
+      const i = idx[k];
+      let j = k - 1;
+      while (j >= 0 && bRx[idx[j]] === bRx[i] && (bT[idx[j]] > bT[i] || (bT[idx[j]] === bT[i] && bTx[idx[j]] > bTx[i]))) {
+        idx[j + 1] = idx[j];
+        j--;
+      }
+      idx[j + 1] = i;
+    }
     for (let k = 0; k < n; k++) {
       const i = idx[k];
       const rx = bRx[i];
