@@ -148,6 +148,21 @@ describe('iOS GATT reads in a run', () => {
     expect(off.stats.observations).toBeGreaterThan(r1.stats.observations);
   }, 120_000);
 
+  it('with the model off the WASM engine applies the logging rule itself (iOS rules included), as the JS path does', async () => {
+    // with iPhones and the stage on, the rule runs in AppLog; this keeps the in-module rule covered on a crowd with iPhones
+    const s = loadScenario('lobby');
+    const off: Scenario = { ...s, ios: { ...s.ios, gatt: { ...s.ios.gatt, enabled: false } } };
+    const opts = { seed: 4, devices: 60, durationMs: 4 * 60_000, report: false, classify: false };
+    const a = tmp();
+    const b = tmp();
+    const wasm = await runSimulation(off, { ...opts, outDir: a, engine: 'wasm' });
+    await runSimulation(off, { ...opts, outDir: b, engine: 'js' });
+    expect(wasm.stats.engine).toBe('wasm');
+    expect(wasm.stats.devices.ios).toBeGreaterThan(0);
+    expect(wasm.stats.observations).toBeGreaterThan(50);
+    for (const f of ['observations.csv', 'summary.json']) expect(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), f).toBe(true);
+  }, 60_000);
+
   it('a crowd without iPhones runs no stage: outputs identical with the model on and off', async () => {
     const s = loadScenario('queue');
     const noIos = (enabled: boolean): Scenario => ({ ...s, groups: s.groups.map((g) => ({ ...g, phones: { android: 1 } })), ios: { ...s.ios, gatt: { ...s.ios.gatt, enabled } } });
