@@ -8,6 +8,7 @@ import { OutputSet } from '../records/output.ts';
 import type { WasmKernel } from './kernel/wasmKernel.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { AppLog } from './engine/appLog.ts';
+import { GattStage, gattStageWanted } from './engine/connections.ts';
 import { UniformGrid } from './engine/grid.ts';
 import { JsEngine } from './engine/jsEngine.ts';
 import { buildRadio, TRUTH_M, type Radio } from './engine/radio.ts';
@@ -63,8 +64,10 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
   if (outputs) await outputs.open();
   const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(set!.add(join(opts.outDir, 'scan_windows.csv')), world.nDev, world.startMs, world.names) : null;
   const pcap = opts.pcapPath ? new PcapTap(set!.add(opts.pcapPath), world, opts.pcapMaxPackets ?? 2_000_000) : null;
-  const engine = createEngine(scenario, world, radio, opts, dense);
-  const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg);
+  // iOS GATT reads (engine/connections.ts) sit before the logging rule, so the engine leaves the rule to AppLog
+  const gatt = gattStageWanted(scenario.ios.gatt, world.kind) ? new GattStage(scenario.ios.gatt, world.kind, world.seed, world.startMs, world.durationMs, scenario.ios.advIntervalMs) : null;
+  const engine = createEngine(scenario, world, radio, opts, dense, !gatt);
+  const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg, gatt);
   const truth = new ContactTruth(world.nDev, world.startMs, dense, scenario.area.width, scenario.area.height, outputs);
 
   const t0Wall = performance.now();
@@ -74,6 +77,7 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
 
   const contacts = truth.contacts(world.names);
   const summary = runSummary(scenario, world, radio, stats, contacts, pcap, opts.pcapPath);
+  if (gatt) summary.ios_gatt = gatt.summary();
   const files: string[] = [];
   if (outputs) {
     files.push(...(await outputs.finish({
@@ -90,14 +94,14 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
 }
 
 /** The fused WASM engine when the kernel is WASM (unless opts.engine is 'js'), else the JS reference. */
-function createEngine(scenario: Scenario, world: World, radio: Radio, opts: RunOptions, dense: boolean): ReceptionEngine {
+function createEngine(scenario: Scenario, world: World, radio: Radio, opts: RunOptions, dense: boolean, engineRule = true): ReceptionEngine {
   const W = scenario.area.width;
   const H = scenario.area.height;
   const host = (radio.kernel as Partial<WasmKernel>).host;
   if (!host || opts.engine === 'js') return new JsEngine(world, radio, W, H);
   return new WasmReception(host, world, radio, new UniformGrid(radio.cellM, W, H, 0), new UniformGrid(TRUTH_M, W, H, 0), {
     // per-reception consumers (scan_windows.csv) still get every reception
-    logging: dense && world.adv.wholeUs ? { logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
+    logging: engineRule && dense && world.adv.wholeUs ? { logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
     truth: dense,
     pairCache: world.nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false,
     lastSpanUs: opts.engineLastSpanUs,
@@ -167,7 +171,7 @@ function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth, ap
     engine.drawEvents(t0, t1, t0ms, s);
     taps.pcap?.tick(t0, t1, engine.events());
     engine.receive(t0, t1, s, appLog);
-    appLog.emitTick(startMs);
+    appLog.emitTick(startMs, t1);
     // windows ending by t1 got all their packets in this tick or earlier
     taps.scanAgg?.closeUntil(t1);
     if (tick % 64 === 63) appLog.prune(t1);

@@ -61,7 +61,8 @@ export function registerFleet(program: Command, ctx: CliContext): void {
     .addHelpText('after', `
 Examples:
   $ npx bluezone fleet serve --db /var/lib/bluezone-fleet
-  $ npx bluezone fleet enrol --db /var/lib/bluezone-fleet --beacon pi-hq-1 --site "HQ lobby"`);
+  $ npx bluezone fleet enrol --db /var/lib/bluezone-fleet --beacon pi-hq-1 --site "HQ lobby"
+  $ npx bluezone fleet revoke --db /var/lib/bluezone-fleet --beacon pi-hq-1`);
 
   fleet
     .command('serve')
@@ -141,6 +142,22 @@ Examples:
         if (o.json) printJson(ctx, { beacon_id: o.beacon, token_file: o.tokenOut });
       } else if (o.json) printJson(ctx, { beacon_id: o.beacon, token });
       else ctx.out.write(token + '\n');
+    });
+
+  fleet
+    .command('revoke')
+    .description("revoke a beacon's token: the collector answers its requests 401 from now on (the beacon keeps its reports queued); enrol again to give it a new token")
+    .requiredOption('--db <dir|url>', 'the collector database')
+    .requiredOption('--beacon <id>', 'beacon id, as enrolled')
+    .option('--json', 'print {"beacon_id", "revoked"}')
+    .addHelpText('after', `
+Examples:
+  $ npx bluezone fleet revoke --db /var/lib/bluezone-fleet --beacon pi-hq-1`)
+    .action(async (o: { db: string; beacon: string; json?: boolean }) => {
+      const done = await withStore(o.db, (s) => s.revoke(o.beacon));
+      if (!done) throw new UsageError(`no beacon "${o.beacon}" enrolled in ${o.db}`, 'list what the collector knows on its dashboard, or check the spelling');
+      if (o.json) printJson(ctx, { beacon_id: o.beacon, revoked: true });
+      else ctx.out.write(`beacon ${o.beacon}: token revoked; its data stays, and \`fleet enrol\` gives it a new token\n`);
     });
 
   const viewer = fleet.command('viewer').description('read-only dashboard logins: one per site, one for the province').addHelpText('after', `

@@ -9,6 +9,7 @@ import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/lo
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
 import { runSimulation } from '../../sim/run.ts';
+import { iosGattLine } from '../../sim/engine/connections.ts';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string) => {
@@ -102,7 +103,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       progress.done();
       const st = r.stats;
       if (o.json) {
-        printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: st, files: r.files });
+        printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: st, ios_gatt: r.summary.ios_gatt, files: r.files });
         return;
       }
       if (ctx.quiet) return; // --quiet: the written files are the data; errors still reach stderr
@@ -115,6 +116,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
           `${st.pairEvaluations} in-range pair evaluations (${st.pairsPerSecond.toExponential(2)}/s), ${st.receptions} receptions, ` +
             `lost ${st.lostBelowSensitivity} below sensitivity, ${st.lostCollision} to collisions, ${st.lostHalfDuplex} while transmitting`,
           `${st.observations} observations logged`,
+          ...(r.summary.ios_gatt ? [iosGattLine(r.summary.ios_gatt)] : []),
           ...r.files.filter((f) => !/plots[\\/]/.test(f)).map((f) => `wrote ${f === '-' ? 'stdout' : f}`),
           '',
         ].join('\n'),

@@ -93,6 +93,13 @@ export interface ReporterStats {
   lastError: string | null;
 }
 
+/** What the collector's refusal means; a 401 is not transient, so it says what the operator must do. */
+function refusal(r: HttpReply): string {
+  const said = `collector answered ${r.status} ${r.body.slice(0, 200)}`;
+  if (r.status !== 401) return said;
+  return `${said}: this beacon's token was revoked or replaced (\`bluezone fleet revoke\`/\`enrol\` on the collector); enrol it again and install the new token as fleet-token (mode 0600), reports stay queued until then`;
+}
+
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export class FleetReporter {
@@ -198,7 +205,7 @@ export class FleetReporter {
         this.stats.heartbeatsSent++;
         return true;
       }
-      this.fail(`heartbeat: collector answered ${r.status} ${r.body.slice(0, 200)}`);
+      this.fail(`heartbeat: ${refusal(r)}`, r.status === 401 ? 'error' : 'warn');
     } catch (e) {
       this.fail(`heartbeat: ${(e as Error).message}`);
     }
@@ -206,9 +213,9 @@ export class FleetReporter {
     return false;
   }
 
-  private fail(msg: string): void {
+  private fail(msg: string, level: LogLevel = 'warn'): void {
     this.stats.lastError = msg;
-    this.log('warn', `fleet: ${msg}`);
+    this.log(level, `fleet: ${msg}`);
   }
 
   /** Uploads the queue in batches until it is empty or an upload fails. Concurrent calls share one run. */
@@ -240,7 +247,7 @@ export class FleetReporter {
       if (reply.status < 200 || reply.status >= 300) {
         this.o.db.transaction(() => batch.forEach((b) => tried.run(b.key)))();
         this.stats.uploadFailures++;
-        this.fail(`upload of ${batch.length} row(s): collector answered ${reply.status} ${reply.body.slice(0, 200)}; kept in the queue`);
+        this.fail(`upload of ${batch.length} row(s): ${refusal(reply)}; kept in the queue`, reply.status === 401 ? 'error' : 'warn');
         return false;
       }
       this.noteReply(sent, this.o.clock.now(), reply.body);

@@ -3,6 +3,7 @@
 // background iOS <-> iOS does not work (3.1). Logged observations of a tick are sorted by (time,
 // receiver, transmitter) and handed to the observation sink; every reception may also go to scan_windows.
 import { KIND_IOS } from '../world/devices.ts';
+import type { GattOut, GattStage } from './connections.ts';
 import { PairTable } from './pairTable.ts';
 import { grow } from './typed.ts';
 import type { ReceptionOut } from './types.ts';
@@ -45,17 +46,31 @@ export class AppLog implements ReceptionOut {
     dense: boolean,
     private readonly sink: ObservationSink | null,
     private readonly tap: ReceptionTap | null,
+    /** iOS GATT reads (connections.ts): readers' receptions wait for the end of the tick there. */
+    private readonly gatt: GattStage | null = null,
   ) {
     const n = kind.length;
     this.lastDense = dense ? new Float64Array(n * n).fill(NaN) : null;
-    this.wantsReceptions = !!sink || !!tap;
+    this.wantsReceptions = !!sink || !!tap || !!gatt;
+    this.gattOut = {
+      reception: (rx, tx, tUs, p, ws, we, dist) => this.rule(rx, tx, tUs, p, ws, we, dist, true),
+      read: (rx, tx, tUs, p, ws, dist) => this.rule(rx, tx, tUs, p, ws, ws, dist, false),
+    };
   }
 
+  private readonly gattOut: GattOut;
+
   heard(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number): void {
+    if (this.gatt?.isReader(rx)) this.gatt.add(rx, tx, tUs, p, ws, we, dist);
+    else this.rule(rx, tx, tUs, p, ws, we, dist, true);
+  }
+
+  /** The app's logging rule; `reception` = false for an ID read over GATT, which scan_windows.csv does not list. */
+  private rule(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, reception: boolean): void {
     const kind = this.kind;
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
     // every reception, before the app's logging rule (scan_windows.csv)
-    this.tap?.add(rx, tx, ws, we, tUs, Math.round(p));
+    if (reception) this.tap?.add(rx, tx, ws, we, tUs, Math.round(p));
     const key = rx * kind.length + tx;
     const lastDense = this.lastDense;
     const last = lastDense ? lastDense[key] : this.lastLogged.get(key);
@@ -96,8 +111,9 @@ export class AppLog implements ReceptionOut {
     this.nObs = n + 1;
   }
 
-  /** Hands the tick's observations to the sink in (time, receiver, transmitter) order. */
-  emitTick(startMs: number): void {
+  /** Hands the tick's observations to the sink in (time, receiver, transmitter) order; t1: the tick's end (us). */
+  emitTick(startMs: number, t1 = Infinity): void {
+    this.gatt?.flush(t1, this.gattOut);
     const nObs = this.nObs;
     if (!nObs) return;
     const sink = this.sink;

@@ -137,6 +137,22 @@ export const ScenarioSchema = z
         advIntervalMs: z.number().min(20).max(10240).default(211.25),
         scanWindowMs: z.number().min(2.5).max(1000).default(150),
         scanEveryMs: z.tuple([duration, duration]).default(['2s', '4s']),
+        /**
+         * Android phones and beacons read an iPhone's ID over GATT (bluezone-protocol.md 3.1; the model in
+         * sim/engine/connections.ts, docs/simulator.md "iOS GATT reads"). On by default, as Android Bluezone
+         * does; enabled: false logs iPhones at every advert as if their ID were in it (the older model).
+         */
+        gatt: z
+          .object({
+            enabled: z.boolean().default(true),
+            connectChance: z.number().min(0).max(1).default(0.9),
+            answerChance: z.number().min(0).max(1).default(0.95),
+            timeoutMs: z.number().min(100).max(60_000).default(10_000),
+            readMs: z.tuple([z.number().min(1), z.number().min(1)]).refine(([a, b]) => a <= b, 'expected [min, max] with min <= max').default([112, 420]),
+            connIntervalMs: z.number().min(7.5).max(4000).default(7.5),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),
