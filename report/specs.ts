@@ -295,7 +295,7 @@ export function pairSeriesSpec(pairs: PairSeries[], time: RunTime = { startMs: 0
       });
     layer.push(
       {
-        mark: { type: 'point', size: binMs ? 14 : 10, filled: true, color: '#1f77b4', opacity: 0.7 },
+        mark: { type: 'point', size: binMs ? 14 : rows.length <= 60 ? 30 : 10, filled: true, color: '#1f77b4', opacity: 0.7 },
         encoding: {
           x,
           y: rssiY,
@@ -455,7 +455,8 @@ export function f1ThresholdSpec(curves: F1Curve[]): TopLevelSpec {
     const layer: any[] = [
       {
         data: { values: rows },
-        mark: { type: 'line', strokeWidth: 2, color: colours[k], point: rows.length <= 40 ? { size: 14, color: colours[k] } : false },
+        // F1 is a step function of the threshold: between two scores it takes the value at the higher one
+        mark: { type: 'line', strokeWidth: 2, color: colours[k], interpolate: 'step-before', point: rows.length <= 40 ? { size: 20, filled: true, color: colours[k] } : false },
         encoding: {
           x: { field: 'threshold', type: 'quantitative', title: `threshold: ${c.score}`, scale: { zero: false } },
           y: { field: 'f1', type: 'quantitative', title: 'F1', scale: { domain: [0, 1] } },

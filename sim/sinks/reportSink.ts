@@ -23,6 +23,8 @@ const DETECTED_MAX = 100_000;
 const DETAIL_NOTE_MAX = '5,000';
 /** Pairs picked per reason (closest true contacts, worst misses, false alarms). */
 const PICK_PER_REASON = 2;
+/** Closest true contacts with fewer receptions than this come after those with more. */
+const FEW_RECEPTIONS = 5;
 
 /** One (receiver, transmitter) pair's receptions: raw up to the plot's cap, then time bins (min/mean/max). */
 class PairStore {
@@ -254,12 +256,19 @@ export class ReportSamples {
       `worst miss: ${win(c.fn)} truly within 2 m that ours called no contact; mean distance ${m(mean(p))}`);
     const falseAlarms = take((c) => c.fp, (a, b) => b.n - a.n || mean(b) - mean(a), (p, c) =>
       `false alarm: ours called ${win(c.fp)} contact, truth not within 2 m; closest ${m(p.minD)}, mean ${m(mean(p))}`);
-    const closest = take((c) => c.trueW, (a, b) => mean(a) - mean(b) || b.n - a.n, (p, c) =>
+    // pairs with a few receptions first: one reading at 0.5 m shows little
+    const few = (p: PairStore) => (p.n < FEW_RECEPTIONS ? 1 : 0);
+    const closest = take((c) => c.trueW, (a, b) => few(a) - few(b) || mean(a) - mean(b) || b.n - a.n, (p, c) =>
       `closest true contact: ${win(c.trueW)} within 2 m, ours detected ${c.tp} of ${c.trueW}; closest ${m(p.minD)}, mean ${m(mean(p))}`);
     chosen.push(...closest, ...misses, ...falseAlarms);
     const [nClose, nMiss, nFalse] = [closest.length, misses.length, falseAlarms.length];
     const notes: string[] = [];
-    const none = [nClose ? '' : 'no phone pair had a true contact window', nMiss ? '' : 'no missed contact', nFalse ? '' : 'no false alarm'].filter(Boolean);
+    const anyTrue = stores.some(([key]) => (per.get(key)?.trueW ?? 0) > 0);
+    const none = [
+      nClose ? '' : anyTrue ? 'closest true contacts (every phone pair with one is shown as a miss)' : 'closest true contacts (no phone pair had a true contact window)',
+      nMiss ? '' : 'misses (ours missed no true contact window)',
+      nFalse ? '' : 'false alarms (ours raised none)',
+    ].filter(Boolean);
     if (chosen.length === 0) {
       // nothing classified (short run, --no-classify): the phone pairs heard most, else beacon pairs
       const all = [...this.pairPts.values()];

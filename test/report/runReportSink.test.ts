@@ -96,10 +96,14 @@ describe('sim run page: selected pairs', () => {
 
   it('a pair with more receptions than the plot holds is binned to the end of the run, and says so', async () => {
     const s = new ReportSamples(loadScenario('lobby'), { seed: 1, startMs: START, durationMs: 3600_000, names, kind, person, detail: true });
-    // 3600 receptions over the hour: the plot holds 1500, so 10 s bins (before: a cap cut the plot short)
-    for (let i = 0; i < 3600; i++) s.observation(START + i * 1000, 0, 1, -60 - (i % 5), 1);
+    // 250 000 receptions over the hour (before: the page kept the first 200 000 and the plot stopped at 48 min)
+    const n = 250_000;
+    for (let i = 0; i < n; i++) s.observation(START + Math.floor((i * 3600_000) / n), 0, 1, -60 - (i % 5), 1);
     const html = await page(s, [], 'binned');
-    expect(html).toContain('binned to 10 s: dot = mean RSSI, bar = min–max; 3,600 receptions in 360 bins');
+    expect(html).toContain('binned to 10 s: dot = mean RSSI, bar = min–max; 250,000 receptions in 360 bins');
+    // the last bin (10:59:50-11:00:00) is drawn
+    const last = [...html.matchAll(/time \(UTC\): ([\d:]+); RSSI \(dBm\): [^;]+; receptions: (\d+)/g)].at(-1)!;
+    expect(last.slice(1)).toEqual(['10:59', '694']);
   });
 });
 
