@@ -283,6 +283,7 @@ export function pairSeriesSpec(pairs: PairSeries[], time: RunTime = { startMs: 0
       distance: round(q.distanceM),
     }));
     const x = timeAxis(span);
+    const distY = { field: 'distance', type: 'quantitative', title: 'true distance (m)', scale: { zero: true }, axis: { titleColor: '#d62728', orient: 'right' } };
     const rssiY = { field: 'rssi', type: 'quantitative', title: 'RSSI (dBm)', scale: { zero: false }, axis: { titleColor: '#1f77b4' } };
     const drawn = binMs
       ? `binned to ${fmtSpan(binMs)}: dot = mean RSSI, bar = min–max; ${total.toLocaleString('en-US')} receptions in ${rows.length.toLocaleString('en-US')} bins`
@@ -299,18 +300,17 @@ export function pairSeriesSpec(pairs: PairSeries[], time: RunTime = { startMs: 0
         encoding: {
           x,
           y: rssiY,
-          tooltip: [{ field: 't', type: 'temporal', format: '%H:%M:%S', scale: { type: 'utc' }, title: 'time (UTC)' }, { field: 'rssi', title: 'RSSI (dBm)' }, { field: 'n', title: 'receptions' }],
+          tooltip: [{ field: 't', type: 'temporal', format: '%H:%M:%S', title: 'time (UTC)' }, { field: 'rssi', title: 'RSSI (dBm)' }, { field: 'n', title: 'receptions' }],
         },
       },
       {
-        // dots too when few: a lone reception still shows its distance
-        mark: { type: 'line', color: '#d62728', strokeWidth: 2, point: rows.length <= 60 ? { size: 14, color: '#d62728' } : false },
-        encoding: {
-          x,
-          y: { field: 'distance', type: 'quantitative', title: 'true distance (m)', scale: { zero: true }, axis: { titleColor: '#d62728', orient: 'right' } },
-        },
+        mark: { type: 'line', color: '#d62728', strokeWidth: 2 },
+        encoding: { x, y: distY },
       },
     );
+    // dots too when few: a lone reception still shows its distance (a layer of its own: a line's `point`
+    // copies the time domain and vega-lite warns of a conflict)
+    if (rows.length <= 60) layer.push({ mark: { type: 'point', size: 14, filled: true, color: '#d62728' }, encoding: { x, y: { ...distY, axis: null } } });
     return {
       title: { text: `${p.receiver} hears ${p.transmitter}`, subtitle: [...(p.reason ? [p.reason] : []), drawn], subtitleFontSize: 11 },
       width: 560,
@@ -389,7 +389,8 @@ export function contactTimelineSpec(timelines: ContactTimeline[], durationMs?: n
       y: { field: 'person', type: 'nominal', title: 'person', sort: people.map((p) => p.person) },
       yOffset: { field: 'series', sort: ['true contact', 'detected'] },
       x,
-      x2: { field: 'end' },
+      // typed like x: untyped, vega-lite merges a second, unconverted copy of the domain and warns on stderr
+      x2: { field: 'end', type: 'temporal' },
       color: {
         field: 'series',
         type: 'nominal',
@@ -400,8 +401,8 @@ export function contactTimelineSpec(timelines: ContactTimeline[], durationMs?: n
         { field: 'person' },
         { field: 'series' },
         { field: 'with' },
-        { field: 'start', type: 'temporal', format: tf, scale: { type: 'utc' }, title: 'from' },
-        { field: 'end', type: 'temporal', format: tf, scale: { type: 'utc' }, title: 'to' },
+        { field: 'start', type: 'temporal', format: tf, title: 'from' },
+        { field: 'end', type: 'temporal', format: tf, title: 'to' },
       ],
     },
   } as TopLevelSpec;

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { OutputSet } from '../../records/output.ts';
 import { channelParamsFor } from '../../sim/channel/params.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
@@ -111,5 +111,20 @@ describe('sim run page: people', () => {
   it('says present of scheduled', async () => {
     const html = await page(run(true), labelled, 'people');
     expect(html).toContain('<dt>people</dt><dd>2 present of 5 scheduled');
+  });
+});
+
+describe('sim run page: compiling the plots', () => {
+  it('prints no vega-lite warning (a sim run writes them to stderr): the contact timeline x2 was untyped', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const s = run(true);
+      s.onTruthPair(0, 1, 4, 0, 60_000);
+      s.endTruthTick(120_000, 4);
+      await page(s, labelled, 'warnings');
+      expect(warn.mock.calls.map((c) => String(c[0]).slice(0, 120))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
