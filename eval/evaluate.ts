@@ -1,6 +1,6 @@
 // Scoring contact windows against the truth labels (labels.ts) with the metrics (metrics.ts): the figures
 // `eval`, `sim run` and the tuning scripts report, so one run shows one AUC and one F1 per method.
-import { allContactF1, auc, prf, rocPoints, type RocPoint } from './metrics.ts';
+import { allContactF1, auc, f1ByThreshold, prf, rocPoints, type RocPoint, type ThresholdPoint } from './metrics.ts';
 
 export interface ScoredWindow {
   receiver: string;
@@ -42,6 +42,8 @@ export interface EvalResult {
   calledContact: number;
   cost: number;
   roc: RocPoint[];
+  /** F1 with each distinct score as the threshold (for the pages' F1/threshold plot). */
+  f1Curve?: ThresholdPoint[];
 }
 
 /** Scores windows; labelOf gives a window's truth label, undefined when it has no truth rows. */
@@ -87,6 +89,7 @@ export function evaluateWindows(
     calledContact: n ? (tp + fp) / n : 0,
     cost: fn * costs.miss + fp * costs.falseAlarm,
     roc: rocPoints(scores, labels),
+    f1Curve: f1ByThreshold(scores, labels),
   };
 }
 

@@ -87,3 +87,30 @@ export function median(a: number[]): number {
   const n = s.length;
   return n === 0 ? NaN : n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
+
+export interface ThresholdPoint {
+  /** Windows scoring >= threshold are called contact. */
+  threshold: number;
+  f1: number | null;
+}
+
+/** F1 at every distinct score taken as the threshold (score >= threshold = contact), highest first. */
+export function f1ByThreshold(scores: ArrayLike<number>, labels: ArrayLike<boolean>): ThresholdPoint[] {
+  const n = scores.length;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  let P = 0;
+  for (let i = 0; i < n; i++) if (labels[i]) P++;
+  const out: ThresholdPoint[] = [];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < n; ) {
+    const s = scores[idx[i]];
+    while (i < n && scores[idx[i]] === s) {
+      if (labels[idx[i]]) tp++;
+      else fp++;
+      i++;
+    }
+    out.push({ threshold: s, f1: prf({ tp, fp, fn: P - tp, tn: n - P - fp }).f1 });
+  }
+  return out;
+}

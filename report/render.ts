@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { OutputSet, type OutputWriter } from '../records/output.ts';
 import { esc, figuresTable, fmtValue, metricsTable, page, type Section } from './html.ts';
-import { contactTimelineSpec, floorPlanSpec, pairSeriesSpec, presenceSpec, rocSpec, scatterSpec } from './specs.ts';
+import { contactTimelineSpec, f1ThresholdSpec, floorPlanSpec, pairSeriesSpec, presenceSpec, rocSpec, scatterSpec } from './specs.ts';
 import { prefixSvgIds, specToSvg, svgToPng } from './svg.ts';
-import type { EvalReportInput, PresenceReportInput, RenderedReport, RunReportInput } from './types.ts';
+import type { EvalReportInput, ExtraSection, F1Curve, PresenceReportInput, RenderedReport, RunReportInput } from './types.ts';
 
 export type { RenderedReport } from './types.ts';
 
@@ -54,8 +54,32 @@ function finiteRunInput(i: RunReportInput): RunReportInput {
       detected: c.detected.filter((iv) => fin(iv.startMs, iv.endMs) && iv.endMs >= iv.startMs),
     })),
     roc: i.roc.map((c) => ({ ...c, points: c.points.filter((p) => fin(p.fpr, p.tpr)).map((p) => ({ fpr: clamp01(p.fpr), tpr: clamp01(p.tpr) })) })),
+    f1: finiteF1(i.f1),
   };
 }
+
+function finiteF1(curves: F1Curve[] | undefined): F1Curve[] {
+  return (curves ?? []).map((c) => ({ ...c, points: c.points.filter((p) => fin(p.threshold, p.f1)).map((p) => ({ threshold: p.threshold, f1: clamp01(p.f1) })) })).filter((c) => c.points.length > 0);
+}
+
+/** Plot jobs of the producers' extra sections (named by their id). */
+function extraJobs(extra: ExtraSection[] | undefined): PlotJob[] {
+  return (extra ?? []).filter((x) => x.spec).map((x) => ({ name: x.id, spec: x.spec! }));
+}
+
+/** The page's sections with the extra ones inserted before the section they name (default: at the end). */
+function withExtra(sections: Section[], extra: ExtraSection[] | undefined, svgs: Record<string, string>): Section[] {
+  const out = [...sections];
+  for (const x of extra ?? []) {
+    const s: Section = { id: x.id, title: x.title, html: x.html, caption: x.caption, missing: x.missing, ...(x.spec ? { plot: x.id, svg: svgs[x.id] } : {}) };
+    const at = x.before ? out.findIndex((o) => o.id === x.before) : -1;
+    if (at >= 0) out.splice(at, 0, s);
+    else out.push(s);
+  }
+  return out;
+}
+
+const F1_CAPTION = 'Each method scores a window in its own unit (ours: RSSI level, dBm; GAEN: minutes weighted by attenuation bucket; Bluezone: strongest RSSI, dBm), so each has its own threshold axis.';
 
 /** The report of one `sim run`: summary, figures, floor plan, pairs, scatter, timeline, ROC, metrics. */
 export async function renderRunReport(raw: RunReportInput): Promise<RenderedReport> {
@@ -64,23 +88,30 @@ export async function renderRunReport(raw: RunReportInput): Promise<RenderedRepo
   const hasPairs = input.pairs.some((p) => p.points.length > 0);
   const hasContacts = input.contacts.some((c) => c.truth.length + c.detected.length > 0);
   const hasRoc = input.roc.some((c) => c.points.length > 0);
+  const startMs = Number.isFinite(input.startMs) ? (input.startMs ?? 0) : 0;
+  const durationMs = Number.isFinite(input.scenario.durationMs) && input.scenario.durationMs > 0 ? input.scenario.durationMs : undefined;
+  const time = { startMs, durationMs: durationMs ?? 0 };
   const svgs = await renderPlots([
     { name: 'floorplan', spec: hasTracks ? floorPlanSpec(input.floorPlan, input.tracks) : null },
-    { name: 'pairs', spec: hasPairs ? pairSeriesSpec(input.pairs.filter((p) => p.points.length > 0)) : null },
-    { name: 'rssi-distance', spec: input.scatter.length ? scatterSpec(input.scatter) : null },
-    { name: 'contacts', spec: hasContacts ? contactTimelineSpec(input.contacts, Number.isFinite(input.scenario.durationMs) && input.scenario.durationMs > 0 ? input.scenario.durationMs : undefined) : null },
+    { name: 'pairs', spec: hasPairs ? pairSeriesSpec(input.pairs.filter((p) => p.points.length > 0), time) : null },
+    { name: 'rssi-distance', spec: input.scatter.length ? scatterSpec(input.scatter, Math.max(input.scatterTotal ?? 0, input.scatter.length), input.scatterStride ?? 1) : null },
+    { name: 'contacts', spec: hasContacts ? contactTimelineSpec(input.contacts, durationMs, startMs) : null },
     { name: 'roc', spec: hasRoc ? rocSpec(input.roc.filter((c) => c.points.length > 0)) : null },
+    { name: 'f1-threshold', spec: input.f1?.length ? f1ThresholdSpec(input.f1) : null },
+    ...extraJobs(input.sections),
   ]);
   const s = input.scenario;
   const devices = Object.entries(s.devices)
+    .filter(([k]) => !(s.people && k === 'people'))
     .map(([k, v]) => `${fmtValue(v)} ${k}`)
     .join(', ');
+  const people = s.people ? `<dt>people</dt><dd>${esc(fmtValue(s.people.present))} present of ${esc(fmtValue(s.people.scheduled))} scheduled <span class="caption">(present: arrived during the simulated time)</span></dd>\n` : '';
   const summary = `<dl class="summary">
 <dt>scenario</dt><dd>${esc(s.name)}</dd>
 <dt>seed</dt><dd>${esc(s.seed)}</dd>
 <dt>simulated time</dt><dd>${esc(fmtDuration(s.durationMs))}</dd>
 <dt>devices</dt><dd>${esc(devices || 'none')}</dd>
-<dt>environment</dt><dd>${esc(s.environment)}</dd>
+${people}<dt>environment</dt><dd>${esc(s.environment)}</dd>
 </dl>`;
   const sections: Section[] = [
     { id: 'summary', title: 'Summary', html: summary },
@@ -98,8 +129,9 @@ export async function renderRunReport(raw: RunReportInput): Promise<RenderedRepo
       title: 'Selected pairs',
       plot: 'pairs',
       svg: svgs.pairs,
+      html: input.pairsNote ? `<p class="caption">${esc(input.pairsNote)}</p>` : undefined,
       missing: 'No pair received any advertisement.',
-      caption: 'RSSI of each received advertisement and the true distance between the two devices.',
+      caption: 'RSSI of received advertisements and the true distance between the two devices, over the whole run (UTC).',
     },
     {
       id: 'rssi-distance',
@@ -115,6 +147,7 @@ export async function renderRunReport(raw: RunReportInput): Promise<RenderedRepo
       plot: 'contacts',
       svg: svgs.contacts,
       missing: 'No true or detected contact in this run.',
+      caption: input.contactsNote,
     },
     {
       id: 'roc',
@@ -123,28 +156,41 @@ export async function renderRunReport(raw: RunReportInput): Promise<RenderedRepo
       svg: svgs.roc,
       missing: 'No ROC curves (no classified windows with both classes in the ground truth).',
     },
+    {
+      id: 'f1-threshold',
+      title: 'F1 against threshold',
+      plot: 'f1-threshold',
+      svg: svgs['f1-threshold'],
+      missing: 'No F1 curves (no classified windows with a true contact).',
+      caption: F1_CAPTION,
+    },
     { id: 'metrics', title: 'Metrics', html: metricsTable(input.metrics) },
   ];
   const html = page({
     title: input.title,
     subtitle: `${s.name}, seed ${s.seed}, ${fmtDuration(s.durationMs)} simulated`,
-    sections,
+    sections: withExtra(sections, input.sections, svgs),
   });
   return { html, svgs };
 }
 
 /** The report of `bluezone eval`: metrics per dataset and method, and ROC curves. */
 export async function renderEvalReport(raw: EvalReportInput): Promise<RenderedReport> {
-  const input = { ...raw, roc: raw.roc.map((c) => ({ ...c, points: c.points.filter((p) => fin(p.fpr, p.tpr)).map((p) => ({ fpr: clamp01(p.fpr), tpr: clamp01(p.tpr) })) })) };
+  const input = { ...raw, roc: raw.roc.map((c) => ({ ...c, points: c.points.filter((p) => fin(p.fpr, p.tpr)).map((p) => ({ fpr: clamp01(p.fpr), tpr: clamp01(p.tpr) })) })), f1: finiteF1(raw.f1) };
   const hasRoc = input.roc.some((c) => c.points.length > 0);
-  const svgs = await renderPlots([{ name: 'roc', spec: hasRoc ? rocSpec(input.roc.filter((c) => c.points.length > 0)) : null }]);
+  const svgs = await renderPlots([
+    { name: 'roc', spec: hasRoc ? rocSpec(input.roc.filter((c) => c.points.length > 0)) : null },
+    { name: 'f1-threshold', spec: input.f1.length ? f1ThresholdSpec(input.f1) : null },
+    ...extraJobs(input.sections),
+  ]);
   const notes = (input.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('');
   const sections: Section[] = [
     ...(notes ? [{ id: 'inputs', title: 'Inputs', html: `<ul>${notes}</ul>` }] : []),
     { id: 'metrics', title: 'Metrics', html: metricsTable(input.metrics) },
-    { id: 'roc', title: 'ROC', plot: 'roc', svg: svgs.roc, missing: 'No ROC curves.' },
+    { id: 'roc', title: 'ROC', plot: 'roc', svg: svgs.roc, missing: 'No ROC curves (the truth has one class only, or no windows were scored).' },
+    ...(raw.f1 ? [{ id: 'f1-threshold', title: 'F1 against threshold', plot: 'f1-threshold', svg: svgs['f1-threshold'], missing: 'No F1 curves (no windows with a true contact).', caption: F1_CAPTION }] : []),
   ];
-  return { html: page({ title: input.title, sections }), svgs };
+  return { html: page({ title: input.title, sections: withExtra(sections, input.sections, svgs) }), svgs };
 }
 
 /** A one-day page of Bluezone phones counted at the door (the beacon's presence report). */

@@ -1,6 +1,7 @@
 // Inputs of the report renderer (report/render.ts). Producers (sim run, eval, beacon presence) fill
 // these plain objects; the renderer never reads files or the simulator's internals.
 // Units live in the field names: *Ms Unix/sim milliseconds, *M metres, *Dbm dBm.
+import type { TopLevelSpec } from 'vega-lite';
 
 /** One key figure of a run, shown in the figures table ("pairs/s", "real-time factor", ...). */
 export interface Figure {
@@ -21,6 +22,8 @@ export interface ScenarioSummary {
   environment: string;
   /** Speed and scale figures: pairs/s, real-time factor, observations, ... */
   figures: Figure[];
+  /** People the scenario schedules and those who ever arrived during the run (shown "present / scheduled"). */
+  people?: { scheduled: number; present: number };
 }
 
 /** A room as a polygon (at least 3 points, metres) or an axis-aligned rectangle. */
@@ -54,7 +57,14 @@ export interface DeviceTrack {
 export interface PairSeries {
   receiver: string;
   transmitter: string;
-  points: Array<{ tMs: number; rssiDbm: number; distanceM: number }>;
+  /** Every reception, or (with binMs) one point per time bin: mean RSSI and distance, RSSI min/max, count n. */
+  points: Array<{ tMs: number; rssiDbm: number; distanceM: number; rssiMinDbm?: number; rssiMaxDbm?: number; n?: number }>;
+  /** Bin width when the points are time bins (the page says so). */
+  binMs?: number;
+  /** Receptions behind the points (defaults to the number of points). */
+  total?: number;
+  /** Why this pair is shown, e.g. "closest true contact: ...". */
+  reason?: string;
 }
 
 /** One subsampled (true distance, RSSI) sample for the scatter plot. */
@@ -84,6 +94,29 @@ export interface RocCurve {
   auc: number;
 }
 
+/** F1 of one method with each score taken as its threshold, for the F1/threshold plot. */
+export interface F1Curve {
+  method: string;
+  /** What the score is, with its unit (x axis title), e.g. "RSSI level (dBm)". */
+  score: string;
+  points: Array<{ threshold: number; f1: number }>;
+  /** F1 of the method's own decision (dashed rule), null when undefined. */
+  decisionF1?: number | null;
+}
+
+/** A section a producer adds to a page (e.g. the 15-minute rule per pair): HTML and/or one plot. */
+export interface ExtraSection {
+  id: string;
+  title: string;
+  html?: string;
+  /** A Vega-Lite spec rendered like the page's own plots (plots/<id>.svg). */
+  spec?: TopLevelSpec;
+  caption?: string;
+  missing?: string;
+  /** Id of the section to put it before; default: at the end. */
+  before?: string;
+}
+
 /** A table of metrics: rows of named values (e.g. one row per method). */
 export interface MetricsTable {
   columns: string[];
@@ -99,9 +132,20 @@ export interface RunReportInput {
   scatter: ScatterSample[];
   contacts: ContactTimeline[];
   roc: RocCurve[];
+  /** F1 against threshold per method (ours and both baselines). */
+  f1?: F1Curve[];
   metrics: MetricsTable;
   /** Unix ms of sim time 0, so times can be shown as clock time; 0 shows elapsed time only. */
   startMs?: number;
+  /** Observations the scatter samples were drawn from, and the stride (every k-th) that drew them. */
+  scatterTotal?: number;
+  scatterStride?: number;
+  /** Said under the pair plots (e.g. how the pairs were picked, or why none). */
+  pairsNote?: string;
+  /** Said under the contact timeline (e.g. truth intervals not kept for large runs). */
+  contactsNote?: string;
+  /** Extra sections (e.g. the 15-minute rule per pair, issue 15). */
+  sections?: ExtraSection[];
 }
 
 export interface EvalReportInput {
@@ -109,8 +153,12 @@ export interface EvalReportInput {
   /** Metrics per dataset and method: columns e.g. dataset, method, auc, precision, recall, f1. */
   metrics: MetricsTable;
   roc: RocCurve[];
+  /** F1 against threshold per method. */
+  f1?: F1Curve[];
   /** Free-text notes shown under the title (inputs used, thresholds). */
   notes?: string[];
+  /** Extra sections (e.g. the 15-minute rule per pair, issue 15). */
+  sections?: ExtraSection[];
 }
 
 /** Bluezone phones counted at the door, per 15-minute slot of one UTC day. */

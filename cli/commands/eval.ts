@@ -211,10 +211,15 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     }
     if (o.roc || o.report) {
       const { renderEvalReport, writeReport } = await import('../../report/index.ts');
+      const { scoreLabel } = await import('../../report/specs.ts');
       const rendered = await renderEvalReport({
         title: `Proximity classifier evaluation: ${basename(o.truth)}`,
         metrics: metricsTable(results),
         roc: rocCurves,
+        // every method scored, ours and the baselines, each against its own score's thresholds
+        f1: results
+          .filter((r) => r.positives > 0 && r.f1Curve?.length)
+          .map((r) => ({ method: r.method, score: scoreLabel(r.method), decisionF1: r.f1, points: thinCurve(r.f1Curve!).filter((p) => p.f1 !== null).map((p) => ({ threshold: p.threshold, f1: p.f1! })) })),
         notes: [
           `truth: ${o.truth}`,
           ...sources.map((s) => `${s.label}: ${s.from} (${s.windowMs / 60_000} min windows)`),

@@ -17,6 +17,15 @@ const TRUTH_WINDOWS_MAX = 2_000_000;
 /** Numeric window keys need (rx * n + tx) * 65536 < 2^53. */
 const NAMES_MAX = 100_000;
 
+/** A window of method ours with its truth label (the report picks pairs by misses and false alarms). */
+export interface LabelledWindow {
+  receiver: string;
+  transmitter: string;
+  windowStartMs: number;
+  contact: boolean;
+  truth: boolean;
+}
+
 let shippedCalibration: CalibrationLookup | undefined;
 
 export class EvaluationSink {
@@ -28,6 +37,8 @@ export class EvaluationSink {
   private readonly o: Observation = { timestampMs: 0, receiver: '', transmitter: '', rssi: 0 };
   readonly windowMs: number;
   windowRows = 0;
+  /** Filled by finish(): every scored window of method ours with its label. */
+  labelledOurs: LabelledWindow[] = [];
 
   constructor(
     /** windows.csv, staged in the run's output set. */
@@ -84,6 +95,10 @@ export class EvaluationSink {
       const tx = this.nameIndex.get(w.transmitter);
       return truth && rx !== undefined && tx !== undefined ? truth.label(this.key(rx, tx, w.windowStartMs)) : undefined;
     };
+    for (const w of this.classifiers[0].scored) {
+      const truth = labelOf(w);
+      if (truth !== undefined) this.labelledOurs.push({ receiver: w.receiver, transmitter: w.transmitter, windowStartMs: w.windowStartMs, contact: w.contact, truth });
+    }
     return this.classifiers.map((cl) => evaluateWindows(cl.method, cl.scored, labelOf));
   }
 

@@ -97,7 +97,7 @@ export class RunOutputs {
       : null;
     s.files = ['summary.json', 'timing.json', ...files.map((x) => x.slice(this.dir.length + 1)), ...(this.init.report ? ['report.html'] : [])];
     files.unshift(...this.files.writeSummary(s, f.stats));
-    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results)));
+    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results, this.evaluation?.labelledOurs)));
     return files;
   }
 }

@@ -141,7 +141,7 @@ describe('eval outputs', () => {
     expect(lines[0]).toBe('method,fpr,tpr');
     expect(lines.slice(1).every((l) => /^(ours|gaen|bluezone),[0-9.e-]+,[0-9.e-]+$/.test(l))).toBe(true);
     expect(r.stderr).toMatch(/ours/);
-    expect(tree(join(d, 'rep'))).toEqual(['plots', 'plots/roc.png', 'plots/roc.svg', 'report.html']);
+    expect(tree(join(d, 'rep'))).toEqual(['plots', 'plots/f1-threshold.png', 'plots/f1-threshold.svg', 'plots/roc.png', 'plots/roc.svg', 'report.html']);
   });
 });
 
