@@ -187,6 +187,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       if (r.unmatched > 0) info(ctx, `note: ${r.method}: ${r.unmatched} windows have no truth rows and were skipped`);
     // The 15-minute rule per pair and UTC day (eval/dailyRule.ts): --input runs only (it needs daily minutes).
     let dailyResults: EvalResult[] = [];
+    let dailyRows: ReturnType<typeof dailyRuleRows> = [];
     if (daily) {
       let dayTruth: PairDayTruth[];
       if (o.contactsTruth !== undefined) {
@@ -197,7 +198,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         for (const r of truth) tt.add(r);
         dayTruth = tt.daily();
       }
-      const rows = dailyRuleRows(dayTruth, daily.methods, daily.observed.map((w) => ({ receiver: w.receiver, transmitter: w.transmitter, dayStartMs: w.windowStartMs })));
+      const rows = (dailyRows = dailyRuleRows(dayTruth, daily.methods, daily.observed.map((w) => ({ receiver: w.receiver, transmitter: w.transmitter, dayStartMs: w.windowStartMs }))));
       dailyResults = daily.methods.map((m) => evaluateDailyRule(m.method, rows, { costs }));
     }
 
@@ -212,6 +213,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
     if (o.roc || o.report) {
       const { renderEvalReport, writeReport } = await import('../../report/index.ts');
       const { scoreLabel } = await import('../../report/specs.ts');
+      const { dailyRuleSection } = await import('../../report/dailyRule.ts');
       const rendered = await renderEvalReport({
         title: `Proximity classifier evaluation: ${basename(o.truth)}`,
         metrics: metricsTable(results),
@@ -225,6 +227,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
           ...sources.map((s) => `${s.label}: ${s.from} (${s.windowMs / 60_000} min windows)`),
           `true contact: median true distance in the window <= ${contactM} m; cost = ${costs.miss} x misses + ${costs.falseAlarm} x false alarms`,
         ],
+        sections: daily ? [dailyRuleSection(dailyResults, dailyRows, { truthSource: o.contactsTruth ?? 'seconds within 2 m from the per-reception distances' })] : undefined,
       });
       if (o.roc && rendered.svgs.roc) {
         const { svgToPng } = await import('../../report/index.ts');

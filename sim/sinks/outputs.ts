@@ -8,6 +8,7 @@ import type { ChannelParams } from '../channel/params.ts';
 import type { ContactDay } from '../engine/truth.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunStats } from '../types.ts';
+import { dailyRuleSection } from '../../report/dailyRule.ts';
 import { EvaluationSink } from './evaluation.ts';
 import { DataFiles } from './files.ts';
 import { ReportSamples } from './reportSink.ts';
@@ -95,9 +96,13 @@ export class RunOutputs {
         results: results.map(resultJson),
       }
       : null;
+    // the 15-minute rule per pair and UTC day against contacts_truth (eval/dailyRule.ts, issue 15)
+    const daily = this.evaluation ? this.evaluation.dailyRule(f.contacts) : null;
+    if (daily) (s.evaluation as Record<string, unknown>).daily_rule = { rule: 'at least 15 min within 2 m per pair and UTC day', results: daily.results.map(resultJson) };
     s.files = ['summary.json', 'timing.json', ...files.map((x) => x.slice(this.dir.length + 1)), ...(this.init.report ? ['report.html'] : [])];
     files.unshift(...this.files.writeSummary(s, f.stats));
-    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results, this.evaluation?.labelledOurs)));
+    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results, this.evaluation?.labelledOurs,
+      daily ? [dailyRuleSection(daily.results, daily.rows, { truthSource: 'contacts_truth.csv (continuous positions)' })] : [])));
     return files;
   }
 }

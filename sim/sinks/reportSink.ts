@@ -4,7 +4,7 @@ import type { WindowResult } from '../../firmware/proximity/classifier.ts';
 import { metricsTable, type EvalResult } from '../../eval/evaluate.ts';
 import { thinCurve } from '../../eval/metrics.ts';
 import { OutputError, type OutputSet, type OutputWriter } from '../../records/output.ts';
-import type { ContactTimeline, DeviceTrack, F1Curve, PairSeries, RunReportInput, ScatterSample } from '../../report/types.ts';
+import type { ContactTimeline, DeviceTrack, ExtraSection, F1Curve, PairSeries, RunReportInput, ScatterSample } from '../../report/types.ts';
 import { LIMITS, pairBinMs, scoreLabel } from '../../report/specs.ts';
 import type { LabelledWindow } from './evaluation.ts';
 import type { ChannelParams } from '../channel/params.ts';
@@ -188,9 +188,9 @@ export class ReportSamples {
   /** Renders report.html (and its plots); a rendering failure leaves a one-line page, not a failed run. */
   /** `html` is report.html, staged in the run's set before the simulation; the plots join the set here. */
   /** `labelled`: every window of method ours with its truth label (the pair picks). */
-  async render(dir: string, set: OutputSet, html: OutputWriter, stats: RunStats, params: ChannelParams, results: EvalResult[], labelled: LabelledWindow[] = []): Promise<string[]> {
+  async render(dir: string, set: OutputSet, html: OutputWriter, stats: RunStats, params: ChannelParams, results: EvalResult[], labelled: LabelledWindow[] = [], sections: ExtraSection[] = []): Promise<string[]> {
     this.endTruthTick(Infinity, this.init.names.length);
-    const input = this.input(stats, params, results, labelled);
+    const input = { ...this.input(stats, params, results, labelled), sections };
     try {
       const { renderRunReport, writeReport } = await import('../../report/index.ts');
       return writeReport(dir, await renderRunReport(input), 'report.html', { set, html });
