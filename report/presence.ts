@@ -131,7 +131,9 @@ export function presenceDaySpec(input: PresenceDayInput, offsetMinAt: (ms: numbe
     const x = (s.startMs - input.fromMs) / 3_600_000;
     const local = hhmmAt(s.startMs, offsetMinAt(s.startMs));
     const utc = hhmmAt(s.startMs, 0);
-    return (['Android', 'iOS'] as const).map((platform) => ({ x, x2: x + 0.25, platform, phones: platform === 'Android' ? s.android : s.ios, slot: `${local} (${utc} UTC)`, total: s.phones }));
+    // a slot with no phone draws no bar (a zero-height rect would count as a mark); its place stays white,
+    // while slots that have not begun are shaded
+    return (['Android', 'iOS'] as const).map((platform) => ({ x, x2: x + 0.25, platform, phones: platform === 'Android' ? s.android : s.ios, slot: `${local} (${utc} UTC)`, total: s.phones })).filter((r) => r.phones > 0);
   });
   const ticks: number[] = [];
   for (let h = 0; h <= hours + 1e-9; h += 3) ticks.push(h);
@@ -154,13 +156,16 @@ export function presenceDaySpec(input: PresenceDayInput, offsetMinAt: (ms: numbe
       { data: { values: [{ a: nowX, label: `now ${hhmmAt(input.nowMs, offsetMinAt(input.nowMs))}: later slots not yet` }] }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, color: '#666', fontSize: 11 }, encoding: { x: { field: 'a', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } } },
     );
   }
+  if (n === 0) {
+    layers.push({ data: { values: [{ a: Math.min(nowX, hours) / 2, label: `no Bluezone phones heard in ${past.length} slot(s)` }] }, mark: { type: 'text', color: '#444', fontSize: 12 }, encoding: { x: { field: 'a', type: 'quantitative' }, y: { value: 120 }, text: { field: 'label' } } });
+  }
   layers.push({
     data: { values: rows },
     mark: { type: 'bar', stroke: 'white', strokeWidth: 0.5 },
     encoding: {
       x: { field: 'x', type: 'quantitative' },
       x2: { field: 'x2' },
-      y: { field: 'phones', aggregate: 'sum', stack: 'zero', ...countY('Bluezone phones (distinct IDs) per 15 min', max) },
+      y: { field: 'phones', aggregate: 'sum', stack: 'zero', ...countY('phones per 15 min', max) },
       color: { field: 'platform', type: 'nominal', title: 'platform', scale: { domain: ['Android', 'iOS'], range: [COLORS.Android, COLORS.iOS] } },
       tooltip: [{ field: 'slot', title: 'slot start' }, { field: 'platform' }, { field: 'phones', aggregate: 'sum', title: 'phones' }],
     },
@@ -203,7 +208,7 @@ export function presenceWeekSpec(input: PresenceWeekInput): TopLevelSpec {
   const max = Math.max(0, ...shown.map((d) => Math.max(d.estimate.upper, d.estimate.visitors)));
   const n = shown.reduce((a, d) => a + d.estimate.visitors, 0);
   const x = { field: 'day', type: 'ordinal' as const, title: `day (${input.tz})`, sort: order, scale: { domain: order }, axis: { labelAngle: 0 } };
-  const y = countY('estimated Bluezone phones per day', max);
+  const y = countY('phones per day (estimate)', max);
   return {
     $schema: SCHEMA,
     title: {

@@ -8,7 +8,8 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Throws a RangeError naming the zone when Intl does not know it. */
 export function checkTimeZone(tz: string): string {
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en-US', { timeZone: tz }).format(0);
+    return tz; // as given: ICU would canonicalise Asia/Ho_Chi_Minh to Asia/Saigon
   } catch {
     throw new RangeError(`unknown time zone "${tz}" (expected an IANA name such as Asia/Ho_Chi_Minh or UTC)`);
   }

@@ -4,6 +4,7 @@
 // a day on it would take a day; MockAir runs the same daemon, ScanService and Logbook code.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../firmware/beacon/config.ts';
@@ -20,7 +21,16 @@ import { FakeTime } from '../firmware/beacon/fakeTime.ts';
 
 const DAY = Date.parse('2026-11-23T00:00:00Z');
 const BASE_DATE = Date.parse('2026-11-20T00:00:00Z');
-const keyOf = (seed: number) => new Uint8Array(32).map((_, i) => (seed * 31 + i * 7) & 0xff);
+const keyOf = (seed: number) => new Uint8Array(createHash('sha256').update(`phone ${seed}`).digest());
+
+// bluezoneIdAt walks the daily-key hash chain: once per key and slot is enough for the scripted phones
+const ids = new Map<string, Uint8Array>();
+function idAt(key: Uint8Array, ms: number): Uint8Array {
+  const k = `${Buffer.from(key).toString('hex')}:${Math.floor(ms / SLOT_MS)}`;
+  let id = ids.get(k);
+  if (!id) ids.set(k, (id = bluezoneIdAt(key, BASE_DATE, ms).id));
+  return id;
+}
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -91,19 +101,19 @@ describe('presence on the air: our beacon, a stationary phone, visitors', () => 
     const N = 40;
     const visitors = Array.from({ length: N }, (_, i) => {
       const start = DAY + 7.5 * 3_600_000 + Math.floor(rand() * 10 * 3_600_000);
-      return { key: keyOf(100 + i), start, end: start + 120_000 + Math.floor(rand() * 480_000), next: start, peer: t.air.createPeer(), rssi: -55 - Math.floor(rand() * 30) };
+      return { n: i, key: keyOf(100 + i), start, end: start + 120_000 + Math.floor(rand() * 480_000), next: start, peer: t.air.createPeer(), rssi: -55 - Math.floor(rand() * 30) };
     });
     const heardSlots = new Set<string>();
     await runAir(t, DAY + 20 * 3_600_000, 4000, (ms) => {
       if (ms >= deskFrom && ms < deskTo) {
         const phase = (ms - deskFrom) % 30_000;
-        if (phase < 4000) deskId = bluezoneIdAt(deskKey, BASE_DATE, ms).id; // advertising restarts
+        if (phase < 4000) deskId = idAt(deskKey, ms); // advertising restarts
         if (phase < 15_000) desk.emitAdvert(buildAndroidFrame(deskId), -58, ms);
       }
       for (const v of visitors) {
         if (ms < v.next || ms >= v.end) continue;
-        v.peer.emitAdvert(buildAndroidFrame(bluezoneIdAt(v.key, BASE_DATE, ms).id), v.rssi, ms);
-        heardSlots.add(`${v.key[0]}:${Math.floor(ms / SLOT_MS)}`);
+        v.peer.emitAdvert(buildAndroidFrame(idAt(v.key, ms)), v.rssi, ms);
+        heardSlots.add(`${v.n}:${Math.floor(ms / SLOT_MS)}`);
         v.next = ms + 4000 + Math.floor(rand() * 8000);
       }
     });
