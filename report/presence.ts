@@ -213,7 +213,7 @@ export function presenceWeekSpec(input: PresenceWeekInput): TopLevelSpec {
     $schema: SCHEMA,
     title: {
       text: `Bluezone phones per day, ${input.week} (${input.days[0].date} to ${input.days[input.days.length - 1].date}, ${input.tz})`,
-      subtitle: `n = ${n} phone-days over ${shown.length} of ${input.days.length} days; bars: estimate (Android / iOS), whiskers: bounds (busiest slot .. sum of slots)`,
+      subtitle: `n = ${n} phone-days over ${shown.length} of ${input.days.length} days; bars: estimate (Android / iOS), line beside each bar: bounds (busiest slot .. sum of slots)`,
     },
     width: 560,
     height: 240,
@@ -231,13 +231,19 @@ export function presenceWeekSpec(input: PresenceWeekInput): TopLevelSpec {
       },
       {
         data: { values: bounds },
-        mark: { type: 'rule', color: '#333', strokeWidth: 1.5 },
+        // beside the bar, not through it
+        mark: { type: 'rule', color: '#333', strokeWidth: 1.5, xOffset: 28 },
         encoding: { x, y: { field: 'lower', ...y }, y2: { field: 'upper' }, tooltip: [{ field: 'day' }, { field: 'estimate' }, { field: 'lower' }, { field: 'upper' }, { field: 'note' }] },
       },
       {
         data: { values: bounds },
-        mark: { type: 'tick', color: '#333', thickness: 1.5, size: 14 },
+        mark: { type: 'tick', color: '#333', thickness: 1.5, size: 10, xOffset: 28 },
         encoding: { x, y: { field: 'upper', ...y } },
+      },
+      {
+        data: { values: bounds },
+        mark: { type: 'tick', color: '#333', thickness: 1.5, size: 10, xOffset: 28 },
+        encoding: { x, y: { field: 'lower', ...y } },
       },
     ],
   } as TopLevelSpec;
@@ -249,6 +255,7 @@ async function renderSvgs(jobs: { name: string; spec: TopLevelSpec | null }[]): 
   return svgs;
 }
 
+const utcStamp = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 const estimateText = (e: PresenceEstimateView) => `${fmtValue(e.visitors)} (bounds ${fmtValue(e.lower)}–${fmtValue(e.upper)}; Android ${fmtValue(e.android)}, iOS ${fmtValue(e.ios)})`;
 const change = (now: number, before: number) => {
   const d = now - before;
@@ -267,7 +274,7 @@ export async function renderPresenceDay(input: PresenceDayInput, offsetMinAt: (m
   const e = input.estimate;
   const sh = share(e.visitors, input.headCount);
   const summary = `<dl class="summary">
-${input.site ? `<dt>site</dt><dd>${esc(input.site)}</dd>\n` : ''}<dt>day</dt><dd>${esc(input.date)}, ${esc(both(input.fromMs))} to ${esc(both(input.toMs))}${input.nowMs < input.toMs ? ` (so far: up to ${esc(both(input.nowMs))})` : ''}</dd>
+${input.site ? `<dt>site</dt><dd>${esc(input.site)}</dd>\n` : ''}<dt>day</dt><dd>${esc(input.date)} 00:00–24:00 ${esc(input.tz)} = ${esc(utcStamp(input.fromMs))} to ${esc(utcStamp(input.toMs))} UTC${input.nowMs < input.toMs ? `; so far, up to ${esc(both(input.nowMs))}` : ''}</dd>
 <dt>Bluezone phones at the door</dt><dd>${esc(estimateText(e))}</dd>
 <dt>peak hour</dt><dd>${input.peakHour ? `${esc(local(input.peakHour.startMs))}–${esc(local(input.peakHour.startMs + 3_600_000))} ${esc(input.tz)} (${esc(hhmmAt(input.peakHour.startMs, 0))}–${esc(hhmmAt(input.peakHour.startMs + 3_600_000, 0))} UTC), ${input.peakHour.phones} phone-slots` : 'no phones'}</dd>
 <dt>previous day</dt><dd>${input.previous ? `${esc(input.previous.date)}: ${esc(estimateText(input.previous.estimate))}; change ${esc(change(e.visitors, input.previous.estimate.visitors))}` : 'no data'}</dd>
@@ -280,7 +287,8 @@ ${sh ? `<dt>share running Bluezone</dt><dd>${esc(sh)}</dd>\n` : ''}<dt>left out<
         rows: input.stationary.map((s) => ({ 'heard from': both(s.fromMs), to: both(s.toMs), platform: s.platform, 'median RSSI (dBm)': s.medianRssi })),
       }) + `<p class="caption">${esc(input.rule)}</p>`
     : `<p class="missing">None.</p><p class="caption">${esc(input.rule)}</p>`;
-  const heard = past.filter((s) => s.phones + s.own + s.stationary > 0);
+  // slots where nothing but our own beacon was heard are left out of the table (the chart shows them)
+  const heard = past.filter((s) => s.phones + s.stationary > 0);
   const table = heard.length
     ? metricsTable({
         columns: [`slot (${input.tz})`, 'slot (UTC)', 'phones', 'Android', 'iOS', 'stationary left out', 'own beacon IDs'],
@@ -294,7 +302,7 @@ ${sh ? `<dt>share running Bluezone</dt><dd>${esc(sh)}</dd>\n` : ''}<dt>left out<
           'own beacon IDs': s.own,
         })),
       })
-    : '<p class="missing">Nothing heard on this day.</p>';
+    : '<p class="missing">No phones and no stationary transmitters heard on this day.</p>';
   const sections: Section[] = [
     { id: 'summary', title: 'Summary', html: summary },
     {

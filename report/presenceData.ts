@@ -1,7 +1,7 @@
 // From the logbook to the presence pages and the adoption report files (CSV / JSON an agency sends on):
 // one computePresence (firmware/beacon/presence.ts) per local day, the same one the fleet reporter uses.
 import type Database from 'better-sqlite3';
-import { computePresence, peakHour, STATIONARY_RULE, type PresenceEstimate, type PresenceOptions, type PresencePeriod } from '../firmware/beacon/presence.ts';
+import { computePresence, ESTIMATE_METHOD, peakHour, STATIONARY_RULE, type PresenceEstimate, type PresenceOptions, type PresencePeriod } from '../firmware/beacon/presence.ts';
 import { addDays, isoWeekLabel, isoWeekMonday, localDate, localDayRange, tzOffsetMin } from '../firmware/beacon/tz.ts';
 import type { PresenceDayInput, PresenceDaySummary, PresenceEstimateView, PresenceWeekInput } from './presence.ts';
 
@@ -83,6 +83,8 @@ function weekDays(db: Db, monday: string, q: PresenceQuery): PresenceDaySummary[
   return out;
 }
 
+const dwellOf = (days: PresenceDaySummary[]) => /\(1 \+ ([\d.]+) min dwell/.exec(days[0]?.estimate.method ?? '')?.[1] ?? '2';
+
 function weekTotal(days: PresenceDaySummary[]): PresenceEstimateView {
   const sum = (f: (e: PresenceEstimateView) => number) => days.filter((d) => !d.future).reduce((a, d) => a + f(d.estimate), 0);
   return {
@@ -91,7 +93,7 @@ function weekTotal(days: PresenceDaySummary[]): PresenceEstimateView {
     upper: sum((e) => e.upper),
     android: sum((e) => e.android),
     ios: sum((e) => e.ios),
-    method: days[0]?.estimate.method ?? '',
+    method: ESTIMATE_METHOD.replace('dwell', `${dwellOf(days)} min dwell`),
   };
 }
 
