@@ -260,6 +260,10 @@ export function computePresence(db: Db, fromMs: number, toMs: number, opts: Pres
   return { fromMs: from, toMs: to, slots, stationary, ownRows, estimate: presenceEstimate(slots.filter((s) => !s.future), opts.dwellMin), rule: STATIONARY_RULE };
 }
 
+/** How a period's estimate is made, without its figures (the week page states it once for all days). */
+export const ESTIMATE_METHOD =
+  'sum of distinct IDs per slot / (1 + dwell / 15 min), clamped to [busiest slot, sum of slots]; Android phones and iPhones whose ID was read over GATT; our own beacon and stationary transmitters left out';
+
 /**
  * Every phone changes ID at the same UTC boundaries, so a phone heard for D minutes shows up in
  * 1 + D/15 slots on average (a stay of D minutes starting at a uniformly random time crosses D/15
