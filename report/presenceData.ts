@@ -28,16 +28,10 @@ function day(db: Db, date: string, q: PresenceQuery): PresencePeriod {
 const offsetAt = (tz: string) => (ms: number) => tzOffsetMin(ms, tz);
 const headFor = (q: PresenceQuery, date: string) => (typeof q.headCount === 'number' ? q.headCount : q.headCount?.[date]);
 
-/** Local dates (in the zone) that have logbook rows, oldest first. */
-export function logbookLocalDates(db: Db, tz: string): string[] {
-  // one row per UTC slot is enough to find the local dates (zones are whole slots from UTC)
-  const r = db.prepare('SELECT DISTINCT (timestamp / 900000) * 900000 AS s FROM trace_info WHERE timestamp IS NOT NULL ORDER BY s').all() as { s: number }[];
-  const out: string[] = [];
-  for (const x of r) {
-    const d = localDate(x.s, tz);
-    if (out[out.length - 1] !== d) out.push(d);
-  }
-  return [...new Set(out)].sort();
+/** The local date (in the zone) of the logbook's newest row; undefined for an empty logbook. */
+export function lastLogbookDate(db: Db, tz: string): string | undefined {
+  const r = db.prepare('SELECT MAX(timestamp) AS t FROM trace_info').get() as { t: number | null };
+  return r.t === null ? undefined : localDate(r.t, tz);
 }
 
 export function presenceDayInput(db: Db, date: string, q: PresenceQuery): PresenceDayInput {

@@ -18,7 +18,7 @@ import {
 } from '../../firmware/beacon/logbook.ts';
 import { writeReport } from '../../report/render.ts';
 import { renderPresenceDay, renderPresenceWeek } from '../../report/presence.ts';
-import { dayCsv, dayJson, logbookLocalDates, presenceDayInput, presenceWeekInput, weekCsv, weekJson } from '../../report/presenceData.ts';
+import { dayCsv, dayJson, lastLogbookDate, presenceDayInput, presenceWeekInput, weekCsv, weekJson } from '../../report/presenceData.ts';
 import { checkTimeZone, systemTimeZone, tzOffsetMin } from '../../firmware/beacon/tz.ts';
 import { ScanService } from '../../firmware/beacon/scanService.ts';
 import { loadKey } from '../../firmware/beacon/state.ts';
@@ -282,9 +282,8 @@ Examples:
       try {
         const q = { tz, nowMs, site: o.site, dwellMin: dwell, ownIdAt, headCount };
         if (date === undefined) {
-          const dates = logbookLocalDates(db, tz);
-          if (dates.length === 0) throw new UsageError(`--date: ${o.db} has no rows yet; pass the day to report with --date YYYY-MM-DD`);
-          date = dates[dates.length - 1];
+          date = lastLogbookDate(db, tz);
+          if (date === undefined) throw new UsageError(`--date: ${o.db} has no rows yet; pass the day to report with --date YYYY-MM-DD`);
           info(ctx, `reporting ${o.period === 'week' ? 'the week of ' : ''}${date} (${tz}), the last day with rows in the logbook`);
         }
         const offset = (ms: number) => tzOffsetMin(ms, tz);

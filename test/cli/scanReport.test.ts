@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, tempDirs } from '../helpers/cli.ts';
+import { openLogbookDb } from '../../firmware/beacon/logbook.ts';
 import { TZ, writeDoorLogbook, type DoorDay } from '../e2e/presenceFixture.ts';
 
 const tmp = tempDirs('bz-cli-scanreport-');
@@ -129,6 +130,11 @@ describe('bluezone scan report --period day', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
+    const empty = join(fixture.dir, 'empty.db');
+    openLogbookDb(empty).close();
+    const none = await cli('scan', 'report', '--db', empty, '--out', o);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/has no rows yet; pass the day to report with --date/);
     const missing = await cli('scan', 'report', '--db', join(fixture.dir, 'nope.db'), '--out', o);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot open the logbook \(no such file\)/);
