@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, tempDirs } from '../helpers/cli.ts';
-import { openLogbookDb } from '../../firmware/beacon/logbook.ts';
+import { Logbook, openLogbookDb } from '../../firmware/beacon/logbook.ts';
+import { loadOrCreateKey } from '../../firmware/beacon/state.ts';
+import { buildAndroidFrame } from '../../firmware/protocol/frames.ts';
+import { bluezoneIdAt } from '../../firmware/protocol/keys.ts';
 import { TZ, writeDoorLogbook, type DoorDay } from '../e2e/presenceFixture.ts';
 
 const tmp = tempDirs('bz-cli-scanreport-');
@@ -138,6 +141,31 @@ describe('bluezone scan report --period day', () => {
     const missing = await cli('scan', 'report', '--db', join(fixture.dir, 'nope.db'), '--out', o);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot open the logbook \(no such file\)/);
+  });
+});
+
+describe('bluezone scan report --state-dir (the beacon key on this device)', () => {
+  it('recognises our beacon in rows logged without the key', async () => {
+    const dir = tmp();
+    const stateDir = join(dir, 'state');
+    const { key } = loadOrCreateKey(stateDir, Date.parse('2026-11-20T00:00:00Z'));
+    const db = openLogbookDb(join(dir, 'logbook.db'));
+    const lb = new Logbook({ db, receiver: 'door' }); // no ownIdAt: the blid column stays empty
+    // our beacon heard for 40 minutes only (the scanner was started late): too short to be stationary
+    for (let t = Date.parse('2026-11-24T02:00:00Z'); t < Date.parse('2026-11-24T02:40:00Z'); t += 10_000) {
+      lb.handleReport({ address: 'b', advData: buildAndroidFrame(bluezoneIdAt(key.secret(), key.baseDateMs, t).id), rssi: -45, timestampMs: t });
+    }
+    lb.close();
+    db.close();
+    process.env.BLUEZONE_TEST_CLOCK = NOW;
+    const args = ['scan', 'report', '--db', join(dir, 'logbook.db'), '--date', '2026-11-24', '--tz', 'UTC', '--out', join(dir, 'r'), '--json'];
+    const without = JSON.parse((await cli(...args)).stdout);
+    expect(without.estimate.upper).toBe(3); // counted as a phone in each of its 3 slots
+    const withKey = await cli(...args, '--state-dir', stateDir);
+    expect(withKey.code, withKey.stderr).toBe(0);
+    const j = JSON.parse(withKey.stdout);
+    expect(j.estimate).toMatchObject({ phones: 0, upper: 0 });
+    expect(j.own_beacon_sightings).toBe(240);
   });
 });
 
