@@ -14,10 +14,12 @@ import {
   openLogbookReadonly,
   presenceEstimate,
   presenceReport,
-  presenceReportInput,
   type Db,
 } from '../../firmware/beacon/logbook.ts';
-import { renderPresenceReport, writeReport } from '../../report/render.ts';
+import { writeReport } from '../../report/render.ts';
+import { renderPresenceDay, renderPresenceWeek } from '../../report/presence.ts';
+import { dayCsv, dayJson, lastLogbookDate, presenceDayInput, presenceWeekInput, weekCsv, weekJson } from '../../report/presenceData.ts';
+import { checkTimeZone, systemTimeZone, tzOffsetMin } from '../../firmware/beacon/tz.ts';
 import { ScanService } from '../../firmware/beacon/scanService.ts';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { ContactIndex, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
@@ -220,52 +222,94 @@ Examples:
     });
 }
 
-/** `scan report`: the daily presence page. */
+/** `scan report`: the presence / adoption report of a day or a week (HTML page + CSV / JSON). */
 function registerScanReport(scan: Command, ctx: CliContext): void {
   scan
     .command('report')
-    .description('write the daily presence report as an HTML page with a plot (Bluezone phones per 15-minute slot)')
-    .requiredOption('--db <file>', 'SQLite logbook file')
-    .option('--date <YYYY-MM-DD>', 'UTC day (default: the only day in the logbook)')
-    .option('--out <dir>', 'output folder: presence.html and plots/presence.svg|png', 'out/presence')
+    .description('the daily or weekly adoption report: Bluezone phones at the door per slot and per day, as an HTML page with plots, plus CSV or JSON to send on')
+    .requiredOption('--db <file>', 'SQLite logbook file (opened read-only)')
+    .addOption(new Option('--period <period>', 'day: per 15-minute slot; week: per day of the ISO week (Monday to Sunday)').choices(['day', 'week']).default('day'))
+    .option('--date <YYYY-MM-DD>', 'local day (or a day of the week) in --tz (default: the last day with rows in the logbook)')
+    .option('--tz <zone>', 'IANA time zone of the site: day boundaries and local times (default: the system zone)')
+    .option('--out <dir>', 'output folder: presence.html (day) or presence-week.html (week) and plots/', 'out/presence')
+    .option('--csv <file>', 'also write the report as CSV (one row per slot, or per day for --period week; "-" is stdout)')
     .option('--site <name>', 'site name shown on the page')
+    .option('--head-count <n>', 'people counted at the entrance in the same period (a person or a turnstile): gives the share running Bluezone')
     .option('--dwell-min <minutes>', 'typical minutes a phone stays in range, for the visitor estimate', '2')
-    .option('--json', 'print {"files":[...],"estimate":{...}}')
+    .option('--config <file>', 'beacon config: with the beacon key readable in its state_dir, our own beacon is recognised even in rows logged without it')
+    .option('--state-dir <dir>', 'state directory holding the beacon key (as --config)')
+    .option('--json', 'print the report as JSON on stdout (with "files": what was written)')
     .addHelpText('after', `
 Examples:
-  $ npx bluezone scan report --db /var/lib/bluezone/logbook.db --date 2026-11-23 --site "HQ lobby" --out /tmp/presence`)
-    .action(async (o: { db: string; date?: string; out: string; site?: string; dwellMin: string; json?: boolean }) => {
+  $ npx bluezone scan report --db /var/lib/bluezone/logbook.db --date 2026-11-23 --tz Asia/Ho_Chi_Minh --site "HQ lobby" --out /tmp/presence
+  $ npx bluezone scan report --db logbook.db --period week --tz Asia/Ho_Chi_Minh --csv week.csv --head-count 1450
+  $ npx bluezone scan report --db logbook.db --json > today.json`)
+    .action(async (o: { db: string; period: 'day' | 'week'; date?: string; tz?: string; out: string; csv?: string; site?: string; headCount?: string; dwellMin: string; config?: string; stateDir?: string; json?: boolean }) => {
       const dwell = Number(o.dwellMin);
       if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
-      let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
-      // the page is staged before the logbook is read: a bad --out fails first (exit 2, one line)
-      const set = new OutputSet();
-      const html = set.add(join(o.out, 'presence.html'), { mkdir: true });
-      const db = openForOutputs(o.db, set);
-      let input;
+      const headCount = o.headCount === undefined ? undefined : Number(o.headCount);
+      if (headCount !== undefined && !(Number.isInteger(headCount) && headCount > 0 && headCount <= 1e9)) throw new UsageError(`--head-count: "${o.headCount}" is not a whole number of people (1..1e9)`);
+      let tz: string;
       try {
-        if (dateMs === undefined) {
-          const days = logbookDays(db);
-          if (days.length !== 1) throw new UsageError(`--date: the presence report is per day and ${o.db} has ${days.length} day(s)${days.length ? ` (${days.map((d) => iso(d).slice(0, 10)).join(', ')})` : ''}`);
-          dateMs = days[0];
+        tz = checkTimeZone(o.tz ?? systemTimeZone());
+      } catch (e) {
+        throw new UsageError(`--tz: ${(e as Error).message}`);
+      }
+      if (o.csv === '-' && o.json) throw new UsageError('--csv - and --json both write to stdout: give --csv a file name');
+      let date = o.date === undefined ? undefined : (parseDate(o.date, '--date'), o.date);
+      // Our own IDs come from the logbook's blid column; the key, when this user can read it, adds them
+      // for rows logged without it. Only derived IDs are compared, in this process (state.ts).
+      let ownIdAt: ((ms: number) => Uint8Array | undefined) | undefined;
+      if (o.config !== undefined || o.stateDir !== undefined) {
+        const cfg = resolveConfig({ config: o.config, stateDir: o.stateDir });
+        try {
+          const key = loadKey(cfg.state_dir);
+          ownIdAt = (ms) => (ms >= key.baseDateMs ? bluezoneIdAt(key.secret(), key.baseDateMs, ms).id : undefined);
+        } catch (e) {
+          info(ctx, `note: no beacon key readable in ${cfg.state_dir} (${(e as Error).message}); our own beacon is recognised from the logbook's own-ID column only`);
         }
-        input = presenceReportInput(db, dateMs, { site: o.site, dwellMin: dwell });
+      }
+      const { clock } = clockFromEnv(ctx);
+      const nowMs = clock.now();
+      // every output is staged before the logbook is read: a bad --out or --csv fails first (exit 2, one line)
+      const set = new OutputSet({ stdout: stdoutSink(ctx) });
+      const htmlName = o.period === 'week' ? 'presence-week.html' : 'presence.html';
+      const html = set.add(join(o.out, htmlName), { mkdir: true });
+      const csv = o.csv !== undefined ? set.add(o.csv) : undefined;
+      const db = openForOutputs(o.db, set);
+      let files: string[];
+      let json: Record<string, unknown>;
+      try {
+        const q = { tz, nowMs, site: o.site, dwellMin: dwell, ownIdAt, headCount };
+        if (date === undefined) {
+          date = lastLogbookDate(db, tz);
+          if (date === undefined) throw new UsageError(`--date: ${o.db} has no rows yet; pass the day to report with --date YYYY-MM-DD`);
+          info(ctx, `reporting ${o.period === 'week' ? 'the week of ' : ''}${date} (${tz}), the last day with rows in the logbook`);
+        }
+        const offset = (ms: number) => tzOffsetMin(ms, tz);
+        let rendered;
+        if (o.period === 'week') {
+          const w = presenceWeekInput(db, date, q);
+          csv?.write(weekCsv(w));
+          json = weekJson(w);
+          rendered = await renderPresenceWeek(w, offset);
+        } else {
+          const d = presenceDayInput(db, date, q);
+          csv?.write(dayCsv(d));
+          json = dayJson(d);
+          rendered = await renderPresenceDay(d, offset);
+        }
+        files = writeReport(o.out, rendered, htmlName, { set, html });
+        if (o.csv !== undefined && o.csv !== '-') files.push(o.csv);
+        set.commit();
       } catch (e) {
         set.abort();
         throw e;
       } finally {
         db.close();
       }
-      let files: string[];
-      try {
-        files = writeReport(o.out, await renderPresenceReport(input), 'presence.html', { set, html });
-        set.commit();
-      } catch (e) {
-        set.abort();
-        throw e;
-      }
-      if (o.json) printJson(ctx, { files, estimate: input.estimate });
-      else ctx.out.write(files.map((f) => f + '\n').join(''));
+      if (o.json) printJson(ctx, { files, ...json });
+      else if (o.csv !== '-') ctx.out.write(files.map((f) => f + '\n').join(''));
     });
 }
 

@@ -1,6 +1,6 @@
 // The beacon side of the fleet collector (docs/fleet.md): every minute a heartbeat, and per completed
-// 15-minute slot the presence counts of the logbook (presenceReport, the same numbers `scan report`
-// shows). Counts are queued durably in the logbook's SQLite database (table fleet_outbox) before any
+// 15-minute slot the presence counts of the logbook (presence.ts's computePresence, the same numbers
+// `scan report` shows). Counts are queued durably in the logbook's SQLite database (table fleet_outbox) before any
 // upload, retried with exponential back-off while the collector or the network is down, and removed only
 // after the collector acknowledged them. Uploads are idempotent: the collector keys a row by beacon id +
 // date + slot and replaces it, so a retry after a lost reply never doubles a count.
@@ -9,7 +9,8 @@ import { request as httpsRequest } from 'node:https';
 import { DAY_MS, SLOT_MS, SLOTS_PER_DAY } from '../protocol/keys.ts';
 import type { Cancel, Clock } from '../clock.ts';
 import type { LogLevel } from './daemon.ts';
-import { presenceEstimate, presenceReport, type Db } from './logbook.ts';
+import type { Db } from './logbook.ts';
+import { computePresence } from './presence.ts';
 import { FLEET_API, MAX_ROWS_PER_UPLOAD, type CollectorReply, type DayCounts, type HeartbeatBody, type PresenceBody, type SlotCounts } from './fleetProtocol.ts';
 
 const SCHEMA = `
@@ -156,21 +157,20 @@ export class FleetReporter {
     let n = 0;
     this.o.db.transaction(() => {
       for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < doneUpTo; day += DAY_MS) {
-        const rows = presenceReport(this.o.db, day);
-        const date = isoDate(day);
         const complete = Math.min(SLOTS_PER_DAY, Math.round((doneUpTo - day) / SLOT_MS));
+        // the same computation as `scan report`: our own beacon and stationary transmitters left out
+        const p = computePresence(this.o.db, day, day + complete * SLOT_MS, { dwellMin: this.o.dwellMin });
+        const date = isoDate(day);
         for (let s = 0; s < complete; s++) {
           if (day + s * SLOT_MS < from) continue;
-          const a = rows[s].distinctIds;
-          const body: SlotCounts = { date, slot: s, android: a - rows[s].ios, ios: rows[s].ios, estimate: a, low: a, high: a, stationary_excluded: 0 };
+          const r = p.slots[s];
+          const a = r.distinctIds;
+          const body: SlotCounts = { date, slot: s, android: a - r.ios, ios: r.ios, estimate: a, low: a, high: a, stationary_excluded: r.stationary };
           put.run(`slot:${date}:${s}`, 'slot', JSON.stringify(body), nowMs);
           n++;
         }
-        const e = presenceEstimate(rows.slice(0, complete), this.o.dwellMin);
-        // the iPhones' share of the estimate, by the same rule over their IDs alone
-        const eIos = presenceEstimate(rows.slice(0, complete).map((r) => ({ ...r, distinctIds: r.ios })), this.o.dwellMin);
-        const ios = Math.min(e.visitors, eIos.visitors);
-        const dayBody: DayCounts = { date, android: e.visitors - ios, ios, estimate: e.visitors, low: e.lower, high: e.upper, stationary_excluded: 0, slots: complete };
+        const e = p.estimate;
+        const dayBody: DayCounts = { date, android: e.android, ios: e.ios, estimate: e.visitors, low: e.lower, high: e.upper, stationary_excluded: p.stationary.length, slots: complete };
         put.run(`day:${date}`, 'day', JSON.stringify(dayBody), nowMs);
         n++;
       }

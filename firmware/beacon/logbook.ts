@@ -4,13 +4,16 @@
 // every flush_ms or flush_rows, so a crash (even kill -9) loses at most the uncommitted batch and never
 // anything acknowledged as committed.
 import Database from 'better-sqlite3';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { classifyAdvert } from '../protocol/frames.ts';
 import { parseAdvertisingData } from '../protocol/ad.ts';
 import { formatTraceLine } from '../protocol/traceFormat.ts';
-import { DAY_MS, SLOT_MS, SLOTS_PER_DAY } from '../protocol/keys.ts';
+import { DAY_MS } from '../protocol/keys.ts';
 import { formatObservationRow, OBSERVATION_CSV_HEADER } from '../../records/rows.ts';
 import type { AdvertReport } from '../radio/types.ts';
 import { BeaconInputError } from './errors.ts';
+import { computePresence, type PresenceOptions, type SlotPresence } from './presence.ts';
 
 export type Db = Database.Database;
 
@@ -51,19 +54,78 @@ export function openLogbookDb(path: string): Db {
   return db;
 }
 
-/** Opens an existing logbook for reading; a missing file or a foreign database is an input error. */
+const PROBE = 'SELECT _id, blid, blid_contact, rssi, tx_power, timestamp, receiver, platform FROM trace_info LIMIT 0';
+const HINT = 'pass the file `bluezone scan --db FILE` writes';
+
+/**
+ * Opens an existing logbook for reading, with no write access needed to the file or its folder. A WAL
+ * database normally needs its -shm file, which SQLite creates beside it (sqlite.org/wal.html "Read-Only
+ * Databases"); in a folder this user cannot write, with no -wal left (the scanner is not running or shut
+ * down cleanly), the file alone is the whole database, so it is read into memory instead. Missing,
+ * unreadable and foreign files are input errors, each with its own message.
+ */
 export function openLogbookReadonly(path: string): Db {
   let db: Db;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (e) {
-    throw new BeaconInputError(`${path}: cannot open the logbook (${(e as Error).message})`, 'pass the file `bluezone scan --db FILE` writes');
+    let why = (e as Error).message;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (a) {
+      const c = (a as NodeJS.ErrnoException).code;
+      if (c === 'EACCES') why = 'permission denied: this user cannot read the file or one of its folders';
+      else if (c === 'ENOENT') why = 'no such file';
+    }
+    throw new BeaconInputError(`${path}: cannot open the logbook (${why})`, HINT);
   }
   try {
-    db.prepare('SELECT _id, blid, blid_contact, rssi, tx_power, timestamp, receiver, platform FROM trace_info LIMIT 0').all();
-  } catch {
+    db.prepare(PROBE).all();
+    return db;
+  } catch (e) {
     db.close();
-    throw new BeaconInputError(`${path}: not a Bluezone logbook (no trace_info table with receiver/platform columns)`);
+    const code = (e as { code?: string }).code ?? '';
+    if (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY')) return openLogbookSnapshot(path);
+    if (code === 'SQLITE_NOTADB' || /no such (table|column)/.test((e as Error).message)) {
+      throw new BeaconInputError(`${path}: not a Bluezone logbook (no trace_info table with receiver/platform columns)`, HINT);
+    }
+    throw new BeaconInputError(`${path}: cannot read the logbook (${code || (e as Error).message})`, HINT);
+  }
+}
+
+/** The logbook file read into memory (read-only): for a folder this user cannot write (see openLogbookReadonly). */
+export function openLogbookSnapshot(path: string): Db {
+  let wal = 0;
+  try {
+    wal = statSync(path + '-wal').size;
+  } catch {
+    /* no write-ahead log: the file is the whole database */
+  }
+  if (wal > 0) {
+    throw new BeaconInputError(
+      `${path}: the logbook has unmerged changes in ${path}-wal and this user cannot write in ${dirname(path)} to read them`,
+      'run the report as the user the scanner runs as, or copy the logbook with its -wal file to a folder you can write',
+    );
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new BeaconInputError(`${path}: cannot read the logbook (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'the file must be readable by this user');
+  }
+  // Header bytes 18-19 are the write/read format versions, 2 = WAL (sqlite.org/fileformat.html 1.3.4);
+  // an in-memory copy cannot be in WAL mode, so the copy says "rollback journal" (1). The file is untouched.
+  if (bytes.length >= 100 && bytes.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') {
+    bytes[18] = bytes[18] === 2 ? 1 : bytes[18];
+    bytes[19] = bytes[19] === 2 ? 1 : bytes[19];
+  }
+  let db: Db | undefined;
+  try {
+    db = new Database(bytes, { readonly: true });
+    db.prepare(PROBE).all();
+  } catch {
+    db?.close();
+    throw new BeaconInputError(`${path}: not a Bluezone logbook (no trace_info table with receiver/platform columns)`, HINT);
   }
   return db;
 }
@@ -255,110 +317,28 @@ export function* exportObservations(db: Db, dateMs?: number): Generator<string> 
   }
 }
 
-// ---- presence ------------------------------------------------------------------------------
+// ---- presence (computed in presence.ts) ----------------------------------------------------------
 
-/** One UTC quarter hour at the door. Field names match report/'s PresenceSlot. */
-export interface PresenceRow {
-  slot: number;
-  startMs: number;
-  endMs: number;
-  /** Distinct BluezoneIDs first heard in this slot (see `carriedOver`). */
-  distinctIds: number;
-  /** Of distinctIds, the iPhones' (IDs read over GATT, platform iOS; docs/ios-gatt.md). */
-  ios: number;
-  /** IDs of the previous slot still heard just after the boundary (Android lags up to ~65 s, 1.3); not counted. */
-  carriedOver: number;
-  sightings: number;
-  strongestRssi: number | null;
-}
+export { BOUNDARY_LAG_MS, presenceEstimate, type PresenceEstimate } from './presence.ts';
 
-/** Android's on-air ID may lag a slot boundary by up to one advertising period (~65 s, bluezone-protocol.md 1.3). */
-export const BOUNDARY_LAG_MS = 65_000;
+/** One UTC quarter hour at the door: presence.ts's SlotPresence. Field names match report/'s PresenceSlot. */
+export type PresenceRow = SlotPresence;
 
-/** Bluezone phones seen per 15-minute slot on one UTC day. */
-export function presenceReport(db: Db, dateMs: number): PresenceRow[] {
-  const rows: PresenceRow[] = [];
-  const ids: Set<string>[] = [];
-  const lagging: Set<string>[] = [];
-  const iosIds = new Set<string>();
-  for (let s = 0; s < SLOTS_PER_DAY; s++) {
-    rows.push({ slot: s, startMs: dateMs + s * SLOT_MS, endMs: dateMs + (s + 1) * SLOT_MS, distinctIds: 0, ios: 0, carriedOver: 0, sightings: 0, strongestRssi: null });
-    ids.push(new Set());
-    lagging.push(new Set());
-  }
-  // IDs of the slot before midnight, so the day's first slot can recognise them as carried over.
-  const beforeMidnight = new Set<string>();
-  const idsOf = (s: number) => (s < 0 ? beforeMidnight : ids[s]);
-  for (const r of rowsBetween(db, dateMs - SLOT_MS, dateMs + DAY_MS)) {
-    const id = r.blid_contact.toString('hex');
-    if (r.platform === 'iOS') iosIds.add(id);
-    const s = Math.floor((r.timestamp - dateMs) / SLOT_MS);
-    if (s < 0) {
-      beforeMidnight.add(id);
-      continue;
-    }
-    const row = rows[s];
-    row.sightings++;
-    row.strongestRssi = row.strongestRssi === null ? r.rssi : Math.max(row.strongestRssi, r.rssi);
-    if (r.timestamp - row.startMs < BOUNDARY_LAG_MS && idsOf(s - 1).has(id)) lagging[s].add(id);
-    else ids[s].add(id);
-  }
-  for (let s = 0; s < SLOTS_PER_DAY; s++) {
-    rows[s].distinctIds = ids[s].size;
-    for (const id of ids[s]) if (iosIds.has(id)) rows[s].ios++;
-    rows[s].carriedOver = [...lagging[s]].filter((id) => !ids[s].has(id)).length;
-  }
-  return rows;
-}
-
-export interface PresenceEstimate {
-  /** Point estimate of distinct phones over the day. */
-  visitors: number;
-  /** Busiest slot: at least this many different phones (IDs in one slot are different phones). */
-  lower: number;
-  /** Sum over slots: at most this many (if nobody was heard in two slots). */
-  upper: number;
-  dwellMin: number;
-  method: string;
-}
-
-/**
- * Every phone changes ID at the same UTC boundaries, so a phone heard for D minutes shows up in
- * 1 + D/15 slots on average (a stay of D minutes starting at a uniformly random time crosses D/15
- * boundaries in expectation). Distinct visitors ~ sum(distinct IDs per slot) / (1 + D/15), clamped
- * to [max per slot, sum].
- */
-export function presenceEstimate(rows: readonly PresenceRow[], dwellMin = 2): PresenceEstimate {
-  const upper = rows.reduce((a, r) => a + r.distinctIds, 0);
-  const lower = rows.reduce((a, r) => Math.max(a, r.distinctIds), 0);
-  const raw = upper / (1 + dwellMin / 15);
-  const visitors = Math.round(Math.min(upper, Math.max(lower, raw)));
-  return {
-    visitors,
-    lower,
-    upper,
-    dwellMin,
-    method: `sum of distinct IDs per slot / (1 + ${dwellMin} min dwell / 15 min), clamped to [busiest slot ${lower}, sum ${upper}]; Android phones and iPhones whose ID was read over GATT`,
-  };
+/** Bluezone phones per 15-minute slot on one UTC day, our own beacon and stationary transmitters left out. */
+export function presenceReport(db: Db, dateMs: number, opts: PresenceOptions = {}): PresenceRow[] {
+  return computePresence(db, dateMs, dateMs + DAY_MS, opts).slots;
 }
 
 export const PRESENCE_CSV_HEADER = 'date,slot,start_utc,end_utc,distinct_ids,carried_over,sightings,strongest_rssi';
 
-export function* exportPresence(db: Db, dateMs: number): Generator<string> {
-  const rows = presenceReport(db, dateMs);
+export function* exportPresence(db: Db, dateMs: number, opts: PresenceOptions = {}): Generator<string> {
+  const rows = presenceReport(db, dateMs, opts);
   const date = new Date(dateMs).toISOString().slice(0, 10);
   yield PRESENCE_CSV_HEADER + '\n';
   for (const r of rows) {
     const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
     yield [date, r.slot, hhmm(r.startMs), r.endMs - dateMs === DAY_MS ? '24:00' : hhmm(r.endMs), r.distinctIds, r.carriedOver, r.sightings, r.strongestRssi ?? ''].join(',') + '\n';
   }
-}
-
-/** The shape report/'s renderPresence input expects (PresenceReportInput), built from the logbook. */
-export function presenceReportInput(db: Db, dateMs: number, opts: { site?: string; dwellMin?: number } = {}) {
-  const slots = presenceReport(db, dateMs);
-  const e = presenceEstimate(slots, opts.dwellMin);
-  return { date: new Date(dateMs).toISOString().slice(0, 10), slots, estimate: { visitors: e.visitors, method: e.method }, site: opts.site };
 }
 
 /** Days (UTC midnights) that have rows, for picking a default export date. */

@@ -102,6 +102,6 @@ describe('bluezone scan report', () => {
     const html = readFileSync(join(out, 'presence.html'), 'utf8');
     expect(html).toContain('HQ lobby');
     expect(html).toContain('2026-11-23');
-    expect(j.estimate.visitors).toBeGreaterThanOrEqual(1);
+    expect(j.estimate.phones).toBeGreaterThanOrEqual(1);
   });
 });
