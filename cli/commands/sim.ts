@@ -1,4 +1,5 @@
 // `bluezone sim run|list|show`: thin front end over sim/ (scenarios, world loop, outputs).
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { CliContext } from '../context.ts';
@@ -62,6 +63,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .addOption(new Option('--kernel <k>', 'reception kernel').choices(['wasm', 'ts']).default('wasm'))
     .option('--no-classify', 'skip the classifier (no windows.csv)')
     .option('--scan-windows', 'also write scan_windows.csv: every reception aggregated per receiver, transmitter and scan window (large: about 10 rows per pair and second of Android scanning)')
+    .option('--threads <n>', 'threads: receivers split over N threads, outputs byte-identical for every N (default: all cores)', intArg('--threads', 1, 256))
     .option('--json', 'print the summary as JSON on stdout')
     .addHelpText(
       'after',
@@ -91,6 +93,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
         kernel: o.kernel,
         classify: o.classify,
         scanWindows: o.scanWindows,
+        threads: o.threads ?? availableParallelism(),
         onProgress: (simMs) => {
           const s = Math.floor(simMs / 1000);
           if (s !== lastS) progress.update((lastS = s));
