@@ -3,12 +3,11 @@
 // order (shard 1, 2, ...). The loop stays synchronous: a worker posts a tick on its own MessageChannel and
 // bumps a shared counter; the main thread blocks on that counter (Atomics.wait) and takes the message with
 // receiveMessageOnPort. Workers may run at most AHEAD ticks in front of the main thread (bounded memory).
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { EngineCounters, ReceptionOut } from '../engine/types.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunOptions } from '../types.ts';
+import { startTsWorker } from './tsWorker.ts';
 import { addCounters, replay, type TickBatch } from './shards.ts';
 
 /** How many ticks a worker may be ahead of the main thread. */
@@ -38,12 +37,6 @@ export type ShardRunOptions = Pick<RunOptions, 'seed' | 'durationMs' | 'devices'
 
 export type ShardMessage = TickBatch | { done: true; counters: EngineCounters } | { error: string };
 
-/** The tsx loader, so that a worker can import the TypeScript sources (no build step). */
-function bootstrap(entry: string): string {
-  const api = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-  return `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-}
-
 export class ShardPool {
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
@@ -55,12 +48,11 @@ export class ShardPool {
     this.nW = nShards - 1;
     const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
     this.ctrl = new Int32Array(sab);
-    const entry = pathToFileURL(fileURLToPath(new URL('./shardWorker.ts', import.meta.url))).href;
-    const code = bootstrap(entry);
+    const entry = new URL('./shardWorker.ts', import.meta.url);
     for (let w = 0; w < this.nW; w++) {
       const { port1, port2 } = new MessageChannel();
       const init: ShardInit = { scenario, opts, shard: w + 1, nShards, ctrl: sab, port: port2 };
-      const worker = new Worker(code, { eval: true, workerData: init, transferList: [port2] });
+      const worker = startTsWorker(entry, { workerData: init, transferList: [port2] });
       // errors reach the main thread through the shared flags (its loop is synchronous); a worker that
       // dies without reporting (killed) is caught by the exit code below
       worker.on('error', () => {});
