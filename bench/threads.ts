@@ -23,6 +23,9 @@ const json = process.argv.includes('--json');
 const scenario = loadScenario(scenarioName);
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const times: Record<number, number[]> = { 1: [], [threads]: [] };
+// the world loop alone (RunStats.wallMs: ticks, receptions and the per-observation sinks; for N > 1 it
+// includes waiting for the workers' start), without world building and the final tables and report
+const loops: Record<number, number[]> = { 1: [], [threads]: [] };
 let pairs = 0;
 for (let r = 0; r < runs; r++) {
   for (const n of [1, threads]) {
@@ -32,8 +35,9 @@ for (let r = 0; r < runs; r++) {
     const s = (performance.now() - t0) / 1000;
     rmSync(dir, { recursive: true, force: true });
     times[n].push(s);
+    loops[n].push(res.stats.wallMs / 1000);
     pairs = res.stats.pairEvaluations;
-    if (!json) process.stderr.write(`run ${r + 1}/${runs} --threads ${n}: ${s.toFixed(2)} s\n`);
+    process.stderr.write(`run ${r + 1}/${runs} --threads ${n}: ${s.toFixed(2)} s (loop ${(res.stats.wallMs / 1000).toFixed(2)} s)\n`);
   }
 }
 const m1 = med(times[1]);
@@ -42,6 +46,7 @@ const result = {
   bench: 'threads', scenario: scenarioName, hours, devices: devices ?? null, outputs, threads, runs, pair_evaluations: pairs,
   wall_s_threads_1: times[1].map((x) => Math.round(x * 100) / 100), wall_s_threads_n: times[threads].map((x) => Math.round(x * 100) / 100),
   median_s_threads_1: Math.round(m1 * 100) / 100, median_s_threads_n: Math.round(mn * 100) / 100, speedup: Math.round((m1 / mn) * 100) / 100,
+  loop_s_threads_1: loops[1], loop_s_threads_n: loops[threads], loop_speedup: Math.round((med(loops[1]) / med(loops[threads])) * 100) / 100,
   node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(),
 };
 if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
