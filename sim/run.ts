@@ -44,11 +44,11 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   // --threads N: shards 1..N-1 run in workers, shard 0 here (sim/parallel); a kernel object cannot travel
   const nShards = typeof opts.kernel === 'object' ? 1 : Math.max(1, Math.min(opts.threads ?? 1, world.nDev));
   const pool = nShards > 1 ? new ShardPool(scenario, shardOptions(opts), nShards) : null;
-  if (pool) keepReceivers(world, 0, nShards);
+  const mainListens = !pool || keepReceivers(world, 0, nShards, shardOptions(opts).mainListens) > 0;
   const set = opts.outDir || opts.pcapPath ? new OutputSet({ stdout: opts.stdout }) : null;
   try {
     const radio = await buildRadio(scenario, world, opts.kernel);
-    const r = await simulate(scenario, opts, world, radio, set, pool);
+    const r = await simulate(scenario, opts, world, radio, set, pool, mainListens);
     set?.commit();
     return r;
   } catch (e) {
@@ -64,7 +64,7 @@ function shardOptions(opts: RunOptions): ShardRunOptions {
     seed: opts.seed, durationMs: opts.durationMs, devices: opts.devices, scale: opts.scale, engine: opts.engine,
     engineLastSpanUs: opts.engineLastSpanUs, enginePairCache: opts.enginePairCache, engineOutRoom: opts.engineOutRoom,
     kernel: opts.kernel as 'wasm' | 'ts' | undefined, wantsReceptions: !!opts.outDir, keepAll: !!(opts.outDir && opts.scanWindows),
-    outDir: !!opts.outDir, scanWindows: !!opts.scanWindows,
+    outDir: !!opts.outDir, scanWindows: !!opts.scanWindows, mainListens: !opts.outDir,
   };
 }
 
@@ -75,7 +75,7 @@ function shardOptions(opts: RunOptions): ShardRunOptions {
 export async function runReceiverShard(init: ShardInit, ctrl: Int32Array): Promise<void> {
   const { scenario, opts, shard, nShards } = init;
   const world = buildWorld(scenario, opts);
-  keepReceivers(world, shard, nShards);
+  keepReceivers(world, shard, nShards, opts.mainListens);
   const radio = await buildRadio(scenario, world, opts.kernel);
   const engine = createEngine(scenario, world, radio, opts, world.nDev <= DENSE_MAX, { emitAll: opts.keepAll, truth: false });
   const rec = new ReceptionRecorder(opts.wantsReceptions, opts.keepAll);
@@ -96,7 +96,7 @@ export async function runReceiverShard(init: ShardInit, ctrl: Int32Array): Promi
   Atomics.notify(ctrl, w);
 }
 
-async function simulate(scenario: Scenario, opts: RunOptions, world: World, radio: Radio, set: OutputSet | null, pool: ShardPool | null): Promise<RunResult> {
+async function simulate(scenario: Scenario, opts: RunOptions, world: World, radio: Radio, set: OutputSet | null, pool: ShardPool | null, mainListens: boolean): Promise<RunResult> {
   const dense = world.nDev <= DENSE_MAX;
   const outputs = opts.outDir
     ? new RunOutputs(opts.outDir, scenario, {
@@ -113,7 +113,7 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
   const truth = new ContactTruth(world.nDev, world.startMs, dense, scenario.area.width, scenario.area.height, outputs);
 
   const t0Wall = performance.now();
-  const seen = runTicks(world, engine, truth, appLog, appLog, { outputs, scanAgg, pcap, onProgress: opts.onProgress, shards: pool });
+  const seen = runTicks(world, engine, truth, appLog, appLog, { outputs, scanAgg, pcap, onProgress: opts.onProgress, shards: pool, listens: mainListens });
   const counters = engine.counters();
   pool?.finish(seen.nTicks, counters);
   const stats = runStats(world, radio, counters, engine.name, appLog, performance.now() - t0Wall);
@@ -162,6 +162,8 @@ interface Taps {
   /** A shard worker's flow control and hand-over. */
   beforeTick?: (tick: number) => void;
   afterReceive?: (tick: number) => void;
+  /** false: this thread has no scanner of its own (--threads with outputs: the main thread runs the sinks). */
+  listens?: boolean;
 }
 
 /**
@@ -222,7 +224,7 @@ function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth | n
     // ---- advertising events whose packets may start in [t0, t1), then receptions scanner by scanner ----
     engine.drawEvents(t0, t1, t0ms, s);
     taps.pcap?.tick(t0, t1, engine.events());
-    engine.receive(t0, t1, s, out);
+    if (taps.listens !== false) engine.receive(t0, t1, s, out);
     taps.shards?.replayTick(tick, out);
     taps.afterReceive?.(tick);
     appLog?.emitTick(startMs);

@@ -30,6 +30,8 @@ export type ShardRunOptions = Pick<RunOptions, 'seed' | 'durationMs' | 'devices'
   /** The main thread's AppLog reads receptions / a reception tap reads every one (ShardRecorder). */
   wantsReceptions: boolean;
   keepAll: boolean;
+  /** shards.ts shardOf: whether the main thread (shard 0) listens too (runs without outputs). */
+  mainListens: boolean;
   /** The engine's per-reception options as the main thread computes them (createEngine). */
   outDir: boolean;
   scanWindows: boolean;

@@ -9,18 +9,29 @@ import type { EngineCounters } from '../engine/types.ts';
 import { grow } from '../engine/typed.ts';
 import type { World } from '../world/build.ts';
 
-/** Shard of receiver d among n: round robin, so every shard gets a share of each group and area. */
-export function shardOf(d: number, n: number): number {
-  return d % n;
+/**
+ * Shard of receiver d among n: round robin, so every shard gets a share of each group and area. With
+ * mainListens false the main thread (shard 0) gets no receivers: it runs every sink (truth, files,
+ * classifier, report), which costs more than the receptions in a run with outputs (docs/scaling.md),
+ * so the workers take all the receptions and run beside it.
+ */
+export function shardOf(d: number, n: number, mainListens: boolean): number {
+  return mainListens ? d % n : 1 + (d % (n - 1));
 }
 
 /**
  * Silences the scanners of the other shards: their scan mode becomes none (0), which only gates the
  * scanner loop of both engines (jsEngine.ts, kernel/assembly/scan.ts); advertising is untouched.
+ * Returns how many scanners this shard kept.
  */
-export function keepReceivers(world: World, shard: number, n: number): void {
+export function keepReceivers(world: World, shard: number, n: number, mainListens: boolean): number {
   const mode = world.scan.mode;
-  for (let d = 0; d < mode.length; d++) if (shardOf(d, n) !== shard) mode[d] = 0;
+  let kept = 0;
+  for (let d = 0; d < mode.length; d++) {
+    if (shardOf(d, n, mainListens) !== shard) mode[d] = 0;
+    else if (mode[d]) kept++;
+  }
+  return kept;
 }
 
 /** Flags of a recorded reception: heard() (before the rule), or heardRuled() with logged 0 / 1. */

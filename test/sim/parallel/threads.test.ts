@@ -43,9 +43,19 @@ async function both(name: string, opts: RunOptions, threads = 2) {
 }
 
 describe('sim run --threads', () => {
-  it('splits receivers round robin', () => {
-    expect([0, 1, 2, 3, 4].map((d) => shardOf(d, 2))).toEqual([0, 1, 0, 1, 0]);
+  it('splits receivers round robin, over the workers only when the main thread runs the sinks', () => {
+    expect([0, 1, 2, 3, 4].map((d) => shardOf(d, 2, true))).toEqual([0, 1, 0, 1, 0]);
+    expect([0, 1, 2, 3, 4].map((d) => shardOf(d, 3, false))).toEqual([1, 2, 1, 2, 1]);
   });
+
+  it('without outputs (benchmarks) the main thread listens too: the same counters', async () => {
+    const scenario = loadScenario('city-block');
+    const run = (threads: number) => runSimulation(scenario, { seed: 2, durationMs: 1000, devices: 3000, threads });
+    const [a, b] = [await run(1), await run(2)];
+    const strip = ({ wallMs: _w, realTimeFactor: _r, pairsPerSecond: _p, ...s }: typeof a.stats) => s;
+    expect(strip(b.stats)).toEqual(strip(a.stats));
+    expect(a.stats.pairEvaluations).toBeGreaterThan(0);
+  }, 120_000);
 
   it('lobby: --threads 1 and 2 write the same bytes', async () => {
     // the report too (the other cases skip it: it costs seconds and reads only main-thread sinks)
