@@ -10,12 +10,12 @@ import type { EvalReportInput, ExtraSection, F1Curve, PresenceReportInput, Rende
 
 export type { RenderedReport } from './types.ts';
 
-interface PlotJob {
+export interface PlotJob {
   name: string;
   spec: TopLevelSpec | null;
 }
 
-async function renderPlots(jobs: PlotJob[]): Promise<Record<string, string>> {
+export async function renderPlots(jobs: PlotJob[]): Promise<Record<string, string>> {
   const svgs: Record<string, string> = {};
   // One at a time: vega's id counters are module-global, and the order fixes the output bytes.
   for (const j of jobs) if (j.spec) svgs[j.name] = prefixSvgIds(await specToSvg(j.spec), j.name);

@@ -13,7 +13,7 @@ import { UniformGrid } from './engine/grid.ts';
 import { JsEngine } from './engine/jsEngine.ts';
 import { buildRadio, TRUTH_M, type Radio } from './engine/radio.ts';
 import { ContactTruth, type ContactDay } from './engine/truth.ts';
-import type { ReceptionEngine, TickState } from './engine/types.ts';
+import type { EngineCounters, ReceptionEngine, ReceptionOut, TickState } from './engine/types.ts';
 import { WasmReception } from './engine/wasmReception.ts';
 import { RunOutputs } from './sinks/outputs.ts';
 import { PcapTap } from './sinks/pcap.ts';
@@ -21,6 +21,8 @@ import { ScanWindowAggregates } from './sinks/scanWindows.ts';
 import type { RunOptions, RunResult, RunStats } from './types.ts';
 import { buildWorld, type World } from './world/build.ts';
 import { KIND_ANDROID, KIND_IOS } from './world/devices.ts';
+import { ShardPool, waitForRoom, type ShardInit, type ShardRunOptions } from './parallel/pool.ts';
+import { keepReceivers, ReceptionRecorder } from './parallel/shards.ts';
 
 export type { RunOptions, RunResult, RunStats };
 
@@ -40,19 +42,63 @@ const PAIR_CACHE_MAX = 1024;
  */
 export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
   const world = buildWorld(scenario, opts);
-  const radio = await buildRadio(scenario, world, opts.kernel);
+  // --threads N: shards 1..N-1 run in workers, shard 0 here (sim/parallel); a kernel object cannot travel
+  const nShards = typeof opts.kernel === 'object' ? 1 : Math.max(1, Math.min(opts.threads ?? 1, world.nDev));
+  const pool = nShards > 1 ? new ShardPool(scenario, shardOptions(opts), nShards) : null;
+  const mainListens = !pool || keepReceivers(world, 0, nShards, shardOptions(opts).mainListens) > 0;
   const set = opts.outDir || opts.pcapPath ? new OutputSet({ stdout: opts.stdout }) : null;
   try {
-    const r = await simulate(scenario, opts, world, radio, set);
+    const radio = await buildRadio(scenario, world, opts.kernel);
+    const r = await simulate(scenario, opts, world, radio, set, pool, mainListens);
     set?.commit();
     return r;
   } catch (e) {
     set?.abort();
     throw e;
+  } finally {
+    await pool?.close();
   }
 }
 
-async function simulate(scenario: Scenario, opts: RunOptions, world: World, radio: Radio, set: OutputSet | null): Promise<RunResult> {
+function shardOptions(opts: RunOptions): ShardRunOptions {
+  return {
+    seed: opts.seed, durationMs: opts.durationMs, devices: opts.devices, scale: opts.scale, engine: opts.engine,
+    engineLastSpanUs: opts.engineLastSpanUs, enginePairCache: opts.enginePairCache, engineOutRoom: opts.engineOutRoom,
+    kernel: opts.kernel as 'wasm' | 'ts' | undefined, wantsReceptions: !!opts.outDir, keepAll: !!(opts.outDir && opts.scanWindows),
+    outDir: !!opts.outDir, scanWindows: !!opts.scanWindows, mainListens: !opts.outDir,
+  };
+}
+
+/**
+ * A worker of `sim run --threads N` (parallel/shardWorker.ts): the same world, engine and tick loop with
+ * only this shard's scanners listening; each tick's receptions go to the main thread (parallel/pool.ts).
+ */
+export async function runReceiverShard(init: ShardInit, ctrl: Int32Array): Promise<void> {
+  const { scenario, opts, shard, nShards } = init;
+  const world = buildWorld(scenario, opts);
+  keepReceivers(world, shard, nShards, opts.mainListens);
+  const radio = await buildRadio(scenario, world, opts.kernel);
+  // with iOS GATT reads the logging rule runs after them, in the main thread's AppLog
+  const engine = createEngine(scenario, world, radio, opts, world.nDev <= DENSE_MAX, { emitAll: opts.keepAll, truth: false, rule: !gattStageWanted(scenario.ios.gatt, world.kind) });
+  const rec = new ReceptionRecorder(opts.wantsReceptions, opts.keepAll);
+  const nW = nShards - 1;
+  const w = shard - 1;
+  const nTicks = runTicks(world, engine, null, rec, null, {
+    outputs: null, scanAgg: null, pcap: null,
+    beforeTick: (tick) => waitForRoom(ctrl, nW, tick),
+    afterReceive: (tick) => {
+      const b = rec.take(tick);
+      init.port.postMessage(b, [b.rx.buffer, b.tx.buffer, b.flag.buffer, b.f.buffer] as ArrayBuffer[]);
+      Atomics.store(ctrl, w, tick + 1);
+      Atomics.notify(ctrl, w);
+    },
+  }).nTicks;
+  init.port.postMessage({ done: true, counters: engine.counters() });
+  Atomics.store(ctrl, w, nTicks + 1);
+  Atomics.notify(ctrl, w);
+}
+
+async function simulate(scenario: Scenario, opts: RunOptions, world: World, radio: Radio, set: OutputSet | null, pool: ShardPool | null, mainListens: boolean): Promise<RunResult> {
   const dense = world.nDev <= DENSE_MAX;
   const outputs = opts.outDir
     ? new RunOutputs(opts.outDir, scenario, {
@@ -66,13 +112,15 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
   const pcap = opts.pcapPath ? new PcapTap(set!.add(opts.pcapPath), world, opts.pcapMaxPackets ?? 2_000_000) : null;
   // iOS GATT reads (engine/connections.ts) sit before the logging rule, so the engine leaves the rule to AppLog
   const gatt = gattStageWanted(scenario.ios.gatt, world.kind) ? new GattStage(scenario.ios.gatt, world.kind, world.seed, world.startMs, world.durationMs, scenario.ios.advIntervalMs) : null;
-  const engine = createEngine(scenario, world, radio, opts, dense, !gatt);
+  const engine = createEngine(scenario, world, radio, opts, dense, { emitAll: !!(opts.outDir && opts.scanWindows), truth: dense, rule: !gatt });
   const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg, gatt);
   const truth = new ContactTruth(world.nDev, world.startMs, dense, scenario.area.width, scenario.area.height, outputs);
 
   const t0Wall = performance.now();
-  const seen = runTicks(world, engine, truth, appLog, { outputs, scanAgg, pcap, onProgress: opts.onProgress });
-  const stats = runStats(world, radio, engine, appLog, performance.now() - t0Wall);
+  const seen = runTicks(world, engine, truth, appLog, appLog, { outputs, scanAgg, pcap, onProgress: opts.onProgress, shards: pool, listens: mainListens });
+  const counters = engine.counters();
+  pool?.finish(seen.nTicks, counters);
+  const stats = runStats(world, radio, counters, engine.name, appLog, performance.now() - t0Wall);
   pcap?.close();
 
   const contacts = truth.contacts(world.names);
@@ -94,15 +142,15 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
 }
 
 /** The fused WASM engine when the kernel is WASM (unless opts.engine is 'js'), else the JS reference. */
-function createEngine(scenario: Scenario, world: World, radio: Radio, opts: RunOptions, dense: boolean, engineRule = true): ReceptionEngine {
+function createEngine(scenario: Scenario, world: World, radio: Radio, opts: Pick<RunOptions, 'engine' | 'enginePairCache' | 'engineLastSpanUs' | 'engineOutRoom'>, dense: boolean, o: { emitAll: boolean; truth: boolean; rule: boolean }): ReceptionEngine {
   const W = scenario.area.width;
   const H = scenario.area.height;
   const host = (radio.kernel as Partial<WasmKernel>).host;
   if (!host || opts.engine === 'js') return new JsEngine(world, radio, W, H);
   return new WasmReception(host, world, radio, new UniformGrid(radio.cellM, W, H, 0), new UniformGrid(TRUTH_M, W, H, 0), {
     // per-reception consumers (scan_windows.csv) still get every reception
-    logging: engineRule && dense && world.adv.wholeUs ? { logAll: scenario.logging === 'all', emitAll: !!(opts.outDir && opts.scanWindows) } : undefined,
-    truth: dense,
+    logging: o.rule && dense && world.adv.wholeUs ? { logAll: scenario.logging === 'all', emitAll: o.emitAll } : undefined,
+    truth: o.truth,
     pairCache: world.nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false,
     lastSpanUs: opts.engineLastSpanUs,
     outRoom: opts.engineOutRoom,
@@ -114,10 +162,20 @@ interface Taps {
   scanAgg: ScanWindowAggregates | null;
   pcap: PcapTap | null;
   onProgress?: (simMs: number, totalMs: number) => void;
+  /** --threads: the other shards' receptions of each tick, replayed after this thread's own. */
+  shards?: ShardPool | null;
+  /** A shard worker's flow control and hand-over. */
+  beforeTick?: (tick: number) => void;
+  afterReceive?: (tick: number) => void;
+  /** false: this thread has no scanner of its own (--threads with outputs: the main thread runs the sinks). */
+  listens?: boolean;
 }
 
-/** The world loop; returns each device's first and last tick present (ms from the start, -1 never). */
-function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth, appLog: AppLog, taps: Taps): { first: Float64Array; last: Float64Array } {
+/**
+ * The world loop; returns each device's first and last tick present (ms from the start, -1 never). A
+ * shard worker runs it without truth and app log (null), its receptions going to `out`.
+ */
+function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth | null, out: ReceptionOut, appLog: AppLog | null, taps: Taps): { first: Float64Array; last: Float64Array; nTicks: number } {
   const { nDev, durationMs, tickMs, startMs, person, mob } = world;
   const s = tickState(world);
   const first = new Float64Array(nDev).fill(-1);
@@ -125,6 +183,7 @@ function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth, ap
   const mobX = mob.x, mobY = mob.y, mobHeading = mob.heading;
   const nTicks = Math.ceil(durationMs / tickMs);
   for (let tick = 0; tick < nTicks; tick++) {
+    taps.beforeTick?.(tick);
     const t0ms = tick * tickMs;
     const t0 = t0ms * 1000;
     const t1 = Math.min((tick + 1) * tickMs, durationMs) * 1000;
@@ -163,21 +222,23 @@ function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth, ap
 
     // ---- ground truth: pairs within 2 m, accumulated per UTC day ----
     engine.loadTick(s);
-    truth.tick(t0ms, t0, t1, s, engine);
+    truth?.tick(t0ms, t0, t1, s, engine);
     taps.outputs?.endTruthTick(t1 / 1000, nDev);
     taps.outputs?.onTick(t0ms, x, y, active, nDev);
 
     // ---- advertising events whose packets may start in [t0, t1), then receptions scanner by scanner ----
     engine.drawEvents(t0, t1, t0ms, s);
     taps.pcap?.tick(t0, t1, engine.events());
-    engine.receive(t0, t1, s, appLog);
-    appLog.emitTick(startMs, t1);
+    if (taps.listens !== false) engine.receive(t0, t1, s, out);
+    taps.shards?.replayTick(tick, out);
+    taps.afterReceive?.(tick);
+    appLog?.emitTick(startMs, t1);
     // windows ending by t1 got all their packets in this tick or earlier
     taps.scanAgg?.closeUntil(t1);
-    if (tick % 64 === 63) appLog.prune(t1);
+    if (tick % 64 === 63) appLog?.prune(t1);
     taps.onProgress?.(t1 / 1000, durationMs);
   }
-  return { first, last };
+  return { first, last, nTicks };
 }
 
 function tickState(world: World): TickState {
@@ -194,13 +255,12 @@ function tickState(world: World): TickState {
   return s;
 }
 
-function runStats(world: World, radio: Radio, engine: ReceptionEngine, appLog: AppLog, wallMs: number): RunStats {
-  const c = engine.counters();
+function runStats(world: World, radio: Radio, c: EngineCounters, engineName: ReceptionEngine['name'], appLog: AppLog, wallMs: number): RunStats {
   const stats: RunStats = {
     pairEvaluations: c.pairEvaluations, advEvents: c.advEvents, receptions: c.receptions, lostBelowSensitivity: c.lostBelowSensitivity,
     lostCollision: c.lostCollision, lostHalfDuplex: c.lostHalfDuplex, observations: appLog.observations,
     wallMs: Math.round(wallMs), simMs: world.durationMs, realTimeFactor: Math.round(world.durationMs / Math.max(wallMs, 1)),
-    pairsPerSecond: Math.round(c.pairEvaluations / Math.max(wallMs / 1000, 1e-3)), kernel: radio.kernel.name, engine: engine.name,
+    pairsPerSecond: Math.round(c.pairEvaluations / Math.max(wallMs / 1000, 1e-3)), kernel: radio.kernel.name, engine: engineName,
     kernelFallback: radio.kernel.fallbackReason, cullRadiusM: Math.round(radio.cullM * 10) / 10,
     devices: { android: 0, ios: 0, beacon: world.nDev - world.firstBeacon, people: world.mob.n },
   };

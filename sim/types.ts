@@ -46,6 +46,11 @@ export interface RunOptions {
   scanWindows?: boolean;
   /** Render report.html (default true; the data files do not depend on it). */
   report?: boolean;
+  /**
+   * Threads (default 1): receivers split round robin over N threads (sim/parallel), outputs
+   * byte-identical for every N. Ignored with a kernel object (it cannot be sent to a worker).
+   */
+  threads?: number;
   /** Called after every tick. */
   onProgress?: (simMs: number, totalMs: number) => void;
 }

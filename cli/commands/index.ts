@@ -12,6 +12,7 @@ import { registerId } from './id.ts';
 import { registerAdvert } from './advert.ts';
 import { registerMatch } from './match.ts';
 import { registerFleet } from './fleet.ts';
+import { registerWorker } from './worker.ts';
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export type Registrar = (program: Command, ctx: CliContext) => void;
@@ -19,4 +20,4 @@ export type Registrar = (program: Command, ctx: CliContext) => void;
 export const registrars: Registrar[] = [registerAir, registerBeacon, registerScan, registerSim,
   // `sim fit` joins the sim group registered just before it
   (p, ctx) => registerSimFit(p.commands.find((c) => c.name() === 'sim')!, ctx),
-  registerClassify, registerEval, registerBench, registerId, registerAdvert, registerMatch, registerFleet];
+  registerClassify, registerEval, registerBench, registerId, registerAdvert, registerMatch, registerFleet, registerWorker];

@@ -1,4 +1,5 @@
 // `bluezone sim run|list|show`: thin front end over sim/ (scenarios, world loop, outputs).
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { CliContext } from '../context.ts';
@@ -10,6 +11,9 @@ import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins
 import { parseDuration } from '../../sim/scenario/units.ts';
 import { runSimulation } from '../../sim/run.ts';
 import { iosGattLine } from '../../sim/engine/connections.ts';
+import { runSweep } from '../../sim/sweep/sweep.ts';
+import { SweepError } from '../../sim/sweep/spec.ts';
+import { QueueError } from '../../sim/sweep/queue.ts';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string) => {
@@ -63,6 +67,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .addOption(new Option('--kernel <k>', 'reception kernel').choices(['wasm', 'ts']).default('wasm'))
     .option('--no-classify', 'skip the classifier (no windows.csv)')
     .option('--scan-windows', 'also write scan_windows.csv: every reception aggregated per receiver, transmitter and scan window (large: about 10 rows per pair and second of Android scanning)')
+    .option('--threads <n>', 'threads: receivers split over N threads, outputs byte-identical for every N (default 1: on the measured 2-core machine 2 threads did not pay yet, docs/scaling.md)', intArg('--threads', 1, 256))
     .option('--json', 'print the summary as JSON on stdout')
     .addHelpText(
       'after',
@@ -92,6 +97,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
         kernel: o.kernel,
         classify: o.classify,
         scanWindows: o.scanWindows,
+        threads: o.threads ?? 1,
         onProgress: (simMs) => {
           const s = Math.floor(simMs / 1000);
           if (s !== lastS) progress.update((lastS = s));
@@ -122,6 +128,38 @@ export function registerSim(program: Command, ctx: CliContext): void {
         ].join('\n'),
       );
       if (st.kernelFallback) info(ctx, `note: ${st.kernelFallback}`);
+    });
+
+  sim
+    .command('sweep')
+    .description('run a grid of scenarios x seeds x parameters (a YAML file) and write a summary table and a report comparing them')
+    .argument('<file>', 'sweep file (.yaml or .json; format in docs/scaling.md)')
+    .option('--out <dir>', 'output directory (summary.csv, summary.json, report.html, timing.json)', 'out/sweep')
+    .option('--jobs <n>', 'local pool: jobs at once (default: all cores)', intArg('--jobs', 1, 1024))
+    .option('--queue <url>', 'run on BullMQ workers (`bluezone worker`) through Redis at redis://HOST:PORT instead of the local pool')
+    .option('--no-report', 'skip report.html')
+    .option('--json', 'print the summary table as JSON on stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ npx bluezone sim sweep density.yaml --out out/density\n' +
+        '  $ npx bluezone sim sweep density.yaml --jobs 2\n' +
+        '  $ npx bluezone sim sweep density.yaml --queue redis://10.0.0.5:6379   # with `bluezone worker` on other machines\n',
+    )
+    .action(async (file: string, o) => {
+      const r = await runSweep(file, {
+        outDir: o.out, jobs: o.jobs ?? availableParallelism(), queue: o.queue, report: o.report,
+        onJob: (j, done, total) => info(ctx, `job ${j.index} (${j.id}) done in ${j.wallS.toFixed(1)} s [${done}/${total}]`),
+      }).catch((e: Error) => {
+        if (e instanceof SweepError || e instanceof QueueError) throw new UsageError(e.message, e instanceof SweepError ? 'see the sweep file format in docs/scaling.md' : undefined);
+        throw e;
+      });
+      if (o.json) {
+        printJson(ctx, { sweep: r.spec.name, jobs: r.table.rows.length, columns: r.table.columns, rows: r.table.rows, files: r.files });
+        return;
+      }
+      if (ctx.quiet) return;
+      ctx.err.write(`sweep ${r.spec.name}: ${r.table.rows.length} jobs in ${r.wallS.toFixed(1)} s (${o.queue ? `queue ${o.queue}` : `local pool of ${o.jobs ?? availableParallelism()}`})\n` +
+        r.files.filter((f) => !/plots[\\/]/.test(f)).map((f) => `wrote ${f}\n`).join(''));
     });
 
   sim

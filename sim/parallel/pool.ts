@@ -1,0 +1,130 @@
+// The main thread's side of `sim run --threads N`: starts N - 1 worker_threads (shards 1..N-1; the main
+// thread is shard 0 and also runs every sink), and hands each tick's recorded receptions over in a fixed
+// order (shard 1, 2, ...). The loop stays synchronous: a worker posts a tick on its own MessageChannel and
+// bumps a shared counter; the main thread blocks on that counter (Atomics.wait) and takes the message with
+// receiveMessageOnPort. Workers may run at most AHEAD ticks in front of the main thread (bounded memory).
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import type { EngineCounters, ReceptionOut } from '../engine/types.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { RunOptions } from '../types.ts';
+import { startTsWorker } from './tsWorker.ts';
+import { addCounters, replay, type TickBatch } from './shards.ts';
+
+/** How many ticks a worker may be ahead of the main thread. */
+const AHEAD = 32;
+
+/** What a shard worker gets (structured clone): the scenario and the options that shape the world. */
+export interface ShardInit {
+  scenario: Scenario;
+  opts: ShardRunOptions;
+  shard: number;
+  nShards: number;
+  /** [produced ticks per worker (index shard - 1)..., consumed ticks, failed flags per worker...] */
+  ctrl: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** The RunOptions a shard needs to rebuild the world and engine exactly as the main thread does. */
+export type ShardRunOptions = Pick<RunOptions, 'seed' | 'durationMs' | 'devices' | 'scale' | 'engine' | 'engineLastSpanUs' | 'enginePairCache' | 'engineOutRoom'> & {
+  kernel?: 'wasm' | 'ts';
+  /** The main thread's AppLog reads receptions / a reception tap reads every one (ShardRecorder). */
+  wantsReceptions: boolean;
+  keepAll: boolean;
+  /** shards.ts shardOf: whether the main thread (shard 0) listens too (runs without outputs). */
+  mainListens: boolean;
+  /** The engine's per-reception options as the main thread computes them (createEngine). */
+  outDir: boolean;
+  scanWindows: boolean;
+};
+
+export type ShardMessage = TickBatch | { done: true; counters: EngineCounters } | { error: string };
+
+export class ShardPool {
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  private readonly ctrl: Int32Array;
+  private readonly nW: number;
+  private finished = false;
+
+  constructor(scenario: Scenario, opts: ShardRunOptions, nShards: number) {
+    this.nW = nShards - 1;
+    const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
+    this.ctrl = new Int32Array(sab);
+    const entry = new URL('./shardWorker.ts', import.meta.url);
+    for (let w = 0; w < this.nW; w++) {
+      const { port1, port2 } = new MessageChannel();
+      const init: ShardInit = { scenario, opts, shard: w + 1, nShards, ctrl: sab, port: port2 };
+      const worker = startTsWorker(entry, { workerData: init, transferList: [port2] });
+      // errors reach the main thread through the shared flags (its loop is synchronous); a worker that
+      // dies without reporting (killed) is caught by the exit code below
+      worker.on('error', () => {});
+      worker.on('exit', (code) => {
+        if (code !== 0 && !this.finished) {
+          Atomics.store(this.ctrl, this.nW + 1 + w, 2);
+          Atomics.notify(this.ctrl, w);
+        }
+      });
+      this.workers.push(worker);
+      this.ports.push(port1);
+    }
+  }
+
+  /** Blocks until worker w has posted its message number k (a tick, or the final one), and returns it. */
+  private next(w: number, k: number): ShardMessage {
+    const ctrl = this.ctrl;
+    for (;;) {
+      const v = Atomics.load(ctrl, w);
+      if (v > k) {
+        const m = receiveMessageOnPort(this.ports[w]);
+        if (m) {
+          const msg = m.message as ShardMessage;
+          if ('error' in msg) throw new Error(`sim run thread ${w + 1}: ${msg.error}`);
+          return msg;
+        }
+      }
+      if (Atomics.load(ctrl, this.nW + 1 + w)) {
+        const m = receiveMessageOnPort(this.ports[w]);
+        if (m && 'error' in (m.message as ShardMessage)) throw new Error(`sim run thread ${w + 1}: ${(m.message as { error: string }).error}`);
+        if (!m) throw new Error(`sim run thread ${w + 1} stopped without a result`);
+        return m.message as ShardMessage;
+      }
+      Atomics.wait(ctrl, w, v, 50);
+    }
+  }
+
+  /** Replays every worker's receptions of tick `tick` into out (shard order), then lets them go on. */
+  replayTick(tick: number, out: ReceptionOut): void {
+    for (let w = 0; w < this.nW; w++) {
+      const m = this.next(w, tick) as TickBatch;
+      if (m.tick !== tick) throw new Error(`sim run thread ${w + 1}: got tick ${m.tick}, expected ${tick}`);
+      replay(m, out);
+    }
+    Atomics.store(this.ctrl, this.nW, tick + 1);
+    Atomics.notify(this.ctrl, this.nW);
+  }
+
+  /** Adds the workers' final counters (after the last tick) into c. */
+  finish(nTicks: number, c: EngineCounters): void {
+    for (let w = 0; w < this.nW; w++) {
+      const m = this.next(w, nTicks);
+      if (!('done' in m)) throw new Error(`sim run thread ${w + 1}: expected its counters`);
+      addCounters(c, m.counters);
+    }
+    this.finished = true;
+  }
+
+  async close(): Promise<void> {
+    this.finished = true;
+    for (const p of this.ports) p.close();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Worker side of the flow control: waits until the main thread is at most AHEAD ticks behind tick. */
+export function waitForRoom(ctrl: Int32Array, nW: number, tick: number): void {
+  for (;;) {
+    const c = Atomics.load(ctrl, nW);
+    if (tick - c < AHEAD) return;
+    Atomics.wait(ctrl, nW, c, 1000);
+  }
+}
