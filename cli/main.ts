@@ -12,9 +12,20 @@ export interface MainIo {
   isTTY?: boolean;
 }
 
-/** The package's own version (package.json beside the cli/ folder, in a clone and in the installed package). */
+/**
+ * The package's own version: package.json one folder up from cli/ in a clone, two in the compiled
+ * package (dist/cli/main.js).
+ */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'bluezone-beacon') return pkg.version;
+    } catch {
+      // not there: try the next level
+    }
+  }
+  return 'unknown';
 }
 
 export function buildProgram(ctx: CliContext): Command {
