@@ -1,5 +1,5 @@
 // What the long-running commands (beacon start, scan) share: configuration, the clock, signals, logging.
-import { applyOverrides, defaultConfig, loadBeaconConfig, type BeaconConfig } from '../firmware/beacon/config.ts';
+import type { BeaconConfig } from '../firmware/beacon/config.ts';
 import type { LogLevel } from '../firmware/beacon/daemon.ts';
 import { parseTestClock, systemClock, type Clock } from '../firmware/clock.ts';
 import { BeaconInputError } from '../firmware/beacon/errors.ts';
@@ -18,7 +18,9 @@ export function asUsage<T>(fn: () => T): T {
   }
 }
 
-export function resolveConfig(o: { config?: string; stateDir?: string; hci?: string; intervalMs?: string }): BeaconConfig {
+/** The effective config; the config module (yaml, zod) loads here, not at start-up (bluezone --help). */
+export async function resolveConfig(o: { config?: string; stateDir?: string; hci?: string; intervalMs?: string }): Promise<BeaconConfig> {
+  const { applyOverrides, defaultConfig, loadBeaconConfig } = await import('../firmware/beacon/config.ts');
   return asUsage(() => applyOverrides(o.config ? loadBeaconConfig(o.config) : defaultConfig(), o));
 }
 

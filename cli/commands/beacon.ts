@@ -1,7 +1,7 @@
 // `bluezone beacon ...`: the lobby beacon daemon and its admin commands (docs/beacon.md,
 // docs/raspberry-pi.md). Logic lives in firmware/beacon.
 import { Command } from 'commander';
-import { DEFAULTS_YAML, loadBeaconConfig } from '../../firmware/beacon/config.ts';
+// the config module (yaml, zod) loads in the actions that need it, not for --help
 import { adapterPresence } from '../../firmware/beacon/adapterWatch.ts';
 import { BeaconDaemon } from '../../firmware/beacon/daemon.ts';
 import { renderSystemdUnit } from '../../firmware/beacon/systemd.ts';
@@ -61,7 +61,7 @@ Examples:
   $ npx bluezone beacon start --config /etc/bluezone/beacon.yaml
   $ npx bluezone beacon start --state-dir ./state --hci uart:/tmp/bz-beacon.pty   # against "air pty"`)
     .action(async (o: { config?: string; stateDir?: string; hci?: string; intervalMs?: string }) => {
-      const cfg = resolveConfig(o);
+      const cfg = await resolveConfig(o);
       const log = makeLogger(ctx, cfg.log_level);
       const { clock, test } = clockFromEnv(ctx);
       const spec = asUsage(() => parseHciSpec(cfg.hci, cfg.uart_baud));
@@ -192,12 +192,13 @@ Examples:
 Examples:
   $ npx bluezone beacon config --print-defaults > beacon.yaml
   $ npx bluezone beacon config --check beacon.yaml`)
-    .action((o: { printDefaults?: boolean; check?: string; json?: boolean }) => {
+    .action(async (o: { printDefaults?: boolean; check?: string; json?: boolean }) => {
       if (o.printDefaults) {
-        ctx.out.write(DEFAULTS_YAML);
+        ctx.out.write((await import('../../firmware/beacon/config.ts')).DEFAULTS_YAML);
         return;
       }
       if (o.check) {
+        const { loadBeaconConfig } = await import('../../firmware/beacon/config.ts');
         const cfg = asUsage(() => loadBeaconConfig(o.check!));
         if (o.json) printJson(ctx, cfg);
         else ctx.out.write(`${o.check}: ok\n`);

@@ -4,20 +4,13 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLogger, asUsage, clockFromEnv, exitSoonAfterShutdown, resolveConfig, untilSignal } from '../daemon.ts';
-import {
-  exportObservations,
-  exportPresence,
-  exportTrace,
-  logbookDays,
-  Logbook,
-  openLogbookDb,
-  openLogbookReadonly,
-  presenceEstimate,
-  presenceReport,
-  presenceReportInput,
-  type Db,
-} from '../../firmware/beacon/logbook.ts';
-import { renderPresenceReport, writeReport } from '../../report/render.ts';
+import type { Db } from '../../firmware/beacon/logbook.ts';
+// The logbook (better-sqlite3) loads when an action runs and the report renderer (vega, resvg) only in
+// `scan report`, so --help stays fast and the scanner runs where resvg has no binary (docs/api.md).
+let { exportObservations, exportPresence, exportTrace, logbookDays, Logbook, openLogbookDb, openLogbookReadonly, presenceEstimate, presenceReport, presenceReportInput } = {} as typeof import('../../firmware/beacon/logbook.ts');
+async function loadLogbook(): Promise<void> {
+  ({ exportObservations, exportPresence, exportTrace, logbookDays, Logbook, openLogbookDb, openLogbookReadonly, presenceEstimate, presenceReport, presenceReportInput } = await import('../../firmware/beacon/logbook.ts'));
+}
 import { ScanService } from '../../firmware/beacon/scanService.ts';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { ContactIndex, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
@@ -84,7 +77,8 @@ Examples:
   $ npx bluezone scan --hci native:1 --db /var/lib/bluezone/logbook.db
   $ npx bluezone scan run --config /etc/bluezone/beacon.yaml --json`)
     .action(async (o: { config?: string; stateDir?: string; hci?: string; db?: string; receiver?: string; json?: boolean }) => {
-      const cfg = resolveConfig({ config: o.config, stateDir: o.stateDir });
+      await loadLogbook();
+      const cfg = await resolveConfig({ config: o.config, stateDir: o.stateDir });
       const log = makeLogger(ctx, cfg.log_level);
       const { clock } = clockFromEnv(ctx);
       const spec = asUsage(() => {
@@ -165,7 +159,8 @@ Examples:
   $ npx bluezone scan export --db logbook.db --format trace --out data_trace.txt
   $ npx bluezone scan export --db logbook.db --format observations --date 2026-11-23 > obs.csv
   $ npx bluezone scan export --db logbook.db --format presence --date 2026-11-23 --json`)
-    .action((o: { db: string; format: 'trace' | 'observations' | 'presence'; date?: string; dwellMin: string; out?: string; json?: boolean }) => {
+    .action(async (o: { db: string; format: 'trace' | 'observations' | 'presence'; date?: string; dwellMin: string; out?: string; json?: boolean }) => {
+      await loadLogbook();
       let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
       const dwell = Number(o.dwellMin);
       if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
@@ -235,6 +230,8 @@ function registerScanReport(scan: Command, ctx: CliContext): void {
 Examples:
   $ npx bluezone scan report --db /var/lib/bluezone/logbook.db --date 2026-11-23 --site "HQ lobby" --out /tmp/presence`)
     .action(async (o: { db: string; date?: string; out: string; site?: string; dwellMin: string; json?: boolean }) => {
+      await loadLogbook();
+      const { renderPresenceReport, writeReport } = await import('../../report/render.ts');
       const dwell = Number(o.dwellMin);
       if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
       let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
@@ -281,7 +278,8 @@ function registerScanMatch(scan: Command, ctx: CliContext): void {
 Examples:
   $ npx bluezone scan match --db /var/lib/bluezone/logbook.db --publication f0.json
   $ npx bluezone scan match --db logbook.db --publication f0.json --json`)
-    .action((o: { db: string; publication: string; json?: boolean }) => {
+    .action(async (o: { db: string; publication: string; json?: boolean }) => {
+      await loadLogbook();
       let text: string;
       try {
         text = readFileSync(o.publication, 'utf8');

@@ -1,14 +1,11 @@
 // `bluezone sim run|list|show`: thin front end over sim/ (scenarios, world loop, outputs).
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
-import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/load.ts';
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
-import { runSimulation } from '../../sim/run.ts';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string) => {
@@ -34,7 +31,11 @@ function scaleArg(v: string): number {
   return n;
 }
 
-function load(nameOrPath: string) {
+// yaml, zod, protobufjs and the simulator load when a subcommand runs, not for --help (docs/api.md, startup)
+const builtinNames = (): string[] => Object.keys(BUILTIN_SCENARIOS);
+
+async function load(nameOrPath: string) {
+  const { ScenarioError, loadScenario } = await import('../../sim/scenario/load.ts');
   try {
     return loadScenario(nameOrPath);
   } catch (e) {
@@ -72,13 +73,14 @@ export function registerSim(program: Command, ctx: CliContext): void {
         '  $ npx bluezone sim run my-scenario.yaml\n',
     )
     .action(async (scenarioArg: string, o) => {
-      const scenario = load(scenarioArg);
+      const scenario = await load(scenarioArg);
       if (o.json && o.pcap === '-') throw new UsageError('--json and --pcap - would both write to stdout', 'give --pcap a file name, or drop --json');
       // --out DIR is created (and every file staged) by runSimulation's output set: a bad --out or --pcap
       // is an OutputError (exit 2, one line) before the first tick
       const durationMs: number = o.duration ?? scenario.duration;
       const progress = createProgress(ctx, `sim ${scenario.name}`, Math.round(durationMs / 1000));
       let lastS = -1;
+      const { runSimulation } = await import('../../sim/run.ts');
       const r = await runSimulation(scenario, {
         seed: o.seed,
         durationMs,
@@ -140,11 +142,11 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .argument('<name>', builtinNames().join(' | '))
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  $ npx bluezone sim show lobby > my-lobby.yaml\n  $ npx bluezone sim run my-lobby.yaml\n')
-    .action((name: string, o) => {
+    .action(async (name: string, o) => {
       const b = BUILTIN_SCENARIOS[name];
       if (!b) throw new UsageError(`unknown built-in scenario "${name}"`, `built-ins: ${builtinNames().join(', ')}`);
       if (o.json) return printJson(ctx, b.scenario);
-      ctx.out.write(stringify(b.scenario));
+      ctx.out.write((await import('yaml')).stringify(b.scenario));
     });
 
   sim
@@ -153,8 +155,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .argument('<file>', 'scenario file (.yaml, .yml or .json)')
     .option('--json', 'print the normalised scenario as JSON')
     .addHelpText('after', '\nExamples:\n  $ npx bluezone sim validate my-scenario.yaml\n')
-    .action((file: string, o) => {
-      const s = load(file);
+    .action(async (file: string, o) => {
+      const s = await load(file);
       if (o.json) return printJson(ctx, s);
       const people = s.groups.reduce((a, g) => a + g.count, 0);
       ctx.out.write(`${file}: ok: "${s.name}", ${people} people in ${s.groups.length} groups, ${s.beacons.length} beacons, ${s.duration / 60_000} min\n`);
