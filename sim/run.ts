@@ -195,7 +195,8 @@ function runStats(world: World, radio: Radio, engine: ReceptionEngine, appLog: A
   const stats: RunStats = {
     pairEvaluations: c.pairEvaluations, advEvents: c.advEvents, receptions: c.receptions, lostBelowSensitivity: c.lostBelowSensitivity,
     lostCollision: c.lostCollision, lostHalfDuplex: c.lostHalfDuplex, observations: appLog.observations,
-    wallMs: Math.round(wallMs), simMs: world.durationMs, realTimeFactor: Math.round(world.durationMs / Math.max(wallMs, 1)),
+    wallMs: Math.round(wallMs), simMs: world.durationMs, // 3 significant digits, not an integer: city-block runs slower than real time (0.0412x, not "0x")
+    realTimeFactor: Number((world.durationMs / Math.max(wallMs, 1e-3)).toPrecision(3)),
     pairsPerSecond: Math.round(c.pairEvaluations / Math.max(wallMs / 1000, 1e-3)), kernel: radio.kernel.name, engine: engine.name,
     kernelFallback: radio.kernel.fallbackReason, cullRadiusM: Math.round(radio.cullM * 10) / 10,
     devices: { android: 0, ios: 0, beacon: world.nDev - world.firstBeacon, people: world.mob.n },

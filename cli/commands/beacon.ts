@@ -10,7 +10,7 @@ import { publication } from '../../firmware/protocol/match.ts';
 import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
 import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
 import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
-import { asUsage, clockFromEnv, exitSoonAfterShutdown, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
+import { asUsage, clockFromEnv, ExitStatus, exitSoonAfterShutdown, LSB_NOT_RUNNING, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
 import { UsageError } from '../errors.ts';
 import { OutputError, writeFileAtomic } from '../../records/output.ts';
 
@@ -118,6 +118,7 @@ Examples:
       const s = asUsage(() => readStatus(o.stateDir));
       if (o.json) printJson(ctx, s);
       else ctx.out.write(formatStatus(s));
+      if (!s.running) throw new ExitStatus(LSB_NOT_RUNNING); // 0 running, 3 stopped, as systemctl status
     });
 
   beacon
