@@ -1,6 +1,6 @@
 // `bluezone beacon ...`: the lobby beacon daemon and its admin commands (docs/beacon.md,
 // docs/raspberry-pi.md). Logic lives in firmware/beacon.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 // the config module (yaml, zod) loads in the actions that need it, not for --help
 import { adapterPresence } from '../../firmware/beacon/adapterWatch.ts';
 import { BeaconDaemon } from '../../firmware/beacon/daemon.ts';
@@ -156,19 +156,22 @@ Examples:
 
   beacon
     .command('install-service')
-    .description('print (or write) a hardened systemd unit that runs the beacon as a dedicated user')
+    .description('print (or write) a hardened systemd unit that runs the beacon (or the logbook) as a dedicated user')
+    .addOption(new Option('--service <name>', 'beacon: `beacon start`; logbook: the entrance logbook (`scan`)').choices(['beacon', 'logbook']).default('beacon'))
     .option('--write <path>', 'write the unit to this file instead of stdout (e.g. /etc/systemd/system/bluezone-beacon.service)')
     .option('--user <name>', 'system user to run as', 'bluezone')
     .option('--config <file>', 'config file the service passes to `beacon start`', '/etc/bluezone/beacon.yaml')
     .option('--state-dir <dir>', 'state directory (must be under /var/lib for StateDirectory=)', '/var/lib/bluezone')
-    .option('--adapter <hciN>', 'adapter device the unit waits for', 'hci0')
+    .option('--adapter <hciN>', 'adapter device the unit waits for and brings up (default: hci0 for the beacon, hci1 for the logbook)')
     .option('--exec <path>', 'path of the bluezone executable', '/usr/local/bin/bluezone')
     .addHelpText('after', `
 Examples:
   $ npx bluezone beacon install-service
-  $ sudo bluezone beacon install-service --write /etc/systemd/system/bluezone-beacon.service && sudo systemctl daemon-reload`)
-    .action((o: { write?: string; user: string; config: string; stateDir: string; adapter: string; exec: string }) => {
-      const unit = asUsage(() => renderSystemdUnit({ user: o.user, configFile: o.config, stateDir: o.stateDir, adapter: o.adapter, exec: o.exec }));
+  $ sudo bluezone beacon install-service --write /etc/systemd/system/bluezone-beacon.service && sudo systemctl daemon-reload
+  $ sudo bluezone beacon install-service --service logbook --write /etc/systemd/system/bluezone-logbook.service`)
+    .action((o: { write?: string; user: string; config: string; stateDir: string; adapter?: string; exec: string; service: 'beacon' | 'logbook' }) => {
+      const adapter = o.adapter ?? (o.service === 'logbook' ? 'hci1' : 'hci0');
+      const unit = asUsage(() => renderSystemdUnit({ user: o.user, configFile: o.config, stateDir: o.stateDir, adapter, exec: o.exec, service: o.service }));
       if (o.write) {
         try {
           // atomic: systemd never reads a half-written unit (docs/outputs.md)
