@@ -183,9 +183,10 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         ],
       });
       if (o.roc && rendered.svgs.roc) {
-        const { svgToPng } = await import('../../report/index.ts');
+        const { pngUnavailable, svgToPng } = await import('../../report/index.ts');
         rocOut!.write(rendered.svgs.roc);
-        rocPngOut?.write(svgToPng(rendered.svgs.roc));
+        if (rocPngOut && pngUnavailable()) set.discard(rocPngOut); // SVG only where resvg does not load
+        else rocPngOut?.write(svgToPng(rendered.svgs.roc));
       } else if (o.roc) {
         // nothing to draw: the old files stay as they were
         set.discard(rocOut!);
