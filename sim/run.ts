@@ -3,6 +3,7 @@
 // app's logging rule, engine/appLog.ts) -> sinks (sinks/: files, classification and evaluation, report,
 // scan windows, pcap). Fixed mobility ticks; inside a tick, exact integer-microsecond link-layer timing.
 // All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
+import { snakeKeys } from '../records/json.ts';
 import { basename, join } from 'node:path';
 import { OutputSet } from '../records/output.ts';
 import type { WasmKernel } from './kernel/wasmKernel.ts';
@@ -214,7 +215,7 @@ function runSummary(scenario: Scenario, world: World, radio: Radio, stats: RunSt
     duration_ms: world.durationMs,
     tick_ms: world.tickMs,
     environment: scenario.environment,
-    channel: radio.params,
+    channel: snakeKeys(radio.params), // JSON keys are snake_case (records/json.ts)
     devices: stats.devices,
     logging: scenario.logging,
     // wall-clock figures go to timing.json, so summary.json is byte-identical for a seed

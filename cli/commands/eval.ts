@@ -3,6 +3,7 @@
 // eval/, plots are report/.
 
 import { basename, dirname, extname, join } from 'node:path';
+import { snakeKeys } from '../../records/json.ts';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
@@ -199,7 +200,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       printJson(ctx, {
         truth: o.truth,
         contact_m: contactM,
-        costs,
+        costs: snakeKeys(costs),
         results: results.map((r) => ({ ...resultJson(r), source: r.source })),
       });
     } else a.tableOut.write(formatResultsTable(results)); // stderr when an output streams to stdout

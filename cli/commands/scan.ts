@@ -21,6 +21,7 @@ import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
 import { OutputSet } from '../../records/output.ts';
 import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { snakeKeys } from '../../records/json.ts';
 
 function parseDate(v: string, flag: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
@@ -123,10 +124,10 @@ Examples:
         const x = service.ios?.stats;
         return { ios_reads: x?.reads ?? 0, ios_read_ok: x?.ok ?? 0, ios_read_timeouts: x?.timeouts ?? 0, ios_read_failures: (x?.failures ?? 0) + (x?.badLength ?? 0) };
       };
-      const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...logbook.stats, ...iosStats(), scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
+      const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...(snakeKeys(logbook.stats) as object), ...iosStats(), scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
       log('info', `logbook on ${formatHciSpec(spec)} -> ${dbPath}`);
       service.start();
-      event({ event: 'started', db: dbPath, adapter: formatHciSpec(spec) });
+      event({ event: 'scanning', db: dbPath, adapter: formatHciSpec(spec) });
       const tick = setInterval(() => {
         const s = logbook.stats;
         log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS adverts ${s.iosSeen}, iOS rows ${s.iosStored}, other ${s.otherFrames}`);

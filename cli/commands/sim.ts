@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { snakeKeys } from '../../records/json.ts';
 import { createProgress } from '../progress.ts';
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
@@ -104,7 +105,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       progress.done();
       const st = r.stats;
       if (o.json) {
-        printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: st, files: r.files });
+        printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: snakeKeys(st), files: r.files });
         return;
       }
       if (ctx.quiet) return; // --quiet: the written files are the data; errors still reach stderr
