@@ -13,6 +13,7 @@ import { FleetStore, StoreInputError } from '../../fleet/store.ts';
 import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { asUsage, clockFromEnv, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
+import { progressOnTerminal } from '../progress.ts';
 
 const VERSION = '0.1.0';
 
@@ -304,7 +305,7 @@ Examples:
           runMs: duration * 1000,
           seed,
           adoption,
-          onProgress: (s) => !o.json && ctx.isTTY && ctx.err.write(`\r${s.requests} requests, ${s.requestsPerSecond.toFixed(0)}/s, p99 ${s.p99Ms} ms `),
+          onProgress: (s) => !o.json && progressOnTerminal(ctx) && ctx.err.write(`\r${s.requests} requests, ${s.requestsPerSecond.toFixed(0)}/s, p99 ${s.p99Ms} ms `),
         });
         const out = summary(stats, n, speed, beacons);
         if (o.json) printJson(ctx, out);
