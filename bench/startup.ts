@@ -1,7 +1,8 @@
 // npm run bench:startup: wall time and peak RSS of `bluezone --help` from the installed package (npm pack +
 // npm install -g --prefix, offline), measured with /usr/bin/time -v, median of 5 (issue 16 target: at most
 // 0.2 s and 70 MB). With --compare, the checkout's tsx entry (node bin/bluezone.js, the development path)
-// runs in alternation with it (A, B, A, B, ...), so both see the same machine load.
+// runs in alternation with it (A, B, A, B, ...), so both see the same machine load; `node -e 0` runs in the
+// same rounds as the floor (what any Node program costs on this machine at that moment).
 //   npm run bench:startup [-- --runs 5] [-- --prefix P (reuse an installed copy)] [-- --compare] [-- --json]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,24 +59,30 @@ async function main(): Promise<number> {
     }
     const installed = [join(prefix, 'bin', 'bluezone'), '--help'];
     const checkout = [process.execPath, join(ROOT, 'bin', 'bluezone.js'), '--help'];
+    // the floor on this machine at this moment: node starting and exiting with nothing to do
+    const bare = [process.execPath, '-e', '0'];
     await measure(installed); // warm the page cache once
     const a: Sample[] = [];
     const b: Sample[] = [];
+    const n: Sample[] = [];
     for (let i = 0; i < runs; i++) {
       a.push(await measure(installed));
       if (compare) b.push(await measure(checkout));
+      n.push(await measure(bare));
     }
     const row = (s: Sample[]) => ({ wall_s: Number(median(s.map((x) => x.wallS)).toFixed(3)), rss_mb: Number(median(s.map((x) => x.rssMb)).toFixed(1)) });
     const result = {
       runs,
       node: process.version,
       installed_help: row(a),
+      node_e_0: row(n),
       ...(compare ? { checkout_tsx_help: row(b), wall_ratio: Number((row(b).wall_s / row(a).wall_s).toFixed(2)) } : {}),
       target: { wall_s: 0.2, rss_mb: 70 },
     };
     if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       process.stdout.write(`bluezone --help, installed package: median ${result.installed_help.wall_s} s, ${result.installed_help.rss_mb} MB (of ${runs}; target 0.2 s, 70 MB)\n`);
+      process.stdout.write(`node -e 0 (the floor now): median ${row(n).wall_s} s, ${row(n).rss_mb} MB\n`);
       if (compare) process.stdout.write(`node bin/bluezone.js --help, checkout (tsx): median ${row(b).wall_s} s, ${row(b).rss_mb} MB\n`);
     }
     return result.installed_help.wall_s <= 0.2 && result.installed_help.rss_mb <= 70 ? 0 : 1;

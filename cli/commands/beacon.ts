@@ -128,6 +128,7 @@ Examples:
     .requiredOption('--date <YYYY-MM-DD>', 'UTC date of the window')
     .requiredOption('--from <HH:MM>', 'window start, UTC')
     .requiredOption('--to <HH:MM>', 'window end, UTC (24:00 = end of day)')
+    .option('--json', 'accepted like every printing command; the entry is printed as JSON either way')
     .addHelpText('after', `
 Phones match from time_start = that day's 00:00 UTC (bluezone-protocol.md 6.4 derives slot i from
 time_start + i x 15 min), so the entry also covers 00:00..FROM; time_end is cut at TO.

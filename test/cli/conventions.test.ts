@@ -2,7 +2,7 @@
 // bar decided by stderr's terminal, and the real-time factor with significant digits.
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { writeStatus, type StatusFile } from '../../firmware/beacon/state.ts';
+import { loadOrCreateKey, writeStatus, type StatusFile } from '../../firmware/beacon/state.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { runSimulation } from '../../sim/run.ts';
 import { makeLogger, underSystemd } from '../../cli/daemon.ts';
@@ -102,5 +102,17 @@ describe('real-time factor', () => {
     expect(f).toBeLessThan(1);
     expect(Number(f.toPrecision(3))).toBe(f);
     expect(f).toBe(Number((2000 / r.stats.wallMs).toPrecision(3)));
+  });
+});
+
+describe('--json on every printing command', () => {
+  it('beacon publish --json is accepted (it was rejected) and prints the same JSON entry', async () => {
+    const dir = tmp();
+    loadOrCreateKey(dir, Date.parse('2026-11-20T10:00:00Z'));
+    const args = ['beacon', 'publish', '--state-dir', dir, '--date', '2026-11-23', '--from', '08:00', '--to', '10:30'];
+    const plain = await cli(...args);
+    const json = await cli(...args, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(plain.stdout));
   });
 });
