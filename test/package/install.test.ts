@@ -5,7 +5,8 @@
 // virtual air; the consumer imports the documented API (docs/api.md) and type-checks against the .d.ts.
 // Skips only when the npm cache lacks a package (nothing is downloaded), saying which.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,9 +44,10 @@ beforeAll(async () => {
   if (c.code !== 0) throw new Error(`npm install in the consumer project failed (exit ${c.code}):\n${c.stderr.slice(-4000)}`);
 }, SETUP_MS);
 
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+// two installed dependency trees (~600 packages): removing them takes a while on a loaded machine
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+}, 180_000);
 
 describe('npm pack + npm install -g --prefix P, outside the checkout', () => {
   it('ships compiled JS, types and the run-time data, no tests, no CI files, no tsx', async (ctx) => {
