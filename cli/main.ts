@@ -5,6 +5,7 @@ import type { CliContext } from './context.ts';
 import { EXIT_OK, EXIT_USAGE, ProblemError, UsageError } from './errors.ts';
 import { OutputError } from '../records/output.ts';
 import { addGroupExamples, addUsageHints } from './ui.ts';
+import { ExitStatus } from './daemon.ts';
 
 export interface MainIo {
   out?: NodeJS.WritableStream & import('node:stream').Writable;
@@ -12,9 +13,20 @@ export interface MainIo {
   isTTY?: boolean;
 }
 
-/** The package's own version (package.json beside the cli/ folder, in a clone and in the installed package). */
+/**
+ * The package's own version: package.json one folder up from cli/ in a clone, two in the compiled
+ * package (dist/cli/main.js).
+ */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'bluezone-beacon') return pkg.version;
+    } catch {
+      // not there: try the next level
+    }
+  }
+  return 'unknown';
 }
 
 export function buildProgram(ctx: CliContext): Command {
@@ -75,6 +87,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       // --help and --version arrive here with exit code 0; commander already printed the message.
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    if (e instanceof ExitStatus) return e.exitCode; // the command printed its result (beacon status)
     if (e instanceof OutputError) {
       // "-" or fd 1 with the reader gone: quiet, as above
       if (e.code === 'EPIPE' && (e.path === '-' || e.path === '/dev/stdout')) return EXIT_OK;

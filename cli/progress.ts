@@ -1,5 +1,6 @@
 // Progress for long jobs (sim run, bench, eval): a redrawn bar with ETA on a terminal, a plain line every
-// 10% or 5 s otherwise (CI logs), nothing with --quiet. Always on stderr so stdout stays data.
+// 10% or 5 s otherwise (CI logs), nothing with --quiet. Always on stderr so stdout stays data, and so
+// the bar is decided by stderr being a terminal, not stdout (`sim run 2>log` gets plain lines).
 import type { CliContext } from './context.ts';
 import { formatDuration } from './ui.ts';
 
@@ -17,6 +18,14 @@ export interface ProgressOptions {
   now?: () => number;
   /** Bar width in characters (default 30). */
   width?: number;
+}
+
+/**
+ * Whether the progress goes to a terminal: the process's stderr decides when it is the stream drawn on;
+ * an injected stream (tests, MainIo) follows ctx.isTTY.
+ */
+export function progressOnTerminal(ctx: Pick<CliContext, 'err' | 'isTTY'>): boolean {
+  return ctx.err === process.stderr ? Boolean(process.stderr.isTTY) : ctx.isTTY;
 }
 
 /** Terminal redraws at most this often (~10/s). */
@@ -40,6 +49,7 @@ export function createProgress(
   let lastLineAt = t0;
   let lastStep = 0;
   const hasTotal = Number.isFinite(total) && total > 0;
+  const tty = progressOnTerminal(ctx);
 
   const eta = (t: number): string => {
     if (!hasTotal || done <= 0) return '?';
@@ -76,7 +86,7 @@ export function createProgress(
   const changed = () => {
     if (finished || ctx.quiet) return;
     const t = now();
-    if (ctx.isTTY) {
+    if (tty) {
       if (t - lastDraw >= REDRAW_MS) drawBar(t, false);
       return;
     }
@@ -103,7 +113,7 @@ export function createProgress(
       finished = true;
       if (ctx.quiet) return;
       const t = now();
-      if (ctx.isTTY) drawBar(t, true);
+      if (tty) drawBar(t, true);
       else ctx.err.write(`${label}: done (${hasTotal ? `${done}/${total}` : done}) in ${formatDuration(t - t0)}\n`);
     },
   };

@@ -5,7 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { OutputSet, type OutputWriter } from '../records/output.ts';
 import { esc, figuresTable, fmtValue, metricsTable, page, type Section } from './html.ts';
 import { contactTimelineSpec, f1ThresholdSpec, floorPlanSpec, pairSeriesSpec, presenceSpec, rocSpec, scatterSpec } from './specs.ts';
-import { prefixSvgIds, specToSvg, svgToPng } from './svg.ts';
+import { pngUnavailable, prefixSvgIds, specToSvg, svgToPng } from './svg.ts';
 import type { EvalReportInput, ExtraSection, F1Curve, PresenceReportInput, RenderedReport, RunReportInput } from './types.ts';
 
 export type { RenderedReport } from './types.ts';
@@ -259,9 +259,11 @@ export function writeReport(dir: string, rendered: RenderedReport, htmlName = 'r
     for (const [name, svg] of Object.entries(rendered.svgs)) {
       const svgPath = join(plots, `${name}.svg`);
       set.writeFile(svgPath, svg, { mkdir: true });
+      written.push(svgPath);
+      if (pngUnavailable()) continue; // SVG only where resvg has no binary (svg.ts)
       const pngPath = join(plots, `${name}.png`);
       set.writeFile(pngPath, svgToPng(svg));
-      written.push(svgPath, pngPath);
+      written.push(pngPath);
     }
     html.write(rendered.html);
     written.push(htmlPath);

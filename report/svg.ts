@@ -1,5 +1,5 @@
 // Vega-Lite -> Vega -> SVG on the server (headless View, no canvas), and SVG -> PNG with resvg.
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
@@ -29,9 +29,35 @@ export function prefixSvgIds(svg: string, prefix: string): string {
     .replace(/(href=")#([^"]+)(")/g, (all, a, id, b) => (ids.has(id) ? `${a}#${ids.get(id)}${b}` : all));
 }
 
+type ResvgModule = typeof import('@resvg/resvg-js');
+let resvg: ResvgModule | undefined;
+let pngMissing: string | undefined;
+
+/**
+ * Why PNG output is unavailable here, or undefined when it works. resvg is a native module with prebuilt
+ * binaries for common platforms only (none for armv6, e.g. the Pi Zero W): where it does not load, reports
+ * keep their SVG plots and skip the PNG copies, with a one-line note on stderr (once per process).
+ * BLUEZONE_NO_PNG=1 forces this (and tests it).
+ */
+export function pngUnavailable(): string | undefined {
+  if (resvg || pngMissing) return pngMissing;
+  if (process.env.BLUEZONE_NO_PNG === '1') pngMissing = 'BLUEZONE_NO_PNG=1';
+  else {
+    try {
+      resvg = createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
+    } catch (e) {
+      pngMissing = `@resvg/resvg-js does not load on ${process.platform}-${process.arch}: ${((e as Error).message ?? String(e)).split('\n')[0]}`;
+    }
+  }
+  if (pngMissing) process.stderr.write(`note: PNG plots unavailable (${pngMissing}); writing SVG only\n`);
+  return pngMissing;
+}
+
 /** Rasterises an SVG at 2x with the system fonts (text needs at least one font, e.g. DejaVu Sans). */
 export function svgToPng(svg: string, zoom = 2): Buffer {
-  const r = new Resvg(svg, {
+  const why = pngUnavailable();
+  if (why) throw new Error(`PNG output unavailable: ${why}`);
+  const r = new resvg!.Resvg(svg, {
     fitTo: { mode: 'zoom', value: zoom },
     background: 'white',
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },

@@ -3,6 +3,7 @@
 // app's logging rule, engine/appLog.ts) -> sinks (sinks/: files, classification and evaluation, report,
 // scan windows, pcap). Fixed mobility ticks; inside a tick, exact integer-microsecond link-layer timing.
 // All randomness is hash32(seed, ...) of stable counters, so a run is identical whatever the order.
+import { snakeKeys } from '../records/json.ts';
 import { basename, join } from 'node:path';
 import { OutputSet } from '../records/output.ts';
 import type { WasmKernel } from './kernel/wasmKernel.ts';
@@ -259,7 +260,8 @@ function runStats(world: World, radio: Radio, c: EngineCounters, engineName: Rec
   const stats: RunStats = {
     pairEvaluations: c.pairEvaluations, advEvents: c.advEvents, receptions: c.receptions, lostBelowSensitivity: c.lostBelowSensitivity,
     lostCollision: c.lostCollision, lostHalfDuplex: c.lostHalfDuplex, observations: appLog.observations,
-    wallMs: Math.round(wallMs), simMs: world.durationMs, realTimeFactor: Math.round(world.durationMs / Math.max(wallMs, 1)),
+    wallMs: Math.round(wallMs), simMs: world.durationMs, // 3 significant digits, not an integer: city-block runs slower than real time (0.0412x, not "0x")
+    realTimeFactor: Number((world.durationMs / Math.max(wallMs, 1e-3)).toPrecision(3)),
     pairsPerSecond: Math.round(c.pairEvaluations / Math.max(wallMs / 1000, 1e-3)), kernel: radio.kernel.name, engine: engineName,
     kernelFallback: radio.kernel.fallbackReason, cullRadiusM: Math.round(radio.cullM * 10) / 10,
     devices: { android: 0, ios: 0, beacon: world.nDev - world.firstBeacon, people: world.mob.n },
@@ -277,7 +279,7 @@ function runSummary(scenario: Scenario, world: World, radio: Radio, stats: RunSt
     duration_ms: world.durationMs,
     tick_ms: world.tickMs,
     environment: scenario.environment,
-    channel: radio.params,
+    channel: snakeKeys(radio.params), // JSON keys are snake_case (records/json.ts)
     devices: stats.devices,
     logging: scenario.logging,
     // wall-clock figures go to timing.json, so summary.json is byte-identical for a seed

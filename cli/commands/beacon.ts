@@ -1,7 +1,7 @@
 // `bluezone beacon ...`: the lobby beacon daemon and its admin commands (docs/beacon.md,
 // docs/raspberry-pi.md). Logic lives in firmware/beacon.
-import { Command } from 'commander';
-import { DEFAULTS_YAML, loadBeaconConfig } from '../../firmware/beacon/config.ts';
+import { Command, Option } from 'commander';
+// the config module (yaml, zod) loads in the actions that need it, not for --help
 import { adapterPresence } from '../../firmware/beacon/adapterWatch.ts';
 import { BeaconDaemon } from '../../firmware/beacon/daemon.ts';
 import { renderSystemdUnit } from '../../firmware/beacon/systemd.ts';
@@ -10,7 +10,7 @@ import { publication } from '../../firmware/protocol/match.ts';
 import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
 import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
 import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
-import { asUsage, clockFromEnv, exitSoonAfterShutdown, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
+import { asUsage, clockFromEnv, ExitStatus, exitSoonAfterShutdown, LSB_NOT_RUNNING, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
 import { UsageError } from '../errors.ts';
 import { OutputError, writeFileAtomic } from '../../records/output.ts';
 
@@ -61,7 +61,7 @@ Examples:
   $ npx bluezone beacon start --config /etc/bluezone/beacon.yaml
   $ npx bluezone beacon start --state-dir ./state --hci uart:/tmp/bz-beacon.pty   # against "air pty"`)
     .action(async (o: { config?: string; stateDir?: string; hci?: string; intervalMs?: string }) => {
-      const cfg = resolveConfig(o);
+      const cfg = await resolveConfig(o);
       const log = makeLogger(ctx, cfg.log_level);
       const { clock, test } = clockFromEnv(ctx);
       const spec = asUsage(() => parseHciSpec(cfg.hci, cfg.uart_baud));
@@ -118,6 +118,7 @@ Examples:
       const s = asUsage(() => readStatus(o.stateDir));
       if (o.json) printJson(ctx, s);
       else ctx.out.write(formatStatus(s));
+      if (!s.running) throw new ExitStatus(LSB_NOT_RUNNING); // 0 running, 3 stopped, as systemctl status
     });
 
   beacon
@@ -127,6 +128,7 @@ Examples:
     .requiredOption('--date <YYYY-MM-DD>', 'UTC date of the window')
     .requiredOption('--from <HH:MM>', 'window start, UTC')
     .requiredOption('--to <HH:MM>', 'window end, UTC (24:00 = end of day)')
+    .option('--json', 'accepted like every printing command; the entry is printed as JSON either way')
     .addHelpText('after', `
 Phones match from time_start = that day's 00:00 UTC (bluezone-protocol.md 6.4 derives slot i from
 time_start + i x 15 min), so the entry also covers 00:00..FROM; time_end is cut at TO.
@@ -155,19 +157,22 @@ Examples:
 
   beacon
     .command('install-service')
-    .description('print (or write) a hardened systemd unit that runs the beacon as a dedicated user')
+    .description('print (or write) a hardened systemd unit that runs the beacon (or the logbook) as a dedicated user')
+    .addOption(new Option('--service <name>', 'beacon: `beacon start`; logbook: the entrance logbook (`scan`)').choices(['beacon', 'logbook']).default('beacon'))
     .option('--write <path>', 'write the unit to this file instead of stdout (e.g. /etc/systemd/system/bluezone-beacon.service)')
     .option('--user <name>', 'system user to run as', 'bluezone')
     .option('--config <file>', 'config file the service passes to `beacon start`', '/etc/bluezone/beacon.yaml')
     .option('--state-dir <dir>', 'state directory (must be under /var/lib for StateDirectory=)', '/var/lib/bluezone')
-    .option('--adapter <hciN>', 'adapter device the unit waits for', 'hci0')
+    .option('--adapter <hciN>', 'adapter device the unit waits for and brings up (default: hci0 for the beacon, hci1 for the logbook)')
     .option('--exec <path>', 'path of the bluezone executable', '/usr/local/bin/bluezone')
     .addHelpText('after', `
 Examples:
   $ npx bluezone beacon install-service
-  $ sudo bluezone beacon install-service --write /etc/systemd/system/bluezone-beacon.service && sudo systemctl daemon-reload`)
-    .action((o: { write?: string; user: string; config: string; stateDir: string; adapter: string; exec: string }) => {
-      const unit = asUsage(() => renderSystemdUnit({ user: o.user, configFile: o.config, stateDir: o.stateDir, adapter: o.adapter, exec: o.exec }));
+  $ sudo bluezone beacon install-service --write /etc/systemd/system/bluezone-beacon.service && sudo systemctl daemon-reload
+  $ sudo bluezone beacon install-service --service logbook --write /etc/systemd/system/bluezone-logbook.service`)
+    .action((o: { write?: string; user: string; config: string; stateDir: string; adapter?: string; exec: string; service: 'beacon' | 'logbook' }) => {
+      const adapter = o.adapter ?? (o.service === 'logbook' ? 'hci1' : 'hci0');
+      const unit = asUsage(() => renderSystemdUnit({ user: o.user, configFile: o.config, stateDir: o.stateDir, adapter, exec: o.exec, service: o.service }));
       if (o.write) {
         try {
           // atomic: systemd never reads a half-written unit (docs/outputs.md)
@@ -192,12 +197,13 @@ Examples:
 Examples:
   $ npx bluezone beacon config --print-defaults > beacon.yaml
   $ npx bluezone beacon config --check beacon.yaml`)
-    .action((o: { printDefaults?: boolean; check?: string; json?: boolean }) => {
+    .action(async (o: { printDefaults?: boolean; check?: string; json?: boolean }) => {
       if (o.printDefaults) {
-        ctx.out.write(DEFAULTS_YAML);
+        ctx.out.write((await import('../../firmware/beacon/config.ts')).DEFAULTS_YAML);
         return;
       }
       if (o.check) {
+        const { loadBeaconConfig } = await import('../../firmware/beacon/config.ts');
         const cfg = asUsage(() => loadBeaconConfig(o.check!));
         if (o.json) printJson(ctx, cfg);
         else ctx.out.write(`${o.check}: ok\n`);

@@ -3,6 +3,7 @@
 // eval/, plots are report/.
 
 import { basename, dirname, extname, join } from 'node:path';
+import { snakeKeys } from '../../records/json.ts';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
@@ -230,9 +231,10 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         sections: daily ? [dailyRuleSection(dailyResults, dailyRows, { truthSource: o.contactsTruth ?? 'seconds within 2 m from the per-reception distances' })] : undefined,
       });
       if (o.roc && rendered.svgs.roc) {
-        const { svgToPng } = await import('../../report/index.ts');
+        const { pngUnavailable, svgToPng } = await import('../../report/index.ts');
         rocOut!.write(rendered.svgs.roc);
-        rocPngOut?.write(svgToPng(rendered.svgs.roc));
+        if (rocPngOut && pngUnavailable()) set.discard(rocPngOut); // SVG only where resvg does not load
+        else rocPngOut?.write(svgToPng(rendered.svgs.roc));
       } else if (o.roc) {
         // nothing to draw: the old files stay as they were
         set.discard(rocOut!);
@@ -245,7 +247,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
       printJson(ctx, {
         truth: o.truth,
         contact_m: contactM,
-        costs,
+        costs: snakeKeys(costs),
         results: results.map((r) => ({ ...resultJson(r), source: r.source })),
         ...(daily ? { daily_rule: { close_contact_minutes: 15, truth: o.contactsTruth ?? o.truth, results: dailyResults.map((r) => resultJson(r)) } } : {}),
         ...(o.thin !== undefined ? { thin: o.thin } : {}),

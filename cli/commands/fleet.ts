@@ -5,19 +5,31 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FleetReporter, httpPoster } from '../../firmware/beacon/fleetReporter.ts';
-import { openLogbookDb } from '../../firmware/beacon/logbook.ts';
 import { readStatus } from '../../firmware/beacon/state.ts';
 import { writeFileAtomic } from '../../records/output.ts';
-import { FleetDbError, openFleetDb, type Sql } from '../../fleet/db.ts';
-import { createCollector, isLoopback, listenCollector } from '../../fleet/server.ts';
-import { makeSimBeacons, simulateFleet, type SimStats } from '../../fleet/simulate.ts';
+import type { Sql } from '../../fleet/db.ts';
+import type { SimStats } from '../../fleet/simulate.ts';
 import { FleetStore, StoreInputError } from '../../fleet/store.ts';
 import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { asUsage, clockFromEnv, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
+import { progressOnTerminal } from '../progress.ts';
 
 const VERSION = '0.1.0';
+
+// better-sqlite3, pg, PGlite and fastify load when an action runs, not for `bluezone --help` (docs/api.md).
+let { FleetReporter, httpPoster } = {} as typeof import('../../firmware/beacon/fleetReporter.ts');
+let { openLogbookDb } = {} as typeof import('../../firmware/beacon/logbook.ts');
+let { FleetDbError, openFleetDb } = {} as typeof import('../../fleet/db.ts');
+let { createCollector, isLoopback, listenCollector } = {} as typeof import('../../fleet/server.ts');
+let { makeSimBeacons, simulateFleet } = {} as typeof import('../../fleet/simulate.ts');
+async function loadFleet(): Promise<void> {
+  ({ FleetReporter, httpPoster } = await import('../../firmware/beacon/fleetReporter.ts'));
+  ({ openLogbookDb } = await import('../../firmware/beacon/logbook.ts'));
+  ({ FleetDbError, openFleetDb } = await import('../../fleet/db.ts'));
+  ({ createCollector, isLoopback, listenCollector } = await import('../../fleet/server.ts'));
+  ({ makeSimBeacons, simulateFleet } = await import('../../fleet/simulate.ts'));
+}
 
 async function usage<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -80,6 +92,7 @@ Examples:
   $ npx bluezone fleet serve --db /var/lib/bluezone-fleet --port 8080
   $ npx bluezone fleet serve --db postgres://fleet@db/fleet --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem`)
     .action(async (o: { db: string; host: string; port: string; tlsCert?: string; tlsKey?: string; pool: string; ratePerMin: string; json?: boolean }) => {
+      await loadFleet();
       const port = intOpt(o.port, '--port', 0, 65535);
       const rate = intOpt(o.ratePerMin, '--rate-per-min', 1, 1_000_000);
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
@@ -117,6 +130,7 @@ Examples:
 Examples:
   $ npx bluezone fleet site add --db /var/lib/bluezone-fleet --name "HQ lobby" --district "District 1"`)
     .action(async (o: { db: string; name: string; district: string; json?: boolean }) => {
+      await loadFleet();
       const id = await withStore(o.db, (s) => s.addSite(o.name, o.district));
       if (o.json) printJson(ctx, { site_id: id });
       else ctx.out.write(`site ${id}: ${o.name} (${o.district})\n`);
@@ -135,6 +149,7 @@ Examples:
   $ npx bluezone fleet enrol --db /var/lib/bluezone-fleet --beacon pi-hq-1 --site "HQ lobby" --token-out fleet-token
   # then on the beacon: /var/lib/bluezone/fleet-token (mode 0600), and fleet.url in beacon.yaml`)
     .action(async (o: { db: string; beacon: string; site: string; tokenOut?: string; json?: boolean }) => {
+      await loadFleet();
       const token = await withStore(o.db, (s) => s.enrol(o.beacon, o.site, Date.now()));
       if (o.tokenOut) {
         writeFileAtomic(o.tokenOut, token + '\n', 0o600);
@@ -176,6 +191,7 @@ Examples:
 Examples:
   $ npx bluezone fleet viewer add --db /var/lib/bluezone-fleet --name hq --site "HQ lobby" --password-file hq.pw`)
     .action(async (o: { db: string; name: string; site?: string; province?: boolean; passwordFile?: string; json?: boolean }) => {
+      await loadFleet();
       if (Boolean(o.site) === Boolean(o.province)) throw new UsageError('give exactly one of --site NAME or --province');
       const pw = o.passwordFile ? readSecretFile(o.passwordFile, 'password file') : process.env.BZ_FLEET_PASSWORD;
       if (!pw) throw new UsageError('no password: give --password-file FILE or set BZ_FLEET_PASSWORD');
@@ -196,7 +212,8 @@ Examples:
 Examples:
   $ npx bluezone fleet report --config /etc/bluezone/beacon.yaml`)
     .action(async (o: { config?: string; stateDir?: string; db?: string; url?: string; json?: boolean }) => {
-      const cfg = resolveConfig({ config: o.config, stateDir: o.stateDir });
+      await loadFleet();
+      const cfg = await resolveConfig({ config: o.config, stateDir: o.stateDir });
       const log = makeLogger(ctx, cfg.log_level);
       const { clock } = clockFromEnv(ctx);
       const url = o.url ?? cfg.fleet.url;
@@ -266,6 +283,7 @@ Examples:
   $ npx bluezone fleet simulate --sites 20 --speed 60 --duration 30
   $ npx bluezone fleet simulate --sites 2000 --url http://127.0.0.1:8080 --db postgres://postgres@127.0.0.1:5432/postgres --json`)
     .action(async (o: { sites: string; url?: string; db?: string; speed: string; duration: string; start?: string; adoption: string; seed: string; json?: boolean }) => {
+      await loadFleet();
       const n = intOpt(o.sites, '--sites', 1, 100_000);
       const speed = Number(o.speed);
       if (!(speed > 0 && speed <= 10_000)) throw new UsageError(`--speed: expected a number in (0, 10000], got "${o.speed}"`);
@@ -304,7 +322,7 @@ Examples:
           runMs: duration * 1000,
           seed,
           adoption,
-          onProgress: (s) => !o.json && ctx.isTTY && ctx.err.write(`\r${s.requests} requests, ${s.requestsPerSecond.toFixed(0)}/s, p99 ${s.p99Ms} ms `),
+          onProgress: (s) => !o.json && progressOnTerminal(ctx) && ctx.err.write(`\r${s.requests} requests, ${s.requestsPerSecond.toFixed(0)}/s, p99 ${s.p99Ms} ms `),
         });
         const out = summary(stats, n, speed, beacons);
         if (o.json) printJson(ctx, out);
@@ -321,7 +339,7 @@ Examples:
     });
 }
 
-function snake(r: FleetReporter) {
+function snake(r: InstanceType<typeof FleetReporter>) {
   const s = r.stats;
   return { heartbeats_sent: s.heartbeatsSent, heartbeats_failed: s.heartbeatsFailed, uploads: s.uploads, upload_failures: s.uploadFailures, rows_acked: s.rowsAcked, last_error: s.lastError, clock_offset_ms: r.clockOffsetMs };
 }

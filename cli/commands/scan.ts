@@ -4,22 +4,14 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLogger, asUsage, clockFromEnv, exitSoonAfterShutdown, resolveConfig, untilSignal } from '../daemon.ts';
-import {
-  exportObservations,
-  exportPresence,
-  exportTrace,
-  logbookDays,
-  Logbook,
-  openLogbookDb,
-  openLogbookReadonly,
-  presenceEstimate,
-  presenceReport,
-  type Db,
-} from '../../firmware/beacon/logbook.ts';
-import { writeReport } from '../../report/render.ts';
-import { renderPresenceDay, renderPresenceWeek } from '../../report/presence.ts';
-import { dayCsv, dayJson, lastLogbookDate, presenceDayInput, presenceWeekInput, weekCsv, weekJson } from '../../report/presenceData.ts';
+import type { Db } from '../../firmware/beacon/logbook.ts';
 import { checkTimeZone, systemTimeZone, tzOffsetMin } from '../../firmware/beacon/tz.ts';
+// The logbook (better-sqlite3) loads when an action runs and the report renderer (vega, resvg) only in
+// `scan report`, so --help stays fast and the scanner runs where resvg has no binary (docs/api.md).
+let { exportObservations, exportPresence, exportTrace, logbookDays, Logbook, openLogbookDb, openLogbookReadonly, presenceEstimate, presenceReport } = {} as typeof import('../../firmware/beacon/logbook.ts');
+async function loadLogbook(): Promise<void> {
+  ({ exportObservations, exportPresence, exportTrace, logbookDays, Logbook, openLogbookDb, openLogbookReadonly, presenceEstimate, presenceReport } = await import('../../firmware/beacon/logbook.ts'));
+}
 import { ScanService } from '../../firmware/beacon/scanService.ts';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { ContactIndex, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
@@ -30,6 +22,7 @@ import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
 import { OutputSet } from '../../records/output.ts';
 import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { snakeKeys } from '../../records/json.ts';
 
 function parseDate(v: string, flag: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
@@ -86,7 +79,8 @@ Examples:
   $ npx bluezone scan --hci native:1 --db /var/lib/bluezone/logbook.db
   $ npx bluezone scan run --config /etc/bluezone/beacon.yaml --json`)
     .action(async (o: { config?: string; stateDir?: string; hci?: string; db?: string; receiver?: string; json?: boolean }) => {
-      const cfg = resolveConfig({ config: o.config, stateDir: o.stateDir });
+      await loadLogbook();
+      const cfg = await resolveConfig({ config: o.config, stateDir: o.stateDir });
       const log = makeLogger(ctx, cfg.log_level);
       const { clock } = clockFromEnv(ctx);
       const spec = asUsage(() => {
@@ -131,10 +125,10 @@ Examples:
         const x = service.ios?.stats;
         return { ios_reads: x?.reads ?? 0, ios_read_ok: x?.ok ?? 0, ios_read_timeouts: x?.timeouts ?? 0, ios_read_failures: (x?.failures ?? 0) + (x?.badLength ?? 0) };
       };
-      const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...logbook.stats, ...iosStats(), scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
+      const event = (e: Record<string, unknown>) => o.json && ctx.out.write(JSON.stringify({ ...e, ...(snakeKeys(logbook.stats) as object), ...iosStats(), scanning: service.scanning, restarts: service.restarts, last_error: service.lastError }) + '\n');
       log('info', `logbook on ${formatHciSpec(spec)} -> ${dbPath}`);
       service.start();
-      event({ event: 'started', db: dbPath, adapter: formatHciSpec(spec) });
+      event({ event: 'scanning', db: dbPath, adapter: formatHciSpec(spec) });
       const tick = setInterval(() => {
         const s = logbook.stats;
         log('info', `adverts ${s.reports}, stored ${s.stored}, committed ${s.committed}, repeats within ${cfg.logbook.dedup_ms} ms ${s.duplicates}, iOS adverts ${s.iosSeen}, iOS rows ${s.iosStored}, other ${s.otherFrames}`);
@@ -167,7 +161,8 @@ Examples:
   $ npx bluezone scan export --db logbook.db --format trace --out data_trace.txt
   $ npx bluezone scan export --db logbook.db --format observations --date 2026-11-23 > obs.csv
   $ npx bluezone scan export --db logbook.db --format presence --date 2026-11-23 --json`)
-    .action((o: { db: string; format: 'trace' | 'observations' | 'presence'; date?: string; dwellMin: string; out?: string; json?: boolean }) => {
+    .action(async (o: { db: string; format: 'trace' | 'observations' | 'presence'; date?: string; dwellMin: string; out?: string; json?: boolean }) => {
+      await loadLogbook();
       let dateMs = o.date === undefined ? undefined : parseDate(o.date, '--date');
       const dwell = Number(o.dwellMin);
       if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
@@ -245,6 +240,10 @@ Examples:
   $ npx bluezone scan report --db logbook.db --period week --tz Asia/Ho_Chi_Minh --csv week.csv --head-count 1450
   $ npx bluezone scan report --db logbook.db --json > today.json`)
     .action(async (o: { db: string; period: 'day' | 'week'; date?: string; tz?: string; out: string; csv?: string; site?: string; headCount?: string; dwellMin: string; config?: string; stateDir?: string; json?: boolean }) => {
+      await loadLogbook();
+      const { writeReport } = await import('../../report/render.ts');
+      const { renderPresenceDay, renderPresenceWeek } = await import('../../report/presence.ts');
+      const { dayCsv, dayJson, lastLogbookDate, presenceDayInput, presenceWeekInput, weekCsv, weekJson } = await import('../../report/presenceData.ts');
       const dwell = Number(o.dwellMin);
       if (!Number.isFinite(dwell) || dwell < 0 || dwell > 24 * 60) throw new UsageError(`--dwell-min: "${o.dwellMin}" is not a number of minutes (0..1440)`);
       const headCount = o.headCount === undefined ? undefined : Number(o.headCount);
@@ -261,7 +260,7 @@ Examples:
       // for rows logged without it. Only derived IDs are compared, in this process (state.ts).
       let ownIdAt: ((ms: number) => Uint8Array | undefined) | undefined;
       if (o.config !== undefined || o.stateDir !== undefined) {
-        const cfg = resolveConfig({ config: o.config, stateDir: o.stateDir });
+        const cfg = await resolveConfig({ config: o.config, stateDir: o.stateDir });
         try {
           const key = loadKey(cfg.state_dir);
           ownIdAt = (ms) => (ms >= key.baseDateMs ? bluezoneIdAt(key.secret(), key.baseDateMs, ms).id : undefined);
@@ -325,7 +324,8 @@ function registerScanMatch(scan: Command, ctx: CliContext): void {
 Examples:
   $ npx bluezone scan match --db /var/lib/bluezone/logbook.db --publication f0.json
   $ npx bluezone scan match --db logbook.db --publication f0.json --json`)
-    .action((o: { db: string; publication: string; json?: boolean }) => {
+    .action(async (o: { db: string; publication: string; json?: boolean }) => {
+      await loadLogbook();
       let text: string;
       try {
         text = readFileSync(o.publication, 'utf8');

@@ -1,19 +1,13 @@
 // `bluezone sim run|list|show`: thin front end over sim/ (scenarios, world loop, outputs).
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { snakeKeys } from '../../records/json.ts';
 import { createProgress } from '../progress.ts';
-import { ScenarioError, builtinNames, loadScenario } from '../../sim/scenario/load.ts';
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
-import { runSimulation } from '../../sim/run.ts';
-import { iosGattLine } from '../../sim/engine/connections.ts';
-import { runSweep } from '../../sim/sweep/sweep.ts';
-import { SweepError } from '../../sim/sweep/spec.ts';
-import { QueueError } from '../../sim/sweep/queue.ts';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string) => {
@@ -39,7 +33,11 @@ function scaleArg(v: string): number {
   return n;
 }
 
-function load(nameOrPath: string) {
+// yaml, zod, protobufjs and the simulator load when a subcommand runs, not for --help (docs/api.md, startup)
+const builtinNames = (): string[] => Object.keys(BUILTIN_SCENARIOS);
+
+async function load(nameOrPath: string) {
+  const { ScenarioError, loadScenario } = await import('../../sim/scenario/load.ts');
   try {
     return loadScenario(nameOrPath);
   } catch (e) {
@@ -78,13 +76,14 @@ export function registerSim(program: Command, ctx: CliContext): void {
         '  $ npx bluezone sim run my-scenario.yaml\n',
     )
     .action(async (scenarioArg: string, o) => {
-      const scenario = load(scenarioArg);
+      const scenario = await load(scenarioArg);
       if (o.json && o.pcap === '-') throw new UsageError('--json and --pcap - would both write to stdout', 'give --pcap a file name, or drop --json');
       // --out DIR is created (and every file staged) by runSimulation's output set: a bad --out or --pcap
       // is an OutputError (exit 2, one line) before the first tick
       const durationMs: number = o.duration ?? scenario.duration;
       const progress = createProgress(ctx, `sim ${scenario.name}`, Math.round(durationMs / 1000));
       let lastS = -1;
+      const { runSimulation } = await import('../../sim/run.ts');
       const r = await runSimulation(scenario, {
         seed: o.seed,
         durationMs,
@@ -109,7 +108,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       progress.done();
       const st = r.stats;
       if (o.json) {
-        printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: st, ios_gatt: r.summary.ios_gatt, files: r.files });
+        printJson(ctx, { scenario: scenario.name, seed: r.summary.seed, stats: snakeKeys(st), ios_gatt: r.summary.ios_gatt, files: r.files });
         return;
       }
       if (ctx.quiet) return; // --quiet: the written files are the data; errors still reach stderr
@@ -122,7 +121,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
           `${st.pairEvaluations} in-range pair evaluations (${st.pairsPerSecond.toExponential(2)}/s), ${st.receptions} receptions, ` +
             `lost ${st.lostBelowSensitivity} below sensitivity, ${st.lostCollision} to collisions, ${st.lostHalfDuplex} while transmitting`,
           `${st.observations} observations logged`,
-          ...(r.summary.ios_gatt ? [iosGattLine(r.summary.ios_gatt)] : []),
+          ...(r.summary.ios_gatt ? [(await import('../../sim/engine/connections.ts')).iosGattLine(r.summary.ios_gatt)] : []),
           ...r.files.filter((f) => !/plots[\\/]/.test(f)).map((f) => `wrote ${f === '-' ? 'stdout' : f}`),
           '',
         ].join('\n'),
@@ -146,6 +145,9 @@ export function registerSim(program: Command, ctx: CliContext): void {
         '  $ npx bluezone sim sweep density.yaml --queue redis://10.0.0.5:6379   # with `bluezone worker` on other machines\n',
     )
     .action(async (file: string, o) => {
+      const { runSweep } = await import('../../sim/sweep/sweep.ts');
+      const { SweepError } = await import('../../sim/sweep/spec.ts');
+      const { QueueError } = await import('../../sim/sweep/queue.ts');
       const r = await runSweep(file, {
         outDir: o.out, jobs: o.jobs ?? availableParallelism(), queue: o.queue, report: o.report,
         onJob: (j, done, total) => info(ctx, `job ${j.index} (${j.id}) done in ${j.wallS.toFixed(1)} s [${done}/${total}]`),
@@ -180,11 +182,11 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .argument('<name>', builtinNames().join(' | '))
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  $ npx bluezone sim show lobby > my-lobby.yaml\n  $ npx bluezone sim run my-lobby.yaml\n')
-    .action((name: string, o) => {
+    .action(async (name: string, o) => {
       const b = BUILTIN_SCENARIOS[name];
       if (!b) throw new UsageError(`unknown built-in scenario "${name}"`, `built-ins: ${builtinNames().join(', ')}`);
       if (o.json) return printJson(ctx, b.scenario);
-      ctx.out.write(stringify(b.scenario));
+      ctx.out.write((await import('yaml')).stringify(b.scenario));
     });
 
   sim
@@ -193,8 +195,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .argument('<file>', 'scenario file (.yaml, .yml or .json)')
     .option('--json', 'print the normalised scenario as JSON')
     .addHelpText('after', '\nExamples:\n  $ npx bluezone sim validate my-scenario.yaml\n')
-    .action((file: string, o) => {
-      const s = load(file);
+    .action(async (file: string, o) => {
+      const s = await load(file);
       if (o.json) return printJson(ctx, s);
       const people = s.groups.reduce((a, g) => a + g.count, 0);
       ctx.out.write(`${file}: ok: "${s.name}", ${people} people in ${s.groups.length} groups, ${s.beacons.length} beacons, ${s.duration / 60_000} min\n`);

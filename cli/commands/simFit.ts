@@ -1,3 +1,4 @@
+import { snakeKeys } from '../../records/json.ts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { printJson, info, type CliContext } from '../context.ts';
@@ -36,7 +37,11 @@ export function registerSimFit(sim: Command, ctx: CliContext): void {
         }
         throw e;
       }
-      if (o.json) printJson(ctx, r);
+      if (o.json) {
+        // snake_case keys; the per-dataset maps keep their dataset names as keys (records/json.ts)
+        const { windowMean, overallReading, overallWindow, params, ...rest } = r;
+        printJson(ctx, { ...rest, window_mean: windowMean, overall_reading: overallReading, overall_window: overallWindow, params: snakeKeys(params) });
+      }
       else {
         info(ctx, `data: ${r.data_dir}`);
         ctx.out.write(formatFitTable(r));

@@ -11,10 +11,14 @@ import { formatHciSpec, MAX_LEGACY_AD_BYTES, quantiseIntervalMs, RadioError, typ
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-// tsx's ESM loader for the child, resolved with plain CJS resolution: import.meta.resolve would block on
-// the loader-hooks thread that tsx runs in this process.
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const WORKER = fileURLToPath(new URL('./advertiserWorker.ts', import.meta.url));
+// Compiled (dist/, the installed package): this file is .js and so is the worker; the child needs no
+// loader. From the sources (development): the worker is .ts and the child runs it through tsx's ESM
+// loader, resolved with plain CJS resolution (import.meta.resolve would block on the loader-hooks thread
+// that tsx runs in this process). tsx is a devDependency, so it is resolved only in that case.
+const COMPILED = import.meta.url.endsWith('.js');
+const WORKER = fileURLToPath(new URL(COMPILED ? './advertiserWorker.js' : './advertiserWorker.ts', import.meta.url));
+const childExecArgv = (): string[] =>
+  COMPILED ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 
 export interface ProcessAdvertiserOptions {
   intervalMs: number;
@@ -48,7 +52,7 @@ export class ProcessAdvertiser extends EventEmitter implements Advertiser {
     if (this.closed) throw new RadioError(`${this.name} is closed`, 'CLOSED');
     if (this.child) return;
     const child = fork(WORKER, [JSON.stringify({ spec: this.spec, intervalMs: this.intervalMs })], {
-      execArgv: ['--import', TSX_LOADER],
+      execArgv: childExecArgv(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.opts.env },
     });

@@ -2,13 +2,13 @@
 // proximity < hci < radio < beacon) <- eval, report <- sim (channel, kernel < scenario < world < engine
 // < sinks, fit < run) <- fleet <- cli <- bin, scripts, bench. Also: no import cycles, no command importing
 // another command, and no product code naming the developers' ../shared folder.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PRODUCT = ['records', 'firmware', 'eval', 'report', 'sim', 'fleet', 'cli', 'bin', 'scripts', 'bench'];
+const PRODUCT = ['records', 'firmware', 'eval', 'report', 'sim', 'fleet', 'cli', 'api', 'bin', 'scripts', 'bench'];
 
 /** [layer rank, room]: an import must not go to a higher rank, nor across rooms of the same rank. */
 function placeOf(rel: string): { rank: number; room: string; sub: number } | null {
@@ -28,6 +28,9 @@ function placeOf(rel: string): { rank: number; room: string; sub: number } | nul
     case 'fleet': return { rank: 4, room: 'fleet', sub: 0 };
     case 'cli': return { rank: 5, room: 'cli', sub: second === 'commands' ? 1 : second === 'main.ts' ? 2 : 0 };
     case 'bin': case 'scripts': case 'bench': return { rank: 6, room: top, sub: 0 };
+    // the library entry points (package.json exports): index.ts re-exports api/*.ts, which re-export below
+    case 'api': return { rank: 6, room: 'api', sub: 0 };
+    case 'index.ts': return { rank: 6, room: 'api', sub: 1 };
     default: return null;
   }
 }
@@ -68,6 +71,7 @@ function sources(): string[] {
       else if (/\.(ts|js|mjs)$/.test(e) && !rel.includes('/assembly/')) out.push(rel);
     }
   };
+  if (existsSync(join(ROOT, 'index.ts'))) out.push('index.ts');
   for (const d of PRODUCT) {
     try {
       walk(d);
@@ -107,6 +111,9 @@ describe('architecture (docs/architecture.md)', () => {
     expect(checkImport('cli/commands/eval.ts', 'cli/commands/classify.ts')).toMatch(/a command imports another command/);
     expect(checkImport('cli/commands/index.ts', 'cli/commands/eval.ts')).toBeNull();
     expect(checkImport('sim/run.ts', 'records/rows.ts')).toBeNull();
+    expect(checkImport('index.ts', 'api/protocol.ts')).toBeNull();
+    expect(checkImport('api/simulator.ts', 'sim/run.ts')).toBeNull();
+    expect(checkImport('sim/run.ts', 'api/simulator.ts')).toMatch(/higher layer/);
   });
 
   it('has no import cycles', () => {

@@ -12,7 +12,6 @@ import { ProblemError, UsageError } from '../../cli/errors.ts';
 /** Commands that print no data, so need no --json; each with the reason. Keep it short. */
 const NO_DATA: Record<string, string> = {
   'beacon start': 'foreground daemon: logs on stderr, state in status.json (read it with `beacon status --json`)',
-  'beacon publish': 'its output is already the JSON push entry (interfaces.md "Beacon and virtual air")',
   'beacon install-service': 'prints or writes a systemd unit file, a text format by nature',
   worker: 'foreground queue worker: logs on stderr, its results go to Redis (the coordinator, `sim sweep --queue`, writes the table)',
 };

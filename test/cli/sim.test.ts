@@ -58,7 +58,7 @@ describe('bluezone sim', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.seed).toBe(3);
-    expect(j.stats.simMs).toBe(120_000);
+    expect(j.stats.sim_ms).toBe(120_000);
     for (const n of ['summary.json', 'observations.csv', 'truth.csv', 'windows.csv', 'report.html']) expect(existsSync(join(dir, 'o', n)), n).toBe(true);
     expect(existsSync(join(dir, 'air.pcap'))).toBe(true);
   }, 60_000);

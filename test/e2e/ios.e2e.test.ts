@@ -162,7 +162,7 @@ describe('iPhones in the entrance logbook over the virtual air (real noble GATT 
     expect(final).toMatchObject({ event: 'stopped' });
     expect(final.ios_read_ok as number).toBeGreaterThanOrEqual(2);
     expect(final.ios_read_timeouts as number).toBeGreaterThanOrEqual(1);
-    expect(final.iosStored).toBe(iosRows().length);
+    expect(final.ios_stored).toBe(iosRows().length);
 
     // 4. scan match: the iPhone's daily key for that day finds it at the door.
     const day = Date.parse('2026-11-23T00:00:00Z');
