@@ -6,13 +6,13 @@ import {
   pathLoss1, pathLossV,
 } from './kernel';
 import {
-  BODY_BINS, BODY_HALF, NO_EPOCH, PAIR_SHIFT, cellM, epochUs, gridNx, gridNy, kBreak, kIhScale, kLog2Break,
+  BODY_BINS, BODY_HALF, NB_SHIFT, NO_EPOCH, PAIR_SHIFT, SI_SHIFT, cellM, epochUs, gridNx, gridNy, kBreak, kIhScale, kLog2Break,
   kMinD, kPl1m, kSeedState, kSlopeFar, kSlopeNear, kSp, kSs, nDevices, nLoud, normalReach, pActive, pBody,
   pCand, pCarriage, pCellStart, pEvOff, pFade, pHx, pHy, pItems, pLoud, pNbCur, pNbDist, pNbEnd, pNbEp,
   pNbFar, pNbHF, pNbHS, pNbIdx, pNbR1, pNbR2, pNbStamp, pNbStatic, pNbTx, pPair, pReachRx, pReachTx, pRxCorr,
   pTxPow, pX, pY,
 } from './layout';
-import { pairIdOf } from './common';
+import { pairIdOf, pairIdV } from './common';
 import { clampCell } from './devices';
 import { nActiveTx } from './events';
 
@@ -91,10 +91,11 @@ export let gStatic: f32 = 0;
   termsOf(r, load<i32>(pNbTx + o), load<f32>(pNbDist + o), load<f32>(pNbStatic + o));
   store<f32>(pNbR1 + o, tR1);
   store<u32>(pNbHS + o, tHS);
-  store<u32>(pNbHF + o, tHF);
-  store<u32>(pNbFar + o, tFar);
-  store<u32>(pNbEp + o, ep);
-  if (ep != NO_EPOCH) store<f32>(pNbR2 + o, shadowed(tR1, tHS, ep));
+  const h = <usize>n << NB_SHIFT;
+  store<u32>(pNbHF + h, tHF);
+  store<u32>(pNbFar + h, tFar);
+  store<u32>(pNbEp + h, ep);
+  if (ep != NO_EPOCH) store<f32>(pNbR2 + h, shadowed(tR1, tHS, ep));
 }
 
 // termsOf()'s result
@@ -121,7 +122,7 @@ let tFar: u32 = 0;
 @inline export function shadowed(r1: f32, hs: u32, ep: u32): f32 {
   return r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale);
 }
-/** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
+/** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pairIdV's ids). */
 export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   const vSeed = i32x4.splat(kSeedState);
   const vMinD = f32x4.splat(kMinD);
@@ -130,7 +131,6 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   const vSlopeN = f32x4.splat(kSlopeNear);
   const vSlopeF = f32x4.splat(kSlopeFar);
   const vLgB = f32x4.splat(kLog2Break);
-  const vR = i32x4.splat(r);
   const vEp = i32x4.splat(ep);
   let q: i32 = q0;
   for (; q + 4 <= n; q += 4) {
@@ -139,7 +139,7 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     d = v128.bitselect(d, vMinD, f32x4.gt(d, vMinD));
     const pl = pathLossV(d, vPl1m, vSlopeN, vSlopeF, vLgB);
     const tv = v128.load(pNbTx + o);
-    const h0 = absorb(vSeed, v128.or(i32x4.shl(tv, 16), vR));
+    const h0 = absorb(vSeed, pairIdV(tv, r));
     const zp = normal1(finish(absorb(h0, i32x4.splat(TAG_PAIR))), vScale);
     const tx = f32x4(
       load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 0) << 2)),
@@ -151,11 +151,20 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     const hs = absorb(h0, i32x4.splat(TAG_SHADOW));
     const zs = normal1(finish(absorb(hs, vEp)), vScale);
     v128.store(pNbR1 + o, r1);
-    v128.store(pNbR2 + o, f32x4.add(r1, f32x4.mul(f32x4.splat(kSs), zs)));
     v128.store(pNbHS + o, hs);
-    v128.store(pNbHF + o, absorb(h0, i32x4.splat(TAG_FADE)));
-    v128.store(pNbFar + o, v128.and(f32x4.ge(d, f32x4.splat(kBreak)), i32x4.splat(FADE_N)));
-    v128.store(pNbEp + o, vEp);
+    // the four slots' records (r2, epoch, fading prefix, far offset): a 4x4 transpose
+    const a = f32x4.add(r1, f32x4.mul(f32x4.splat(kSs), zs));
+    const c = absorb(h0, i32x4.splat(TAG_FADE));
+    const f = v128.and(f32x4.ge(d, f32x4.splat(kBreak)), i32x4.splat(FADE_N));
+    const ab01 = i32x4.shuffle(a, vEp, 0, 4, 1, 5);
+    const ab23 = i32x4.shuffle(a, vEp, 2, 6, 3, 7);
+    const cf01 = i32x4.shuffle(c, f, 0, 4, 1, 5);
+    const cf23 = i32x4.shuffle(c, f, 2, 6, 3, 7);
+    const h = pNbR2 + (<usize>q << NB_SHIFT);
+    v128.store(h, i32x4.shuffle(ab01, cf01, 0, 1, 4, 5));
+    v128.store(h, i32x4.shuffle(ab01, cf01, 2, 3, 6, 7), 16);
+    v128.store(h, i32x4.shuffle(ab23, cf23, 0, 1, 4, 5), 32);
+    v128.store(h, i32x4.shuffle(ab23, cf23, 2, 3, 6, 7), 48);
   }
   for (; q < n; q++) terms(r, q, ep);
 }
@@ -175,11 +184,12 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
 // @ts-ignore: decorator
 @inline export function pairPower(q: i32, ev: u32, ch: u32, ep: u32): f32 {
   const o = <usize>q << 2;
-  if (load<u32>(pNbEp + o) != ep) {
-    store<u32>(pNbEp + o, ep);
-    store<f32>(pNbR2 + o, shadowed(load<f32>(pNbR1 + o), load<u32>(pNbHS + o), ep));
+  const h = <usize>q << NB_SHIFT;
+  if (load<u32>(pNbEp + h) != ep) {
+    store<u32>(pNbEp + h, ep);
+    store<f32>(pNbR2 + h, shadowed(load<f32>(pNbR1 + o), load<u32>(pNbHS + o), ep));
   }
-  return load<f32>(pNbR2 + o) + fadeDb(load<u32>(pNbHF + o), ev, ch, load<u32>(pNbFar + o));
+  return load<f32>(pNbR2 + h) + fadeDb(load<u32>(pNbHF + h), ev, ch, load<u32>(pNbFar + h));
 }
 
 /**
@@ -260,8 +270,8 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
     const inReach = geometry(r, t, n);
     if (lazy) {
       // looked up by id in the sorted-packet walk; transmitters outside the cells stay lazy there
-      store<i32>(pNbStamp + (<usize>t << 2), stamp);
-      store<i32>(pNbIdx + (<usize>t << 2), inReach ? n : -1);
+      store<i32>(pNbStamp + (<usize>t << SI_SHIFT), stamp);
+      store<i32>(pNbIdx + (<usize>t << SI_SHIFT), inReach ? n : -1);
     } else if (inReach) {
       store<i32>(pNbCur + (<usize>n << 2), e0);
       store<i32>(pNbEnd + (<usize>n << 2), e1);
@@ -269,8 +279,7 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
     if (inReach) n++;
   }
   const ep = <u32><i64>Math.floor(t0 / epochUs);
-  if (nDevices <= 65536) termsV(r, 0, n, ep);
-  else for (let q = 0; q < n; q++) terms(r, q, ep);
+  termsV(r, 0, n, ep);
   if (lazy) {
     nLazy = n;
     return nCand;

@@ -20,7 +20,7 @@ async function outputs(scenario: Scenario, opts: RunOptions): Promise<{ files: M
   const files = new Map<string, Buffer>();
   // (with the report, its plots/ folder too)
   for (const f of readdirSync(dir, { recursive: true }) as string[]) if (f !== 'timing.json' && statSync(join(dir, f)).isFile()) files.set(f, readFileSync(join(dir, f)));
-  const { wallMs, realTimeFactor, pairsPerSecond, engine, engineWindows, ...stats } = r.stats;
+  const { wallMs, realTimeFactor, pairsPerSecond, engine, engineWindows, engineInterfSums, ...stats } = r.stats;
   expect(engine).toBe(opts.engine);
   return { files, stats, windows: engineWindows };
 }
