@@ -204,6 +204,8 @@ export class WasmEngine {
       // running interference sums (assembly/resolve.ts): prefix sums, the shortest airtime, the mode
       view('pre', F64, cap + 1), L.airUs.reduce((a, b) => Math.min(a, b), L.maxAir),
       L.interfSums === 'always' ? 1 : L.interfSums === 'never' ? 2 : 0,
+      // the grid items' geometry records (assembly/layout.ts pGeo: 32 bytes each)
+      ptr(32 * n),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;

@@ -20,6 +20,11 @@ export let pEvStart: usize = 0; // f64[evCap] event start (us)
 export let pEvId: usize = 0; // u32[evCap]
 export let pCellStart: usize = 0; // i32[nCells + 1] uniform grid (grid.ts)
 export let pItems: usize = 0; // i32[nDev]
+// per grid item (pItems order, buildGrid), what gather()'s geometry reads of its device: +0 f32 x, +4 y,
+// +8 hx, +12 hy, +16 reachTx, +20 u32 carriage, +24 i32 device. Read in order instead of six arrays at
+// random device ids (at 10^5 phones those arrays outgrow the L2 cache and each candidate missed six times)
+export let pGeo: usize = 0;
+export const GEO_SHIFT: usize = 5;
 export let pLoud: usize = 0; // i32[nLoud] transmitters every scanner checks
 export let pBody: usize = 0; // f32[4 * BODY_BINS] body loss by carriage and facing cosine
 export let pCand: usize = 0; // i32[nDev] scratch

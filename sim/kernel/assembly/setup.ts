@@ -1,7 +1,7 @@
 // Fused engine, entry points setup() and counter(): setup reads the config block (built by
 // sim/engine/wasmEngine.ts, same order) into layout.ts's globals and resets each file's per-run state.
 import {
-  cCol, cDenseWin, cSumFast, cSumWalk, minAir, pPre, sumMode, cHd, cPairs, cRec, cSens, cSparseWin, capLin, cellM, emitAll, epochUs, evIntegral, evSeed,
+  pGeo, cCol, cDenseWin, cSumFast, cSumWalk, minAir, pPre, sumMode, cHd, cPairs, cRec, cSens, cSparseWin, capLin, cellM, emitAll, epochUs, evIntegral, evSeed,
   floorBits, gridNx, gridNy, hopGap, interfFloorDb, kBreak, kIhScale, kLog2Break, kMinD, kPl1m, kSeedState,
   kSlopeFar, kSlopeNear, kSp, kSs, lastBase, lastSpan, linN, logAll, maxAir, maxBuckets, maxEvSpan, nDevices,
   nLoud, normalReach, outCap, pAct, pActive, pAdvCycle, pAdvInt, pAdvOn, pAdvPhase, pAir, pBody, pBucket,
@@ -81,6 +81,7 @@ export function setup(cfg: usize): void {
   tN = -1;
   outCap = <i32>next(); pWR = nextPtr(); pWS = nextPtr(); pWE = nextPtr(); pWQ = nextPtr();
   pPre = nextPtr(); minAir = next(); sumMode = <i32>next();
+  pGeo = nextPtr();
   sI = 0;
   sIn = false;
   nAct = 0;
