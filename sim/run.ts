@@ -155,6 +155,7 @@ function createEngine(scenario: Scenario, world: World, radio: Radio, opts: Pick
     pairCache: world.nDev <= PAIR_CACHE_MAX && opts.enginePairCache !== false,
     lastSpanUs: opts.engineLastSpanUs,
     outRoom: opts.engineOutRoom,
+    interfSums: opts.engineInterfSums,
   });
 }
 
@@ -267,6 +268,7 @@ function runStats(world: World, radio: Radio, c: EngineCounters, engineName: Rec
     devices: { android: 0, ios: 0, beacon: world.nDev - world.firstBeacon, people: world.mob.n },
   };
   if (c.windows) stats.engineWindows = c.windows;
+  if (c.interfSums) stats.engineInterfSums = c.interfSums;
   for (let d = 0; d < world.nDev; d++) if (world.kind[d] === KIND_ANDROID) stats.devices.android++; else if (world.kind[d] === KIND_IOS) stats.devices.ios++;
   return stats;
 }

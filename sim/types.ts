@@ -36,6 +36,8 @@ export interface RunOptions {
   enginePairCache?: boolean;
   /** Tests only: the engine's room for a tick's receptions beyond one window's (default 65536; 0 makes scanTick stop after every window with receptions). */
   engineOutRoom?: number;
+  /** Tests only: when the WASM engine's collision test uses its running interference sums (default auto). */
+  engineInterfSums?: 'auto' | 'always' | 'never';
   /** Run the firmware classifier and write windows.csv (default true when outDir is set). */
   classify?: boolean;
   /**
@@ -55,7 +57,7 @@ export interface RunOptions {
   onProgress?: (simMs: number, totalMs: number) => void;
 }
 
-export interface RunStats extends Omit<EngineCounters, 'windows'> {
+export interface RunStats extends Omit<EngineCounters, 'windows' | 'interfSums'> {
   /** Rows written to observations.csv (after the app's logging rule). */
   observations: number;
   wallMs: number;
@@ -67,6 +69,8 @@ export interface RunStats extends Omit<EngineCounters, 'windows'> {
   engine: 'wasm' | 'js';
   /** WASM engine only: scan windows read from the tick's sorted packets / from the neighbours' events. */
   engineWindows?: { sortedPackets: number; neighbourEvents: number };
+  /** WASM engine: collision tests decided by the running interference sums / by the exact walk. */
+  engineInterfSums?: { fast: number; walk: number };
   kernelFallback?: string;
   cullRadiusM: number;
   devices: { android: number; ios: number; beacon: number; people: number };

@@ -37,6 +37,11 @@ export interface EngineCounters {
   lostHalfDuplex: number;
   /** WASM engine only: scan windows read from the tick's sorted packets / from the neighbours' events. */
   windows?: { sortedPackets: number; neighbourEvents: number };
+  /**
+   * WASM engine only: candidates whose collision test the running interference sums decided, and those
+   * the exact walk decided (sim/kernel/assembly/resolve.ts).
+   */
+  interfSums?: { fast: number; walk: number };
 }
 
 export interface ReceptionEngine {

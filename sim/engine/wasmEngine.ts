@@ -57,6 +57,11 @@ export interface EngineLayout {
   pairCache?: boolean;
   /** Tests only: room for receptions beyond one window's (default 65536). */
   outRoom?: number;
+  /**
+   * Tests only: when the collision test uses the running interference sums (assembly/resolve.ts;
+   * default 'auto': crowded windows). Every mode takes the same decisions.
+   */
+  interfSums?: 'auto' | 'always' | 'never';
   /** Scan schedule per device (run.ts's window loop, which the module runs: scanTick). */
   scan: {
     mode: Uint8Array; winUs: Int32Array; intUs: Int32Array; onUs: Float64Array; cycleUs: Float64Array; phaseUs: Float64Array;
@@ -138,6 +143,9 @@ export class WasmEngine {
     const ks = kernelScalars(p);
     const tCells = L.truth ? L.truth.nx * L.truth.ny : 0;
     const tPairs = (n * (n - 1)) / 2;
+    // per neighbour slot, 16-byte records; per transmitter, (stamp, slot) pairs (assembly/layout.ts)
+    const nbHot = ptr(16 * n);
+    const nbSi = ptr(8 * n);
     // the config block, in the order assembly/setup.ts setup() reads it
     const cfg = [
       view('x', F32, n), view('y', F32, n), view('hx', F32, n), view('hy', F32, n), view('active', U8, n),
@@ -147,14 +155,14 @@ export class WasmEngine {
       view('loud', I32, L.loud.length), view('body', F32, L.bodyTable.length), view('cand', I32, n),
       // neighbours of the current scanner
       view('nbTx', I32, n), view('nbDist', F32, n), view('nbStatic', F32, n), view('nbCur', I32, n), view('nbEnd', I32, n),
-      view('nbR1', F32, n), view('nbR2', F32, n), view('nbEp', U32, n), view('nbHF', U32, n), view('nbHS', U32, n),
-      view('nbFar', U32, n),
+      // r2, epoch, fading prefix and far offset interleaved (assembly/layout.ts NB_SHIFT)
+      view('nbR1', F32, n), nbHot, nbHot + 4, nbHot + 8, view('nbHS', U32, n), nbHot + 12,
       // one window's candidates, then its packets in start order (32-byte records, assembly/layout.ts REC_SHIFT)
       view('cQ', I32, cap), view('cStart', F64, cap), view('cOk', U8, cap), view('cP', F32, cap), view('key', F64, cap),
       view('sR', F64, 4 * cap), view('sP', F32, cap), view('rc', I32, cap + 4),
       // receptions of the last window
       view('rxTx', I32, outCap), view('rxT', F64, outCap), view('rxP', F32, outCap), view('rxD', F32, outCap), view('rxLog', U8, outCap),
-      fade, view('pk', F64, 4 * 3 * cap), view('bucket', I32, maxBuckets + 1), view('nbIdx', I32, n), view('nbStamp', I32, n), view('kind', U8, n),
+      fade, view('pk', F64, 4 * 3 * cap), view('bucket', I32, maxBuckets + 1), nbSi + 4, nbSi, view('kind', U8, n),
       L.logging ? view('last', U32, n * n) : 0, view('lin', F64, lin.table.length),
       // scalars
       L.loud.length, n, L.gridNx, L.gridNy, L.cellM, L.normalReach, L.maxAir, L.maxEvSpan, L.hopGapUs,
@@ -193,6 +201,11 @@ export class WasmEngine {
           view('tNK', F64, tPairs + 4), view('tCellD', I32, n)]
         : [0, 0, 0, 0, 0, 0]),
       outCap, view('winR', I32, outCap), view('winS', F64, outCap), view('winE', F64, outCap), view('winQ', I32, outCap + 1),
+      // running interference sums (assembly/resolve.ts): prefix sums, the shortest airtime, the mode
+      view('pre', F64, cap + 1), L.airUs.reduce((a, b) => Math.min(a, b), L.maxAir),
+      L.interfSums === 'always' ? 1 : L.interfSums === 'never' ? 2 : 0,
+      // the grid items' geometry records (assembly/layout.ts pGeo: 32 bytes each)
+      ptr(32 * n),
     ];
     const cfgPtr = ptr(8 * cfg.length);
     const ev = L.events;
@@ -303,9 +316,18 @@ export class WasmEngine {
     this.ex.buildPackets(t0, t1);
   }
 
-  /** Totals since construction: pairs evaluated, lost below sensitivity / half duplex / collision, received. */
-  counters(): { pairs: number; sens: number; hd: number; col: number; rec: number; denseWindows: number; sparseWindows: number } {
+  /**
+   * Totals since construction: pairs evaluated, lost below sensitivity / half duplex / collision, received;
+   * windows per path; collision tests decided by the running sums or by the exact walk.
+   */
+  counters(): {
+    pairs: number; sens: number; hd: number; col: number; rec: number; denseWindows: number; sparseWindows: number;
+    sumFast: number; sumWalk: number;
+  } {
     const c = this.ex.counter;
-    return { pairs: c(0), sens: c(1), hd: c(2), col: c(3), rec: c(4), denseWindows: c(5), sparseWindows: c(6) };
+    return {
+      pairs: c(0), sens: c(1), hd: c(2), col: c(3), rec: c(4), denseWindows: c(5), sparseWindows: c(6),
+      sumFast: c(7), sumWalk: c(8),
+    };
   }
 }

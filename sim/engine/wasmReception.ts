@@ -15,9 +15,10 @@ export interface WasmReceptionOptions {
   /** List the contact-truth pairs in the module (dense day sums). */
   truth: boolean;
   pairCache: boolean;
-  /** Tests only (RunOptions.engineLastSpanUs, engineOutRoom). */
+  /** Tests only (RunOptions.engineLastSpanUs, engineOutRoom, engineInterfSums). */
   lastSpanUs?: number;
   outRoom?: number;
+  interfSums?: 'auto' | 'always' | 'never';
 }
 
 export class WasmReception implements ReceptionEngine {
@@ -43,6 +44,7 @@ export class WasmReception implements ReceptionEngine {
       truth: o.truth && truthGrid ? { nx: truthGrid.nx, ny: truthGrid.ny, cellM: TRUTH_M } : undefined,
       events: { delayH: adv.delayH, advIntUs: adv.intUs, advOnUs: adv.onUs, advCycleUs: adv.cycleUs, advPhaseUs: adv.phaseUs },
       seed: w.seed, wholeUs: adv.wholeUs, lastSpanUs: o.lastSpanUs, pairCache: o.pairCache, outRoom: o.outRoom,
+      interfSums: o.interfSums,
       scan: {
         mode: scan.mode, winUs: scan.winUs, intUs: scan.intUs, onUs: scan.onUs, cycleUs: scan.cycleUs, phaseUs: scan.phaseUs,
         jitUs: scan.jitUs, chOff: scan.chOff,
@@ -103,6 +105,7 @@ export class WasmReception implements ReceptionEngine {
     return {
       pairEvaluations: c.pairs, advEvents: this.e.advEvents(), receptions: c.rec, lostBelowSensitivity: c.sens,
       lostCollision: c.col, lostHalfDuplex: c.hd, windows: { sortedPackets: c.denseWindows, neighbourEvents: c.sparseWindows },
+      interfSums: { fast: c.sumFast, walk: c.sumWalk },
     };
   }
 }

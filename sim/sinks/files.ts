@@ -11,6 +11,7 @@ import type { ContactDay } from '../engine/truth.ts';
 import type { RunStats } from '../types.ts';
 import { KIND_NAMES, simBaseDate, simBaseKey } from '../world/devices.ts';
 import { ByteSink, LineSink } from './lineSink.ts';
+import { RowBytes } from './rowBytes.ts';
 
 export interface FilesInit {
   seed: number;
@@ -28,6 +29,9 @@ export class DataFiles {
   private obsPb?: ByteSink;
   private pbType?: ReturnType<typeof loadSchema>['Observation'];
   private truth!: LineSink;
+  // the streamed rows, encoded into reused buffers (rowBytes.ts)
+  private obsRows?: RowBytes;
+  private truthRows!: RowBytes;
   private contactsOut!: OutputWriter;
   private devicesOut!: OutputWriter;
   private idsOut?: OutputWriter;
@@ -48,6 +52,9 @@ export class DataFiles {
       this.obsPb = new ByteSink(set.add(this.p('observations.pb'), { mkdir: true }));
     } else this.obs = new LineSink(set.add(this.p('observations.csv'), { mkdir: true }), OBSERVATION_CSV_HEADER);
     this.truth = new LineSink(set.add(this.p('truth.csv')), TRUTH_CSV_HEADER);
+    const names = RowBytes.fields(this.init.names);
+    if (this.obs) this.obsRows = new RowBytes(this.obs.out, names, RowBytes.fields(this.init.models));
+    this.truthRows = new RowBytes(this.truth.out, names, []);
     this.contactsOut = set.add(this.p('contacts_truth.csv'));
     this.devicesOut = set.add(this.p('devices.csv'));
     if (this.init.ids) this.idsOut = set.add(this.p('ids.csv'));
@@ -57,14 +64,18 @@ export class DataFiles {
 
   /** distM as truth.csv holds it (rounded to 0.01 m). */
   observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
-    const { names, models } = this.init;
-    if (this.obs) this.obs.line(`${tsMs},${csvField(names[rx])},${csvField(names[tx])},${rssi},,${csvField(models[rx])},${csvField(models[tx])}`);
-    else this.obsPb!.write(encodeDelimited(this.pbType!, { timestampMs: tsMs, receiver: names[rx], transmitter: names[tx], rssi, receiverModel: models[rx], transmitterModel: models[tx] }));
-    this.truth.line(`${tsMs},${csvField(names[rx])},${csvField(names[tx])},${distM.toFixed(2)}`);
+    if (this.obsRows) this.obsRows.observation(tsMs, rx, tx, rssi);
+    else {
+      const { names, models } = this.init;
+      this.obsPb!.write(encodeDelimited(this.pbType!, { timestampMs: tsMs, receiver: names[rx], transmitter: names[tx], rssi, receiverModel: models[rx], transmitterModel: models[tx] }));
+    }
+    this.truthRows.truth(tsMs, rx, tx, distM);
   }
 
   /** The streamed files' paths (the run's set publishes them). */
   closeStreams(): string[] {
+    this.obsRows?.flush();
+    this.truthRows.flush();
     return [this.p(this.obs ? 'observations.csv' : 'observations.pb'), this.p('truth.csv')];
   }
 

@@ -2,8 +2,8 @@
 // pair-cache entries) and the neighbour grid (buildGrid, sim/engine/grid.ts build) with the counting sort
 // by cell that the contact-truth grid (truth.ts) shares.
 import {
-  PAIR_SHIFT, cellM, gridNx, gridNy, nDevices, pAct, pActive, pCand, pCellStart, pHx, pHy, pItems, pLoudFlag,
-  pMoved, pPair, pStHx, pStHy, pStX, pStY, pWasActive, pX, pY,
+  GEO_SHIFT, PAIR_SHIFT, cellM, gridNx, gridNy, nDevices, pAct, pActive, pCand, pCarriage, pCellStart, pGeo, pHx,
+  pHy, pItems, pLoudFlag, pMoved, pPair, pReachTx, pStHx, pStHy, pStX, pStY, pWasActive, pX, pY,
 } from './layout';
 import { prefixSum } from './common';
 
@@ -100,4 +100,17 @@ export function buildGrid(): void {
     store<i32>(pCand + (<usize>i << 2), c);
   }
   sortByCell(pCand, pCellStart, pItems, gridNx * gridNy);
+  // the items' geometry records, in item order (layout.ts pGeo)
+  const ni = load<i32>(pCellStart + (<usize>(gridNx * gridNy) << 2));
+  for (let q = 0; q < ni; q++) {
+    const d = <usize>load<i32>(pItems + (<usize>q << 2));
+    const g = pGeo + (<usize>q << GEO_SHIFT);
+    store<f32>(g, load<f32>(pX + (d << 2)));
+    store<f32>(g, load<f32>(pY + (d << 2)), 4);
+    store<f32>(g, load<f32>(pHx + (d << 2)), 8);
+    store<f32>(g, load<f32>(pHy + (d << 2)), 12);
+    store<f32>(g, load<f32>(pReachTx + (d << 2)), 16);
+    store<u32>(g, <u32>load<u8>(pCarriage + d), 20);
+    store<i32>(g, <i32>d, 24);
+  }
 }

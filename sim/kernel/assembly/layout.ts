@@ -20,6 +20,11 @@ export let pEvStart: usize = 0; // f64[evCap] event start (us)
 export let pEvId: usize = 0; // u32[evCap]
 export let pCellStart: usize = 0; // i32[nCells + 1] uniform grid (grid.ts)
 export let pItems: usize = 0; // i32[nDev]
+// per grid item (pItems order, buildGrid), what gather()'s geometry reads of its device: +0 f32 x, +4 y,
+// +8 hx, +12 hy, +16 reachTx, +20 u32 carriage, +24 i32 device. Read in order instead of six arrays at
+// random device ids (at 10^5 phones those arrays outgrow the L2 cache and each candidate missed six times)
+export let pGeo: usize = 0;
+export const GEO_SHIFT: usize = 5;
 export let pLoud: usize = 0; // i32[nLoud] transmitters every scanner checks
 export let pBody: usize = 0; // f32[4 * BODY_BINS] body loss by carriage and facing cosine
 export let pCand: usize = 0; // i32[nDev] scratch
@@ -29,13 +34,17 @@ export let pNbStatic: usize = 0; // f32[nDev] static loss (dB)
 export let pNbCur: usize = 0; // i32[nDev] cursor into the neighbour's events
 export let pNbEnd: usize = 0; // i32[nDev]
 // per neighbour slot: received power before fading (r1: tx - path loss - static + pair offset; r2: r1 +
-// shadowing of epoch nbEp), the fading hash prefix, the shadowing hash prefix, and the far-table offset
+// shadowing of epoch nbEp), the fading hash prefix, the shadowing hash prefix, and the far-table offset.
+// What every packet reads (r2, epoch, fading prefix, far offset) shares one 16-byte record per slot
+// (pNbR2 + 0, pNbEp = pNbR2 + 4, pNbHF = + 8, pNbFar = + 12; slot q at q << NB_SHIFT): one cache line
+// instead of four per packet (at 10^5 phones the slots outgrow the L2 cache and each array missed)
+export const NB_SHIFT: usize = 4;
 export let pNbR1: usize = 0; // f32
-export let pNbR2: usize = 0; // f32
-export let pNbEp: usize = 0; // u32, NO_EPOCH until the first packet
-export let pNbHF: usize = 0; // u32
+export let pNbR2: usize = 0; // f32 (record)
+export let pNbEp: usize = 0; // u32 (record), NO_EPOCH until the first packet
+export let pNbHF: usize = 0; // u32 (record)
 export let pNbHS: usize = 0; // u32
-export let pNbFar: usize = 0; // u32 0 or FADE_N (Rayleigh half of the fade table)
+export let pNbFar: usize = 0; // u32 (record) 0 or FADE_N (Rayleigh half of the fade table)
 // candidates of a neighbour-event window before sorting (capacity evCap)
 export let pCQ: usize = 0; // i32 neighbour slot
 export let pCStart: usize = 0; // f64 packet start (us)
@@ -67,8 +76,11 @@ export let pBucket: usize = 0; // i32[maxBuckets + 1]
 export let pESt: usize = 0; // f64
 export let pEDev: usize = 0; // i32
 export let pEId: usize = 0; // u32
-export let pNbIdx: usize = 0; // i32[nDev] neighbour slot of a transmitter, valid where nbStamp == stamp
-export let pNbStamp: usize = 0; // i32[nDev]
+// per transmitter, an 8-byte record (one cache line read per packet, not two): +0 i32 stamp, +4 i32
+// neighbour slot (pNbIdx = pNbStamp + 4), valid where the stamp equals gather()'s
+export const SI_SHIFT: usize = 3;
+export let pNbIdx: usize = 0;
+export let pNbStamp: usize = 0;
 export let pkCap: i32 = 0;
 export let maxBuckets: i32 = 1;
 // the app's logging rule (run.ts record), when the engine applies it: pLast != 0
@@ -137,6 +149,15 @@ export let cCol: f64 = 0;
 export let cRec: f64 = 0;
 export let cDenseWin: f64 = 0;
 export let cSparseWin: f64 = 0;
+// candidates whose collision test the running sums decided, and those left to the exact walk (resolve.ts)
+export let cSumFast: f64 = 0;
+export let cSumWalk: f64 = 0;
+
+// running interference sums (resolve.ts): f64[evCap + 1] prefix sums of a window's linear powers; the
+// shortest airtime (us); 0 auto, 1 always, 2 never (tests: both give the same decisions)
+export let pPre: usize = 0;
+export let minAir: f64 = 0;
+export let sumMode: i32 = 0;
 
 // the least f32 at or above sensDbm: for an f32 power p, p >= sens32 exactly when p >= sensDbm
 export let sens32: f32 = 0;

@@ -6,13 +6,13 @@ import {
   pathLoss1, pathLossV,
 } from './kernel';
 import {
-  BODY_BINS, BODY_HALF, NO_EPOCH, PAIR_SHIFT, cellM, epochUs, gridNx, gridNy, kBreak, kIhScale, kLog2Break,
+  BODY_BINS, BODY_HALF, GEO_SHIFT, NB_SHIFT, NO_EPOCH, PAIR_SHIFT, SI_SHIFT, cellM, epochUs, gridNx, gridNy, kBreak, kIhScale, kLog2Break,
   kMinD, kPl1m, kSeedState, kSlopeFar, kSlopeNear, kSp, kSs, nDevices, nLoud, normalReach, pActive, pBody,
-  pCand, pCarriage, pCellStart, pEvOff, pFade, pHx, pHy, pItems, pLoud, pNbCur, pNbDist, pNbEnd, pNbEp,
+  pCand, pCarriage, pCellStart, pEvOff, pFade, pGeo, pHx, pHy, pItems, pLoud, pNbCur, pNbDist, pNbEnd, pNbEp,
   pNbFar, pNbHF, pNbHS, pNbIdx, pNbR1, pNbR2, pNbStamp, pNbStatic, pNbTx, pPair, pReachRx, pReachTx, pRxCorr,
   pTxPow, pX, pY,
 } from './layout';
-import { pairIdOf } from './common';
+import { pairIdOf, pairIdV } from './common';
 import { clampCell } from './devices';
 import { nActiveTx } from './events';
 
@@ -38,6 +38,30 @@ export let nLazy: i32 = 0;
 export let stamp: i32 = 0; // one per gather(): pNbIdx entries stamped with it belong to the current scanner
 export let gRow: usize = 0; // offset of the current scanner's row in the pair cache
 
+// gather()'s slot n for transmitter t (in reach: geo() or geoAt() just set gDist, gStatic)
+// @ts-ignore: decorator
+@inline function slot(t: i32, n: i32): void {
+  const o = <usize>n << 2;
+  store<i32>(pNbTx + o, t);
+  store<f32>(pNbDist + o, gDist);
+  store<f32>(pNbStatic + o, gStatic);
+}
+
+// gather()'s bookkeeping of candidate t (events e0 .. e1) whose reach geometry found; returns 1 when it
+// took neighbour slot n
+// @ts-ignore: decorator
+@inline function candidate(t: i32, n: i32, e0: i32, e1: i32, inReach: bool): i32 {
+  if (lazy) {
+    // looked up by id in the sorted-packet walk; transmitters outside the cells stay lazy there
+    store<i32>(pNbStamp + (<usize>t << SI_SHIFT), stamp);
+    store<i32>(pNbIdx + (<usize>t << SI_SHIFT), inReach ? n : -1);
+  } else if (inReach) {
+    store<i32>(pNbCur + (<usize>n << 2), e0);
+    store<i32>(pNbEnd + (<usize>n << 2), e1);
+  }
+  return <i32>inReach;
+}
+
 /**
  * Neighbour slot n for transmitter t of the current scanner if t is in reach (run.ts gatherNeighbours'
  * loop body): transmitter, distance and static loss (body blocking of both carriers + the receiver's
@@ -46,10 +70,7 @@ export let gRow: usize = 0; // offset of the current scanner's row in the pair c
 // @ts-ignore: decorator
 @inline export function geometry(r: i32, t: i32, n: i32): bool {
   if (!geo(t)) return false;
-  const o = <usize>n << 2;
-  store<i32>(pNbTx + o, t);
-  store<f32>(pNbDist + o, gDist);
-  store<f32>(pNbStatic + o, gStatic);
+  slot(t, n);
   return true;
 }
 
@@ -60,18 +81,31 @@ export let gStatic: f32 = 0;
 /** Reach, distance and static loss of transmitter t for the current scanner (into gDist, gStatic). */
 // @ts-ignore: decorator
 @inline export function geo(t: i32): bool {
-  const dx: f64 = gXr - <f64>load<f32>(pX + (<usize>t << 2));
-  const dy: f64 = gYr - <f64>load<f32>(pY + (<usize>t << 2));
+  const o = <usize>t << 2;
+  return geoOf(load<f32>(pX + o), load<f32>(pY + o), load<f32>(pHx + o), load<f32>(pHy + o), load<f32>(pReachTx + o), <i32>load<u8>(pCarriage + <usize>t));
+}
+
+/** geo() of the grid item whose geometry record is at g (layout.ts pGeo). */
+// @ts-ignore: decorator
+@inline function geoAt(g: usize): bool {
+  return geoOf(load<f32>(g), load<f32>(g, 4), load<f32>(g, 8), load<f32>(g, 12), load<f32>(g, 16), load<i32>(g, 20));
+}
+
+/** geo() of a transmitter at (xt, yt) facing (hxt, hyt), with reach factor reachT and carriage carr. */
+// @ts-ignore: decorator
+@inline function geoOf(xt: f32, yt: f32, hxt: f32, hyt: f32, reachT: f32, carr: i32): bool {
+  const dx: f64 = gXr - <f64>xt;
+  const dy: f64 = gYr - <f64>yt;
   const d2 = dx * dx + dy * dy;
-  const reach: f64 = <f64>load<f32>(pReachTx + (<usize>t << 2)) * gReachR;
+  const reach: f64 = <f64>reachT * gReachR;
   if (d2 > reach * reach) return false;
   const dist = Math.sqrt(d2);
   const inv: f64 = dist > 0 ? 1 / dist : 0;
   const ux = dx * inv;
   const uy = dy * inv;
-  const ct = ux * <f64>load<f32>(pHx + (<usize>t << 2)) + uy * <f64>load<f32>(pHy + (<usize>t << 2));
+  const ct = ux * <f64>hxt + uy * <f64>hyt;
   const cr = -(ux * gHxr + uy * gHyr);
-  const bt = <i32>load<u8>(pCarriage + <usize>t) * BODY_BINS + <i32>jsRound((ct + 1) * BODY_HALF);
+  const bt = carr * BODY_BINS + <i32>jsRound((ct + 1) * BODY_HALF);
   const br = gBodyR + <i32>jsRound((cr + 1) * BODY_HALF);
   const lossTx: f64 = <f64>load<f32>(pBody + (<usize>bt << 2));
   const lossRx: f64 = <f64>load<f32>(pBody + (<usize>br << 2));
@@ -91,10 +125,11 @@ export let gStatic: f32 = 0;
   termsOf(r, load<i32>(pNbTx + o), load<f32>(pNbDist + o), load<f32>(pNbStatic + o));
   store<f32>(pNbR1 + o, tR1);
   store<u32>(pNbHS + o, tHS);
-  store<u32>(pNbHF + o, tHF);
-  store<u32>(pNbFar + o, tFar);
-  store<u32>(pNbEp + o, ep);
-  if (ep != NO_EPOCH) store<f32>(pNbR2 + o, shadowed(tR1, tHS, ep));
+  const h = <usize>n << NB_SHIFT;
+  store<u32>(pNbHF + h, tHF);
+  store<u32>(pNbFar + h, tFar);
+  store<u32>(pNbEp + h, ep);
+  if (ep != NO_EPOCH) store<f32>(pNbR2 + h, shadowed(tR1, tHS, ep));
 }
 
 // termsOf()'s result
@@ -121,7 +156,7 @@ let tFar: u32 = 0;
 @inline export function shadowed(r1: f32, hs: u32, ep: u32): f32 {
   return r1 + kSs * normal1s(finish1(absorb1(hs, ep)), kIhScale);
 }
-/** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pair ids t << 16 | r). */
+/** terms() for slots [q0, n), four at a time (same lane operations as kernel.ts evaluate; pairIdV's ids). */
 export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   const vSeed = i32x4.splat(kSeedState);
   const vMinD = f32x4.splat(kMinD);
@@ -130,7 +165,6 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
   const vSlopeN = f32x4.splat(kSlopeNear);
   const vSlopeF = f32x4.splat(kSlopeFar);
   const vLgB = f32x4.splat(kLog2Break);
-  const vR = i32x4.splat(r);
   const vEp = i32x4.splat(ep);
   let q: i32 = q0;
   for (; q + 4 <= n; q += 4) {
@@ -139,7 +173,7 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     d = v128.bitselect(d, vMinD, f32x4.gt(d, vMinD));
     const pl = pathLossV(d, vPl1m, vSlopeN, vSlopeF, vLgB);
     const tv = v128.load(pNbTx + o);
-    const h0 = absorb(vSeed, v128.or(i32x4.shl(tv, 16), vR));
+    const h0 = absorb(vSeed, pairIdV(tv, r));
     const zp = normal1(finish(absorb(h0, i32x4.splat(TAG_PAIR))), vScale);
     const tx = f32x4(
       load<f32>(pTxPow + (<usize>i32x4.extract_lane(tv, 0) << 2)),
@@ -151,11 +185,20 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
     const hs = absorb(h0, i32x4.splat(TAG_SHADOW));
     const zs = normal1(finish(absorb(hs, vEp)), vScale);
     v128.store(pNbR1 + o, r1);
-    v128.store(pNbR2 + o, f32x4.add(r1, f32x4.mul(f32x4.splat(kSs), zs)));
     v128.store(pNbHS + o, hs);
-    v128.store(pNbHF + o, absorb(h0, i32x4.splat(TAG_FADE)));
-    v128.store(pNbFar + o, v128.and(f32x4.ge(d, f32x4.splat(kBreak)), i32x4.splat(FADE_N)));
-    v128.store(pNbEp + o, vEp);
+    // the four slots' records (r2, epoch, fading prefix, far offset): a 4x4 transpose
+    const a = f32x4.add(r1, f32x4.mul(f32x4.splat(kSs), zs));
+    const c = absorb(h0, i32x4.splat(TAG_FADE));
+    const f = v128.and(f32x4.ge(d, f32x4.splat(kBreak)), i32x4.splat(FADE_N));
+    const ab01 = i32x4.shuffle(a, vEp, 0, 4, 1, 5);
+    const ab23 = i32x4.shuffle(a, vEp, 2, 6, 3, 7);
+    const cf01 = i32x4.shuffle(c, f, 0, 4, 1, 5);
+    const cf23 = i32x4.shuffle(c, f, 2, 6, 3, 7);
+    const h = pNbR2 + (<usize>q << NB_SHIFT);
+    v128.store(h, i32x4.shuffle(ab01, cf01, 0, 1, 4, 5));
+    v128.store(h, i32x4.shuffle(ab01, cf01, 2, 3, 6, 7), 16);
+    v128.store(h, i32x4.shuffle(ab23, cf23, 0, 1, 4, 5), 32);
+    v128.store(h, i32x4.shuffle(ab23, cf23, 2, 3, 6, 7), 48);
   }
   for (; q < n; q++) terms(r, q, ep);
 }
@@ -175,11 +218,12 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
 // @ts-ignore: decorator
 @inline export function pairPower(q: i32, ev: u32, ch: u32, ep: u32): f32 {
   const o = <usize>q << 2;
-  if (load<u32>(pNbEp + o) != ep) {
-    store<u32>(pNbEp + o, ep);
-    store<f32>(pNbR2 + o, shadowed(load<f32>(pNbR1 + o), load<u32>(pNbHS + o), ep));
+  const h = <usize>q << NB_SHIFT;
+  if (load<u32>(pNbEp + h) != ep) {
+    store<u32>(pNbEp + h, ep);
+    store<f32>(pNbR2 + h, shadowed(load<f32>(pNbR1 + o), load<u32>(pNbHS + o), ep));
   }
-  return load<f32>(pNbR2 + o) + fadeDb(load<u32>(pNbHF + o), ev, ch, load<u32>(pNbFar + o));
+  return load<f32>(pNbR2 + h) + fadeDb(load<u32>(pNbHF + h), ev, ch, load<u32>(pNbFar + h));
 }
 
 /**
@@ -234,43 +278,33 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
     return nCand;
   }
   if (lazy && !eager) return nCand;
-  // the candidates, in grid-cell order then the loud ones (this order is the neighbours' order)
-  let nc: i32 = 0;
+  // the candidates, in grid-cell order (their geometry records read in order) then the loud ones (this
+  // order is the neighbours' order)
+  let n: i32 = 0;
   for (let gy = gy0; gy <= gy1; gy++) {
     const row = gy * gridNx;
     const q1 = load<i32>(pCellStart + (<usize>(row + gx1 + 1) << 2));
     for (let q = load<i32>(pCellStart + (<usize>(row + gx0) << 2)); q < q1; q++) {
-      store<i32>(pCand + (<usize>nc << 2), load<i32>(pItems + (<usize>q << 2)));
-      nc++;
+      const g = pGeo + (<usize>q << GEO_SHIFT);
+      const t = load<i32>(g, 24);
+      const e0 = load<i32>(pEvOff + (<usize>t << 2));
+      const e1 = load<i32>(pEvOff + (<usize>(t + 1) << 2));
+      if (t == r || e0 == e1) continue;
+      const inReach = geoAt(g);
+      if (inReach) slot(t, n);
+      n += candidate(t, n, e0, e1, inReach);
     }
   }
   for (let k = 0; k < nLoud; k++) {
-    const l = load<i32>(pLoud + (<usize>k << 2));
-    if (load<u8>(pActive + <usize>l) != 0) {
-      store<i32>(pCand + (<usize>nc << 2), l);
-      nc++;
-    }
-  }
-  let n: i32 = 0;
-  for (let c = 0; c < nc; c++) {
-    const t = load<i32>(pCand + (<usize>c << 2));
+    const t = load<i32>(pLoud + (<usize>k << 2));
+    if (load<u8>(pActive + <usize>t) == 0) continue;
     const e0 = load<i32>(pEvOff + (<usize>t << 2));
     const e1 = load<i32>(pEvOff + (<usize>(t + 1) << 2));
     if (t == r || e0 == e1) continue;
-    const inReach = geometry(r, t, n);
-    if (lazy) {
-      // looked up by id in the sorted-packet walk; transmitters outside the cells stay lazy there
-      store<i32>(pNbStamp + (<usize>t << 2), stamp);
-      store<i32>(pNbIdx + (<usize>t << 2), inReach ? n : -1);
-    } else if (inReach) {
-      store<i32>(pNbCur + (<usize>n << 2), e0);
-      store<i32>(pNbEnd + (<usize>n << 2), e1);
-    }
-    if (inReach) n++;
+    n += candidate(t, n, e0, e1, geometry(r, t, n));
   }
   const ep = <u32><i64>Math.floor(t0 / epochUs);
-  if (nDevices <= 65536) termsV(r, 0, n, ep);
-  else for (let q = 0; q < n; q++) terms(r, q, ep);
+  termsV(r, 0, n, ep);
   if (lazy) {
     nLazy = n;
     return nCand;

@@ -3,7 +3,7 @@
 // neighbours' events, then sorted (sparse); resolve.ts decides them. The engine's hot loop.
 import { FADE_SHIFT, absorb, finish } from './kernel';
 import {
-  NO_EPOCH, PAIR_OK, PAIR_SHIFT, PK_BUCKETS, REC_SHIFT, cDenseWin, cPairs, cSens, cSparseWin, epochUs, hopGap,
+  NO_EPOCH, PAIR_OK, PAIR_SHIFT, PK_BUCKETS, REC_SHIFT, SI_SHIFT, cDenseWin, cPairs, cSens, cSparseWin, epochUs, hopGap,
   interfFloorDb, lastBase, lastSpan, maxAir, maxEvSpan, nDevices, pAir, pCOk, pCP, pCQ, pCStart, pEvId,
   pEvStart, pFade, pKey, pLast, pNbCur, pNbEnd, pNbIdx, pNbStamp, pNbTx, pPair, pPk, pPkIdx, pRC, pSP, pSR,
   pkCap, sens32, sensDbm,
@@ -165,7 +165,7 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
       }
       m = k;
     } else {
-      if (!tableWin && !gEager && nDevices <= 65536) {
+      if (!tableWin && !gEager) {
         // a short window hears most transmitters once or twice: find the ones seen first here, then
         // compute their terms four at a time
         const q0 = nLazy;
@@ -173,10 +173,10 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
           const rec = recs + (<usize>k << REC_SHIFT);
           if (load<f64>(rec) >= hi) break;
           const t = load<i32>(rec, 16);
-          const sa = pNbStamp + (<usize>t << 2);
+          const sa = pNbStamp + (<usize>t << SI_SHIFT);
           if (load<i32>(sa) == stamp) continue;
           store<i32>(sa, stamp);
-          store<i32>(pNbIdx + (<usize>t << 2), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
+          store<i32>(pNbIdx + (<usize>t << SI_SHIFT), t != r && geometry(r, t, nLazy) ? nLazy++ : -1);
         }
         termsV(r, q0, nLazy, epOne ? epConst : NO_EPOCH);
       }
@@ -192,13 +192,13 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
         if (tableWin) p = pairRx(r, gRow, t, ev, chU, ep);
         else {
           // a transmitter's reach is checked once per scanner and tick, on its first packet
-          const sa = pNbStamp + (<usize>t << 2);
+          const sa = pNbStamp + (<usize>t << SI_SHIFT);
           let q: i32;
           if (load<i32>(sa) != stamp) {
             store<i32>(sa, stamp);
             q = t != r && neighbour(r, t, nLazy, ep) ? nLazy++ : -1;
-            store<i32>(pNbIdx + (<usize>t << 2), q);
-          } else q = load<i32>(pNbIdx + (<usize>t << 2));
+            store<i32>(pNbIdx + (<usize>t << SI_SHIFT), q);
+          } else q = load<i32>(pNbIdx + (<usize>t << SI_SHIFT));
           if (q < 0) wOut++;
           p = q < 0 ? -Infinity : pairPower(q, ev, chU, ep);
         }

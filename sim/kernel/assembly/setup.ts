@@ -1,7 +1,7 @@
 // Fused engine, entry points setup() and counter(): setup reads the config block (built by
 // sim/engine/wasmEngine.ts, same order) into layout.ts's globals and resets each file's per-run state.
 import {
-  cCol, cDenseWin, cHd, cPairs, cRec, cSens, cSparseWin, capLin, cellM, emitAll, epochUs, evIntegral, evSeed,
+  pGeo, cCol, cDenseWin, cSumFast, cSumWalk, minAir, pPre, sumMode, cHd, cPairs, cRec, cSens, cSparseWin, capLin, cellM, emitAll, epochUs, evIntegral, evSeed,
   floorBits, gridNx, gridNy, hopGap, interfFloorDb, kBreak, kIhScale, kLog2Break, kMinD, kPl1m, kSeedState,
   kSlopeFar, kSlopeNear, kSp, kSs, lastBase, lastSpan, linN, logAll, maxAir, maxBuckets, maxEvSpan, nDevices,
   nLoud, normalReach, outCap, pAct, pActive, pAdvCycle, pAdvInt, pAdvOn, pAdvPhase, pAir, pBody, pBucket,
@@ -80,6 +80,8 @@ export function setup(cfg: usize): void {
   pMoved = nextPtr(); pTA2 = nextPtr(); pTB2 = nextPtr(); pTNA = nextPtr(); pTNB = nextPtr(); pTNK = nextPtr(); pTCellD = nextPtr();
   tN = -1;
   outCap = <i32>next(); pWR = nextPtr(); pWS = nextPtr(); pWE = nextPtr(); pWQ = nextPtr();
+  pPre = nextPtr(); minAir = next(); sumMode = <i32>next();
+  pGeo = nextPtr();
   sI = 0;
   sIn = false;
   nAct = 0;
@@ -88,12 +90,13 @@ export function setup(cfg: usize): void {
   cAdvEvents = 0;
   stamp = 0;
   lastBase = 0;
-  cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0; cDenseWin = 0; cSparseWin = 0;
+  cPairs = 0; cSens = 0; cHd = 0; cCol = 0; cRec = 0; cDenseWin = 0; cSparseWin = 0; cSumFast = 0; cSumWalk = 0;
 }
 
 /**
  * Counters since setup: 0 pairs evaluated, 1 below sensitivity, 2 half duplex, 3 collision, 4 received,
- * 5 windows read from the sorted packets, 6 windows read from the neighbours' events.
+ * 5 windows read from the sorted packets, 6 windows read from the neighbours' events, 7 collision tests
+ * decided by the running sums, 8 left to the exact walk.
  */
 export function counter(i: i32): f64 {
   if (i == 0) return cPairs;
@@ -102,5 +105,7 @@ export function counter(i: i32): f64 {
   if (i == 3) return cCol;
   if (i == 4) return cRec;
   if (i == 5) return cDenseWin;
+  if (i == 7) return cSumFast;
+  if (i == 8) return cSumWalk;
   return cSparseWin;
 }

@@ -1,0 +1,128 @@
+// observations.csv and truth.csv rows (docs/interfaces.md "Simulator") encoded straight into a reused byte
+// buffer (issue 20): each device's quoted name and model are UTF-8 encoded once, numbers are written as
+// ASCII digits, so a row builds no string and no object (the template strings and csvField() per row were
+// a large part of a run's output cost and of its garbage collection). The bytes are those of
+// records/rows.ts's formatters: test/sim/sinks/rowBytes.test.ts checks them against the string forms.
+import type { OutputWriter } from '../../records/output.ts';
+import { csvField } from '../../records/rows.ts';
+
+/** Buffer per file; the writer copies each full buffer into its own (records/output.ts). */
+const CHUNK = 1 << 16;
+/** Longest row of numbers beside the names: digits of two integers, a distance and the separators. */
+const NUM_ROOM = 96;
+
+const COMMA = 0x2c;
+const NL = 0x0a;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+export class RowBytes {
+  private buf = new Uint8Array(CHUNK);
+  private pos = 0;
+  private readonly digits = new Uint8Array(24);
+
+  constructor(private readonly out: OutputWriter, private readonly names: Uint8Array[], private readonly models: Uint8Array[]) {}
+
+  /** Per device, the field as csvField() writes it, UTF-8. */
+  static fields(xs: readonly string[]): Uint8Array[] {
+    const enc = new TextEncoder();
+    return xs.map((x) => enc.encode(csvField(x)));
+  }
+
+  /** An observations.csv row: `ts,rx,tx,rssi,,rx model,tx model` (no tx_power). */
+  observation(tsMs: number, rx: number, tx: number, rssi: number): void {
+    const n = this.names, m = this.models;
+    this.room(n[rx].length + n[tx].length + m[rx].length + m[tx].length + NUM_ROOM);
+    this.int(tsMs);
+    this.byte(COMMA);
+    this.bytes(n[rx]);
+    this.byte(COMMA);
+    this.bytes(n[tx]);
+    this.byte(COMMA);
+    this.int(rssi);
+    this.byte(COMMA);
+    this.byte(COMMA);
+    this.bytes(m[rx]);
+    this.byte(COMMA);
+    this.bytes(m[tx]);
+    this.byte(NL);
+  }
+
+  /** A truth.csv row: `ts,rx,tx,distance` with the distance as toFixed(2) writes it. */
+  truth(tsMs: number, rx: number, tx: number, distM: number): void {
+    const n = this.names;
+    this.room(n[rx].length + n[tx].length + NUM_ROOM);
+    this.int(tsMs);
+    this.byte(COMMA);
+    this.bytes(n[rx]);
+    this.byte(COMMA);
+    this.bytes(n[tx]);
+    this.byte(COMMA);
+    this.fixed2(distM);
+    this.byte(NL);
+  }
+
+  /** Hands the buffered rows to the writer (before the run's set commits). */
+  flush(): void {
+    if (this.pos > 0) this.out.write(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = new Uint8Array(2 * n);
+  }
+
+  private byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
+  private bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** String(v) for an integer v (a safe integer; anything else goes through String). */
+  private int(v: number): void {
+    if (!Number.isSafeInteger(v)) {
+      this.ascii(String(v));
+      return;
+    }
+    if (v < 0) {
+      this.byte(MINUS);
+      v = -v;
+    }
+    const d = this.digits;
+    let k = 0;
+    do {
+      const q = Math.floor(v / 10);
+      d[k++] = ZERO + (v - q * 10);
+      v = q;
+    } while (v > 0);
+    while (k > 0) this.buf[this.pos++] = d[--k];
+  }
+
+  /**
+   * v.toFixed(2) for v >= 0 that is already a whole number of hundredths (outputs.ts rounds the distance
+   * so): its cents are exact, and toFixed's decimal rounding cannot move them. Other values go through
+   * toFixed.
+   */
+  private fixed2(v: number): void {
+    const c = Math.round(v * 100);
+    if (!(v >= 0) || !Number.isSafeInteger(c) || c / 100 !== v) {
+      this.ascii(v.toFixed(2));
+      return;
+    }
+    this.int(Math.floor(c / 100));
+    this.byte(DOT);
+    const f = c % 100;
+    this.byte(ZERO + Math.floor(f / 10));
+    this.byte(ZERO + (f % 10));
+  }
+
+  private ascii(s: string): void {
+    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+  }
+}
