@@ -143,7 +143,7 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
 }
 
 /** The fused WASM engine when the kernel is WASM (unless opts.engine is 'js'), else the JS reference. */
-function createEngine(scenario: Scenario, world: World, radio: Radio, opts: Pick<RunOptions, 'engine' | 'enginePairCache' | 'engineLastSpanUs' | 'engineOutRoom'>, dense: boolean, o: { emitAll: boolean; truth: boolean; rule: boolean }): ReceptionEngine {
+function createEngine(scenario: Scenario, world: World, radio: Radio, opts: Pick<RunOptions, 'engine' | 'enginePairCache' | 'engineLastSpanUs' | 'engineOutRoom' | 'engineInterfSums'>, dense: boolean, o: { emitAll: boolean; truth: boolean; rule: boolean }): ReceptionEngine {
   const W = scenario.area.width;
   const H = scenario.area.height;
   const host = (radio.kernel as Partial<WasmKernel>).host;
