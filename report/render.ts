@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { OutputSet, type OutputWriter } from '../records/output.ts';
 import { esc, figuresTable, fmtValue, metricsTable, page, type Section } from './html.ts';
-import { contactTimelineSpec, f1ThresholdSpec, floorPlanSpec, pairSeriesSpec, presenceSpec, rocSpec, scatterSpec } from './specs.ts';
+import { contactTimelineSpec, f1ThresholdSpec, floorPlanSpec, pairSeriesSpec, rocSpec, scatterSpec } from './specs.ts';
 import { pngUnavailable, prefixSvgIds, specToSvg, svgToPng } from './svg.ts';
-import type { EvalReportInput, ExtraSection, F1Curve, PresenceReportInput, RenderedReport, RunReportInput } from './types.ts';
+import type { EvalReportInput, ExtraSection, F1Curve, RenderedReport, RunReportInput } from './types.ts';
 
 export type { RenderedReport } from './types.ts';
 
@@ -191,50 +191,6 @@ export async function renderEvalReport(raw: EvalReportInput): Promise<RenderedRe
     ...(raw.f1 ? [{ id: 'f1-threshold', title: 'F1 against threshold', plot: 'f1-threshold', svg: svgs['f1-threshold'], missing: 'No F1 curves (no windows with a true contact).', caption: F1_CAPTION }] : []),
   ];
   return { html: page({ title: input.title, sections: withExtra(sections, input.sections, svgs) }), svgs };
-}
-
-/** A one-day page of Bluezone phones counted at the door (the beacon's presence report). */
-export async function renderPresenceReport(input: PresenceReportInput): Promise<RenderedReport> {
-  const svgs = await renderPlots([{ name: 'presence', spec: input.slots.length ? presenceSpec(input) : null }]);
-  const busiest = [...input.slots].sort((a, b) => b.distinctIds - a.distinctIds || a.slot - b.slot)[0];
-  const slotTime = (slot: number) => `${String(Math.floor(slot / 4)).padStart(2, '0')}:${String((slot % 4) * 15).padStart(2, '0')}`;
-  const summary = `<dl class="summary">
-${input.site ? `<dt>site</dt><dd>${esc(input.site)}</dd>\n` : ''}<dt>date (UTC)</dt><dd>${esc(input.date)}</dd>
-<dt>estimated visitors</dt><dd>${esc(fmtValue(input.estimate.visitors))} <span class="caption">(${esc(input.estimate.method)})</span></dd>
-<dt>slots with phones</dt><dd>${input.slots.filter((s) => s.distinctIds > 0).length} of 96</dd>
-${busiest ? `<dt>busiest slot</dt><dd>${slotTime(busiest.slot)}–${slotTime(busiest.slot + 1)} UTC, ${busiest.distinctIds} IDs</dd>` : ''}
-</dl>`;
-  const heard = input.slots.filter((s) => s.distinctIds > 0 || (s.sightings ?? 0) > 0);
-  // Optional logbook columns appear only when the producer filled them.
-  const extra = (['carriedOver', 'sightings', 'strongestRssi'] as const).filter((k) => heard.some((s) => s[k] !== undefined));
-  const label = { carriedOver: 'carried over', sightings: 'sightings', strongestRssi: 'strongest RSSI (dBm)' };
-  const rows = heard.map((s) => {
-    const row: Record<string, number | string> = { 'slot (UTC)': `${slotTime(s.slot)}–${slotTime(s.slot + 1)}`, 'distinct IDs': s.distinctIds };
-    if (heard.some((h) => h.estimate !== undefined)) row.estimate = s.estimate ?? '';
-    for (const k of extra) row[label[k]] = s[k] ?? '';
-    return row;
-  });
-  const columns = ['slot (UTC)', 'distinct IDs', ...(heard.some((h) => h.estimate !== undefined) ? ['estimate'] : []), ...extra.map((k) => label[k])];
-  const sections: Section[] = [
-    { id: 'summary', title: 'Summary', html: summary },
-    {
-      id: 'presence',
-      title: 'Per 15-minute slot',
-      plot: 'presence',
-      svg: svgs.presence,
-      missing: 'No Bluezone phones heard on this day.',
-      caption: 'Phones rotate their BluezoneID every 15 minutes (bluezone-protocol.md 1.2), so distinct IDs per slot approximate phones present; iOS background adverts carry no ID and are not counted.',
-    },
-    {
-      id: 'slots',
-      title: 'Slots',
-      html: rows.length ? metricsTable({ columns, rows }) : '<p class="missing">No slots with phones.</p>',
-    },
-  ];
-  return {
-    html: page({ title: `Presence at the door, ${input.date}`, subtitle: input.site, sections }),
-    svgs,
-  };
 }
 
 /** Where writeReport puts its files: the caller's output set (committed by the caller) and, when the

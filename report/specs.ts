@@ -7,7 +7,6 @@ import type {
   F1Curve,
   FloorPlan,
   PairSeries,
-  PresenceReportInput,
   RocCurve,
   Room,
   ScatterSample,
@@ -484,31 +483,5 @@ export function f1ThresholdSpec(curves: F1Curve[]): TopLevelSpec {
     title: { text: curves.length > 1 ? 'F1 against threshold: ours vs baselines' : 'F1 against threshold', subtitle: 'windows scoring at or above the threshold called contact; dashed: F1 of the method’s own decision' },
     config: CONFIG,
     hconcat: panels,
-  } as TopLevelSpec;
-}
-
-/** Distinct BluezoneIDs heard at the door per 15-minute slot (UTC) over one day. */
-export function presenceSpec(input: PresenceReportInput): TopLevelSpec {
-  const rows = input.slots.map((s) => ({
-    slot: s.slot,
-    from: round(s.slot / 4, 2),
-    to: round((s.slot + 1) / 4, 2),
-    time: `${String(Math.floor(s.slot / 4)).padStart(2, '0')}:${String((s.slot % 4) * 15).padStart(2, '0')}`,
-    ids: s.distinctIds,
-  }));
-  return {
-    $schema: SCHEMA,
-    title: { text: `Bluezone phones at the door, ${input.date} (UTC)`, subtitle: 'distinct BluezoneIDs heard per 15-minute slot' },
-    width: 640,
-    height: 220,
-    config: CONFIG,
-    data: { values: rows },
-    mark: { type: 'bar', color: '#1f77b4' },
-    encoding: {
-      x: { field: 'from', type: 'quantitative', title: 'time of day (h, UTC)', scale: { domain: [0, 24] }, axis: { values: [0, 3, 6, 9, 12, 15, 18, 21, 24] } },
-      x2: { field: 'to' },
-      y: { field: 'ids', type: 'quantitative', title: 'distinct BluezoneIDs' },
-      tooltip: [{ field: 'time', title: 'slot start' }, { field: 'ids', title: 'IDs' }],
-    },
   } as TopLevelSpec;
 }

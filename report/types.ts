@@ -161,33 +161,6 @@ export interface EvalReportInput {
   sections?: ExtraSection[];
 }
 
-/** Bluezone phones counted at the door, per 15-minute slot of one UTC day. */
-export interface PresenceSlot {
-  /** 0..95 (bluezone-protocol.md 1.2: 96 slots a day). */
-  slot: number;
-  startMs: number;
-  /** Distinct BluezoneIDs heard in the slot. */
-  distinctIds: number;
-  /** Estimated people (ids are per phone per slot; iOS overflow adverts carry no id). */
-  estimate?: number;
-  /** IDs of the previous slot still heard just after the boundary (not counted in distinctIds). */
-  carriedOver?: number;
-  /** Adverts logged in the slot. */
-  sightings?: number;
-  /** Strongest RSSI heard in the slot, dBm. */
-  strongestRssi?: number | null;
-}
-
-export interface PresenceReportInput {
-  /** YYYY-MM-DD (UTC). */
-  date: string;
-  slots: PresenceSlot[];
-  /** Estimated number of distinct visitors over the day, with how it was estimated. */
-  estimate: { visitors: number; method: string };
-  /** Beacon or site name. */
-  site?: string;
-}
-
 /** What a renderer returns: the HTML page and each plot as standalone SVG (name -> SVG text). */
 export interface RenderedReport {
   html: string;

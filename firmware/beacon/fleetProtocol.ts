@@ -20,10 +20,10 @@ export interface HeartbeatBody {
 }
 
 /**
- * One UTC quarter hour's presence counts. Today `android` is the logbook's distinct IDs first heard in the
- * slot (presenceReport); iOS phones carry no ID (bluezone-protocol.md 2.3), so `ios` is null until a
- * counter for them exists; `stationary_excluded` is the number of transmitters left out as stationary
- * (0 until that filter exists).
+ * One UTC quarter hour's presence counts, from computePresence (presence.ts, as `scan report`): `android`
+ * and `ios` split the distinct IDs first heard in the slot, iPhones being those whose ID was read over GATT
+ * (docs/ios-gatt.md); `stationary_excluded` counts the stationary transmitters heard in the slot and left
+ * out. `ios` stays nullable: senders that cannot tell iPhones apart (fleet/simulate.ts) send null.
  */
 export interface SlotCounts {
   date: string;

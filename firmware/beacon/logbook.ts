@@ -321,7 +321,7 @@ export function* exportObservations(db: Db, dateMs?: number): Generator<string> 
 
 export { BOUNDARY_LAG_MS, presenceEstimate, type PresenceEstimate } from './presence.ts';
 
-/** One UTC quarter hour at the door: presence.ts's SlotPresence. Field names match report/'s PresenceSlot. */
+/** One UTC quarter hour at the door: presence.ts's SlotPresence (rows of `scan export --format presence`). */
 export type PresenceRow = SlotPresence;
 
 /** Bluezone phones per 15-minute slot on one UTC day, our own beacon and stationary transmitters left out. */

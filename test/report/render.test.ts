@@ -6,7 +6,6 @@ import {
   countMarks,
   dataMarks,
   renderEvalReport,
-  renderPresenceReport,
   renderRunReport,
   writeReport,
   type RenderedReport,
@@ -104,7 +103,7 @@ describe('writeReport', () => {
   });
 });
 
-describe('renderEvalReport and renderPresenceReport', () => {
+describe('renderEvalReport', () => {
   it('eval: metrics table and ROC', async () => {
     const r = await renderEvalReport({
       title: 'Eval: herald',
@@ -116,21 +115,5 @@ describe('renderEvalReport and renderPresenceReport', () => {
     expect(countMarks(r.svgs.roc)).toBeGreaterThan(0);
     expect(r.html).toContain('<td class="num">0.910</td>');
     expect(r.html).toContain('truth: truth.csv');
-  });
-  it('presence: one bar per slot and the day estimate', async () => {
-    const slots = [32, 33, 34, 48].map((slot, i) => ({ slot, startMs: 0, distinctIds: i + 1 }));
-    const r = await renderPresenceReport({ date: '2026-11-23', slots, estimate: { visitors: 7, method: 'sum of slot peaks' }, site: 'Lobby A' });
-    expect(marks(r.svgs.presence, /mark-rect/).elements).toBe(4);
-    expect(r.html).toContain('Lobby A');
-    expect(r.html).toContain('12:00–12:15 UTC, 4 IDs');
-    expect(r.html).toContain('sum of slot peaks');
-    expect(r.html).toContain('<td>08:15–08:30</td><td class="num">2</td>');
-    expect(r.html).not.toContain('sightings');
-  });
-  it('presence: shows the logbook columns when the rows carry them', async () => {
-    const slots = [{ slot: 95, startMs: 0, distinctIds: 3, carriedOver: 1, sightings: 40, strongestRssi: -61 }];
-    const r = await renderPresenceReport({ date: '2026-11-23', slots, estimate: { visitors: 3, method: 'm' } });
-    expect(r.html).toContain('<th scope="col" class="num">sightings</th>');
-    expect(r.html).toContain('<td>23:45–24:00</td><td class="num">3</td><td class="num">1</td><td class="num">40</td><td class="num">-61</td>');
   });
 });

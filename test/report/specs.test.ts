@@ -8,7 +8,6 @@ import {
   LIMITS,
   ordinal,
   pairSeriesSpec,
-  presenceSpec,
   rocSpec,
   roomPolygon,
   scatterSpec,
@@ -169,9 +168,5 @@ describe('other specs', () => {
     expect(f1.hconcat[0].layer[0].encoding.y.scale.domain).toEqual([0, 1]);
     expect(f1.hconcat[0].layer[1].data.values).toEqual([{ f1: 0.4 }]);
     expect(f1.hconcat[0].title.subtitle).toBe('best F1 0.500; as decided 0.400');
-  });
-  it('presenceSpec: one bar per slot at its time of day', () => {
-    const s = presenceSpec({ date: '2026-11-23', slots: [{ slot: 33, startMs: 0, distinctIds: 4 }], estimate: { visitors: 4, method: 'x' } }) as any;
-    expect(s.data.values).toEqual([{ slot: 33, from: 8.25, to: 8.5, time: '08:15', ids: 4 }]);
   });
 });
