@@ -48,7 +48,8 @@ export interface PresenceDayInput {
   slots: PresenceSlotView[];
   estimate: PresenceEstimateView;
   peakHour: { startMs: number; phones: number } | null;
-  previous: { date: string; estimate: PresenceEstimateView } | null;
+  /** upToMs: for a day still running, the previous day counted only up to the same time of day. */
+  previous: { date: string; estimate: PresenceEstimateView; upToMs?: number } | null;
   stationary: StationaryView[];
   ownRows: number;
   rule: string;
@@ -78,7 +79,8 @@ export interface PresenceWeekInput {
   nowMs: number;
   days: PresenceDaySummary[];
   total: PresenceEstimateView;
-  previous: { week: string; total: PresenceEstimateView } | null;
+  /** upToMs: for a week still running, the previous week counted only up to the same time of the week. */
+  previous: { week: string; total: PresenceEstimateView; upToMs?: number } | null;
   rule: string;
   headCount?: number;
 }
@@ -277,7 +279,7 @@ export async function renderPresenceDay(input: PresenceDayInput, offsetMinAt: (m
 ${input.site ? `<dt>site</dt><dd>${esc(input.site)}</dd>\n` : ''}<dt>day</dt><dd>${esc(input.date)} 00:00–24:00 ${esc(input.tz)} = ${esc(utcStamp(input.fromMs))} to ${esc(utcStamp(input.toMs))} UTC${input.nowMs < input.toMs ? `; so far, up to ${esc(both(input.nowMs))}` : ''}</dd>
 <dt>Bluezone phones at the door</dt><dd>${esc(estimateText(e))}</dd>
 <dt>peak hour</dt><dd>${input.peakHour ? `${esc(local(input.peakHour.startMs))}–${esc(local(input.peakHour.startMs + 3_600_000))} ${esc(input.tz)} (${esc(hhmmAt(input.peakHour.startMs, 0))}–${esc(hhmmAt(input.peakHour.startMs + 3_600_000, 0))} UTC), ${input.peakHour.phones} phone-slots` : 'no phones'}</dd>
-<dt>previous day</dt><dd>${input.previous ? `${esc(input.previous.date)}: ${esc(estimateText(input.previous.estimate))}; change ${esc(change(e.visitors, input.previous.estimate.visitors))}` : 'no data'}</dd>
+<dt>previous day</dt><dd>${input.previous ? `${esc(input.previous.date)}${input.previous.upToMs !== undefined ? ` up to the same time (${esc(local(input.previous.upToMs))})` : ''}: ${esc(estimateText(input.previous.estimate))}; change ${esc(change(e.visitors, input.previous.estimate.visitors))}` : 'no data'}</dd>
 ${sh ? `<dt>share running Bluezone</dt><dd>${esc(sh)}</dd>\n` : ''}<dt>left out</dt><dd>our own beacon (${input.ownRows} sightings), ${input.stationary.length} stationary transmitter(s)</dd>
 </dl>
 <p class="caption">How the estimate is made: ${esc(e.method)}.</p>`;
@@ -332,7 +334,7 @@ export async function renderPresenceWeek(input: PresenceWeekInput, offsetMinAt: 
 ${input.site ? `<dt>site</dt><dd>${esc(input.site)}</dd>\n` : ''}<dt>week</dt><dd>${esc(input.week)}: ${esc(input.days[0].date)} to ${esc(input.days[input.days.length - 1].date)} (${esc(input.tz)} days)${input.nowMs < input.days[input.days.length - 1].toMs ? ', still running' : ''}</dd>
 <dt>Bluezone phone-days</dt><dd>${esc(estimateText(t))}</dd>
 <dt>busiest day</dt><dd>${peak && peak.estimate.visitors > 0 ? `${esc(dayLabel(peak.date))} ${esc(peak.date)}, ${peak.estimate.visitors} phones` : 'no phones'}</dd>
-<dt>previous week</dt><dd>${input.previous ? `${esc(input.previous.week)}: ${esc(estimateText(input.previous.total))}; change ${esc(change(t.visitors, input.previous.total.visitors))}` : 'no data'}</dd>
+<dt>previous week</dt><dd>${input.previous ? `${esc(input.previous.week)}${input.previous.upToMs !== undefined ? ' up to the same time of the week' : ''}: ${esc(estimateText(input.previous.total))}; change ${esc(change(t.visitors, input.previous.total.visitors))}` : 'no data'}</dd>
 ${sh ? `<dt>share running Bluezone</dt><dd>${esc(sh)}</dd>\n` : ''}</dl>
 <p class="caption">Phone-days: a phone at the door on two days counts twice (IDs change every 15 minutes and keys every day, bluezone-protocol.md 1.2, so the same phone cannot be recognised across days). Each day: ${esc(t.method)}.</p>`;
   const table = metricsTable({

@@ -37,7 +37,11 @@ export function lastLogbookDate(db: Db, tz: string): string | undefined {
 export function presenceDayInput(db: Db, date: string, q: PresenceQuery): PresenceDayInput {
   const p = day(db, date, q);
   const prevDate = addDays(date, -1);
-  const prev = day(db, prevDate, q);
+  // a day still running is compared with the previous day up to the same time of day, not the whole day
+  const running = p.fromMs < q.nowMs && q.nowMs < p.toMs;
+  const prevFrom = localDayRange(prevDate, q.tz)[0];
+  const upToMs = running ? prevFrom + (q.nowMs - p.fromMs) : undefined;
+  const prev = day(db, prevDate, upToMs === undefined ? q : { ...q, nowMs: upToMs });
   const hasPrev = prev.slots.some((s) => s.sightings > 0);
   return {
     site: q.site,
@@ -49,7 +53,7 @@ export function presenceDayInput(db: Db, date: string, q: PresenceQuery): Presen
     slots: p.slots.map((s) => ({ startMs: s.startMs, phones: s.distinctIds, android: s.distinctIds - s.ios, ios: s.ios, own: s.own, stationary: s.stationary, future: s.future })),
     estimate: view(p.estimate),
     peakHour: peakHour(p.slots, offsetAt(q.tz)),
-    previous: hasPrev ? { date: prevDate, estimate: view(prev.estimate) } : null,
+    previous: hasPrev ? { date: prevDate, estimate: view(prev.estimate), upToMs } : null,
     stationary: p.stationary.map((s) => ({ fromMs: s.fromMs, toMs: s.toMs, medianRssi: s.medianRssi, platform: s.platform })),
     ownRows: p.ownRows,
     rule: p.rule,
@@ -96,8 +100,12 @@ export function presenceWeekInput(db: Db, date: string, q: PresenceQuery): Prese
   const monday = isoWeekMonday(date);
   const days = weekDays(db, monday, q);
   const prevMonday = addDays(monday, -7);
-  const prevDays = weekDays(db, prevMonday, q);
   const [prevFrom] = localDayRange(prevMonday, q.tz);
+  // a week still running is compared with the previous week up to the same time of the week
+  const [weekFrom] = localDayRange(monday, q.tz);
+  const [, weekTo] = localDayRange(addDays(monday, 6), q.tz);
+  const upToMs = weekFrom < q.nowMs && q.nowMs < weekTo ? prevFrom + (q.nowMs - weekFrom) : undefined;
+  const prevDays = weekDays(db, prevMonday, upToMs === undefined ? q : { ...q, nowMs: upToMs });
   const [, prevTo] = localDayRange(addDays(prevMonday, 6), q.tz);
   const prevHasRows = (db.prepare('SELECT 1 FROM trace_info WHERE timestamp >= ? AND timestamp < ? LIMIT 1').get(prevFrom, prevTo) as unknown) !== undefined;
   const head = days.reduce((a, d) => (d.headCount === undefined || d.future ? a : (a ?? 0) + d.headCount), undefined as number | undefined);
@@ -108,7 +116,7 @@ export function presenceWeekInput(db: Db, date: string, q: PresenceQuery): Prese
     nowMs: q.nowMs,
     days,
     total: weekTotal(days),
-    previous: prevHasRows ? { week: isoWeekLabel(prevMonday), total: weekTotal(prevDays) } : null,
+    previous: prevHasRows ? { week: isoWeekLabel(prevMonday), total: weekTotal(prevDays), upToMs } : null,
     rule: 'Each day: ' + STATIONARY_RULE,
     headCount: head,
   };
@@ -152,7 +160,7 @@ export function dayJson(d: PresenceDayInput) {
     estimate: estJson(d.estimate),
     method: d.estimate.method,
     peak_hour: d.peakHour ? { start_local: hhmm(d.peakHour.startMs, d.tz), start_utc: utc(d.peakHour.startMs), phone_slots: d.peakHour.phones } : null,
-    previous: d.previous ? { date: d.previous.date, ...estJson(d.previous.estimate), change: d.estimate.visitors - d.previous.estimate.visitors } : null,
+    previous: d.previous ? { date: d.previous.date, up_to: d.previous.upToMs === undefined ? null : utc(d.previous.upToMs), ...estJson(d.previous.estimate), change: d.estimate.visitors - d.previous.estimate.visitors } : null,
     head_count: d.headCount ?? null,
     share_pct: pct(d.estimate.visitors, d.headCount),
     own_beacon_sightings: d.ownRows,
@@ -171,7 +179,7 @@ export function weekJson(w: PresenceWeekInput) {
     week: w.week,
     total: estJson(w.total),
     method: w.total.method,
-    previous: w.previous ? { week: w.previous.week, ...estJson(w.previous.total), change: w.total.visitors - w.previous.total.visitors } : null,
+    previous: w.previous ? { week: w.previous.week, up_to: w.previous.upToMs === undefined ? null : utc(w.previous.upToMs), ...estJson(w.previous.total), change: w.total.visitors - w.previous.total.visitors } : null,
     head_count: w.headCount ?? null,
     share_pct: pct(w.total.visitors, w.headCount),
     stationary_rule: w.rule,

@@ -135,4 +135,10 @@ export function addCounters(into: EngineCounters, c: EngineCounters): void {
     into.windows.sortedPackets += c.windows.sortedPackets;
     into.windows.neighbourEvents += c.windows.neighbourEvents;
   }
+  // the kernel's interference-sum counters (sim/kernel/assembly/resolve.ts): each candidate is resolved
+  // by the one shard that owns its receiver, so the sums equal the single-thread run's
+  if (into.interfSums && c.interfSums) {
+    into.interfSums.fast += c.interfSums.fast;
+    into.interfSums.walk += c.interfSums.walk;
+  }
 }

@@ -82,6 +82,9 @@ describe('bluezone scan report --period week', () => {
     const svg = readFileSync(join(out, 'plots', 'presence-week.svg'), 'utf8');
     expect(svg).not.toMatch(/aria-label="[^"]*Thu 26\/11; phones per day[^"]*"/); // no bar for Thursday
     expect(svg).toContain('Thu 26/11'); // but the axis has its place
+    // compared with the previous week up to the same time of the week (Wednesday 12:00 local), where the
+    // fixture has no rows yet (it starts on Sunday 22)
+    expect(j.previous).toMatchObject({ week: '2026-W47', up_to: '2026-11-18T05:00:00Z', phones: 0 });
   });
 });
 
@@ -97,8 +100,11 @@ describe('bluezone scan report --period day', () => {
     expect(j.slots[0]).toMatchObject({ start_local: '00:00', start_utc: '2026-11-23T17:00:00Z' });
     expect(j.slots.at(-1).start_local).toBe('13:45');
     expect(j.share_pct).toBe(Math.round((1000 * j.estimate.phones) / 150) / 10);
-    expect(j.previous).toMatchObject({ date: '2026-11-23' });
-    expect(j.previous.upper).toBe(day('2026-11-23').phoneSlots);
+    // the day is still running: the previous day is counted up to the same time of day (14:00 local)
+    expect(j.previous).toMatchObject({ date: '2026-11-23', up_to: '2026-11-23T07:00:00Z' });
+    const before = day('2026-11-23').slotIndexes.filter((i) => i * 900_000 < Date.parse('2026-11-23T07:00:00Z')).length;
+    expect(before).toBeLessThan(day('2026-11-23').phoneSlots);
+    expect(j.previous.upper).toBe(before);
     expect(j.peak_hour.start_local).toMatch(/^(0[89]|1[0-3]):00$/);
     expect(j.own_beacon_sightings).toBeGreaterThan(0);
     expect(j.slots.every((s: { own_beacon_ids: number }) => s.own_beacon_ids === 1)).toBe(true);
@@ -106,6 +112,7 @@ describe('bluezone scan report --period day', () => {
     expect(html).toContain('Asia/Ho_Chi_Minh');
     expect(html).toContain('17:00 UTC');
     expect(html).toMatch(/share running Bluezone/);
+    expect(html).toContain('2026-11-23 up to the same time (14:00)');
   });
 
   it('CSV to stdout with --csv -; the only-our-beacon night reports 0 phones', async () => {

@@ -27,6 +27,8 @@ export interface DoorDay {
   visitors: number;
   /** (phone, UTC slot) pairs the visitors were heard in: the exact sum of the day's slot counts. */
   phoneSlots: number;
+  /** The UTC slot index (start / 15 min) of each of those (phone, slot) pairs. */
+  slotIndexes: number[];
   ios: number;
 }
 
@@ -75,7 +77,7 @@ export function writeDoorLogbook(dir: string, firstDate: string, days: number, s
       if (e.ios) lb.storeIos(e.id, e.rssi, e.ms);
       else lb.handleReport({ address: '00:11:22:33:44:55', advData: buildAndroidFrame(e.id), rssi: e.rssi, timestampMs: e.ms });
     }
-    out.push({ date, visitors: n, phoneSlots: slots.size, ios });
+    out.push({ date, visitors: n, phoneSlots: slots.size, slotIndexes: [...slots].map((k) => Number(k.split(':')[1])), ios });
   }
   lb.close();
   db.close();

@@ -35,7 +35,7 @@ describe('sim sweep (local pool)', () => {
     const run = await cli('sim', 'run', 'queue', '--seed', '2', '--duration', '2m', '--out', join(dir, 'run'), '--threads', '1', '--json');
     expect(run.code, run.stderr).toBe(0);
     const st = JSON.parse(run.stdout).stats;
-    expect(out.rows[2]).toMatchObject({ receptions: st.receptions, observations: st.observations, pair_evaluations: st.pairEvaluations });
+    expect(out.rows[2]).toMatchObject({ receptions: st.receptions, observations: st.observations, pair_evaluations: st.pair_evaluations });
     expect(out.rows[3].receptions).not.toBe(out.rows[2].receptions);
     expect(readFileSync(join(dir, 'a', 'report.html'), 'utf8')).toContain('Sweep local-test');
   }, 180_000);
