@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { startPtyBridge, startVirtualAir, type PtyBridge, type VirtualAir } from '../../firmware/hci/index.ts';
 import { bluezoneIdAt, slotAt } from '../../firmware/protocol/keys.ts';
+import { until, stop } from '../helpers/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 const RSSI = -63;
@@ -28,25 +29,6 @@ function cli(args: string[], env: Record<string, string>) {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
   return { child, out: () => out, err: () => err };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms: number, diag: () => string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diag()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 4000);
-  await exited;
-  clearTimeout(t);
 }
 
 describe('lobby beacon + entrance logbook over the virtual air (real bleno/noble)', () => {

@@ -14,16 +14,7 @@ import { BLUEZONE_GATT_CHARACTERISTIC_UUID, BLUEZONE_GATT_SERVICE_UUID, buildAnd
 import { createNobleScanner, type NobleScanner } from '../../firmware/radio/nobleAdapter.ts';
 import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
 import type { AdvertReport } from '../../firmware/radio/types.ts';
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../helpers/wait.ts';
 
 /** A bare HCI host over TCP: sends commands, collects decoded events. */
 async function rawHost(port: number) {

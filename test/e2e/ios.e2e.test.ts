@@ -16,6 +16,7 @@ import { BLENO_ADVERTISE_TOOL, startPtyBridge, startVirtualAir, type PtyBridge, 
 import { buildAndroidFrame } from '../../firmware/protocol/frames.ts';
 import { publication } from '../../firmware/protocol/match.ts';
 import { bluezoneIdAt, slotAt } from '../../firmware/protocol/keys.ts';
+import { until, stop } from '../helpers/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -44,25 +45,6 @@ function proc(args: string[], env: Record<string, string>) {
     }
   });
   return { child, out: () => out, err: () => err, lines };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms: number, diag: () => string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diag()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 4000);
-  await exited;
-  clearTimeout(t);
 }
 
 interface Row {

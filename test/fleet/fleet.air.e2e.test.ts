@@ -21,6 +21,7 @@ import { buildAndroidFrame } from '../../firmware/protocol/frames.ts';
 import { SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { basic, CollectorUnderTest, LossyProxy, tempDir } from './harness.ts';
 import { findPgBin, startPg, type PgServer } from './pgServer.ts';
+import { until, stop } from '../helpers/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 const SPEED = 100;
@@ -44,25 +45,6 @@ function proc(args: string[], env: Record<string, string>) {
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-100_000)));
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
   return { child, out: () => out, err: () => err };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms: number, diag: () => string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diag()}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
 }
 
 /** A phone on the air's TCP transport (our own HCI commands): advertises one visitor's Android frame at a time. */

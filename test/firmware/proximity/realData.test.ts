@@ -1,4 +1,4 @@
-// Accuracy on held-out real data (never used to choose parameters: scripts/tune-classifier.ts reads only
+// Accuracy on held-out real data (never used to choose parameters: scripts/fit-classifier.ts reads only
 // herald-edison-A and the pc-ng training files; the held-out views come from records/datasets.ts). Reads ../shared/data beside the repo.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

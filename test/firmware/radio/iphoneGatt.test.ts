@@ -13,6 +13,7 @@ import { bluezoneIdAt } from '../../../firmware/protocol/keys.ts';
 import { iosAdvert, testClockNow } from '../../../firmware/radio/iphoneSim.ts';
 import { createNobleScanner, type NobleScanner } from '../../../firmware/radio/nobleAdapter.ts';
 import { RadioError, type AdvertReport } from '../../../firmware/radio/types.ts';
+import { until } from '../../helpers/wait.ts';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const SIM = fileURLToPath(new URL('../../../firmware/radio/iphoneSim.ts', import.meta.url));
@@ -43,16 +44,6 @@ export function spawnIphone(pty: string, extra: string[] = [], env: Record<strin
   });
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   return { child, lines, err: () => err };
-}
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 20_000, diag = () => ''): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${diag()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('simulated iPhone (bleno GATT server) read by noble over the virtual air', () => {
