@@ -169,6 +169,7 @@ Examples:
 Examples:
   $ npx bluezone fleet revoke --db /var/lib/bluezone-fleet --beacon pi-hq-1`)
     .action(async (o: { db: string; beacon: string; json?: boolean }) => {
+      await loadFleet();
       const done = await withStore(o.db, (s) => s.revoke(o.beacon));
       if (!done) throw new UsageError(`no beacon "${o.beacon}" enrolled in ${o.db}`, 'list what the collector knows on its dashboard, or check the spelling');
       if (o.json) printJson(ctx, { beacon_id: o.beacon, revoked: true });
