@@ -4,10 +4,17 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { adStructureToJson, parseAdvertisingData, type ParsedAdStructure } from '../../firmware/protocol/ad.ts';
-import { buildAndroidFrame, buildIBeaconFrame, buildIosFrame, classifyStructures } from '../../firmware/protocol/frames.ts';
+import type { ParsedAdStructure } from '../../firmware/protocol/ad.ts';
 import { HexError, fromHex, fromHexExact, toHex } from '../../firmware/protocol/hex.ts';
 import { ID_BYTES } from '../../firmware/protocol/keys.ts';
+
+// The AD parser and frame builders load when an action runs, not for --help (issue 16).
+let { adStructureToJson, parseAdvertisingData } = {} as typeof import('../../firmware/protocol/ad.ts');
+let { buildAndroidFrame, buildIBeaconFrame, buildIosFrame, classifyStructures } = {} as typeof import('../../firmware/protocol/frames.ts');
+async function loadModules(): Promise<void> {
+  ({ adStructureToJson, parseAdvertisingData } = await import('../../firmware/protocol/ad.ts'));
+  ({ buildAndroidFrame, buildIBeaconFrame, buildIosFrame, classifyStructures } = await import('../../firmware/protocol/frames.ts'));
+}
 
 function describeStructure(s: ParsedAdStructure): string {
   const j = adStructureToJson(s);
@@ -40,7 +47,8 @@ Examples:
   $ npx bluezone advert decode 1AFF4C000215C7AFEF7B17884F4AA87D691D53BF21C400140014C5 --json
 `,
     )
-    .action((hex: string, o: { json?: boolean }) => {
+    .action(async (hex: string, o: { json?: boolean }) => {
+      await loadModules();
       let bytes: Uint8Array;
       try {
         bytes = fromHex(hex, 'advertising data');
@@ -89,7 +97,8 @@ Examples:
   $ npx bluezone advert build --id B9A665D754FE65E665D76A45 --ibeacon --json
 `,
     )
-    .action((o: { id?: string; ibeacon?: boolean; ios?: boolean; json?: boolean }) => {
+    .action(async (o: { id?: string; ibeacon?: boolean; ios?: boolean; json?: boolean }) => {
+      await loadModules();
       if (o.id === undefined) throw new UsageError('--id is missing', 'give the 24-hex BluezoneID, e.g. from `bluezone id`');
       let id: Uint8Array;
       try {

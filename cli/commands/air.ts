@@ -1,10 +1,9 @@
 // `bluezone air serve` / `bluezone air pty`: the virtual air for CI (docs/beacon.md "Virtual air").
 import { Command, Option } from 'commander';
-import { parseAirModel, type AirModel } from '../../firmware/hci/airModel.ts';
-import { ChannelAirModel, parseChannelAirModel } from '../../sim/channel/airModel.ts';
+import type { AirModel } from '../../firmware/hci/airModel.ts';
+// the HCI command table only (no imports of its own); the product modules load in the actions (--help stays fast)
 import { COMMANDS, type CommandName } from '../../firmware/hci/constants.ts';
-import { LinkPathError, startPtyBridge, type BridgeKind } from '../../firmware/hci/ptyBridge.ts';
-import { startVirtualAir } from '../../firmware/hci/server.ts';
+import type { BridgeKind } from '../../firmware/hci/ptyBridge.ts';
 import { info, type CliContext } from '../context.ts';
 import { ProblemError, UsageError } from '../errors.ts';
 
@@ -77,6 +76,9 @@ Examples:
   $ npx bluezone air serve --port 0 --rssi-model channel:env=office --position c0:ff:ee:00:00:02=3,0 --btsnoop out/hci`)
     .action(async (o: { port: string; host: string; rssiModel: string; position?: { address: string; x: number; y: number }[]; seed: string; btsnoop?: string; inject?: { command: CommandName; status: number; count?: number }[]; json?: boolean }) => {
       const port = parsePort(o.port);
+      const { parseAirModel } = await import('../../firmware/hci/airModel.ts');
+      const { ChannelAirModel, parseChannelAirModel } = await import('../../sim/channel/airModel.ts');
+      const { startVirtualAir } = await import('../../firmware/hci/server.ts');
       let model: AirModel;
       try {
         model = /^(channel|distance)(:|$)/.test(o.rssiModel) ? parseChannelAirModel(o.rssiModel) : parseAirModel(o.rssiModel);
@@ -130,6 +132,7 @@ Examples:
     .action(async (o: { port: string; link: string; host: string; bridge: BridgeKind | 'auto'; json?: boolean }) => {
       const port = parsePort(o.port);
       if (port === 0) throw new UsageError('--port: give the port "air serve" printed, not 0');
+      const { LinkPathError, startPtyBridge } = await import('../../firmware/hci/ptyBridge.ts');
       const stop = untilSignal(); // before "ready": see serve
       let bridge;
       try {

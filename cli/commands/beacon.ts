@@ -1,14 +1,9 @@
 // `bluezone beacon ...`: the lobby beacon daemon and its admin commands (docs/beacon.md,
 // docs/raspberry-pi.md). Logic lives in firmware/beacon.
 import { Command, Option } from 'commander';
-// the config module (yaml, zod) loads in the actions that need it, not for --help
-import { adapterPresence } from '../../firmware/beacon/adapterWatch.ts';
-import { BeaconDaemon } from '../../firmware/beacon/daemon.ts';
-import { renderSystemdUnit } from '../../firmware/beacon/systemd.ts';
-import { loadKey, loadOrCreateKey, readStatus, writeStatus, type StatusFile } from '../../firmware/beacon/state.ts';
-import { publication } from '../../firmware/protocol/match.ts';
-import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
-import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
+// The product modules (the config module with yaml and zod, the daemon, the radio) load in the actions
+// that need them, so --help loads only commander and cli/ (issue 16).
+import type { readStatus, StatusFile } from '../../firmware/beacon/state.ts';
 import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
 import { asUsage, clockFromEnv, ExitStatus, exitSoonAfterShutdown, LSB_NOT_RUNNING, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
 import { UsageError } from '../errors.ts';
@@ -62,6 +57,11 @@ Examples:
   $ npx bluezone beacon start --state-dir ./state --hci uart:/tmp/bz-beacon.pty   # against "air pty"`)
     .action(async (o: { config?: string; stateDir?: string; hci?: string; intervalMs?: string }) => {
       const cfg = await resolveConfig(o);
+      const { adapterPresence } = await import('../../firmware/beacon/adapterWatch.ts');
+      const { BeaconDaemon } = await import('../../firmware/beacon/daemon.ts');
+      const { loadOrCreateKey, readStatus, writeStatus } = await import('../../firmware/beacon/state.ts');
+      const { ProcessAdvertiser } = await import('../../firmware/radio/processAdvertiser.ts');
+      const { formatHciSpec, parseHciSpec } = await import('../../firmware/radio/types.ts');
       const log = makeLogger(ctx, cfg.log_level);
       const { clock, test } = clockFromEnv(ctx);
       const spec = asUsage(() => parseHciSpec(cfg.hci, cfg.uart_baud));
@@ -114,7 +114,8 @@ Examples:
 Examples:
   $ npx bluezone beacon status --state-dir /var/lib/bluezone
   $ npx bluezone beacon status --state-dir /var/lib/bluezone --json | jq .last_error`)
-    .action((o: { stateDir: string; json?: boolean }) => {
+    .action(async (o: { stateDir: string; json?: boolean }) => {
+      const { readStatus } = await import('../../firmware/beacon/state.ts');
       const s = asUsage(() => readStatus(o.stateDir));
       if (o.json) printJson(ctx, s);
       else ctx.out.write(formatStatus(s));
@@ -135,11 +136,13 @@ time_start + i x 15 min), so the entry also covers 00:00..FROM; time_end is cut 
 
 Examples:
   $ npx bluezone beacon publish --state-dir /var/lib/bluezone --date 2026-11-23 --from 08:00 --to 10:30`)
-    .action((o: { stateDir: string; date: string; from: string; to: string }) => {
+    .action(async (o: { stateDir: string; date: string; from: string; to: string }) => {
       const day = parseDate(o.date, '--date');
       const from = parseHhMm(o.from, '--from');
       const to = parseHhMm(o.to, '--to');
       if (from >= to) throw new UsageError(`--from ${o.from} must be before --to ${o.to} (same UTC day)`);
+      const { loadKey } = await import('../../firmware/beacon/state.ts');
+      const { publication } = await import('../../firmware/protocol/match.ts');
       const key = asUsage(() => loadKey(o.stateDir));
       const baseDate = new Date(key.baseDateMs).toISOString().slice(0, 10);
       if (day < key.baseDateMs) {
@@ -170,7 +173,8 @@ Examples:
   $ npx bluezone beacon install-service
   $ sudo bluezone beacon install-service --write /etc/systemd/system/bluezone-beacon.service && sudo systemctl daemon-reload
   $ sudo bluezone beacon install-service --service logbook --write /etc/systemd/system/bluezone-logbook.service`)
-    .action((o: { write?: string; user: string; config: string; stateDir: string; adapter?: string; exec: string; service: 'beacon' | 'logbook' }) => {
+    .action(async (o: { write?: string; user: string; config: string; stateDir: string; adapter?: string; exec: string; service: 'beacon' | 'logbook' }) => {
+      const { renderSystemdUnit } = await import('../../firmware/beacon/systemd.ts');
       const adapter = o.adapter ?? (o.service === 'logbook' ? 'hci1' : 'hci0');
       const unit = asUsage(() => renderSystemdUnit({ user: o.user, configFile: o.config, stateDir: o.stateDir, adapter, exec: o.exec, service: o.service }));
       if (o.write) {

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { benchKernel } from '../../sim/kernel/bench.ts';
 
 function positive(what: string, max: number) {
   return (v: string) => {
@@ -39,6 +38,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         else ctx.out.write(formatHuman(r as unknown as Record<string, unknown>));
         return;
       }
+      const { benchKernel } = await import('../../sim/kernel/bench.ts'); // not for --help (issue 16)
       const r = await benchKernel({ kernel: o.kernel, seconds: o.seconds, runs: Math.max(1, Math.round(o.runs)) });
       if (r.fallback_reason) ctx.err.write(`warning: ${r.fallback_reason}\n`);
       if (o.json) printJson(ctx, r);

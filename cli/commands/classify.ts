@@ -5,12 +5,26 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { loadCalibration, paramsOrUsage, parseDuration, parseMethod } from '../options.ts';
-import { METHODS, SHIPPED_PARAMS_VERSION, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
-import { CsvError, observationReader } from '../../records/csv.ts';
-import { readCsvBatches } from '../../records/csvFiles.ts';
+import { METHODS } from '../constants.ts';
 import { withOutputSet } from '../../records/output.ts';
-import { DAILY_CSV_HEADER, WINDOWS_CSV_HEADER, formatDailyRow, formatWindowRow, type Observation } from '../../records/rows.ts';
+import type { Observation } from '../../records/rows.ts';
+import type { WindowResult } from '../../firmware/proximity/classifier.ts';
+
+// The classifier, the CSV reader and the option loaders (which read the calibration and parameter
+// files) load when the action runs, not for --help (issue 16).
+let { loadCalibration, paramsOrUsage, parseDuration, parseMethod } = {} as typeof import('../options.ts');
+let { SHIPPED_PARAMS_VERSION, StreamingClassifier } = {} as typeof import('../../firmware/proximity/classifier.ts');
+type StreamingClassifier = InstanceType<typeof StreamingClassifier>;
+let { CsvError, observationReader } = {} as typeof import('../../records/csv.ts');
+let { readCsvBatches } = {} as typeof import('../../records/csvFiles.ts');
+let { DAILY_CSV_HEADER, WINDOWS_CSV_HEADER, formatDailyRow, formatWindowRow } = {} as typeof import('../../records/rows.ts');
+async function loadModules(): Promise<void> {
+  ({ loadCalibration, paramsOrUsage, parseDuration, parseMethod } = await import('../options.ts'));
+  ({ SHIPPED_PARAMS_VERSION, StreamingClassifier } = await import('../../firmware/proximity/classifier.ts'));
+  ({ CsvError, observationReader } = await import('../../records/csv.ts'));
+  ({ readCsvBatches } = await import('../../records/csvFiles.ts'));
+  ({ DAILY_CSV_HEADER, WINDOWS_CSV_HEADER, formatDailyRow, formatWindowRow } = await import('../../records/rows.ts'));
+}
 
 /** Streams an observation CSV through a classifier; CsvError becomes a usage error (exit 2). */
 export function classifyFile(
@@ -55,7 +69,8 @@ export const registerClassify = (program: Command, ctx: CliContext): void => {
       '\nExamples:\n  $ npx bluezone classify --input out/observations.csv --out out/windows.csv\n' +
         '  $ npx bluezone classify --input obs.csv --out gaen.csv --method gaen --daily daily.csv --json\n',
     )
-    .action((o: { input: string; out: string; window: string; method: string; calibration?: string; params?: string; daily?: string; closeContactMinutes: string; json?: boolean }) => {
+    .action(async (o: { input: string; out: string; window: string; method: string; calibration?: string; params?: string; daily?: string; closeContactMinutes: string; json?: boolean }) => {
+      await loadModules();
       const windowMs = parseDuration(o.window);
       const method = parseMethod(o.method);
       const minutes = Number(o.closeContactMinutes);

@@ -8,16 +8,37 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
 import { ProblemError, UsageError } from '../errors.ts';
-import { METHODS, StreamingClassifier, type WindowResult } from '../../firmware/proximity/classifier.ts';
-import { CsvError, observationReader, truthReader, windowsReader, type WindowRow } from '../../records/csv.ts';
-import { readCsvBatches, readCsvFile } from '../../records/csvFiles.ts';
-import { belowThresholds, evaluateWindows, formatResultsTable, type Thresholds, metricsTable, resultJson, type EvalResult } from '../../eval/evaluate.ts';
-import { truthLabels, windowKey, type TruthLike, type WindowTruth } from '../../eval/labels.ts';
-import { thinCurve } from '../../eval/metrics.ts';
+import { METHODS } from '../constants.ts';
 import { OutputSet, type OutputWriter } from '../../records/output.ts';
-import { loadCalibration, paramsOrUsage, parseDuration, parseMethod } from '../options.ts';
-import { contactsTruthReader, dailyRuleRows, evaluateDailyRule, TimeTruth, type PairDayTruth } from '../../eval/dailyRule.ts';
-import { ScanThinner } from '../../eval/thinning.ts';
+import type { WindowResult } from '../../firmware/proximity/classifier.ts';
+import type { WindowRow } from '../../records/csv.ts';
+import type { EvalResult, Thresholds } from '../../eval/evaluate.ts';
+import type { TruthLike, WindowTruth } from '../../eval/labels.ts';
+import type { PairDayTruth } from '../../eval/dailyRule.ts';
+
+// eval/, the classifier, the CSV reader and the option loaders load when the action runs, not for
+// --help (issue 16).
+let { StreamingClassifier } = {} as typeof import('../../firmware/proximity/classifier.ts');
+type StreamingClassifier = InstanceType<typeof StreamingClassifier>;
+let { CsvError, observationReader, truthReader, windowsReader } = {} as typeof import('../../records/csv.ts');
+let { readCsvBatches, readCsvFile } = {} as typeof import('../../records/csvFiles.ts');
+let { belowThresholds, evaluateWindows, formatResultsTable, metricsTable, resultJson } = {} as typeof import('../../eval/evaluate.ts');
+let { truthLabels, windowKey } = {} as typeof import('../../eval/labels.ts');
+let { thinCurve } = {} as typeof import('../../eval/metrics.ts');
+let { loadCalibration, paramsOrUsage, parseDuration, parseMethod } = {} as typeof import('../options.ts');
+let { contactsTruthReader, dailyRuleRows, evaluateDailyRule, TimeTruth } = {} as typeof import('../../eval/dailyRule.ts');
+let { ScanThinner } = {} as typeof import('../../eval/thinning.ts');
+async function loadModules(): Promise<void> {
+  ({ StreamingClassifier } = await import('../../firmware/proximity/classifier.ts'));
+  ({ CsvError, observationReader, truthReader, windowsReader } = await import('../../records/csv.ts'));
+  ({ readCsvBatches, readCsvFile } = await import('../../records/csvFiles.ts'));
+  ({ belowThresholds, evaluateWindows, formatResultsTable, metricsTable, resultJson } = await import('../../eval/evaluate.ts'));
+  ({ truthLabels, windowKey } = await import('../../eval/labels.ts'));
+  ({ thinCurve } = await import('../../eval/metrics.ts'));
+  ({ loadCalibration, paramsOrUsage, parseDuration, parseMethod } = await import('../options.ts'));
+  ({ contactsTruthReader, dailyRuleRows, evaluateDailyRule, TimeTruth } = await import('../../eval/dailyRule.ts'));
+  ({ ScanThinner } = await import('../../eval/thinning.ts'));
+}
 
 interface Source {
   label: string;
@@ -91,6 +112,7 @@ export const registerEval = (program: Command, ctx: CliContext): void => {
         '  $ npx bluezone eval --truth truth.csv --windows ours=windows.csv gaen=gaen.csv --json\n',
     )
     .action(async (o: EvalOptions) => {
+      await loadModules();
       if (!o.windows?.length && !o.input) throw new UsageError('give --windows FILE and/or --input OBSERVATIONS', 'see bluezone eval --help');
       const num = (s: string, what: string, min = 0) => {
         const v = Number(s);

@@ -5,11 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readStatus } from '../../firmware/beacon/state.ts';
 import { writeFileAtomic } from '../../records/output.ts';
 import type { Sql } from '../../fleet/db.ts';
 import type { SimStats } from '../../fleet/simulate.ts';
-import { FleetStore, StoreInputError } from '../../fleet/store.ts';
 import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { asUsage, clockFromEnv, makeLogger, resolveConfig, untilSignal } from '../daemon.ts';
@@ -23,12 +21,17 @@ let { openLogbookDb } = {} as typeof import('../../firmware/beacon/logbook.ts');
 let { FleetDbError, openFleetDb } = {} as typeof import('../../fleet/db.ts');
 let { createCollector, isLoopback, listenCollector } = {} as typeof import('../../fleet/server.ts');
 let { makeSimBeacons, simulateFleet } = {} as typeof import('../../fleet/simulate.ts');
+let { FleetStore, StoreInputError } = {} as typeof import('../../fleet/store.ts');
+type FleetStore = InstanceType<typeof FleetStore>;
+let { readStatus } = {} as typeof import('../../firmware/beacon/state.ts');
 async function loadFleet(): Promise<void> {
   ({ FleetReporter, httpPoster } = await import('../../firmware/beacon/fleetReporter.ts'));
   ({ openLogbookDb } = await import('../../firmware/beacon/logbook.ts'));
   ({ FleetDbError, openFleetDb } = await import('../../fleet/db.ts'));
   ({ createCollector, isLoopback, listenCollector } = await import('../../fleet/server.ts'));
   ({ makeSimBeacons, simulateFleet } = await import('../../fleet/simulate.ts'));
+  ({ FleetStore, StoreInputError } = await import('../../fleet/store.ts'));
+  ({ readStatus } = await import('../../firmware/beacon/state.ts'));
 }
 
 async function usage<T>(fn: () => Promise<T>): Promise<T> {
@@ -169,6 +172,7 @@ Examples:
 Examples:
   $ npx bluezone fleet revoke --db /var/lib/bluezone-fleet --beacon pi-hq-1`)
     .action(async (o: { db: string; beacon: string; json?: boolean }) => {
+      await loadFleet();
       const done = await withStore(o.db, (s) => s.revoke(o.beacon));
       if (!done) throw new UsageError(`no beacon "${o.beacon}" enrolled in ${o.db}`, 'list what the collector knows on its dashboard, or check the spelling');
       if (o.json) printJson(ctx, { beacon_id: o.beacon, revoked: true });

@@ -5,8 +5,6 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { parseContactLog } from '../../firmware/protocol/contactLog.ts';
-import { ContactIndex, detectTimestampUnit, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
 
 function readText(path: string, option: string): string {
   try {
@@ -42,7 +40,10 @@ Examples:
   $ npx bluezone match --publication infoF.json --log out/observations.csv --json
 `,
     )
-    .action((o: { publication: string; log: string; json?: boolean }) => {
+    .action(async (o: { publication: string; log: string; json?: boolean }) => {
+      // loaded here, not for --help (issue 16)
+      const { parseContactLog } = await import('../../firmware/protocol/contactLog.ts');
+      const { ContactIndex, detectTimestampUnit, matchPublication, parsePublication } = await import('../../firmware/protocol/match.ts');
       const pub = parsePublication(readText(o.publication, '--publication'));
       if (!pub.ok) throw new UsageError(`--publication ${o.publication}: ${pub.error.message}`);
       const { format, result } = parseContactLog(readText(o.log, '--log'), o.log);

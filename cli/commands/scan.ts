@@ -6,19 +6,27 @@ import { join } from 'node:path';
 import { makeLogger, asUsage, clockFromEnv, exitSoonAfterShutdown, resolveConfig, untilSignal } from '../daemon.ts';
 import type { Db } from '../../firmware/beacon/logbook.ts';
 import { checkTimeZone, systemTimeZone, tzOffsetMin } from '../../firmware/beacon/tz.ts';
-// The logbook (better-sqlite3) loads when an action runs and the report renderer (vega, resvg) only in
-// `scan report`, so --help stays fast and the scanner runs where resvg has no binary (docs/api.md).
+// The logbook (better-sqlite3) and the other product modules load when an action runs and the report
+// renderer (vega, resvg) only in `scan report`, so --help loads only commander and cli/ (issue 16) and the
+// scanner runs where resvg has no binary (docs/api.md).
 let { exportObservations, exportPresence, exportTrace, logbookDays, Logbook, openLogbookDb, openLogbookReadonly, presenceEstimate, presenceReport } = {} as typeof import('../../firmware/beacon/logbook.ts');
+let { ScanService } = {} as typeof import('../../firmware/beacon/scanService.ts');
+let { loadKey } = {} as typeof import('../../firmware/beacon/state.ts');
+let { ContactIndex, matchPublication, parsePublication } = {} as typeof import('../../firmware/protocol/match.ts');
+let { ContactLogBuilder } = {} as typeof import('../../firmware/protocol/traceFormat.ts');
+let { createNobleScanner } = {} as typeof import('../../firmware/radio/nobleAdapter.ts');
+let { formatHciSpec, parseHciSpec } = {} as typeof import('../../firmware/radio/types.ts');
+/** Every action calls this first. */
 async function loadLogbook(): Promise<void> {
   ({ exportObservations, exportPresence, exportTrace, logbookDays, Logbook, openLogbookDb, openLogbookReadonly, presenceEstimate, presenceReport } = await import('../../firmware/beacon/logbook.ts'));
+  ({ ScanService } = await import('../../firmware/beacon/scanService.ts'));
+  ({ loadKey } = await import('../../firmware/beacon/state.ts'));
+  ({ ContactIndex, matchPublication, parsePublication } = await import('../../firmware/protocol/match.ts'));
+  ({ ContactLogBuilder } = await import('../../firmware/protocol/traceFormat.ts'));
+  ({ createNobleScanner } = await import('../../firmware/radio/nobleAdapter.ts'));
+  ({ formatHciSpec, parseHciSpec } = await import('../../firmware/radio/types.ts'));
 }
-import { ScanService } from '../../firmware/beacon/scanService.ts';
-import { loadKey } from '../../firmware/beacon/state.ts';
-import { ContactIndex, matchPublication, parsePublication } from '../../firmware/protocol/match.ts';
-import { ContactLogBuilder } from '../../firmware/protocol/traceFormat.ts';
 import { bluezoneIdAt, DAY_MS, SLOT_MS } from '../../firmware/protocol/keys.ts';
-import { createNobleScanner } from '../../firmware/radio/nobleAdapter.ts';
-import { formatHciSpec, parseHciSpec } from '../../firmware/radio/types.ts';
 import { OutputSet } from '../../records/output.ts';
 import { info, printJson, stdoutSink, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';

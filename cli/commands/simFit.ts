@@ -3,9 +3,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { printJson, info, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { DataFileError } from '../../records/errors.ts';
-import { dataDirFrom } from '../../records/datasets.ts';
-import { formatFitTable, runFitReport } from '../../sim/fit/report.ts';
 
 function int(what: string, min: number, max: number) {
   return (v: string) => {
@@ -27,6 +24,10 @@ export function registerSimFit(sim: Command, ctx: CliContext): void {
     .option('--seed <n>', 'seed of the simulated replicas', int('--seed', 0, 0xffffffff), 20260101)
     .addHelpText('after', '\nExamples:\n  $ npx bluezone sim fit --data ~/bluezone-data\n  $ BLUEZONE_DATA=~/bluezone-data npx bluezone sim fit --json > fit.json\n\nThe defaults it checks were fitted with `npm run fit` (training split only).\n')
     .action(async (o: { data?: string; json?: boolean; replicas: number; cap: number; seed: number }) => {
+      // loaded here, not for --help (issue 16)
+      const { DataFileError } = await import('../../records/errors.ts');
+      const { dataDirFrom } = await import('../../records/datasets.ts');
+      const { formatFitTable, runFitReport } = await import('../../sim/fit/report.ts');
       let r;
       try {
         const dir = dataDirFrom(o.data);

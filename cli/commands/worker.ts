@@ -6,7 +6,6 @@ import { info } from '../context.ts';
 import { untilSignal } from '../daemon.ts';
 import { UsageError } from '../errors.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
-import { QueueError, runWorker } from '../../sim/sweep/queue.ts';
 
 export function registerWorker(program: Command, ctx: CliContext): void {
   program
@@ -21,6 +20,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024) throw new UsageError(`--jobs: expected an integer 1..1024, got "${o.jobs}"`);
       const lockMs = parseDuration(o.lock);
       if (lockMs === undefined || lockMs < 1000) throw new UsageError(`--lock: expected a duration of at least 1s, like "30s", got "${o.lock}"`);
+      const { QueueError, runWorker } = await import('../../sim/sweep/queue.ts'); // bullmq: not for --help (issue 16)
       const stop = new AbortController();
       void untilSignal().then(() => stop.abort());
       try {
