@@ -60,7 +60,13 @@ export function parseScenarioText(text: string, file: string): Scenario {
     const pos = lc.linePos(e.pos[0]);
     throw new ScenarioError(`${file}:${pos.line}:${pos.col}: not valid YAML/JSON: ${e.message.split('\n')[0]}`, file);
   }
-  const raw = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (e) {
+    // toJS throws ReferenceError for an alias without its anchor and for alias bombs (maxAliasCount)
+    throw new ScenarioError(`${file}: not valid YAML/JSON: ${(e as Error).message}`, file);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError(`${file}: expected a mapping of scenario fields at the top level`, file);
   }

@@ -69,7 +69,13 @@ export function parseSweepText(text: string, file: string): SweepSpec {
   const fail = (path: (string | number)[], msg: string): never => {
     throw new SweepError(`${at(path)}: ${path.join('.') || '(top level)'}: ${msg}`);
   };
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (e) {
+    // toJS throws ReferenceError for an alias without its anchor and for alias bombs (maxAliasCount)
+    throw new SweepError(`${file}: not valid YAML/JSON: ${(e as Error).message}`);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail([], 'expected a mapping with scenarios, seeds and params');
   const top = raw as Record<string, unknown>;
   for (const k of Object.keys(top)) if (!['name', 'scenarios', 'seeds', 'params'].includes(k)) fail([k], 'unknown field (expected name, scenarios, seeds, params)');

@@ -67,6 +67,11 @@ describe('scenario files', () => {
     expect(e.message).toMatch(/^s\.yaml:\d+:\d+: not valid YAML\/JSON/);
   });
 
+  it('an alias without its anchor is a ScenarioError naming the file (was an internal error, exit 1)', () => {
+    const e = errorOf('name: x\narea: *a\n', 's.yaml');
+    expect(e.message).toMatch(/^s\.yaml: not valid YAML\/JSON: Unresolved alias/);
+  });
+
   it('unknown built-in names list the built-ins', () => {
     expect(() => loadScenario('lobbyy')).toThrow(/unknown built-in scenario "lobbyy" \(built-ins: lobby, office, queue, city-block\)/);
   });

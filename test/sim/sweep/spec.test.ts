@@ -41,6 +41,9 @@ describe('sweep spec', () => {
     expect(() => parseSweepText('scenario: [queue]\n', 's.yaml')).toThrow(/scenario: unknown field/);
     expect(() => parseSweepText('scenarios: [queue]\nparams:\n  seed: [1]\n', 's.yaml')).toThrow(/use seeds/);
     expect(() => parseSweepText('scenarios: [queue\n', 's.yaml')).toThrow(/s\.yaml:\d+:\d+: not valid YAML/);
+    // an alias without its anchor: toJS throws a ReferenceError, which was reported as an internal error (exit 1)
+    expect(() => parseSweepText('scenarios: *a\n', 's.yaml')).toThrow(SweepError);
+    expect(() => parseSweepText('scenarios: *a\n', 's.yaml')).toThrow(/^s\.yaml: not valid YAML\/JSON: Unresolved alias/);
     // a scenario field the schema rejects: named with the job
     const bad = expandJobs(parseSweepText('scenarios: [queue]\nparams:\n  logging: [sometimes]\n', 's.yaml'))[0];
     expect(() => jobScenario(bad)).toThrow(/job 0: invalid scenario.*logging/s);
@@ -49,7 +52,7 @@ describe('sweep spec', () => {
 
   it('never crashes on arbitrary text: a SweepError or a spec', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('seeds: {from: 1, count: 1e9}\nscenarios: [a]', 'params: []', '[1,2]', 'scenarios: [queue]\nparams: {a: [{}]}')), (t) => {
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('seeds: {from: 1, count: 1e9}\nscenarios: [a]', 'scenarios: *x', 'params: []', '[1,2]', 'scenarios: [queue]\nparams: {a: [{}]}')), (t) => {
         try {
           parseSweepText(t, 'f.yaml');
         } catch (e) {
