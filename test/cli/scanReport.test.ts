@@ -180,8 +180,14 @@ describe('bluezone scan report --state-dir (the beacon key on this device)', () 
 // logbook". Tests run as root here, where permissions do not bite, so the command runs as `nobody`
 // (setpriv) on a copy in a 0555 folder with the file 0644, like /var/lib/bluezone read by an operator.
 const asNobody = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
-describe.skipIf(!asNobody)('bluezone scan report without write access (as uid 65534 through setpriv)', () => {
-  it('reads a logbook in a 0555 folder, and says "permission denied" for a 0700 one', () => {
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+// uid 65534 runs this checkout's bin/bluezone.js, so it must be able to read it: a checkout inside a folder
+// only root can enter (mktemp -d is 0700) cannot be tested this way, and the test says so and skips.
+const readable = asNobody && spawnSync('/usr/bin/setpriv', [...NOBODY, 'test', '-r', join(ROOT, 'bin', 'bluezone.js')]).status === 0;
+if (asNobody && !readable) console.warn(`scanReport: skipping the uid 65534 cases: ${ROOT} is not readable by uid 65534 (a parent folder is closed)`);
+const asNobodyArgs = NOBODY;
+describe.skipIf(!readable)('bluezone scan report without write access (as uid 65534 through setpriv)', () => {
+  const setup = () => {
     const base = tmp();
     chmodSync(base, 0o755);
     const ro = join(base, 'state');
@@ -193,16 +199,26 @@ describe.skipIf(!asNobody)('bluezone scan report without write access (as uid 65
     mkdirSync(out);
     chmodSync(out, 0o777);
     const run = (db: string) =>
-      spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'bin/bluezone.js', 'scan', 'report', '--db', db, '--tz', TZ, '--out', join(out, 'r'), '--json'], {
+      spawnSync('/usr/bin/setpriv', [...asNobodyArgs, process.execPath, 'bin/bluezone.js', 'scan', 'report', '--db', db, '--tz', TZ, '--out', join(out, 'r'), '--json'], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, HOME: out, BLUEZONE_TEST_CLOCK: NOW, TSX_DISABLE_CACHE: '1' },
       });
+    return { ro, only, run };
+  };
+
+  it('reads a logbook in a 0555 folder (no -shm or -wal written beside it)', () => {
+    const { ro, only, run } = setup();
     const r = run(join(ro, 'logbook.db'));
     expect(r.stderr).not.toMatch(/not a Bluezone logbook/);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ date: '2026-11-24', estimate: { upper: only.phoneSlots } });
     expect(existsSync(join(ro, 'logbook.db-shm'))).toBe(false); // nothing written beside it
+    chmodSync(ro, 0o755);
+  }, 120_000);
+
+  it('says "permission denied" for a 0700 folder', () => {
+    const { ro, run } = setup();
     chmodSync(ro, 0o700);
     const denied = run(join(ro, 'logbook.db'));
     expect(denied.status).toBe(2);
