@@ -285,6 +285,11 @@ export class OutputSet {
     const i = this.writers.indexOf(w);
     if (i < 0) return;
     this.writers.splice(i, 1);
+    this.drop(w);
+  }
+
+  /** Closes a writer's file and removes its temp file (its target stays as it was). */
+  private drop(w: OutputWriter): void {
     if (w.fd !== undefined && (w.kind === 'atomic' || w.kind === 'in-place')) {
       try {
         this.fs.closeSync(w.fd);
@@ -305,18 +310,7 @@ export class OutputSet {
       return;
     }
     this.state = 'aborted';
-    for (const w of this.writers) {
-      if (w.fd !== undefined && (w.kind === 'atomic' || w.kind === 'in-place')) {
-        try {
-          this.fs.closeSync(w.fd);
-        } catch {
-          /* already closed */
-        }
-      }
-      w.fd = undefined;
-      w.closed = true;
-      if (w.temp) unlinkQuiet(this.fs, w.temp);
-    }
+    for (const w of this.writers) this.drop(w);
     for (const d of this.createdDirs.reverse()) {
       try {
         nodeFs.rmdirSync(d); // only when still empty
