@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKey } from '../../firmware/beacon/state.ts';
 import { startPtyBridge, startVirtualAir, type PtyBridge, type VirtualAir } from '../../firmware/hci/index.ts';
 import { bluezoneIdAt, slotAt } from '../../firmware/protocol/keys.ts';
-import { until, stop } from '../helpers/wait.ts';
+import { until, stop } from '../helpers/processes.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 const RSSI = -63;

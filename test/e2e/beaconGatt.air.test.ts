@@ -14,7 +14,7 @@ import { BLUEZONE_GATT_CHARACTERISTIC_UUID, BLUEZONE_GATT_SERVICE_UUID, buildAnd
 import { createNobleScanner, type NobleScanner } from '../../firmware/radio/nobleAdapter.ts';
 import { ProcessAdvertiser } from '../../firmware/radio/processAdvertiser.ts';
 import type { AdvertReport } from '../../firmware/radio/types.ts';
-import { until } from '../helpers/wait.ts';
+import { until } from '../helpers/processes.ts';
 
 /** A bare HCI host over TCP: sends commands, collects decoded events. */
 async function rawHost(port: number) {

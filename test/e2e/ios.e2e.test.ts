@@ -4,7 +4,6 @@
 // brings a 15-minute slot boundary within seconds. The logbook must store the iPhone's current ID with
 // platform iOS, refresh it after the boundary, keep logging Android adverts while a mute iPhone holds
 // a connection open, and `scan match` must find the iPhone from its published daily key.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,7 @@ import { BLENO_ADVERTISE_TOOL, startPtyBridge, startVirtualAir, type PtyBridge, 
 import { buildAndroidFrame } from '../../firmware/protocol/frames.ts';
 import { publication } from '../../firmware/protocol/match.ts';
 import { bluezoneIdAt, slotAt } from '../../firmware/protocol/keys.ts';
-import { until, stop } from '../helpers/wait.ts';
+import { proc, until, stop } from '../helpers/processes.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -27,25 +26,6 @@ const PHONE_KEY = '5a'.repeat(32);
 const MUTE_KEY = 'c3'.repeat(32);
 const BASE_DATE = '2026-11-20';
 const ANDROID_ID = Uint8Array.from([0xa0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-
-function proc(args: string[], env: Record<string, string>) {
-  const e = { ...process.env, ...env };
-  delete e.BLUETOOTH_HCI_SOCKET_UART_PORT;
-  delete e.HCI_CHANNEL_USER;
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: e });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
-  const lines = () => out.split('\n').flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-  return { child, out: () => out, err: () => err, lines };
-}
 
 interface Row {
   id: Buffer;

@@ -4,7 +4,6 @@
 // a day on it would take a day; MockAir runs the same daemon, ScanService and Logbook code.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../firmware/beacon/config.ts';
@@ -18,19 +17,11 @@ import { buildAndroidFrame } from '../../firmware/protocol/frames.ts';
 import { bluezoneIdAt, DAY_MS, SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { MockAir } from '../../firmware/radio/mockRadio.ts';
 import { FakeTime } from '../firmware/beacon/fakeTime.ts';
+import { cachedIdAt, keyOf } from './presenceFixture.ts';
 
 const DAY = Date.parse('2026-11-23T00:00:00Z');
 const BASE_DATE = Date.parse('2026-11-20T00:00:00Z');
-const keyOf = (seed: number) => new Uint8Array(createHash('sha256').update(`phone ${seed}`).digest());
-
-// bluezoneIdAt walks the daily-key hash chain: once per key and slot is enough for the scripted phones
-const ids = new Map<string, Uint8Array>();
-function idAt(key: Uint8Array, ms: number): Uint8Array {
-  const k = `${Buffer.from(key).toString('hex')}:${Math.floor(ms / SLOT_MS)}`;
-  let id = ids.get(k);
-  if (!id) ids.set(k, (id = bluezoneIdAt(key, BASE_DATE, ms).id));
-  return id;
-}
+const idAt = (key: Uint8Array, ms: number) => cachedIdAt(key, BASE_DATE, ms);
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));

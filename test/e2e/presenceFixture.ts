@@ -11,15 +11,18 @@ import { bluezoneIdAt, DAY_MS, SLOT_MS } from '../../firmware/protocol/keys.ts';
 export const TZ = 'Asia/Ho_Chi_Minh';
 const OFFSET_MS = 7 * 3_600_000;
 const BASE_DATE = Date.parse('2026-11-01T00:00:00Z');
-const keyOf = (seed: number) => new Uint8Array(createHash('sha256').update(`phone ${seed}`).digest());
-// bluezoneIdAt walks the daily-key hash chain from the base date: once per key and slot is enough
+/** A scripted phone's (or beacon's) base key, from a seed. */
+export const keyOf = (seed: number) => new Uint8Array(createHash('sha256').update(`phone ${seed}`).digest());
+// bluezoneIdAt walks the daily-key hash chain from the base date: once per key, base date and slot is enough
 const ids = new Map<string, Uint8Array>();
-function idAt(key: Uint8Array, ms: number): Uint8Array {
-  const k = `${Buffer.from(key).toString('hex')}:${Math.floor(ms / SLOT_MS)}`;
+/** The BluezoneID of key (base date baseDateMs) at ms, cached per slot. */
+export function cachedIdAt(key: Uint8Array, baseDateMs: number, ms: number): Uint8Array {
+  const k = `${Buffer.from(key).toString('hex')}:${baseDateMs}:${Math.floor(ms / SLOT_MS)}`;
   let id = ids.get(k);
-  if (!id) ids.set(k, (id = bluezoneIdAt(key, BASE_DATE, ms).id));
+  if (!id) ids.set(k, (id = bluezoneIdAt(key, baseDateMs, ms).id));
   return id;
 }
+const idAt = (key: Uint8Array, ms: number) => cachedIdAt(key, BASE_DATE, ms);
 
 export interface DoorDay {
   /** Local date. */

@@ -5,7 +5,6 @@
 // a connection killed after the collector answered. A shared sped-up test clock (BLUEZONE_TEST_CLOCK,
 // 100x: a slot is 9 s) keeps it short. The collector's numbers (API, CSV and, where chromium is
 // installed, the dashboard in a real browser) must equal the sum of the beacons' own presence reports.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import { buildAndroidFrame } from '../../firmware/protocol/frames.ts';
 import { SLOT_MS } from '../../firmware/protocol/keys.ts';
 import { basic, CollectorUnderTest, LossyProxy, tempDir } from './harness.ts';
 import { findPgBin, startPg, type PgServer } from './pgServer.ts';
-import { until, stop } from '../helpers/wait.ts';
+import { proc, until, stop } from '../helpers/processes.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bluezone.js', import.meta.url));
 const SPEED = 100;
@@ -34,18 +33,6 @@ const inCi = process.env.CI === 'true';
 
 let pg: PgServer | undefined;
 afterAll(() => pg?.stop());
-
-function proc(args: string[], env: Record<string, string>) {
-  const e = { ...process.env, ...env };
-  delete e.BLUETOOTH_HCI_SOCKET_UART_PORT;
-  delete e.HCI_CHANNEL_USER;
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: e });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-100_000)));
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
-  return { child, out: () => out, err: () => err };
-}
 
 /** A phone on the air's TCP transport (our own HCI commands): advertises one visitor's Android frame at a time. */
 async function phone(port: number, n: number) {

@@ -13,7 +13,7 @@ import { bluezoneIdAt } from '../../../firmware/protocol/keys.ts';
 import { iosAdvert, testClockNow } from '../../../firmware/radio/iphoneSim.ts';
 import { createNobleScanner, type NobleScanner } from '../../../firmware/radio/nobleAdapter.ts';
 import { RadioError, type AdvertReport } from '../../../firmware/radio/types.ts';
-import { until } from '../../helpers/wait.ts';
+import { until } from '../../helpers/processes.ts';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const SIM = fileURLToPath(new URL('../../../firmware/radio/iphoneSim.ts', import.meta.url));
