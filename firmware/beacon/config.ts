@@ -1,7 +1,7 @@
 // Beacon configuration file (YAML or JSON), validated with zod. Errors name the file, the field path,
 // the line where we can find it, and what was expected (docs/beacon.md).
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlText, YamlTextError, type YamlText } from '../../records/yamlText.ts';
 import { z } from 'zod';
 import { parseHciSpec } from '../radio/types.ts';
 import { BeaconInputError } from './errors.ts';
@@ -153,20 +153,14 @@ function describeIssue(issue: z.ZodIssue): string {
 
 /** Parses and validates config text; `file` is only used in error messages. */
 export function parseBeaconConfig(text: string, file: string): BeaconConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = lineCounter.linePos(e.pos[0]);
-    throw new BeaconInputError(`${file}:${pos.line}:${pos.col}: not valid YAML/JSON: ${e.message.split('\n')[0]}`, 'fix the syntax; see `bluezone beacon config --print-defaults` for a valid file');
-  }
-  let raw: unknown;
+  let y: YamlText;
   try {
-    raw = doc.toJS() ?? {};
+    y = parseYamlText(text, file);
   } catch (e) {
-    // toJS throws ReferenceError for an alias without its anchor and for alias bombs (maxAliasCount).
-    throw new BeaconInputError(`${file}: not valid YAML/JSON: ${(e as Error).message}`, 'fix the syntax; see `bluezone beacon config --print-defaults` for a valid file');
+    if (e instanceof YamlTextError) throw new BeaconInputError(e.message, 'fix the syntax; see `bluezone beacon config --print-defaults` for a valid file');
+    throw e;
   }
+  const raw = y.raw ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new BeaconInputError(`${file}: expected a mapping of fields (state_dir, hci, advertising, ...) at the top level`, 'see `bluezone beacon config --print-defaults`');
   }
@@ -174,8 +168,8 @@ export function parseBeaconConfig(text: string, file: string): BeaconConfig {
   if (!r.success) {
     const lines = r.error.issues.map((issue) => {
       const path = issue.path.join('.') || '(top level)';
-      const node = issue.path.length > 0 ? (doc.getIn(issue.path, true) as { range?: [number, number, number] } | undefined) : undefined;
-      const where = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
+      const line = issue.path.length > 0 ? y.lineOf(issue.path, true) : undefined;
+      const where = line !== undefined ? `:${line}` : '';
       return `${file}${where}: field ${path}: ${describeIssue(issue)}`;
     });
     throw new BeaconInputError(lines.join('\n'), 'see `bluezone beacon config --print-defaults` for every field with its default');

@@ -1,7 +1,7 @@
 // Reads a scenario from a file (YAML or JSON) or a built-in name; errors name the file, line, field path
 // and what was expected.
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { parseYamlText, YamlTextError, type YamlText } from '../../records/yamlText.ts';
 import type { ZodIssue } from 'zod';
 import { ScenarioSchema, type Scenario } from './schema.ts';
 import { BUILTIN_SCENARIOS } from './builtins.ts';
@@ -53,41 +53,35 @@ function unionMessage(i: Extract<ZodIssue, { code: 'invalid_union' }>): string {
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */
 export function parseScenarioText(text: string, file: string): Scenario {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = lc.linePos(e.pos[0]);
-    throw new ScenarioError(`${file}:${pos.line}:${pos.col}: not valid YAML/JSON: ${e.message.split('\n')[0]}`, file);
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS();
-  } catch (e) {
-    // toJS throws ReferenceError for an alias without its anchor and for alias bombs (maxAliasCount)
-    throw new ScenarioError(`${file}: not valid YAML/JSON: ${(e as Error).message}`, file);
-  }
+  return fromYaml(yamlOrError(text, file), file);
+}
+
+function fromYaml({ raw, lineOf }: YamlText, file: string): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError(`${file}: expected a mapping of scenario fields at the top level`, file);
   }
-  const lineOf = (path: (string | number)[]) => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
   return validateScenario(raw, file, lineOf);
 }
 
-export function loadScenarioFile(path: string): Scenario {
-  let text: string;
+function yamlOrError(text: string, file: string): YamlText {
   try {
-    text = readFileSync(path, 'utf8');
+    return parseYamlText(text, file);
+  } catch (e) {
+    if (e instanceof YamlTextError) throw new ScenarioError(e.message, file);
+    throw e;
+  }
+}
+
+function readScenarioText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw new ScenarioError(`cannot read scenario file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
   }
-  return parseScenarioText(text, path);
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  return parseScenarioText(readScenarioText(path), path);
 }
 
 export function builtinNames(): string[] {
@@ -96,10 +90,20 @@ export function builtinNames(): string[] {
 
 /** A built-in name ("lobby") or a path to a .yaml/.yml/.json file. */
 export function loadScenario(nameOrPath: string): Scenario {
+  return loadScenarioWithSource(nameOrPath).scenario;
+}
+
+/**
+ * loadScenario, plus the scenario as written (a fresh plain object: the validated form has durations in ms
+ * and cannot be validated again), for callers that change fields and validate the result (sim sweep).
+ */
+export function loadScenarioWithSource(nameOrPath: string): { scenario: Scenario; source: Record<string, unknown> } {
   const b = BUILTIN_SCENARIOS[nameOrPath];
-  if (b) return validateScenario(b.scenario, `built-in:${nameOrPath}`);
+  if (b) return { scenario: validateScenario(b.scenario, `built-in:${nameOrPath}`), source: structuredClone(b.scenario as Record<string, unknown>) };
   if (!/[./\\]/.test(nameOrPath)) {
     throw new ScenarioError(`unknown built-in scenario "${nameOrPath}" (built-ins: ${builtinNames().join(', ')})`, nameOrPath);
   }
-  return loadScenarioFile(nameOrPath);
+  // zod leaves its input as it was: the parsed document is the source as written
+  const y = yamlOrError(readScenarioText(nameOrPath), nameOrPath);
+  return { scenario: fromYaml(y, nameOrPath), source: y.raw as Record<string, unknown> };
 }

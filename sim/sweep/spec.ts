@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isNode, LineCounter, parse as parseYaml, parseDocument } from 'yaml';
-import { ScenarioError, builtinNames, loadScenario, validateScenario } from '../scenario/load.ts';
+import { parseYamlText, YamlTextError, type YamlText } from '../../records/yamlText.ts';
+import { ScenarioError, builtinNames, loadScenarioWithSource, validateScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { BUILTIN_SCENARIOS } from '../scenario/builtins.ts';
 import { parseDuration } from '../scenario/units.ts';
@@ -52,30 +52,21 @@ export const MAX_JOBS = 100_000;
 const KEY_RE = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 
 export function parseSweepText(text: string, file: string): SweepSpec {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = lc.linePos(e.pos[0]);
-    throw new SweepError(`${file}:${pos.line}:${pos.col}: not valid YAML/JSON: ${e.message.split('\n')[0]}`);
+  let y: YamlText;
+  try {
+    y = parseYamlText(text, file);
+  } catch (e) {
+    if (e instanceof YamlTextError) throw new SweepError(e.message);
+    throw e;
   }
+  const raw = y.raw;
   const at = (path: (string | number)[]) => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return `${file}:${lc.linePos(node.range[0]).line}`;
-    }
-    return file;
+    const line = y.lineOf(path);
+    return line === undefined ? file : `${file}:${line}`;
   };
   const fail = (path: (string | number)[], msg: string): never => {
     throw new SweepError(`${at(path)}: ${path.join('.') || '(top level)'}: ${msg}`);
   };
-  let raw: unknown;
-  try {
-    raw = doc.toJS();
-  } catch (e) {
-    // toJS throws ReferenceError for an alias without its anchor and for alias bombs (maxAliasCount)
-    throw new SweepError(`${file}: not valid YAML/JSON: ${(e as Error).message}`);
-  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail([], 'expected a mapping with scenarios, seeds and params');
   const top = raw as Record<string, unknown>;
   for (const k of Object.keys(top)) if (!['name', 'scenarios', 'seeds', 'params'].includes(k)) fail([k], 'unknown field (expected name, scenarios, seeds, params)');
@@ -163,8 +154,7 @@ export function jobScenario(job: SweepJob): { scenario: Scenario; durationMs?: n
   // validated again: the validated form cannot be re-validated (durations are ms there)
   let raw: Record<string, unknown>;
   try {
-    loadScenario(job.scenarioPath || job.scenario);
-    raw = job.scenarioPath ? parseYaml(readFileSync(job.scenarioPath, 'utf8')) : structuredClone(BUILTIN_SCENARIOS[job.scenario].scenario as Record<string, unknown>);
+    raw = loadScenarioWithSource(job.scenarioPath || job.scenario).source;
   } catch (e) {
     if (e instanceof ScenarioError) throw new SweepError(`job ${job.index} (${job.scenario}): ${e.message}${job.scenarioPath ? '' : ` (built-ins: ${builtinNames().join(', ')})`}`);
     throw e;
