@@ -2,7 +2,7 @@
 // presence counts per beacon/day/slot, read-only viewers. Every query here is what the API and the
 // dashboard need, on either back-end (fleet/db.ts).
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import type { DayCounts, HeartbeatBody, PresenceBody } from '../firmware/beacon/fleetProtocol.ts';
+import type { DayCounts, HeartbeatBody, PresenceBody, SlotCounts } from '../firmware/beacon/fleetProtocol.ts';
 import type { Sql } from './db.ts';
 
 /** A beacon with no heartbeat for this long is "down" (issue 21: 5 min). */
@@ -54,16 +54,11 @@ export interface Scope {
   siteId: number | null;
 }
 
-export interface SiteRow {
+/** A site's day: the counts a beacon reports for a day (fleetProtocol.ts), summed over the site's beacons. */
+export interface SiteRow extends Omit<SlotCounts, 'date' | 'slot'> {
   site_id: number;
   site: string;
   district: string;
-  android: number;
-  ios: number | null;
-  estimate: number;
-  low: number;
-  high: number;
-  stationary_excluded: number;
   same_day_last_week: number;
   trend: number;
   trend_pct: number | null;
