@@ -15,7 +15,8 @@
 // Every draw is hash32(seed, salt, reader, read number, k), and a tick's receptions are taken per reader in
 // (time, transmitter) order, so a run is identical whatever order the engine delivers them in.
 import { hash32, uniform01 } from '../kernel/rng.ts';
-import { KIND_ANDROID, KIND_BEACON, KIND_IOS } from '../world/devices.ts';
+import { SLOT_MS } from '../../firmware/protocol/keys.ts';
+import { ADV_DELAY_MAX_US, KIND_ANDROID, KIND_BEACON, KIND_IOS } from '../world/devices.ts';
 import { grow } from './typed.ts';
 
 /** The scenario's ios.gatt block (sim/scenario/schema.ts), in the units the stage uses. */
@@ -65,12 +66,11 @@ const SALT_GATT = 0x67617474;
 const CONNECT_IND_US = 352;
 /** An empty data PDU: 10 bytes = 80 us on LE 1M (Vol 6 Part B 2.4). */
 const EMPTY_PDU_US = 80;
-/** advDelay 0-10 ms (Vol 6 Part B 4.4.2.2). */
-const ADV_DELAY_US = 10_000;
 /** The logbook leaves an address alone 1 min after a timeout and 5 s after a quick failure (docs/ios-gatt.md); Android Bluezone retries at once. */
 const BEACON_PAUSE_TIMEOUT_US = 60_000_000;
 const BEACON_PAUSE_FAIL_US = 5_000_000;
-const SLOT_US = 900_000_000;
+/** The BluezoneID slot (bluezone-protocol.md 1.2), in us. */
+const SLOT_US = SLOT_MS * 1000;
 
 interface Read {
   tx: number;
@@ -234,7 +234,7 @@ export class GattStage {
     const st = this.stats;
     st.reads_attempted++;
     // CONNECT_IND follows the iPhone's next advertising event
-    const blindFrom = t + this.iosAdvUs + (h(0) % ADV_DELAY_US);
+    const blindFrom = t + this.iosAdvUs + (h(0) % ADV_DELAY_MAX_US);
     let end: number;
     let ok = false;
     const key = rx * this.kind.length + tx;
