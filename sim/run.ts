@@ -45,8 +45,9 @@ export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): 
   const world = buildWorld(scenario, opts);
   // --threads N: shards 1..N-1 run in workers, shard 0 here (sim/parallel); a kernel object cannot travel
   const nShards = typeof opts.kernel === 'object' ? 1 : Math.max(1, Math.min(opts.threads ?? 1, world.nDev));
-  const pool = nShards > 1 ? new ShardPool(scenario, shardOptions(opts), nShards) : null;
-  const mainListens = !pool || keepReceivers(world, 0, nShards, shardOptions(opts).mainListens) > 0;
+  const shardOpts = shardOptions(opts);
+  const pool = nShards > 1 ? new ShardPool(scenario, shardOpts, nShards) : null;
+  const mainListens = !pool || keepReceivers(world, 0, nShards, shardOpts.mainListens) > 0;
   const set = opts.outDir || opts.pcapPath ? new OutputSet({ stdout: opts.stdout }) : null;
   try {
     const radio = await buildRadio(scenario, world, opts.kernel);
