@@ -44,9 +44,11 @@ const PAIR_CACHE_MAX = 1024;
 export async function runSimulation(scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
   const world = buildWorld(scenario, opts);
   // --threads N: shards 1..N-1 run in workers, shard 0 here (sim/parallel); a kernel object cannot travel
-  const nShards = typeof opts.kernel === 'object' ? 1 : Math.max(1, Math.min(opts.threads ?? 1, world.nDev));
+  const nShards = opts.queue ? opts.queue.shards + 1 : typeof opts.kernel === 'object' ? 1 : Math.max(1, Math.min(opts.threads ?? 1, world.nDev));
   const shardOpts = shardOptions(opts);
-  const pool = nShards > 1 ? new ShardPool(scenario, shardOpts, nShards) : null;
+  // --queue: the shards are BullMQ jobs on other machines, their ticks fetched from Redis (parallel/queueShards.ts)
+  const pool = opts.queue ? await (await import('./parallel/queueShards.ts')).openQueueShards(scenario, shardOpts, opts.queue, world.nDev)
+    : nShards > 1 ? new ShardPool(scenario, shardOpts, nShards) : null;
   const mainListens = !pool || keepReceivers(world, 0, nShards, shardOpts.mainListens) > 0;
   const set = opts.outDir || opts.pcapPath ? new OutputSet({ stdout: opts.stdout }) : null;
   try {
@@ -67,7 +69,7 @@ function shardOptions(opts: RunOptions): ShardRunOptions {
     seed: opts.seed, durationMs: opts.durationMs, devices: opts.devices, scale: opts.scale, engine: opts.engine,
     engineLastSpanUs: opts.engineLastSpanUs, enginePairCache: opts.enginePairCache, engineOutRoom: opts.engineOutRoom,
     kernel: opts.kernel as 'wasm' | 'ts' | undefined, wantsReceptions: !!opts.outDir, keepAll: !!(opts.outDir && opts.scanWindows),
-    outDir: !!opts.outDir, scanWindows: !!opts.scanWindows, mainListens: !opts.outDir,
+    outDir: !!opts.outDir, scanWindows: !!opts.scanWindows, mainListens: !opts.outDir && !opts.queue,
   };
 }
 

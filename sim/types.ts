@@ -53,6 +53,11 @@ export interface RunOptions {
    * byte-identical for every N. Ignored with a kernel object (it cannot be sent to a worker).
    */
   threads?: number;
+  /**
+   * A giant run on many machines: K receiver shards as BullMQ jobs on Redis, run by `bluezone worker`,
+   * replayed like --threads (sim/parallel/queueShards.ts); threads is then ignored. Not with a kernel object.
+   */
+  queue?: QueueShardOptions;
   /** Called after every tick. */
   onProgress?: (simMs: number, totalMs: number) => void;
 }
@@ -80,4 +85,21 @@ export interface RunResult {
   stats: RunStats;
   summary: Record<string, unknown>;
   files: string[];
+}
+
+/** `sim run --queue URL --shards K` (RunOptions.queue; sim/parallel/queueShards.ts). */
+export interface QueueShardOptions {
+  /** redis://HOST:PORT */
+  url: string;
+  /** Receiver shards, one job each (the coordinator listens to none). */
+  shards: number;
+  /** Tries of a job that throws before the run stops (default 3). */
+  attempts?: number;
+  /** A chunk is stored once it holds this many bytes (default 4 MiB) or chunkTicks ticks (default 64). */
+  chunkBytes?: number;
+  chunkTicks?: number;
+  /** Expiry of the chunks and pointers in Redis (default 24 h): what a coordinator that never comes leaves. */
+  ttlMs?: number;
+  /** Messages for stderr (run id, jobs enqueued). */
+  log?: (line: string) => void;
 }

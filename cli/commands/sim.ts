@@ -66,6 +66,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option('--no-classify', 'skip the classifier (no windows.csv)')
     .option('--scan-windows', 'also write scan_windows.csv: every reception aggregated per receiver, transmitter and scan window (large: about 10 rows per pair and second of Android scanning)')
     .option('--threads <n>', 'threads: receivers split over N threads, outputs byte-identical for every N (default 1: on the measured 2-core machine 2 threads did not pay yet, docs/scaling.md)', intArg('--threads', 1, 256))
+    .option('--queue <url>', 'one giant run on many machines: the receivers split into --shards jobs on BullMQ through Redis at redis://HOST:PORT, run by `bluezone worker`; outputs byte-identical to --threads 1 (docs/scaling.md)')
+    .option('--shards <k>', 'with --queue: receiver shards, one job each (default 2; about the worker threads available)', intArg('--shards', 1, 4096))
     .option('--json', 'print the summary as JSON on stdout')
     .addHelpText(
       'after',
@@ -73,11 +75,14 @@ export function registerSim(program: Command, ctx: CliContext): void {
         '  $ npx bluezone sim run office --seed 7 --out out/office\n' +
         '  $ npx bluezone sim run queue --duration 5m --pcap out/air.pcap\n' +
         '  $ npx bluezone sim run city-block --devices 20000 --duration 2s --json\n' +
+        '  $ npx bluezone sim run city-block --devices 100000 --queue redis://10.0.0.5:6379 --shards 16   # with `bluezone worker` on other machines\n' +
         '  $ npx bluezone sim run my-scenario.yaml\n',
     )
     .action(async (scenarioArg: string, o) => {
       const scenario = await load(scenarioArg);
       if (o.json && o.pcap === '-') throw new UsageError('--json and --pcap - would both write to stdout', 'give --pcap a file name, or drop --json');
+      if (o.shards !== undefined && !o.queue) throw new UsageError('--shards needs --queue', 'on one machine, split the receivers with --threads');
+      if (o.queue && o.threads !== undefined) throw new UsageError('--threads and --queue do not go together', 'with --queue the shards run on the workers: give --shards');
       // --out DIR is created (and every file staged) by runSimulation's output set: a bad --out or --pcap
       // is an OutputError (exit 2, one line) before the first tick
       const durationMs: number = o.duration ?? scenario.duration;
@@ -97,12 +102,14 @@ export function registerSim(program: Command, ctx: CliContext): void {
         classify: o.classify,
         scanWindows: o.scanWindows,
         threads: o.threads ?? 1,
+        queue: o.queue ? { url: o.queue, shards: o.shards ?? 2, log: (l) => info(ctx, l) } : undefined,
         onProgress: (simMs) => {
           const s = Math.floor(simMs / 1000);
           if (s !== lastS) progress.update((lastS = s));
         },
-      }).catch((e: Error) => {
+      }).catch(async (e: Error) => {
         progress.done();
+        if (o.queue && e instanceof (await import('../../sim/parallel/queueConn.ts')).QueueError) throw new UsageError(e.message);
         throw e;
       });
       progress.done();

@@ -1,4 +1,5 @@
-// `bluezone worker --queue redis://HOST:PORT`: runs `sim sweep --queue` jobs from BullMQ until stopped.
+// `bluezone worker --queue redis://HOST:PORT`: runs `sim sweep --queue` jobs and the receiver shards of a
+// giant `sim run --queue` from BullMQ until stopped.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
@@ -10,8 +11,8 @@ import { parseDuration } from '../../sim/scenario/units.ts';
 export function registerWorker(program: Command, ctx: CliContext): void {
   program
     .command('worker')
-    .description('run simulation jobs of `sim sweep --queue` from Redis (BullMQ); start one on every machine')
-    .requiredOption('--queue <url>', 'Redis at redis://HOST:PORT (the one the sweep was started with)')
+    .description('run simulation jobs of `sim sweep --queue` and `sim run --queue` from Redis (BullMQ); start one on every machine')
+    .requiredOption('--queue <url>', 'Redis at redis://HOST:PORT (the one the sweep or run was started with)')
     .option('--jobs <n>', 'jobs at once, each in its own thread (default: all cores)')
     .option('--lock <d>', 'job lock: a job of a worker that died is retried by another after about this long', '30s')
     .addHelpText('after', '\nExamples:\n  $ npx bluezone worker --queue redis://10.0.0.5:6379\n  $ npx bluezone worker --queue redis://localhost:6379 --jobs 1\n')

@@ -22,6 +22,19 @@ export interface ShardInit {
   /** [produced ticks per worker (index shard - 1)..., consumed ticks, failed flags per worker...] */
   ctrl: SharedArrayBuffer;
   port: MessagePort;
+  /** An alternative source's own data (ShardSource.data): a giant run's queue fetchers (queueShards.ts). */
+  source?: unknown;
+}
+
+/**
+ * Where the other shards' ticks come from instead of shardWorker.ts: a worker module that posts the same
+ * messages under the same flow control (a giant `sim run --queue` reads them from Redis, queueFetch.ts).
+ */
+export interface ShardSource {
+  entry: URL;
+  data: unknown;
+  /** Names a shard in errors: "sim run <label> 2: ...". */
+  label: string;
 }
 
 /** The RunOptions a shard needs to rebuild the world and engine exactly as the main thread does. */
@@ -45,15 +58,17 @@ export class ShardPool {
   private readonly ctrl: Int32Array;
   private readonly nW: number;
   private finished = false;
+  private readonly label: string;
 
-  constructor(scenario: Scenario, opts: ShardRunOptions, nShards: number) {
+  constructor(scenario: Scenario, opts: ShardRunOptions, nShards: number, source?: ShardSource) {
+    this.label = source?.label ?? 'thread';
     this.nW = nShards - 1;
     const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
     this.ctrl = new Int32Array(sab);
-    const entry = new URL('./shardWorker.ts', import.meta.url);
+    const entry = source?.entry ?? new URL('./shardWorker.ts', import.meta.url);
     for (let w = 0; w < this.nW; w++) {
       const { port1, port2 } = new MessageChannel();
-      const init: ShardInit = { scenario, opts, shard: w + 1, nShards, ctrl: sab, port: port2 };
+      const init: ShardInit = { scenario, opts, shard: w + 1, nShards, ctrl: sab, port: port2, source: source?.data };
       const worker = startTsWorker(entry, { workerData: init, transferList: [port2] });
       // errors reach the main thread through the shared flags (its loop is synchronous); a worker that
       // dies without reporting (killed) is caught by the exit code below
@@ -78,14 +93,14 @@ export class ShardPool {
         const m = receiveMessageOnPort(this.ports[w]);
         if (m) {
           const msg = m.message as ShardMessage;
-          if ('error' in msg) throw new Error(`sim run thread ${w + 1}: ${msg.error}`);
+          if ('error' in msg) throw new Error(`sim run ${this.label} ${w + 1}: ${msg.error}`);
           return msg;
         }
       }
       if (Atomics.load(ctrl, this.nW + 1 + w)) {
         const m = receiveMessageOnPort(this.ports[w]);
-        if (m && 'error' in (m.message as ShardMessage)) throw new Error(`sim run thread ${w + 1}: ${(m.message as { error: string }).error}`);
-        if (!m) throw new Error(`sim run thread ${w + 1} stopped without a result`);
+        if (m && 'error' in (m.message as ShardMessage)) throw new Error(`sim run ${this.label} ${w + 1}: ${(m.message as { error: string }).error}`);
+        if (!m) throw new Error(`sim run ${this.label} ${w + 1} stopped without a result`);
         return m.message as ShardMessage;
       }
       Atomics.wait(ctrl, w, v, 50);
@@ -96,7 +111,7 @@ export class ShardPool {
   replayTick(tick: number, out: ReceptionOut): void {
     for (let w = 0; w < this.nW; w++) {
       const m = this.next(w, tick) as TickBatch;
-      if (m.tick !== tick) throw new Error(`sim run thread ${w + 1}: got tick ${m.tick}, expected ${tick}`);
+      if (m.tick !== tick) throw new Error(`sim run ${this.label} ${w + 1}: got tick ${m.tick}, expected ${tick}`);
       replay(m, out);
     }
     Atomics.store(this.ctrl, this.nW, tick + 1);
@@ -107,7 +122,7 @@ export class ShardPool {
   finish(nTicks: number, c: EngineCounters): void {
     for (let w = 0; w < this.nW; w++) {
       const m = this.next(w, nTicks);
-      if (!('done' in m)) throw new Error(`sim run thread ${w + 1}: expected its counters`);
+      if (!('done' in m)) throw new Error(`sim run ${this.label} ${w + 1}: expected its counters`);
       addCounters(c, m.counters);
     }
     this.finished = true;

@@ -6,43 +6,13 @@
 //   the table only from completed jobs, keyed by job index, so a job retried after a worker died (its
 //   lock expired, another worker's stalled-job check moved it back to waiting) is counted once.
 // - A worker runs each job in a worker_thread (thread.ts), so its event loop keeps renewing the lock.
+// - The same workers run the receiver shards of a giant `sim run --queue` (parallel/queueShards.ts).
 import type { JobResult, ResolvedJob } from './job.ts';
 import { JobThread } from './thread.ts';
+import { runShardJob, SHARD_JOB, type RedisLike, type ShardJobData } from '../parallel/queueShards.ts';
+import { bull, connection, parseQueueUrl, QUEUE_NAME, QueueError, withTimeout } from '../parallel/queueConn.ts';
 
-export const QUEUE_NAME = 'bluezone-sweep';
-
-/** Bad --queue URL or Redis not reachable: exit 2 with this message. */
-export class QueueError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QueueError';
-  }
-}
-
-export function parseQueueUrl(url: string): { url: string; host: string; port: number } {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new QueueError(`--queue: expected redis://HOST:PORT, got "${url}"`);
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new QueueError(`--queue: expected a redis:// or rediss:// URL, got "${url}"`);
-  const port = u.port ? Number(u.port) : 6379;
-  return { url, host: u.hostname || 'localhost', port };
-}
-
-async function bull() {
-  try {
-    return await import('bullmq');
-  } catch (e) {
-    throw new QueueError(`--queue needs the bullmq package (npm install bullmq ioredis): ${(e as Error).message}`);
-  }
-}
-
-function connection(url: string) {
-  // maxRetriesPerRequest null: BullMQ's blocking commands must not give up while Redis restarts
-  return { url, maxRetriesPerRequest: null };
-}
+export { QUEUE_NAME, QueueError, parseQueueUrl };
 
 export interface QueueRunOptions {
   /** Poll interval for completed jobs (ms). */
@@ -120,6 +90,16 @@ export async function runWorker(url: string, o: WorkerOptions = {}): Promise<num
   const worker = new Worker(
     QUEUE_NAME,
     async (job) => {
+      if (job.name === SHARD_JOB) {
+        // a giant run's receiver shard: its own thread inside runShardJob, its ticks to Redis in chunks
+        o.log?.(`job ${job.id} started (attempt ${job.attemptsMade + 1})`);
+        const t0 = performance.now();
+        const r = await runShardJob(job.data as ShardJobData, (await worker.getBackend().client) as unknown as RedisLike, (l) => o.log?.(`job ${job.id}: ${l}`));
+        o.log?.(`job ${job.id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${r.ticks} ticks, ${r.receptions} receptions in ${r.chunks} chunks)`);
+        done++;
+        if (o.maxJobs && done >= o.maxJobs) finish();
+        return r;
+      }
       const t = free.pop() ?? (threads.push(new JobThread()), threads[threads.length - 1]);
       o.log?.(`job ${job.id} started (attempt ${job.attemptsMade + 1})`);
       try {
@@ -148,14 +128,5 @@ export async function runWorker(url: string, o: WorkerOptions = {}): Promise<num
   } finally {
     await worker.close();
     await Promise.all(threads.map((t) => t.close()));
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, msg: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new QueueError(msg)), ms)))]);
-  } finally {
-    clearTimeout(timer);
   }
 }
