@@ -1,0 +1,98 @@
+// A single giant run on many machines (issue 20): `sim run --queue --shards 2` as coordinator and two
+// `bluezone worker` processes on a redis-server of the test's own; one worker is SIGKILLed mid-job, after it
+// stored its first chunk. Its shard is retried by the other worker, and every output file (timing.json
+// aside) is byte-identical to the local `--threads 1` run. A second test drives the shard job directly to
+// pin the retry rule: chunks the coordinator has already taken are not stored again, so nothing is
+// replayed twice. Skips (with the reason) only when redis-server is missing outside CI.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../../sim/scenario/load.ts';
+import { runSimulation } from '../../../sim/run.ts';
+import { runShardJob, SHARD_JOB, shardKeys, TAKE, type RedisLike, type ShardJobData } from '../../../sim/parallel/queueShards.ts';
+import { decodeChunk } from '../../../sim/parallel/shardChunks.ts';
+import { ROOT, tempDirs } from '../../helpers/cli.ts';
+import { killAll, redisBin, skipReason, start, startRedis } from './redis.ts';
+
+afterAll(killAll);
+const tempDir = tempDirs('bz-giant-');
+
+function files(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (f !== 'timing.json') out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
+  it('coordinator + 2 workers, one killed mid-job: the shard is retried and the files equal --threads 1', async () => {
+    const dir = tempDir();
+    const redis = await startRedis(dir);
+    const url = redis.url;
+    const bz = (...a: string[]) => start(process.execPath, ['bin/bluezone.js', ...a], ROOT);
+    // 30 simulated minutes: 1800 ticks, 29 chunks of 64 ticks per shard, so chunk 0 is early in the job
+    const args = ['queue', '--duration', '30m', '--seed', '3'];
+    const coord = bz('sim', 'run', ...args, '--queue', url, '--shards', '2', '--out', join(dir, 'queue'));
+    const a = bz('worker', '--queue', url, '--jobs', '1', '--lock', '2s');
+    const b = bz('worker', '--queue', url, '--jobs', '1', '--lock', '2s');
+    const [, killedId] = await a.waitFor(/job (\S+): shard \d\/2: chunk 0 \(ticks 0-63\) stored/);
+    a.p.kill('SIGKILL');
+    expect(await a.exited).toBe(128);
+    expect(a.text()).not.toMatch(new RegExp(`job ${killedId} done`));
+    expect(await coord.exited, coord.text()).toBe(0);
+    // the killed shard was run again by B, from its start, and completed there
+    expect(b.text()).toMatch(new RegExp(`job ${killedId} started \\(attempt`));
+    expect(b.text()).toMatch(new RegExp(`job ${killedId} done in [\\d.]+ s \\(1800 ticks`));
+    b.p.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+
+    await runSimulation(loadScenario('queue'), { durationMs: 30 * 60_000, seed: 3, threads: 1, outDir: join(dir, 'local') });
+    const [local, queued] = [files(join(dir, 'local')), files(join(dir, 'queue'))];
+    expect([...queued.keys()].sort()).toEqual([...local.keys()].sort());
+    expect(local.get('observations.csv')!.length).toBeGreaterThan(1000);
+    for (const [f, buf] of local) expect(queued.get(f)!.equals(buf), `${f} differs from the --threads 1 run`).toBe(true);
+    await redis.stop();
+  }, 300_000);
+
+  it('a retried shard job stores only the chunks the coordinator has not taken', async () => {
+    const dir = tempDir();
+    const redis = await startRedis(dir);
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url) as unknown as RedisLike & { quit(): Promise<unknown> };
+    try {
+      const scenario = loadScenario('queue');
+      const d: ShardJobData = {
+        kind: SHARD_JOB, runId: 'test', gen: 0, shard: 1, nShards: 3, scenario, chunkBytes: 1 << 20, chunkTicks: 16, ttlMs: 60_000,
+        opts: { seed: 1, durationMs: 120_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false },
+      };
+      const keys = shardKeys('test', 0, 1);
+      const take = async (c: number) => (await client.callBuffer('eval', TAKE, 2, keys.chunk(c), keys.read, c, 60_000)) as Buffer | null;
+      const first = await runShardJob(d, client);
+      expect(first.chunks).toBe(8); // 120 ticks in chunks of 16; the last one (8 ticks) carries the counters
+      expect(first.stored).toBe(first.chunks);
+      // the coordinator takes two chunks, then the worker dies and the job runs again
+      const taken = [await take(0), await take(1)];
+      const again = await runShardJob(d, client);
+      expect(again.stored).toBe(first.chunks - 2);
+      expect(again.counters).toEqual(first.counters);
+      // chunks 0 and 1 are not back; the rest follow on from tick 32 to the end, the counters once
+      expect(await client.exists(keys.chunk(0), keys.chunk(1))).toBe(0);
+      const chunks = [...taken];
+      for (let c = 2; c < first.chunks; c++) chunks.push(await take(c));
+      const decoded = chunks.map((buf) => decodeChunk(buf!, 100));
+      expect(decoded.flatMap((x) => x.ticks.map((t) => t.tick))).toEqual(Array.from({ length: 120 }, (_, i) => i));
+      expect(decoded.filter((x) => x.counters).length).toBe(1);
+      expect(decoded.reduce((s, x) => s + x.ticks.reduce((u, t) => u + t.n, 0), 0)).toBe(first.receptions);
+      expect(first.receptions).toBeGreaterThan(0);
+    } finally {
+      await client.quit();
+      await redis.stop();
+    }
+  }, 120_000);
+});
