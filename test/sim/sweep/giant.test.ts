@@ -11,7 +11,8 @@ import { loadScenario } from '../../../sim/scenario/load.ts';
 import { runSimulation } from '../../../sim/run.ts';
 import { runShardJob, SHARD_JOB, shardKeys, TAKE, type RedisLike, type ShardJobData } from '../../../sim/parallel/queueShards.ts';
 import { decodeChunk } from '../../../sim/parallel/shardChunks.ts';
-import { ROOT, tempDirs } from '../../helpers/cli.ts';
+import { cli, ROOT, tempDirs } from '../../helpers/cli.ts';
+import { freePort } from './redis.ts';
 import { killAll, redisBin, skipReason, start, startRedis } from './redis.ts';
 
 afterAll(killAll);
@@ -95,4 +96,32 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
       await redis.stop();
     }
   }, 120_000);
+});
+
+describe('sim run --queue: bad usage', () => {
+  it('exits 2 with what is wrong, before any output is written', async () => {
+    const dir = tempDir();
+    let r = await cli('sim', 'run', 'queue', '--duration', '1m', '--shards', '2', '--out', join(dir, 'a'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--shards needs --queue/);
+    r = await cli('sim', 'run', 'queue', '--duration', '1m', '--queue', 'http://localhost:6379', '--out', join(dir, 'b'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--queue: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/localhost:6379"/);
+    r = await cli('sim', 'run', 'queue', '--duration', '1m', '--queue', 'redis://127.0.0.1:6379', '--threads', '2', '--out', join(dir, 'c'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--threads and --queue do not go together/);
+    r = await cli('sim', 'run', 'queue', '--duration', '1m', '--queue', 'redis://127.0.0.1:6379', '--shards', '0', '--out', join(dir, 'd'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--shards: expected an integer 1..4096, got "0"/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('exits 2 when Redis is not there', async () => {
+    const dir = tempDir();
+    const port = await freePort(); // nothing listens there
+    const r = await cli('sim', 'run', 'queue', '--duration', '1m', '--queue', `redis://127.0.0.1:${port}`, '--out', join(dir, 'out'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`cannot reach Redis at redis://127.0.0.1:${port}`));
+    expect(readdirSync(dir)).toEqual([]);
+  }, 30_000);
 });
