@@ -33,8 +33,6 @@ export interface ShardInit {
 export interface ShardSource {
   entry: URL;
   data: unknown;
-  /** Names a shard in errors: "sim run <label> 2: ...". */
-  label: string;
 }
 
 /** The RunOptions a shard needs to rebuild the world and engine exactly as the main thread does. */
@@ -58,10 +56,8 @@ export class ShardPool {
   private readonly ctrl: Int32Array;
   private readonly nW: number;
   private finished = false;
-  private readonly label: string;
 
   constructor(scenario: Scenario, opts: ShardRunOptions, nShards: number, source?: ShardSource) {
-    this.label = source?.label ?? 'thread';
     this.nW = nShards - 1;
     const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
     this.ctrl = new Int32Array(sab);
@@ -93,14 +89,14 @@ export class ShardPool {
         const m = receiveMessageOnPort(this.ports[w]);
         if (m) {
           const msg = m.message as ShardMessage;
-          if ('error' in msg) throw new Error(`sim run ${this.label} ${w + 1}: ${msg.error}`);
+          if ('error' in msg) throw new Error(`sim run thread ${w + 1}: ${msg.error}`);
           return msg;
         }
       }
       if (Atomics.load(ctrl, this.nW + 1 + w)) {
         const m = receiveMessageOnPort(this.ports[w]);
-        if (m && 'error' in (m.message as ShardMessage)) throw new Error(`sim run ${this.label} ${w + 1}: ${(m.message as { error: string }).error}`);
-        if (!m) throw new Error(`sim run ${this.label} ${w + 1} stopped without a result`);
+        if (m && 'error' in (m.message as ShardMessage)) throw new Error(`sim run thread ${w + 1}: ${(m.message as { error: string }).error}`);
+        if (!m) throw new Error(`sim run thread ${w + 1} stopped without a result`);
         return m.message as ShardMessage;
       }
       Atomics.wait(ctrl, w, v, 50);
@@ -111,7 +107,7 @@ export class ShardPool {
   replayTick(tick: number, out: ReceptionOut): void {
     for (let w = 0; w < this.nW; w++) {
       const m = this.next(w, tick) as TickBatch;
-      if (m.tick !== tick) throw new Error(`sim run ${this.label} ${w + 1}: got tick ${m.tick}, expected ${tick}`);
+      if (m.tick !== tick) throw new Error(`sim run thread ${w + 1}: got tick ${m.tick}, expected ${tick}`);
       replay(m, out);
     }
     Atomics.store(this.ctrl, this.nW, tick + 1);
@@ -122,7 +118,7 @@ export class ShardPool {
   finish(nTicks: number, c: EngineCounters): void {
     for (let w = 0; w < this.nW; w++) {
       const m = this.next(w, nTicks);
-      if (!('done' in m)) throw new Error(`sim run ${this.label} ${w + 1}: expected its counters`);
+      if (!('done' in m)) throw new Error(`sim run thread ${w + 1}: expected its counters`);
       addCounters(c, m.counters);
     }
     this.finished = true;

@@ -65,7 +65,7 @@ async function fetchShard(): Promise<void> {
 try {
   await fetchShard();
 } catch (e) {
-  init.port.postMessage({ error: (e as Error).message });
+  init.port.postMessage({ error: `queue shard ${init.shard}: ${(e as Error).message}` });
   Atomics.store(ctrl, nW + 1 + w, 1);
   Atomics.notify(ctrl, w);
 }

@@ -130,7 +130,7 @@ export async function openQueueShards(scenario: Scenario, opts: ShardRunOptions,
     );
     q.log?.(`run ${runId} (generation ${gen}): ${k} shard jobs on ${q.url}, for \`bluezone worker --queue ${q.url}\``);
     const data = (shard: number): FetchData => ({ url: q.url, runId, gen, jobId: shardJobId(runId, gen, shard, k), nDev, ttlMs, attempts });
-    return new ShardPool(scenario, so, nShards, { entry: new URL('./queueFetch.ts', import.meta.url), data: shards.map(data), label: 'shard' });
+    return new ShardPool(scenario, so, nShards, { entry: new URL('./queueFetch.ts', import.meta.url), data: shards.map(data) });
   } finally {
     await queue.close().catch(() => {});
   }

@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario/load.ts';
 import { runSimulation } from '../../../sim/run.ts';
-import { runShardJob, SHARD_JOB, shardKeys, TAKE, type RedisLike, type ShardJobData } from '../../../sim/parallel/queueShards.ts';
+import { openQueueShards, runShardJob, SHARD_JOB, shardKeys, TAKE, type RedisLike, type ShardJobData } from '../../../sim/parallel/queueShards.ts';
+import type { ReceptionOut } from '../../../sim/engine/types.ts';
 import { decodeChunk } from '../../../sim/parallel/shardChunks.ts';
 import { cli, ROOT, tempDirs } from '../../helpers/cli.ts';
 import { freePort } from './redis.ts';
@@ -96,6 +97,30 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
       await redis.stop();
     }
   }, 120_000);
+
+  it('the coordinator stops on a damaged chunk, naming the shard and the byte offset', async () => {
+    const dir = tempDir();
+    const redis = await startRedis(dir);
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      const scenario = loadScenario('queue');
+      let line = '';
+      const so = { seed: 1, durationMs: 60_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false };
+      const pool = await openQueueShards(scenario, so, { url: redis.url, shards: 1, log: (l) => (line = l) }, 60);
+      try {
+        const [, runId, gen] = line.match(/^run (\w+) \(generation (\d+)\): 1 shard jobs/)!;
+        await client.set(shardKeys(runId, Number(gen), 1).chunk(0), Buffer.from('not a chunk at all'));
+        const out = { wantsReceptions: true, heard() {}, heardRuled() {}, countLogged() {} } as ReceptionOut;
+        expect(() => pool.replayTick(0, out)).toThrow(/sim run thread 1: queue shard 1: shard chunk: bad magic at byte 0/);
+      } finally {
+        await pool.close();
+      }
+    } finally {
+      await client.quit();
+      await redis.stop();
+    }
+  }, 60_000);
 });
 
 describe('sim run --queue: bad usage', () => {
