@@ -62,6 +62,36 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
     await redis.stop();
   }, 300_000);
 
+  it('a restarted coordinator reuses the jobs and their stored chunks; a rerun after a complete run starts a new generation', async () => {
+    const dir = tempDir();
+    const redis = await startRedis(dir);
+    const bz = (...a: string[]) => start(process.execPath, ['bin/bluezone.js', ...a], ROOT);
+    const run = (out: string) => bz('sim', 'run', 'queue', '--duration', '5m', '--seed', '4', '--queue', redis.url, '--shards', '2', '--out', join(dir, out));
+    // the first coordinator enqueues and dies before any worker is there
+    const c1 = run('q1');
+    const [, runId] = await c1.waitFor(/run (\w+) \(generation 0\): 2 shard jobs/);
+    c1.p.kill('SIGKILL');
+    await c1.exited;
+    const w = bz('worker', '--queue', redis.url, '--jobs', '1');
+    await w.waitFor(/done in[^\n]*\n[^]*done in/);
+    // the second finds both jobs done and reads their chunks: no job runs again
+    const c2 = run('q2');
+    expect(await c2.exited, c2.text()).toBe(0);
+    expect(c2.text()).toMatch(new RegExp(`run ${runId} \\(generation 0\\)`));
+    expect(w.text().match(/ started /g)).toHaveLength(2);
+    // the chunks are gone now: a third run enqueues generation 1, which the worker runs
+    const c3 = run('q3');
+    expect(await c3.exited, c3.text()).toBe(0);
+    expect(c3.text()).toMatch(new RegExp(`run ${runId} \\(generation 1\\)`));
+    expect(w.text().match(new RegExp(`job giant-${runId}-g1-s\\dof2 done`, 'g'))).toHaveLength(2);
+    w.p.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    const [a, b] = [files(join(dir, 'q2')), files(join(dir, 'q3'))];
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [f, buf] of a) expect(b.get(f)!.equals(buf), f).toBe(true);
+    await redis.stop();
+  }, 300_000);
+
   it('a retried shard job stores only the chunks the coordinator has not taken', async () => {
     const dir = tempDir();
     const redis = await startRedis(dir);
