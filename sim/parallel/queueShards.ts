@@ -31,6 +31,8 @@ const FORMAT = 1;
 /** What a shard job carries: everything a worker needs, no file paths. */
 export interface ShardJobData {
   kind: typeof SHARD_JOB;
+  /** FORMAT of the coordinator: a worker of another version refuses the job rather than send other bytes. */
+  format: number;
   runId: string;
   gen: number;
   shard: number;
@@ -123,7 +125,7 @@ export async function openQueueShards(scenario: Scenario, opts: ShardRunOptions,
     const shards = Array.from({ length: k }, (_, i) => i + 1);
     await queue.addBulk(
       shards.map((shard) => {
-        const data: ShardJobData = { kind: SHARD_JOB, runId, gen, shard, nShards, scenario, opts: so, chunkBytes, chunkTicks, ttlMs };
+        const data: ShardJobData = { kind: SHARD_JOB, format: FORMAT, runId, gen, shard, nShards, scenario, opts: so, chunkBytes, chunkTicks, ttlMs };
         const age = Math.ceil(ttlMs / 1000);
         return { name: SHARD_JOB, data, opts: { jobId: shardJobId(runId, gen, shard, k), attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age }, removeOnFail: { age } } };
       }),
@@ -156,6 +158,7 @@ async function consumed(queue: { getJob(id: string): Promise<{ finishedOn?: numb
  * thread's 32 ticks of lead (pool.ts AHEAD).
  */
 export async function runShardJob(d: ShardJobData, client: RedisLike, log?: (line: string) => void): Promise<ShardJobResult> {
+  if (d.format !== FORMAT) throw new Error(`shard job format ${d.format}, this worker speaks ${FORMAT}: run the same bluezone version on the coordinator and the workers`);
   const nW = d.nShards - 1;
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * (2 * nW + 1)));
   const { port1, port2 } = new MessageChannel();

@@ -100,7 +100,7 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
     try {
       const scenario = loadScenario('queue');
       const d: ShardJobData = {
-        kind: SHARD_JOB, runId: 'test', gen: 0, shard: 1, nShards: 3, scenario, chunkBytes: 1 << 20, chunkTicks: 16, ttlMs: 60_000,
+        kind: SHARD_JOB, format: 1, runId: 'test', gen: 0, shard: 1, nShards: 3, scenario, chunkBytes: 1 << 20, chunkTicks: 16, ttlMs: 60_000,
         opts: { seed: 1, durationMs: 120_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false },
       };
       const keys = shardKeys('test', 0, 1);
@@ -122,6 +122,8 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
       expect(decoded.filter((x) => x.counters).length).toBe(1);
       expect(decoded.reduce((s, x) => s + x.ticks.reduce((u, t) => u + t.n, 0), 0)).toBe(first.receptions);
       expect(first.receptions).toBeGreaterThan(0);
+      // a job from a coordinator of another format is refused, not run
+      await expect(runShardJob({ ...d, format: 99 }, client)).rejects.toThrow(/shard job format 99, this worker speaks 1/);
     } finally {
       await client.quit();
       await redis.stop();
