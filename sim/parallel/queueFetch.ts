@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads';
 import type { ShardInit } from './pool.ts';
 import { waitForRoom } from './pool.ts';
 import { bull, connection, QUEUE_NAME } from './queueConn.ts';
-import { shardKeys, TAKE, type FetchData, type RedisLike } from './queueShards.ts';
+import { shardKeys, TAKE, type FetchData, type RedisLike, type ShardJobResult } from './queueShards.ts';
 import { decodeChunk } from './shardChunks.ts';
 
 const init = workerData as ShardInit;
@@ -35,6 +35,9 @@ async function fetchShard(): Promise<void> {
         if (job.finishedOn && !job.failedReason) {
           // it may have stored the chunk and completed between the two calls
           buf = await take(c);
+          // a small shard's only chunk is its return value (queueShards.ts INLINE_MAX); taking it deletes nothing
+          const inline = (job.returnvalue as Partial<ShardJobResult> | undefined)?.inline;
+          if (!buf && c === 0 && typeof inline === 'string') buf = Buffer.from(inline, 'base64');
           if (!buf) throw new Error(`job ${src.jobId} completed, but its chunk ${c} is gone (expired, or taken by another coordinator of the same run)`);
           break;
         }

@@ -6,6 +6,7 @@
 // --threads (its main thread listens to no receiver, shards.ts shardOf with mainListens false); one
 // fetcher thread per shard (queueFetch.ts) takes the chunks in order, deleting each as it reads it, and
 // posts the ticks to the same ShardPool replay as the thread shards: the outputs are the --threads 1 bytes.
+// A shard whose whole stream is one small chunk returns it as the job's return value instead.
 //
 // Retries and counting: a shard is deterministic, so every attempt writes the same chunks. Each shard has
 // a read pointer (next chunk the coordinator wants); taking chunk c and advancing the pointer is one Lua
@@ -27,6 +28,11 @@ import { startTsWorker } from './tsWorker.ts';
 export const SHARD_JOB = 'giant-shard';
 /** Bumped when the job data or the chunk format changes, so old jobs and chunks are never reused. */
 const FORMAT = 1;
+/**
+ * A shard whose whole stream fits one chunk of at most this size returns it as its BullMQ return value
+ * (base64 in the job's hash) instead of a chunk key: one round trip less, and nothing to expire.
+ */
+export const INLINE_MAX = 256 << 10;
 
 /** What a shard job carries: everything a worker needs, no file paths. */
 export interface ShardJobData {
@@ -52,6 +58,8 @@ export interface ShardJobResult {
   receptions: number;
   stored: number;
   counters: EngineCounters;
+  /** The shard's only chunk, base64, when it is at most INLINE_MAX bytes (then stored is 0). */
+  inline?: string;
 }
 
 /** What a coordinator's fetcher thread gets (ShardInit.source). */
@@ -139,13 +147,13 @@ export async function openQueueShards(scenario: Scenario, opts: ShardRunOptions,
 }
 
 /** Whether an earlier coordinator already took chunks of this generation (then they are gone). */
-async function consumed(queue: { getJob(id: string): Promise<{ finishedOn?: number; failedReason?: string } | undefined> }, client: RedisLike, runId: string, gen: number, k: number): Promise<boolean> {
+async function consumed(queue: { getJob(id: string): Promise<{ finishedOn?: number; failedReason?: string; returnvalue?: Partial<ShardJobResult> } | undefined> }, client: RedisLike, runId: string, gen: number, k: number): Promise<boolean> {
   for (let shard = 1; shard <= k; shard++) {
     const keys = shardKeys(runId, gen, shard);
     if (Number((await client.get(keys.read)) ?? 0) > 0) return true;
     const job = await queue.getJob(shardJobId(runId, gen, shard, k));
     // a job that finished, but whose first chunk is gone (expired): run it again
-    if (job?.finishedOn && !job.failedReason && !(await client.exists(keys.chunk(0)))) return true;
+    if (job?.finishedOn && !job.failedReason && !job.returnvalue?.inline && !(await client.exists(keys.chunk(0)))) return true;
     // a job that failed for good: a new generation retries it
     if (job?.finishedOn && job.failedReason) return true;
   }
@@ -211,6 +219,13 @@ export async function runShardJob(d: ShardJobData, client: RedisLike, log?: (lin
       const m = await next();
       if ('error' in m) throw new Error(`shard ${d.shard}: ${m.error}`);
       if ('done' in m) {
+        if (chunks === 0) {
+          const only = encodeChunk(pending, m.counters);
+          if (only.length <= INLINE_MAX) {
+            log?.(`shard ${d.shard}/${nW}: ${only.length} bytes, returned with the job`);
+            return { shard: d.shard, chunks: 1, ticks, receptions, stored: 0, counters: m.counters, inline: only.toString('base64') };
+          }
+        }
         await put(pending, m.counters);
         return { shard: d.shard, chunks, ticks, receptions, stored, counters: m.counters };
       }

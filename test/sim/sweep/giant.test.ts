@@ -3,7 +3,8 @@
 // stored its first chunk. Its shard is retried by the other worker, and every output file (timing.json
 // aside) is byte-identical to the local `--threads 1` run. A second test drives the shard job directly to
 // pin the retry rule: chunks the coordinator has already taken are not stored again, so nothing is
-// replayed twice. Skips (with the reason) only when redis-server is missing outside CI.
+// replayed twice. Others: a small shard as the job's return value, a restarted coordinator, a damaged
+// chunk, bad usage. Skips (with the reason) only when redis-server is missing outside CI.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,27 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
     for (const [f, buf] of local) expect(queued.get(f)!.equals(buf), `${f} differs from the --threads 1 run`).toBe(true);
     await redis.stop();
   }, 300_000);
+
+  it('a small shard travels as its job\'s return value: no chunk keys, the same files', async () => {
+    const dir = tempDir();
+    const redis = await startRedis(dir);
+    const bz = (...a: string[]) => start(process.execPath, ['bin/bluezone.js', ...a], ROOT);
+    const w = bz('worker', '--queue', redis.url, '--jobs', '2');
+    const c = bz('sim', 'run', 'queue', '--duration', '40s', '--seed', '5', '--queue', redis.url, '--shards', '2', '--out', join(dir, 'queue'));
+    expect(await c.exited, c.text()).toBe(0);
+    expect(w.text().match(/bytes, returned with the job/g)).toHaveLength(2);
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    expect(await client.keys('bz:giant:*:chunk:*')).toEqual([]);
+    await client.quit();
+    w.p.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    await runSimulation(loadScenario('queue'), { durationMs: 40_000, seed: 5, threads: 1, outDir: join(dir, 'local') });
+    const [local, queued] = [files(join(dir, 'local')), files(join(dir, 'queue'))];
+    expect([...queued.keys()].sort()).toEqual([...local.keys()].sort());
+    for (const [f, buf] of local) expect(queued.get(f)!.equals(buf), `${f} differs from the --threads 1 run`).toBe(true);
+    await redis.stop();
+  }, 120_000);
 
   it('a restarted coordinator reuses the jobs and their stored chunks; a rerun after a complete run starts a new generation', async () => {
     const dir = tempDir();
