@@ -24,7 +24,7 @@ export function parseQueueUrl(url: string): { url: string; host: string; port: n
   return { url, host: u.hostname || 'localhost', port };
 }
 
-export async function bull() {
+export async function bull(): Promise<typeof import('bullmq')> {
   try {
     return await import('bullmq');
   } catch (e) {
