@@ -166,7 +166,42 @@ const N_BINS = RSSI_MAX - RSSI_MIN + 1;
 const RESERVOIR = 32;
 const DAY_MS = 86_400_000;
 
+/**
+ * Histograms and instance reservoirs of every pair state, in two flat arrays indexed by the state's slot:
+ * a push touches one histogram cache line instead of chasing a typed-array object to its own buffer (the
+ * histogram increment was the hottest line of the profile, bench/classify.ts). Grows by doubling.
+ */
+class SlotStore {
+  hist = new Uint32Array(64 * N_BINS);
+  buf = new Int16Array(64 * RESERVOIR);
+  n = 0;
+
+  /** A new slot (slots are never freed: pair states are pooled and keep theirs). */
+  alloc(): number {
+    const slot = this.n++;
+    if (slot * N_BINS >= this.hist.length) {
+      const h = new Uint32Array(this.hist.length * 2);
+      h.set(this.hist);
+      this.hist = h;
+      const b = new Int16Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    return slot;
+  }
+}
+
 class PairState {
+  /** Offsets of this state's histogram and reservoir in its SlotStore's arrays. */
+  readonly histAt: number;
+  readonly bufAt: number;
+  constructor(
+    slot: number,
+    private readonly store: SlotStore,
+  ) {
+    this.histAt = slot * N_BINS;
+    this.bufAt = slot * RESERVOIR;
+  }
   receiver = '';
   transmitter = '';
   rxModel: string | undefined;
@@ -175,7 +210,6 @@ class PairState {
   /** The receiver's scanning time (ReceiverScan.onMs) at this pair's first and last reading. */
   onAtFirst = 0;
   onAtLast = 0;
-  readonly hist = new Uint32Array(N_BINS);
   n = 0;
   sum = 0;
   max = -Infinity;
@@ -184,7 +218,6 @@ class PairState {
   subN = 0;
   subSum = 0;
   subMax = -Infinity;
-  readonly buf = new Int16Array(RESERVOIR);
   // finished instances of this window
   nInst = 0;
   readonly instStart = new Float64Array(N_SUB + 1);
@@ -196,7 +229,7 @@ class PairState {
     this.receiver = receiver;
     this.transmitter = transmitter;
     this.rxModel = this.txModel = this.txPowerObs = undefined;
-    if (this.n > 0) this.hist.fill(0);
+    if (this.n > 0) this.store.hist.fill(0, this.histAt, this.histAt + N_BINS);
     this.n = 0;
     this.sum = 0;
     this.max = -Infinity;
@@ -210,10 +243,11 @@ class PairState {
   /** The k-th strongest reading (k = 0: the maximum); the weakest when the window has k or fewer. */
   fromTop(k: number): number {
     let seen = 0;
-    const h = this.hist;
+    const h = this.store.hist;
+    const at = this.histAt;
     const need = Math.min(k, this.n - 1) + 1;
     for (let b = N_BINS - 1; b >= 0; b--) {
-      seen += h[b];
+      seen += h[at + b];
       if (seen >= need) return b + RSSI_MIN;
     }
     return RSSI_MIN;
@@ -223,13 +257,14 @@ class PairState {
   quantile(q: number): number {
     const target = q * (this.n - 1);
     let seen = 0;
-    const h = this.hist;
+    const h = this.store.hist;
+    const at = this.histAt;
     // Linear interpolation between order statistics k and k+1.
     const k = Math.floor(target);
     const frac = target - k;
     let lo = NaN;
     for (let b = 0; b < N_BINS; b++) {
-      const c = h[b];
+      const c = h[at + b];
       if (c === 0) continue;
       if (Number.isNaN(lo)) {
         if (seen + c > k) {
@@ -257,6 +292,7 @@ export class StreamingClassifier {
   private readonly live = new Map<string, ReceiverScan>();
   private nLive = 0;
   private readonly pool: PairState[] = [];
+  private readonly store = new SlotStore();
   /** Last scan-instance start per pair, kept only while it can still shorten a credit (CREDIT_CAP_MS). */
   private readonly lastInstance = new Map<string, number>();
   private readonly days = new Map<string, DailyContact>();
@@ -269,6 +305,13 @@ export class StreamingClassifier {
   private lastT = -Infinity;
   private rng = 0x9e3779b9;
   private readonly scratch = new Int16Array(RESERVOIR);
+  // Per-window scratch (closePair runs once per pair and window: no allocation per call).
+  private readonly credit = new Float64Array(N_SUB + 1);
+  private readonly close = new Uint8Array(N_SUB + 1);
+  private readonly closeWeight = new Float64Array(N_SUB + 1);
+  /** The receiver of the previous push and its state: a crowd's log comes in runs of one receiver. */
+  private lastRx: string | undefined;
+  private lastSc: ReceiverScan | undefined;
 
   constructor(opts: ClassifierOptions = {}) {
     this.method = opts.method ?? 'ours';
@@ -301,15 +344,17 @@ export class StreamingClassifier {
       this.windowEnd = this.windowStart + this.windowMs;
     }
     const w = this.windowStart;
-    let sc = this.live.get(o.receiver);
+    let sc = o.receiver === this.lastRx ? this.lastSc : this.live.get(o.receiver);
     if (sc === undefined) this.live.set(o.receiver, (sc = new ReceiverScan()));
+    this.lastRx = o.receiver;
+    this.lastSc = sc;
     const byTx = sc.byTx;
     const gap = t - sc.lastT;
     sc.onMs += gap <= SCAN_GAP_MS ? gap : SCAN_MIN_MS;
     sc.lastT = t;
     let s = byTx.get(o.transmitter);
     if (s === undefined) {
-      s = this.pool.pop() ?? new PairState();
+      s = this.pool.pop() ?? new PairState(this.store.alloc(), this.store);
       s.reset(o.receiver, o.transmitter);
       byTx.set(o.transmitter, s);
       this.nLive++;
@@ -320,7 +365,7 @@ export class StreamingClassifier {
     if (o.transmitterModel) s.txModel = o.transmitterModel;
     if (o.txPower !== undefined) s.txPowerObs = o.txPower;
     const r = o.rssi < RSSI_MIN ? RSSI_MIN : o.rssi > RSSI_MAX ? RSSI_MAX : Math.round(o.rssi);
-    s.hist[r - RSSI_MIN]++;
+    this.store.hist[s.histAt + r - RSSI_MIN]++;
     s.n++;
     s.sum += r;
     if (r > s.max) s.max = r;
@@ -330,7 +375,7 @@ export class StreamingClassifier {
       s.sub = sub;
     }
     // Reservoir sampling keeps the instance median's memory fixed (deterministic xorshift32).
-    if (s.subN < RESERVOIR) s.buf[s.subN] = r;
+    if (s.subN < RESERVOIR) this.store.buf[s.bufAt + s.subN] = r;
     else {
       let x = this.rng;
       x ^= x << 13;
@@ -338,12 +383,19 @@ export class StreamingClassifier {
       x ^= x << 5;
       this.rng = x >>> 0;
       const j = this.rng % (s.subN + 1);
-      if (j < RESERVOIR) s.buf[j] = r;
+      if (j < RESERVOIR) this.store.buf[s.bufAt + j] = r;
     }
     s.subN++;
     s.subSum += r;
     if (r > s.subMax) s.subMax = r;
     return out;
+  }
+
+  private addDaily(s: PairState, key: string, day: number, m: number): void {
+    const dk = key + '\u0000' + day;
+    const d = this.days.get(dk);
+    if (d) d.minutesWithin2m += m;
+    else this.days.set(dk, { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: m, closeContact: false });
   }
 
   /** Closes every open window (end of input). */
@@ -366,9 +418,19 @@ export class StreamingClassifier {
   private finishInstance(s: PairState): void {
     const k = s.nInst++;
     const m = Math.min(s.subN, RESERVOIR);
-    const a = this.scratch;
-    for (let i = 0; i < m; i++) a[i] = s.buf[i];
-    const v = a.subarray(0, m).sort();
+    // Insertion sort: at most RESERVOIR (32) values, usually a handful; no subarray view allocated.
+    const v = this.scratch;
+    const b = this.store.buf;
+    const at = s.bufAt;
+    for (let i = 0; i < m; i++) {
+      const x = b[at + i];
+      let j = i - 1;
+      while (j >= 0 && v[j] > x) {
+        v[j + 1] = v[j];
+        j--;
+      }
+      v[j + 1] = x;
+    }
     s.instMedian[k] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
     s.instMean[k] = s.subSum / s.subN;
     s.instMax[k] = s.subMax;
@@ -387,6 +449,7 @@ export class StreamingClassifier {
       }
     }
     this.live.clear();
+    this.lastRx = this.lastSc = undefined;
     this.nLive = 0;
     const p = this.ours;
     for (const { r, t, residual } of this.pendingOffsets) {
@@ -410,7 +473,7 @@ export class StreamingClassifier {
     // encounter) one sub-slot.
     const key = s.receiver + '\u0000' + s.transmitter;
     let prev = this.lastInstance.get(key);
-    const credit = new Float64Array(s.nInst);
+    const credit = this.credit;
     const cap = Math.max(CREDIT_CAP_MS, this.subMs);
     for (let i = 0; i < s.nInst; i++) {
       const st = s.instStart[i];
@@ -422,7 +485,7 @@ export class StreamingClassifier {
     let score: number;
     let est: number;
     let contact: boolean;
-    const close = new Uint8Array(s.nInst);
+    const close = this.close;
     let closeWeight: Float64Array | undefined;
     if (this.method === 'ours') {
       const p = this.ours;
@@ -448,7 +511,7 @@ export class StreamingClassifier {
       score = level - pairOffset;
       contact = score >= p.thresholdDbm;
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
-      if (p.instanceSoftDb > 0) closeWeight = new Float64Array(s.nInst);
+      if (p.instanceSoftDb > 0) closeWeight = this.closeWeight;
       for (let i = 0; i < s.nInst; i++) {
         const inst = s.instMedian[i] + offset - pairOffset;
         const x = p.instanceWeight * inst + (1 - p.instanceWeight) * score - p.thresholdDbm;
@@ -460,7 +523,7 @@ export class StreamingClassifier {
     } else if (this.method === 'gaen') {
       // typicalAttenuation = rounded mean attenuation of the instance (peer-protocols.md 1.5).
       const g = this.gaen;
-      closeWeight = new Float64Array(s.nInst);
+      closeWeight = this.closeWeight;
       let weighted = 0;
       let total = 0;
       let attSum = 0;
@@ -484,25 +547,25 @@ export class StreamingClassifier {
       for (let i = 0; i < s.nInst; i++) close[i] = s.instMax[i] >= thr ? 1 : 0;
     }
 
+    // Minutes per UTC day: instances come in time order, so the daily total is looked up once per run of
+    // instances on one day (once per window unless it spans midnight), not once per instance.
     let minutes = 0;
+    let runDay = NaN;
+    let runMin = 0;
     for (let i = 0; i < s.nInst; i++) {
       const wgt = closeWeight ? closeWeight[i] : close[i];
       if (wgt === 0) continue;
       const m = (credit[i] * wgt) / 60_000;
       minutes += m;
       const day = s.instStart[i] - (((s.instStart[i] % DAY_MS) + DAY_MS) % DAY_MS);
-      const dk = key + '\u0000' + day;
-      const d = this.days.get(dk);
-      if (d) d.minutesWithin2m += m;
-      else
-        this.days.set(dk, {
-          receiver: s.receiver,
-          transmitter: s.transmitter,
-          dayStartMs: day,
-          minutesWithin2m: m,
-          closeContact: false,
-        });
+      if (day !== runDay) {
+        if (!Number.isNaN(runDay)) this.addDaily(s, key, runDay, runMin);
+        runDay = day;
+        runMin = 0;
+      }
+      runMin += m;
     }
+    if (!Number.isNaN(runDay)) this.addDaily(s, key, runDay, runMin);
     return {
       receiver: s.receiver,
       transmitter: s.transmitter,
