@@ -99,8 +99,10 @@ export const SHIPPED_PARAMS_VERSION: string = SHIPPED_PARAMS.version;
 
 /**
  * A receiver's scanning time is read off its own readings (of any peer): readings closer than SCAN_GAP_MS
- * belong to one scan and the gap between them counts as scanning; a longer gap starts a new scan, which
- * counts SCAN_MIN_MS (GAEN's scan length, about 4 s: peers-and-radio-facts.md) before its next reading.
+ * belong to one scan and the gap between them counts as scanning; a longer gap ends the scan, which then
+ * counts its own extent but at least SCAN_MIN_MS (GAEN's scan length, about 4 s: peers-and-radio-facts.md).
+ * (Until 2026-12-07 a new scan counted 4 s on top of its extent: a 4 s GAEN scan counted about 8 s, so
+ * thinned pairs got half their rate, about 2 dB less than the same air scanned continuously.)
  * Bluezone Android's 40 s on / 260 s off (bluezone-protocol.md 4.1) and GAEN's 4 s every 3.5-5 min both
  * leave gaps far above 30 s; continuous scanners hear some peer every second or two.
  */
@@ -111,7 +113,9 @@ const SCAN_MIN_MS = 4_000;
 class ReceiverScan {
   readonly byTx = new Map<string, PairState>();
   lastT = -Infinity;
-  onMs = 0;
+  /** Scanning time of the receiver's finished scans in this window, and the open scan's first reading. */
+  doneMs = 0;
+  scanStart = NaN;
 }
 
 /** Device offsets kept per role at most (least recently used dropped first): bounds memory in a crowd. */
@@ -207,7 +211,7 @@ class PairState {
   rxModel: string | undefined;
   txModel: string | undefined;
   txPowerObs: number | undefined;
-  /** The receiver's scanning time (ReceiverScan.onMs) at this pair's first and last reading. */
+  /** The receiver's scanning time (ReceiverScan: doneMs + time into the open scan) at this pair's first and last reading. */
   onAtFirst = 0;
   onAtLast = 0;
   n = 0;
@@ -276,6 +280,16 @@ class PairState {
     }
     return lo;
   }
+}
+
+/**
+ * The receiver's scanning time that a pair's n readings stand for: the span from its first to its last
+ * reading holds n - 1 reading intervals, so it is scaled by n / (n - 1); at least one scan (SCAN_MIN_MS),
+ * so a burst of readings in one 4 s scan counts that scan, and a single reading one scan.
+ */
+function pairScanMs(s: PairState): number {
+  const span = s.onAtLast - s.onAtFirst;
+  return s.n > 1 ? Math.max((span * s.n) / (s.n - 1), SCAN_MIN_MS) : SCAN_MIN_MS;
 }
 
 const NO_RESULTS: WindowResult[] = Object.freeze([]) as unknown as WindowResult[];
@@ -349,18 +363,21 @@ export class StreamingClassifier {
     this.lastRx = o.receiver;
     this.lastSc = sc;
     const byTx = sc.byTx;
-    const gap = t - sc.lastT;
-    sc.onMs += gap <= SCAN_GAP_MS ? gap : SCAN_MIN_MS;
+    if (t - sc.lastT > SCAN_GAP_MS) {
+      if (sc.scanStart === sc.scanStart) sc.doneMs += Math.max(sc.lastT - sc.scanStart, SCAN_MIN_MS);
+      sc.scanStart = t;
+    }
     sc.lastT = t;
+    const on = sc.doneMs + (t - sc.scanStart);
     let s = byTx.get(o.transmitter);
     if (s === undefined) {
       s = this.pool.pop() ?? new PairState(this.store.alloc(), this.store);
       s.reset(o.receiver, o.transmitter);
       byTx.set(o.transmitter, s);
       this.nLive++;
-      s.onAtFirst = sc.onMs;
+      s.onAtFirst = on;
     }
-    s.onAtLast = sc.onMs;
+    s.onAtLast = on;
     if (o.receiverModel) s.rxModel = o.receiverModel;
     if (o.transmitterModel) s.txModel = o.transmitterModel;
     if (o.txPower !== undefined) s.txPowerObs = o.txPower;
@@ -495,7 +512,7 @@ export class StreamingClassifier {
       let dwell = p.countDbPerDoubling === 0 ? 0 : p.countDbPerDoubling * Math.log2(s.n / p.countRefReadings);
       // Readings per second of the receiver's own scanning, from the pair's first reading to its last
       // (plus one scan's worth): a partial window is judged on the time the pair was observed.
-      if (p.rateDbPerDoubling !== 0) dwell += p.rateDbPerDoubling * Math.log2(s.n / ((s.onAtLast - s.onAtFirst + SCAN_MIN_MS) / 1000) / p.rateRefPerS);
+      if (p.rateDbPerDoubling !== 0) dwell += p.rateDbPerDoubling * Math.log2(s.n / (pairScanMs(s) / 1000) / p.rateRefPerS);
       const level = (1 - p.upperWeight) * med + p.upperWeight * upper + dwell + offset;
       let pairOffset = 0;
       if (p.offsetPriorWindows > 0) {
