@@ -166,6 +166,8 @@ const CREDIT_CAP_MS = 5 * 60_000;
 const RSSI_MIN = -127;
 const RSSI_MAX = 20;
 const N_BINS = RSSI_MAX - RSSI_MIN + 1;
+/** Instances a window can hold (N_SUB, plus one for a sub-slot rounding past the end). */
+const N_INST = N_SUB + 1;
 /** Readings kept per scan instance for its median (reservoir beyond that). */
 const RESERVOIR = 32;
 const DAY_MS = 86_400_000;
@@ -178,33 +180,42 @@ const DAY_MS = 86_400_000;
 class SlotStore {
   hist = new Uint32Array(64 * N_BINS);
   buf = new Int16Array(64 * RESERVOIR);
+  /** Finished instances per slot: start times, and median / mean / max RSSI (N_INST each). */
+  instStart = new Float64Array(64 * N_INST);
+  inst = new Float32Array(64 * 3 * N_INST);
   n = 0;
 
   /** A new slot (slots are never freed: pair states are pooled and keep theirs). */
   alloc(): number {
     const slot = this.n++;
     if (slot * N_BINS >= this.hist.length) {
-      const h = new Uint32Array(this.hist.length * 2);
-      h.set(this.hist);
-      this.hist = h;
-      const b = new Int16Array(this.buf.length * 2);
-      b.set(this.buf);
-      this.buf = b;
+      this.hist = grow(this.hist, new Uint32Array(this.hist.length * 2));
+      this.buf = grow(this.buf, new Int16Array(this.buf.length * 2));
+      this.instStart = grow(this.instStart, new Float64Array(this.instStart.length * 2));
+      this.inst = grow(this.inst, new Float32Array(this.inst.length * 2));
     }
     return slot;
   }
 }
 
+function grow<T extends Uint32Array | Int16Array | Float64Array | Float32Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}
+
 class PairState {
-  /** Offsets of this state's histogram and reservoir in its SlotStore's arrays. */
+  /** Offsets of this state's histogram, reservoir and instances in its SlotStore's arrays. */
   readonly histAt: number;
   readonly bufAt: number;
+  /** instStart[instAt + k]; median, mean and max of instance k at inst[3 * instAt + k + 0 / N_INST / 2 N_INST]. */
+  readonly instAt: number;
   constructor(
     slot: number,
     private readonly store: SlotStore,
   ) {
     this.histAt = slot * N_BINS;
     this.bufAt = slot * RESERVOIR;
+    this.instAt = slot * N_INST;
   }
   receiver = '';
   transmitter = '';
@@ -224,10 +235,6 @@ class PairState {
   subMax = -Infinity;
   // finished instances of this window
   nInst = 0;
-  readonly instStart = new Float64Array(N_SUB + 1);
-  readonly instMedian = new Float32Array(N_SUB + 1);
-  readonly instMean = new Float32Array(N_SUB + 1);
-  readonly instMax = new Float32Array(N_SUB + 1);
 
   reset(receiver: string, transmitter: string): void {
     this.receiver = receiver;
@@ -292,6 +299,14 @@ function pairScanMs(s: PairState): number {
   return s.n > 1 ? Math.max((span * s.n) / (s.n - 1), SCAN_MIN_MS) : SCAN_MIN_MS;
 }
 
+/** What a pair carries from one window to the next. */
+interface PairMemory {
+  /** Start of its last scan instance (credits are the time since it, up to CREDIT_CAP_MS). */
+  lastInstance: number;
+  /** Its daily row of the day it was last credited (saves the day key's lookup). */
+  day: DailyContact | undefined;
+}
+
 const NO_RESULTS: WindowResult[] = Object.freeze([]) as unknown as WindowResult[];
 
 export class StreamingClassifier {
@@ -307,8 +322,9 @@ export class StreamingClassifier {
   private nLive = 0;
   private readonly pool: PairState[] = [];
   private readonly store = new SlotStore();
-  /** Last scan-instance start per pair, kept only while it can still shorten a credit (CREDIT_CAP_MS). */
-  private readonly lastInstance = new Map<string, number>();
+  /** receiver -> transmitter -> what the pair carries across windows, kept only while its last instance
+   * can still shorten a credit (CREDIT_CAP_MS). Nested maps: no key string built per pair and window. */
+  private readonly memory = new Map<string, Map<string, PairMemory>>();
   private readonly days = new Map<string, DailyContact>();
   /** Learned receive / transmit offsets per device (method "ours"); bounded LRUs of 2 numbers each. */
   private readonly rxOffsets = new OffsetTable();
@@ -408,11 +424,16 @@ export class StreamingClassifier {
     return out;
   }
 
-  private addDaily(s: PairState, key: string, day: number, m: number): void {
-    const dk = key + '\u0000' + day;
-    const d = this.days.get(dk);
-    if (d) d.minutesWithin2m += m;
-    else this.days.set(dk, { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: m, closeContact: false });
+  /** Adds minutes to a pair's daily row; the pair's memory keeps its current day's row at hand. */
+  private addDaily(s: PairState, mem: PairMemory, day: number, m: number): void {
+    let d = mem.day;
+    if (d === undefined || d.dayStartMs !== day) {
+      const dk = s.receiver + '\u0000' + s.transmitter + '\u0000' + day;
+      d = this.days.get(dk);
+      if (d === undefined) this.days.set(dk, (d = { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: 0, closeContact: false }));
+      mem.day = d;
+    }
+    d.minutesWithin2m += m;
   }
 
   /** Closes every open window (end of input). */
@@ -430,6 +451,7 @@ export class StreamingClassifier {
   /** Forgets daily totals of days before dayStartMs (long-running devices call it after reporting). */
   dropDailyBefore(dayStartMs: number): void {
     for (const [k, d] of this.days) if (d.dayStartMs < dayStartMs) this.days.delete(k);
+    for (const byTx of this.memory.values()) for (const m of byTx.values()) if (m.day !== undefined && m.day.dayStartMs < dayStartMs) m.day = undefined;
   }
 
   private finishInstance(s: PairState): void {
@@ -448,10 +470,12 @@ export class StreamingClassifier {
       }
       v[j + 1] = x;
     }
-    s.instMedian[k] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
-    s.instMean[k] = s.subSum / s.subN;
-    s.instMax[k] = s.subMax;
-    s.instStart[k] = this.windowStart + s.sub * this.subMs;
+    const st = this.store;
+    const i3 = 3 * s.instAt + k;
+    st.inst[i3] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
+    st.inst[i3 + N_INST] = s.subSum / s.subN;
+    st.inst[i3 + 2 * N_INST] = s.subMax;
+    st.instStart[s.instAt + k] = this.windowStart + s.sub * this.subMs;
     s.subN = 0;
     s.subSum = 0;
     s.subMax = -Infinity;
@@ -476,7 +500,10 @@ export class StreamingClassifier {
     this.pendingOffsets = [];
     // Evict credit carry-overs that can no longer matter (the next instance would be a new encounter).
     const horizon = this.windowStart + this.windowMs - CREDIT_CAP_MS;
-    for (const [k, t] of this.lastInstance) if (t < horizon) this.lastInstance.delete(k);
+    for (const [rx, byTx] of this.memory) {
+      for (const [tx, m] of byTx) if (m.lastInstance < horizon) byTx.delete(tx);
+      if (byTx.size === 0) this.memory.delete(rx);
+    }
     return out;
   }
 
@@ -488,16 +515,23 @@ export class StreamingClassifier {
     // Credits per instance, like ScanInstance.secondsSinceLastScan: the time since the pair's previous
     // instance when that is at most 5 min; otherwise (first sighting, or back after a longer gap: a new
     // encounter) one sub-slot.
-    const key = s.receiver + '\u0000' + s.transmitter;
-    let prev = this.lastInstance.get(key);
+    let memRx = this.memory.get(s.receiver);
+    if (memRx === undefined) this.memory.set(s.receiver, (memRx = new Map()));
+    let mem = memRx.get(s.transmitter);
+    let prev = mem === undefined ? NaN : mem.lastInstance;
     const credit = this.credit;
     const cap = Math.max(CREDIT_CAP_MS, this.subMs);
+    const starts = this.store.instStart;
+    const at = s.instAt;
     for (let i = 0; i < s.nInst; i++) {
-      const st = s.instStart[i];
-      credit[i] = prev === undefined || st - prev > cap ? this.subMs : st - prev;
+      const st = starts[at + i];
+      credit[i] = !(st - prev <= cap) ? this.subMs : st - prev;
       prev = st;
     }
-    if (prev !== undefined) this.lastInstance.set(key, prev);
+    if (mem === undefined) memRx.set(s.transmitter, (mem = { lastInstance: prev, day: undefined }));
+    else mem.lastInstance = prev;
+    const inst = this.store.inst;
+    const i3 = 3 * at;
 
     let score: number;
     let est: number;
@@ -530,8 +564,8 @@ export class StreamingClassifier {
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
       if (p.instanceSoftDb > 0) closeWeight = this.closeWeight;
       for (let i = 0; i < s.nInst; i++) {
-        const inst = s.instMedian[i] + offset - pairOffset;
-        const x = p.instanceWeight * inst + (1 - p.instanceWeight) * score - p.thresholdDbm;
+        const med = inst[i3 + i] + offset - pairOffset;
+        const x = p.instanceWeight * med + (1 - p.instanceWeight) * score - p.thresholdDbm;
         // Soft credit: an instance a few dB either side of the threshold counts in part, so daily minutes
         // rank pairs smoothly (as GAEN's weighted minutes do) instead of jumping at the threshold.
         if (closeWeight) closeWeight[i] = 1 / (1 + Math.exp(-x / p.instanceSoftDb));
@@ -545,7 +579,7 @@ export class StreamingClassifier {
       let total = 0;
       let attSum = 0;
       for (let i = 0; i < s.nInst; i++) {
-        const att = Math.max(Math.round(txPower - (s.instMean[i] + rx.rssiCorrection)), 0);
+        const att = Math.max(Math.round(txPower - (inst[i3 + N_INST + i] + rx.rssiCorrection)), 0);
         const wgt = att <= g.thresholdsDb[0] ? g.weights[0] : att <= g.thresholdsDb[1] ? g.weights[1] : 0;
         closeWeight[i] = wgt;
         weighted += credit[i] * wgt;
@@ -561,7 +595,7 @@ export class StreamingClassifier {
       score = s.max;
       contact = s.max >= thr;
       est = 2 * Math.pow(10, (thr - s.max) / 20);
-      for (let i = 0; i < s.nInst; i++) close[i] = s.instMax[i] >= thr ? 1 : 0;
+      for (let i = 0; i < s.nInst; i++) close[i] = inst[i3 + 2 * N_INST + i] >= thr ? 1 : 0;
     }
 
     // Minutes per UTC day: instances come in time order, so the daily total is looked up once per run of
@@ -574,15 +608,15 @@ export class StreamingClassifier {
       if (wgt === 0) continue;
       const m = (credit[i] * wgt) / 60_000;
       minutes += m;
-      const day = s.instStart[i] - (((s.instStart[i] % DAY_MS) + DAY_MS) % DAY_MS);
+      const day = starts[at + i] - (((starts[at + i] % DAY_MS) + DAY_MS) % DAY_MS);
       if (day !== runDay) {
-        if (!Number.isNaN(runDay)) this.addDaily(s, key, runDay, runMin);
+        if (!Number.isNaN(runDay)) this.addDaily(s, mem, runDay, runMin);
         runDay = day;
         runMin = 0;
       }
       runMin += m;
     }
-    if (!Number.isNaN(runDay)) this.addDaily(s, key, runDay, runMin);
+    if (!Number.isNaN(runDay)) this.addDaily(s, mem, runDay, runMin);
     return {
       receiver: s.receiver,
       transmitter: s.transmitter,
