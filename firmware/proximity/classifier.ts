@@ -101,7 +101,7 @@ export const SHIPPED_PARAMS_VERSION: string = SHIPPED_PARAMS.version;
  * A receiver's scanning time is read off its own readings (of any peer): readings closer than SCAN_GAP_MS
  * belong to one scan and the gap between them counts as scanning; a longer gap ends the scan, which then
  * counts its own extent but at least SCAN_MIN_MS (GAEN's scan length, about 4 s: peers-and-radio-facts.md).
- * (Until 2026-12-07 a new scan counted 4 s on top of its extent: a 4 s GAEN scan counted about 8 s, so
+ * (Before parameter set ours-2026-12-07b a new scan counted 4 s on top of its extent: a 4 s GAEN scan counted about 8 s, so
  * thinned pairs got half their rate, about 2 dB less than the same air scanned continuously.)
  * Bluezone Android's 40 s on / 260 s off (bluezone-protocol.md 4.1) and GAEN's 4 s every 3.5-5 min both
  * leave gaps far above 30 s; continuous scanners hear some peer every second or two.
@@ -173,9 +173,10 @@ const RESERVOIR = 32;
 const DAY_MS = 86_400_000;
 
 /**
- * Histograms and instance reservoirs of every pair state, in two flat arrays indexed by the state's slot:
- * a push touches one histogram cache line instead of chasing a typed-array object to its own buffer (the
- * histogram increment was the hottest line of the profile, bench/classify.ts). Grows by doubling.
+ * Histograms, instance reservoirs and finished instances of every pair state, in flat arrays indexed by
+ * the state's slot: a push touches one histogram cache line instead of chasing a typed-array object to its
+ * own buffer (the histogram increment was the hottest line of the profile, bench/classify.ts). Grows by
+ * doubling.
  */
 class SlotStore {
   hist = new Uint32Array(64 * N_BINS);
@@ -380,7 +381,7 @@ export class StreamingClassifier {
     this.lastSc = sc;
     const byTx = sc.byTx;
     if (t - sc.lastT > SCAN_GAP_MS) {
-      if (sc.scanStart === sc.scanStart) sc.doneMs += Math.max(sc.lastT - sc.scanStart, SCAN_MIN_MS);
+      if (!Number.isNaN(sc.scanStart)) sc.doneMs += Math.max(sc.lastT - sc.scanStart, SCAN_MIN_MS);
       sc.scanStart = t;
     }
     sc.lastT = t;
@@ -501,7 +502,7 @@ export class StreamingClassifier {
     // Evict credit carry-overs that can no longer matter (the next instance would be a new encounter).
     const horizon = this.windowStart + this.windowMs - CREDIT_CAP_MS;
     for (const [rx, byTx] of this.memory) {
-      for (const [tx, m] of byTx) if (m.lastInstance < horizon) byTx.delete(tx);
+      for (const [tx, m] of byTx) if (!(m.lastInstance >= horizon)) byTx.delete(tx);
       if (byTx.size === 0) this.memory.delete(rx);
     }
     return out;
