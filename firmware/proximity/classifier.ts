@@ -99,8 +99,10 @@ export const SHIPPED_PARAMS_VERSION: string = SHIPPED_PARAMS.version;
 
 /**
  * A receiver's scanning time is read off its own readings (of any peer): readings closer than SCAN_GAP_MS
- * belong to one scan and the gap between them counts as scanning; a longer gap starts a new scan, which
- * counts SCAN_MIN_MS (GAEN's scan length, about 4 s: peers-and-radio-facts.md) before its next reading.
+ * belong to one scan and the gap between them counts as scanning; a longer gap ends the scan, which then
+ * counts its own extent but at least SCAN_MIN_MS (GAEN's scan length, about 4 s: peers-and-radio-facts.md).
+ * (Before parameter set ours-2026-12-07b a new scan counted 4 s on top of its extent: a 4 s GAEN scan counted about 8 s, so
+ * thinned pairs got half their rate, about 2 dB less than the same air scanned continuously.)
  * Bluezone Android's 40 s on / 260 s off (bluezone-protocol.md 4.1) and GAEN's 4 s every 3.5-5 min both
  * leave gaps far above 30 s; continuous scanners hear some peer every second or two.
  */
@@ -111,7 +113,9 @@ const SCAN_MIN_MS = 4_000;
 class ReceiverScan {
   readonly byTx = new Map<string, PairState>();
   lastT = -Infinity;
-  onMs = 0;
+  /** Scanning time of the receiver's finished scans in this window, and the open scan's first reading. */
+  doneMs = 0;
+  scanStart = NaN;
 }
 
 /** Device offsets kept per role at most (least recently used dropped first): bounds memory in a crowd. */
@@ -162,20 +166,66 @@ const CREDIT_CAP_MS = 5 * 60_000;
 const RSSI_MIN = -127;
 const RSSI_MAX = 20;
 const N_BINS = RSSI_MAX - RSSI_MIN + 1;
+/** Instances a window can hold (N_SUB, plus one for a sub-slot rounding past the end). */
+const N_INST = N_SUB + 1;
 /** Readings kept per scan instance for its median (reservoir beyond that). */
 const RESERVOIR = 32;
 const DAY_MS = 86_400_000;
 
+/**
+ * Histograms, instance reservoirs and finished instances of every pair state, in flat arrays indexed by
+ * the state's slot: a push touches one histogram cache line instead of chasing a typed-array object to its
+ * own buffer (the histogram increment was the hottest line of the profile, bench/classify.ts). Grows by
+ * doubling.
+ */
+class SlotStore {
+  hist = new Uint32Array(64 * N_BINS);
+  buf = new Int16Array(64 * RESERVOIR);
+  /** Finished instances per slot: start times, and median / mean / max RSSI (N_INST each). */
+  instStart = new Float64Array(64 * N_INST);
+  inst = new Float32Array(64 * 3 * N_INST);
+  n = 0;
+
+  /** A new slot (slots are never freed: pair states are pooled and keep theirs). */
+  alloc(): number {
+    const slot = this.n++;
+    if (slot * N_BINS >= this.hist.length) {
+      this.hist = grow(this.hist, new Uint32Array(this.hist.length * 2));
+      this.buf = grow(this.buf, new Int16Array(this.buf.length * 2));
+      this.instStart = grow(this.instStart, new Float64Array(this.instStart.length * 2));
+      this.inst = grow(this.inst, new Float32Array(this.inst.length * 2));
+    }
+    return slot;
+  }
+}
+
+function grow<T extends Uint32Array | Int16Array | Float64Array | Float32Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}
+
 class PairState {
+  /** Offsets of this state's histogram, reservoir and instances in its SlotStore's arrays. */
+  readonly histAt: number;
+  readonly bufAt: number;
+  /** instStart[instAt + k]; median, mean and max of instance k at inst[3 * instAt + k + 0 / N_INST / 2 N_INST]. */
+  readonly instAt: number;
+  constructor(
+    slot: number,
+    private readonly store: SlotStore,
+  ) {
+    this.histAt = slot * N_BINS;
+    this.bufAt = slot * RESERVOIR;
+    this.instAt = slot * N_INST;
+  }
   receiver = '';
   transmitter = '';
   rxModel: string | undefined;
   txModel: string | undefined;
   txPowerObs: number | undefined;
-  /** The receiver's scanning time (ReceiverScan.onMs) at this pair's first and last reading. */
+  /** The receiver's scanning time (ReceiverScan: doneMs + time into the open scan) at this pair's first and last reading. */
   onAtFirst = 0;
   onAtLast = 0;
-  readonly hist = new Uint32Array(N_BINS);
   n = 0;
   sum = 0;
   max = -Infinity;
@@ -184,19 +234,14 @@ class PairState {
   subN = 0;
   subSum = 0;
   subMax = -Infinity;
-  readonly buf = new Int16Array(RESERVOIR);
   // finished instances of this window
   nInst = 0;
-  readonly instStart = new Float64Array(N_SUB + 1);
-  readonly instMedian = new Float32Array(N_SUB + 1);
-  readonly instMean = new Float32Array(N_SUB + 1);
-  readonly instMax = new Float32Array(N_SUB + 1);
 
   reset(receiver: string, transmitter: string): void {
     this.receiver = receiver;
     this.transmitter = transmitter;
     this.rxModel = this.txModel = this.txPowerObs = undefined;
-    if (this.n > 0) this.hist.fill(0);
+    if (this.n > 0) this.store.hist.fill(0, this.histAt, this.histAt + N_BINS);
     this.n = 0;
     this.sum = 0;
     this.max = -Infinity;
@@ -210,10 +255,11 @@ class PairState {
   /** The k-th strongest reading (k = 0: the maximum); the weakest when the window has k or fewer. */
   fromTop(k: number): number {
     let seen = 0;
-    const h = this.hist;
+    const h = this.store.hist;
+    const at = this.histAt;
     const need = Math.min(k, this.n - 1) + 1;
     for (let b = N_BINS - 1; b >= 0; b--) {
-      seen += h[b];
+      seen += h[at + b];
       if (seen >= need) return b + RSSI_MIN;
     }
     return RSSI_MIN;
@@ -223,13 +269,14 @@ class PairState {
   quantile(q: number): number {
     const target = q * (this.n - 1);
     let seen = 0;
-    const h = this.hist;
+    const h = this.store.hist;
+    const at = this.histAt;
     // Linear interpolation between order statistics k and k+1.
     const k = Math.floor(target);
     const frac = target - k;
     let lo = NaN;
     for (let b = 0; b < N_BINS; b++) {
-      const c = h[b];
+      const c = h[at + b];
       if (c === 0) continue;
       if (Number.isNaN(lo)) {
         if (seen + c > k) {
@@ -241,6 +288,24 @@ class PairState {
     }
     return lo;
   }
+}
+
+/**
+ * The receiver's scanning time that a pair's n readings stand for: the span from its first to its last
+ * reading holds n - 1 reading intervals, so it is scaled by n / (n - 1); at least one scan (SCAN_MIN_MS),
+ * so a burst of readings in one 4 s scan counts that scan, and a single reading one scan.
+ */
+function pairScanMs(s: PairState): number {
+  const span = s.onAtLast - s.onAtFirst;
+  return s.n > 1 ? Math.max((span * s.n) / (s.n - 1), SCAN_MIN_MS) : SCAN_MIN_MS;
+}
+
+/** What a pair carries from one window to the next. */
+interface PairMemory {
+  /** Start of its last scan instance (credits are the time since it, up to CREDIT_CAP_MS). */
+  lastInstance: number;
+  /** Its daily row of the day it was last credited (saves the day key's lookup). */
+  day: DailyContact | undefined;
 }
 
 const NO_RESULTS: WindowResult[] = Object.freeze([]) as unknown as WindowResult[];
@@ -257,8 +322,10 @@ export class StreamingClassifier {
   private readonly live = new Map<string, ReceiverScan>();
   private nLive = 0;
   private readonly pool: PairState[] = [];
-  /** Last scan-instance start per pair, kept only while it can still shorten a credit (CREDIT_CAP_MS). */
-  private readonly lastInstance = new Map<string, number>();
+  private readonly store = new SlotStore();
+  /** receiver -> transmitter -> what the pair carries across windows, kept only while its last instance
+   * can still shorten a credit (CREDIT_CAP_MS). Nested maps: no key string built per pair and window. */
+  private readonly memory = new Map<string, Map<string, PairMemory>>();
   private readonly days = new Map<string, DailyContact>();
   /** Learned receive / transmit offsets per device (method "ours"); bounded LRUs of 2 numbers each. */
   private readonly rxOffsets = new OffsetTable();
@@ -269,6 +336,13 @@ export class StreamingClassifier {
   private lastT = -Infinity;
   private rng = 0x9e3779b9;
   private readonly scratch = new Int16Array(RESERVOIR);
+  // Per-window scratch (closePair runs once per pair and window: no allocation per call).
+  private readonly credit = new Float64Array(N_SUB + 1);
+  private readonly close = new Uint8Array(N_SUB + 1);
+  private readonly closeWeight = new Float64Array(N_SUB + 1);
+  /** The receiver of the previous push and its state: a crowd's log comes in runs of one receiver. */
+  private lastRx: string | undefined;
+  private lastSc: ReceiverScan | undefined;
 
   constructor(opts: ClassifierOptions = {}) {
     this.method = opts.method ?? 'ours';
@@ -301,26 +375,31 @@ export class StreamingClassifier {
       this.windowEnd = this.windowStart + this.windowMs;
     }
     const w = this.windowStart;
-    let sc = this.live.get(o.receiver);
+    let sc = o.receiver === this.lastRx ? this.lastSc : this.live.get(o.receiver);
     if (sc === undefined) this.live.set(o.receiver, (sc = new ReceiverScan()));
+    this.lastRx = o.receiver;
+    this.lastSc = sc;
     const byTx = sc.byTx;
-    const gap = t - sc.lastT;
-    sc.onMs += gap <= SCAN_GAP_MS ? gap : SCAN_MIN_MS;
+    if (t - sc.lastT > SCAN_GAP_MS) {
+      if (!Number.isNaN(sc.scanStart)) sc.doneMs += Math.max(sc.lastT - sc.scanStart, SCAN_MIN_MS);
+      sc.scanStart = t;
+    }
     sc.lastT = t;
+    const on = sc.doneMs + (t - sc.scanStart);
     let s = byTx.get(o.transmitter);
     if (s === undefined) {
-      s = this.pool.pop() ?? new PairState();
+      s = this.pool.pop() ?? new PairState(this.store.alloc(), this.store);
       s.reset(o.receiver, o.transmitter);
       byTx.set(o.transmitter, s);
       this.nLive++;
-      s.onAtFirst = sc.onMs;
+      s.onAtFirst = on;
     }
-    s.onAtLast = sc.onMs;
+    s.onAtLast = on;
     if (o.receiverModel) s.rxModel = o.receiverModel;
     if (o.transmitterModel) s.txModel = o.transmitterModel;
     if (o.txPower !== undefined) s.txPowerObs = o.txPower;
     const r = o.rssi < RSSI_MIN ? RSSI_MIN : o.rssi > RSSI_MAX ? RSSI_MAX : Math.round(o.rssi);
-    s.hist[r - RSSI_MIN]++;
+    this.store.hist[s.histAt + r - RSSI_MIN]++;
     s.n++;
     s.sum += r;
     if (r > s.max) s.max = r;
@@ -330,7 +409,7 @@ export class StreamingClassifier {
       s.sub = sub;
     }
     // Reservoir sampling keeps the instance median's memory fixed (deterministic xorshift32).
-    if (s.subN < RESERVOIR) s.buf[s.subN] = r;
+    if (s.subN < RESERVOIR) this.store.buf[s.bufAt + s.subN] = r;
     else {
       let x = this.rng;
       x ^= x << 13;
@@ -338,12 +417,24 @@ export class StreamingClassifier {
       x ^= x << 5;
       this.rng = x >>> 0;
       const j = this.rng % (s.subN + 1);
-      if (j < RESERVOIR) s.buf[j] = r;
+      if (j < RESERVOIR) this.store.buf[s.bufAt + j] = r;
     }
     s.subN++;
     s.subSum += r;
     if (r > s.subMax) s.subMax = r;
     return out;
+  }
+
+  /** Adds minutes to a pair's daily row; the pair's memory keeps its current day's row at hand. */
+  private addDaily(s: PairState, mem: PairMemory, day: number, m: number): void {
+    let d = mem.day;
+    if (d === undefined || d.dayStartMs !== day) {
+      const dk = s.receiver + '\u0000' + s.transmitter + '\u0000' + day;
+      d = this.days.get(dk);
+      if (d === undefined) this.days.set(dk, (d = { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: 0, closeContact: false }));
+      mem.day = d;
+    }
+    d.minutesWithin2m += m;
   }
 
   /** Closes every open window (end of input). */
@@ -361,18 +452,31 @@ export class StreamingClassifier {
   /** Forgets daily totals of days before dayStartMs (long-running devices call it after reporting). */
   dropDailyBefore(dayStartMs: number): void {
     for (const [k, d] of this.days) if (d.dayStartMs < dayStartMs) this.days.delete(k);
+    for (const byTx of this.memory.values()) for (const m of byTx.values()) if (m.day !== undefined && m.day.dayStartMs < dayStartMs) m.day = undefined;
   }
 
   private finishInstance(s: PairState): void {
     const k = s.nInst++;
     const m = Math.min(s.subN, RESERVOIR);
-    const a = this.scratch;
-    for (let i = 0; i < m; i++) a[i] = s.buf[i];
-    const v = a.subarray(0, m).sort();
-    s.instMedian[k] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
-    s.instMean[k] = s.subSum / s.subN;
-    s.instMax[k] = s.subMax;
-    s.instStart[k] = this.windowStart + s.sub * this.subMs;
+    // Insertion sort: at most RESERVOIR (32) values, usually a handful; no subarray view allocated.
+    const v = this.scratch;
+    const b = this.store.buf;
+    const at = s.bufAt;
+    for (let i = 0; i < m; i++) {
+      const x = b[at + i];
+      let j = i - 1;
+      while (j >= 0 && v[j] > x) {
+        v[j + 1] = v[j];
+        j--;
+      }
+      v[j + 1] = x;
+    }
+    const st = this.store;
+    const i3 = 3 * s.instAt + k;
+    st.inst[i3] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
+    st.inst[i3 + N_INST] = s.subSum / s.subN;
+    st.inst[i3 + 2 * N_INST] = s.subMax;
+    st.instStart[s.instAt + k] = this.windowStart + s.sub * this.subMs;
     s.subN = 0;
     s.subSum = 0;
     s.subMax = -Infinity;
@@ -387,6 +491,7 @@ export class StreamingClassifier {
       }
     }
     this.live.clear();
+    this.lastRx = this.lastSc = undefined;
     this.nLive = 0;
     const p = this.ours;
     for (const { r, t, residual } of this.pendingOffsets) {
@@ -396,7 +501,10 @@ export class StreamingClassifier {
     this.pendingOffsets = [];
     // Evict credit carry-overs that can no longer matter (the next instance would be a new encounter).
     const horizon = this.windowStart + this.windowMs - CREDIT_CAP_MS;
-    for (const [k, t] of this.lastInstance) if (t < horizon) this.lastInstance.delete(k);
+    for (const [rx, byTx] of this.memory) {
+      for (const [tx, m] of byTx) if (!(m.lastInstance >= horizon)) byTx.delete(tx);
+      if (byTx.size === 0) this.memory.delete(rx);
+    }
     return out;
   }
 
@@ -408,21 +516,28 @@ export class StreamingClassifier {
     // Credits per instance, like ScanInstance.secondsSinceLastScan: the time since the pair's previous
     // instance when that is at most 5 min; otherwise (first sighting, or back after a longer gap: a new
     // encounter) one sub-slot.
-    const key = s.receiver + '\u0000' + s.transmitter;
-    let prev = this.lastInstance.get(key);
-    const credit = new Float64Array(s.nInst);
+    let memRx = this.memory.get(s.receiver);
+    if (memRx === undefined) this.memory.set(s.receiver, (memRx = new Map()));
+    let mem = memRx.get(s.transmitter);
+    let prev = mem === undefined ? NaN : mem.lastInstance;
+    const credit = this.credit;
     const cap = Math.max(CREDIT_CAP_MS, this.subMs);
+    const starts = this.store.instStart;
+    const at = s.instAt;
     for (let i = 0; i < s.nInst; i++) {
-      const st = s.instStart[i];
-      credit[i] = prev === undefined || st - prev > cap ? this.subMs : st - prev;
+      const st = starts[at + i];
+      credit[i] = !(st - prev <= cap) ? this.subMs : st - prev;
       prev = st;
     }
-    if (prev !== undefined) this.lastInstance.set(key, prev);
+    if (mem === undefined) memRx.set(s.transmitter, (mem = { lastInstance: prev, day: undefined }));
+    else mem.lastInstance = prev;
+    const inst = this.store.inst;
+    const i3 = 3 * at;
 
     let score: number;
     let est: number;
     let contact: boolean;
-    const close = new Uint8Array(s.nInst);
+    const close = this.close;
     let closeWeight: Float64Array | undefined;
     if (this.method === 'ours') {
       const p = this.ours;
@@ -432,7 +547,7 @@ export class StreamingClassifier {
       let dwell = p.countDbPerDoubling === 0 ? 0 : p.countDbPerDoubling * Math.log2(s.n / p.countRefReadings);
       // Readings per second of the receiver's own scanning, from the pair's first reading to its last
       // (plus one scan's worth): a partial window is judged on the time the pair was observed.
-      if (p.rateDbPerDoubling !== 0) dwell += p.rateDbPerDoubling * Math.log2(s.n / ((s.onAtLast - s.onAtFirst + SCAN_MIN_MS) / 1000) / p.rateRefPerS);
+      if (p.rateDbPerDoubling !== 0) dwell += p.rateDbPerDoubling * Math.log2(s.n / (pairScanMs(s) / 1000) / p.rateRefPerS);
       const level = (1 - p.upperWeight) * med + p.upperWeight * upper + dwell + offset;
       let pairOffset = 0;
       if (p.offsetPriorWindows > 0) {
@@ -448,10 +563,10 @@ export class StreamingClassifier {
       score = level - pairOffset;
       contact = score >= p.thresholdDbm;
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
-      if (p.instanceSoftDb > 0) closeWeight = new Float64Array(s.nInst);
+      if (p.instanceSoftDb > 0) closeWeight = this.closeWeight;
       for (let i = 0; i < s.nInst; i++) {
-        const inst = s.instMedian[i] + offset - pairOffset;
-        const x = p.instanceWeight * inst + (1 - p.instanceWeight) * score - p.thresholdDbm;
+        const med = inst[i3 + i] + offset - pairOffset;
+        const x = p.instanceWeight * med + (1 - p.instanceWeight) * score - p.thresholdDbm;
         // Soft credit: an instance a few dB either side of the threshold counts in part, so daily minutes
         // rank pairs smoothly (as GAEN's weighted minutes do) instead of jumping at the threshold.
         if (closeWeight) closeWeight[i] = 1 / (1 + Math.exp(-x / p.instanceSoftDb));
@@ -460,12 +575,12 @@ export class StreamingClassifier {
     } else if (this.method === 'gaen') {
       // typicalAttenuation = rounded mean attenuation of the instance (peer-protocols.md 1.5).
       const g = this.gaen;
-      closeWeight = new Float64Array(s.nInst);
+      closeWeight = this.closeWeight;
       let weighted = 0;
       let total = 0;
       let attSum = 0;
       for (let i = 0; i < s.nInst; i++) {
-        const att = Math.max(Math.round(txPower - (s.instMean[i] + rx.rssiCorrection)), 0);
+        const att = Math.max(Math.round(txPower - (inst[i3 + N_INST + i] + rx.rssiCorrection)), 0);
         const wgt = att <= g.thresholdsDb[0] ? g.weights[0] : att <= g.thresholdsDb[1] ? g.weights[1] : 0;
         closeWeight[i] = wgt;
         weighted += credit[i] * wgt;
@@ -481,28 +596,28 @@ export class StreamingClassifier {
       score = s.max;
       contact = s.max >= thr;
       est = 2 * Math.pow(10, (thr - s.max) / 20);
-      for (let i = 0; i < s.nInst; i++) close[i] = s.instMax[i] >= thr ? 1 : 0;
+      for (let i = 0; i < s.nInst; i++) close[i] = inst[i3 + 2 * N_INST + i] >= thr ? 1 : 0;
     }
 
+    // Minutes per UTC day: instances come in time order, so the daily total is looked up once per run of
+    // instances on one day (once per window unless it spans midnight), not once per instance.
     let minutes = 0;
+    let runDay = NaN;
+    let runMin = 0;
     for (let i = 0; i < s.nInst; i++) {
       const wgt = closeWeight ? closeWeight[i] : close[i];
       if (wgt === 0) continue;
       const m = (credit[i] * wgt) / 60_000;
       minutes += m;
-      const day = s.instStart[i] - (((s.instStart[i] % DAY_MS) + DAY_MS) % DAY_MS);
-      const dk = key + '\u0000' + day;
-      const d = this.days.get(dk);
-      if (d) d.minutesWithin2m += m;
-      else
-        this.days.set(dk, {
-          receiver: s.receiver,
-          transmitter: s.transmitter,
-          dayStartMs: day,
-          minutesWithin2m: m,
-          closeContact: false,
-        });
+      const day = starts[at + i] - (((starts[at + i] % DAY_MS) + DAY_MS) % DAY_MS);
+      if (day !== runDay) {
+        if (!Number.isNaN(runDay)) this.addDaily(s, mem, runDay, runMin);
+        runDay = day;
+        runMin = 0;
+      }
+      runMin += m;
     }
+    if (!Number.isNaN(runDay)) this.addDaily(s, mem, runDay, runMin);
     return {
       receiver: s.receiver,
       transmitter: s.transmitter,

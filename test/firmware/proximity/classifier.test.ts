@@ -220,6 +220,21 @@ describe('method ours', () => {
     expect(two.daily[0].closeContact).toBe(false);
   });
 
+  it('keeps counting a day whose totals were dropped: later minutes start a new row', () => {
+    // The pair's carry-over keeps its current daily row at hand; dropping that day must not leave minutes
+    // going to a row nobody reports any more.
+    const c = new StreamingClassifier();
+    for (const o of series(T0, T0 + 15 * MIN, 30_000, -60)) c.push(o);
+    c.push(obs(T0 + 15 * MIN, -60)); // closes the first window
+    expect(c.daily()[0].minutesWithin2m).toBe(15);
+    c.dropDailyBefore(T0 + 86_400_000);
+    expect(c.daily()).toEqual([]);
+    for (const o of series(T0 + 15 * MIN + 30_000, T0 + 20 * MIN, 30_000, -60)) c.push(o);
+    c.flush();
+    expect(c.daily()).toHaveLength(1);
+    expect(c.daily()[0].minutesWithin2m).toBe(5);
+  });
+
   it('bridges duty-cycled sightings (ScanInstance credits up to 5 min)', () => {
     // Bluezone Android scans ~40 s every 5 min (bluezone-protocol.md 4.1): 3 bursts in 15 min.
     const bursts = [0, 5, 10].flatMap((m) => series(T0 + m * MIN, T0 + m * MIN + 40_000, 5000, -60));
