@@ -74,6 +74,11 @@ describe('npm pack + npm install -g --prefix P, outside the checkout', () => {
     const sim = await bz(['sim', 'run', 'queue', '--duration', '10s', '--out', d]);
     expect(sim.code, sim.stderr).toBe(0);
     for (const f of ['observations.csv', 'truth.csv', 'windows.csv', 'summary.json', 'report.html']) expect(existsSync(join(d, f)), f).toBe(true);
+    // worker threads start from the compiled .js (no tsx installed): the same bytes with 2 threads
+    const d2 = join(tmp, 'D2');
+    const sim2 = await bz(['sim', 'run', 'queue', '--duration', '10s', '--threads', '2', '--out', d2]);
+    expect(sim2.code, sim2.stderr).toBe(0);
+    for (const f of ['observations.csv', 'truth.csv', 'windows.csv']) expect(readFileSync(join(d2, f)).equals(readFileSync(join(d, f))), f).toBe(true);
 
     const cl = await bz(['classify', '--input', join(d, 'observations.csv'), '--out', join(d, 'gaen.csv'), '--method', 'gaen', '--json']);
     expect(cl.code, cl.stderr).toBe(0);
