@@ -34,6 +34,11 @@ export type { RunOptions, RunResult, RunStats };
 const DENSE_MAX = 2048;
 /** Up to 1024 devices (32 MB) the WASM engine keeps every pair's terms across ticks (its pair cache). */
 const PAIR_CACHE_MAX = 1024;
+/**
+ * Runs of at least this many device-milliseconds (20 device-hours: lobby at 500 devices for 1 h is 500)
+ * classify in the sinks worker by default; below it the worker's start costs more than it saves.
+ */
+const SINK_THREAD_MIN_DEVICE_MS = 20 * 3600_000;
 
 /**
  * Runs one scenario; see RunOptions. Returns stats and (when outDir is set) the files written. Every file
@@ -108,10 +113,20 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
     ? new RunOutputs(opts.outDir, scenario, {
       seed: world.seed, startMs: world.startMs, durationMs: world.durationMs, names: world.names, kind: world.kind, person: world.person,
       classify: opts.classify ?? true, report: opts.report ?? true, models: world.models, format: opts.format ?? 'csv',
+      sinkThread: opts.sinkThread ?? world.nDev * world.durationMs >= SINK_THREAD_MIN_DEVICE_MS, sinkBatch: opts.sinkBatch,
     }, set!)
     : null;
-  // staging: the first file creates --out DIR
-  if (outputs) await outputs.open();
+  try {
+    // staging: the first file creates --out DIR
+    if (outputs) await outputs.open();
+    return await simulateWith(scenario, opts, world, radio, set, pool, mainListens, outputs);
+  } finally {
+    await outputs?.close();
+  }
+}
+
+async function simulateWith(scenario: Scenario, opts: RunOptions, world: World, radio: Radio, set: OutputSet | null, pool: ShardPool | null, mainListens: boolean, outputs: RunOutputs | null): Promise<RunResult> {
+  const dense = world.nDev <= DENSE_MAX;
   const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(set!.add(join(opts.outDir, 'scan_windows.csv')), world.nDev, world.startMs, world.names) : null;
   const pcap = opts.pcapPath ? new PcapTap(set!.add(opts.pcapPath), world, opts.pcapMaxPackets ?? 2_000_000) : null;
   // iOS GATT reads (engine/connections.ts) sit before the logging rule, so the engine leaves the rule to AppLog

@@ -49,6 +49,13 @@ export interface RunOptions {
   /** Render report.html (default true; the data files do not depend on it). */
   report?: boolean;
   /**
+   * Classify and sample the report in the sinks worker beside the simulation (sim/parallel/sinkPipe.ts),
+   * same bytes either way. Default: when the run is large enough to pay for the worker's start.
+   */
+  sinkThread?: boolean;
+  /** Observations per batch sent to the sinks worker (default 16,384; tests use small ones). */
+  sinkBatch?: number;
+  /**
    * Threads (default 1): receivers split round robin over N threads (sim/parallel), outputs
    * byte-identical for every N. Ignored with a kernel object (it cannot be sent to a worker).
    */

@@ -9,8 +9,6 @@ import { formatWindowRow, WINDOWS_CSV_HEADER, type Observation } from '../../rec
 import { evaluateWindows, type EvalResult, type ScoredWindow } from '../../eval/evaluate.ts';
 import { WindowTruth } from '../../eval/labels.ts';
 import { dailyRuleRows, evaluateDailyRule, type DailyRuleRow } from '../../eval/dailyRule.ts';
-import type { OutputWriter } from '../../records/output.ts';
-import { LineSink } from './lineSink.ts';
 
 /** Windows with truth kept for scoring at most (beyond it new windows count as unmatched). */
 const TRUTH_WINDOWS_MAX = 2_000_000;
@@ -26,11 +24,17 @@ export interface LabelledWindow {
   truth: boolean;
 }
 
+/** Where windows.csv's lines go: the run's staged file (an OutputWriter), or chunks posted back to it from the sinks worker. */
+export interface LineTarget {
+  readonly path: string;
+  writeLine(s: string): void;
+}
+
 let shippedCalibration: CalibrationLookup | undefined;
 
 export class EvaluationSink {
   readonly windowsFile: string;
-  private readonly windows: LineSink;
+  private readonly windows: LineTarget;
   private readonly classifiers: { method: string; c: StreamingClassifier; scored: ScoredWindow[] }[] = [];
   private readonly truth: WindowTruth<number> | null;
   private readonly nameIndex = new Map<string, number>();
@@ -42,7 +46,7 @@ export class EvaluationSink {
 
   constructor(
     /** windows.csv, staged in the run's output set. */
-    windows: OutputWriter,
+    windows: LineTarget,
     private readonly names: string[],
     private readonly models: string[],
     private readonly startMs: number,
@@ -53,7 +57,8 @@ export class EvaluationSink {
     for (const method of METHODS) this.classifiers.push({ method, c: new StreamingClassifier({ method, calibration: shippedCalibration }), scored: [] });
     this.windowMs = this.classifiers[0].c.windowMs;
     this.windowsFile = windows.path;
-    this.windows = new LineSink(windows, WINDOWS_CSV_HEADER);
+    this.windows = windows;
+    windows.writeLine(WINDOWS_CSV_HEADER);
     this.truth = names.length <= NAMES_MAX ? new WindowTruth<number>(this.windowMs) : null;
     names.forEach((n, i) => this.nameIndex.set(n, i));
   }
@@ -81,7 +86,7 @@ export class EvaluationSink {
     const cl = this.classifiers[i];
     cl.scored.push({ receiver: w.receiver, transmitter: w.transmitter, windowStartMs: w.windowStartMs, windowEndMs: w.windowEndMs, score: w.score, contact: w.contact });
     if (i !== 0) return;
-    this.windows.line(formatWindowRow(w));
+    this.windows.writeLine(formatWindowRow(w));
     this.windowRows++;
     this.onOurs(w);
   }

@@ -1,15 +1,19 @@
 // Every sink of a run with outputs, fed from the world loop (sim/run.ts): the data files (files.ts),
-// classification and evaluation (evaluation.ts), and the report's samples (reportSink.ts). Every file goes
-// into the run's one OutputSet (records/output.ts), staged by open() and published by the run's commit.
+// classification and evaluation (evaluation.ts) and the report's samples (reportSink.ts, reportObs.ts).
+// The classifier and the report's observation samples (observers.ts) run in the sinks worker
+// (parallel/sinkPipe.ts) for runs large enough to pay for its start, else here; same bytes either way.
+// Every file goes into the run's one OutputSet (records/output.ts), staged by open() and published by the
+// run's commit.
 import { join } from 'node:path';
-import { resultJson, type EvalResult } from '../../eval/evaluate.ts';
+import { resultJson } from '../../eval/evaluate.ts';
 import type { OutputSet, OutputWriter } from '../../records/output.ts';
 import type { ChannelParams } from '../channel/params.ts';
 import type { ContactDay } from '../engine/truth.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunStats } from '../types.ts';
 import { dailyRuleSection } from '../../report/dailyRule.ts';
-import { EvaluationSink } from './evaluation.ts';
+import { SinkPipe } from '../parallel/sinkPipe.ts';
+import { Observers, type ObservationConsumers } from './observers.ts';
 import { DataFiles } from './files.ts';
 import { ReportSamples } from './reportSink.ts';
 
@@ -24,6 +28,9 @@ export interface OutputsInit {
   report: boolean;
   models: string[];
   format: 'csv' | 'pb';
+  /** Run the classifier and the report's observation samples in the sinks worker. */
+  sinkThread: boolean;
+  sinkBatch?: number;
 }
 
 export interface FinishInput {
@@ -41,7 +48,8 @@ const DETAIL_MAX_DEVICES = 5000;
 export class RunOutputs {
   private readonly files: DataFiles;
   private readonly samples: ReportSamples;
-  private evaluation?: EvaluationSink;
+  private consumers: ObservationConsumers | null = null;
+  private windowsFile?: string;
   private reportHtml?: OutputWriter;
 
   constructor(readonly dir: string, readonly scenario: Scenario, readonly init: OutputsInit, private readonly set: OutputSet) {
@@ -53,11 +61,15 @@ export class RunOutputs {
   /** Stages every file in the set (OutputError, exit 2, on a bad --out) before the simulation starts. */
   async open(): Promise<void> {
     this.files.open(this.set);
-    if (this.init.classify) {
-      const windows = this.set.add(join(this.dir, 'windows.csv'));
-      this.evaluation = new EvaluationSink(windows, this.init.names, this.init.models, this.init.startMs, (w) => this.samples.onWindow(w));
+    const { classify, report } = this.init;
+    const windows = classify ? this.set.add(join(this.dir, 'windows.csv')) : null;
+    this.windowsFile = windows?.path;
+    if (report) this.reportHtml = this.set.add(join(this.dir, 'report.html'));
+    if (classify || report) {
+      const { startMs, durationMs, names, models, kind } = this.init;
+      const init = { startMs, durationMs, names, models, kind, classify, report };
+      this.consumers = this.init.sinkThread ? new SinkPipe(init, windows, this.init.sinkBatch) : new Observers(init, windows);
     }
-    if (this.init.report) this.reportHtml = this.set.add(join(this.dir, 'report.html'));
   }
 
   onTick(t0ms: number, x: Float32Array, y: Float32Array, active: Uint8Array, nDev: number): void {
@@ -76,20 +88,26 @@ export class RunOutputs {
     // the distance as truth.csv holds it, for every consumer (eval reads truth.csv)
     const dist = Math.round(distM * 100) / 100;
     this.files.observation(tsMs, rx, tx, rssi, dist);
-    this.evaluation?.observation(tsMs, rx, tx, rssi, dist);
-    this.samples.observation(tsMs, rx, tx, rssi, dist);
+    this.consumers?.observation(tsMs, rx, tx, rssi, dist);
+  }
+
+  /** Stops the sinks worker (after finish, or when the run failed). */
+  async close(): Promise<void> {
+    await this.consumers?.close();
   }
 
   async finish(f: FinishInput): Promise<string[]> {
-    const results: EvalResult[] = this.evaluation ? this.evaluation.finish() : [];
+    const r = this.consumers ? await this.consumers.finish(f.contacts) : null;
+    const results = r?.results ?? [];
     const files = this.files.closeStreams();
-    if (this.evaluation) files.push(this.evaluation.windowsFile);
+    if (this.windowsFile) files.push(this.windowsFile);
     files.push(...this.files.writeTables(f.contacts, f.firstSeenMs, f.lastSeenMs));
     const s = f.summary;
-    s.classifier = this.evaluation
-      ? { method: 'ours', window_ms: this.evaluation.windowMs, windows: this.evaluation.windowRows, calibration: 'GAEN table 2020-06-13 (shipped, records/data)' }
+    const cl = r?.classifier;
+    s.classifier = cl
+      ? { method: 'ours', window_ms: cl.windowMs, windows: cl.windowRows, calibration: 'GAEN table 2020-06-13 (shipped, records/data)' }
       : null;
-    s.evaluation = this.evaluation
+    s.evaluation = cl
       ? {
         label: 'a window is a true contact when the median true distance of its observations is within 2 m (eval/labels.ts, as `bluezone eval`)',
         contact_m: 2,
@@ -97,12 +115,12 @@ export class RunOutputs {
       }
       : null;
     // the 15-minute rule per pair and UTC day against contacts_truth (eval/dailyRule.ts, issue 15)
-    const daily = this.evaluation ? this.evaluation.dailyRule(f.contacts) : null;
+    const daily = r?.daily ?? null;
     if (daily) (s.evaluation as Record<string, unknown>).daily_rule = { rule: 'at least 15 min within 2 m per pair and UTC day', results: daily.results.map(resultJson) };
     s.files = ['summary.json', 'timing.json', ...files.map((x) => x.slice(this.dir.length + 1)), ...(this.init.report ? ['report.html'] : [])];
     files.unshift(...this.files.writeSummary(s, f.stats));
-    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results, this.evaluation?.labelledOurs,
-      daily ? [dailyRuleSection(daily.results, daily.rows, { truthSource: 'contacts_truth.csv (continuous positions)' })] : [])));
+    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results, [],
+      daily ? [dailyRuleSection(daily.results, daily.rows, { truthSource: 'contacts_truth.csv (continuous positions)' })] : [], r?.report ?? undefined)));
     return files;
   }
 }
