@@ -1,14 +1,14 @@
-// The sinks worker (issue 20 "writing and classification off the simulation thread"): the classifier, its
-// baselines and scoring, and the report's observation samples (sinks/observers.ts) run in a worker_thread
-// beside the simulation. The simulation thread packs each observation into typed-array batches (no
-// per-row objects) and transfers them; the worker feeds them, in order, to the same Observers class the
-// in-thread path uses, so every file is byte-identical. windows.csv's lines come back in chunks and are
-// written to the run's staged file in order. At most AHEAD batches are in flight (bounded memory): the
-// simulation thread blocks (Atomics.wait) when the worker falls behind.
+// The sinks workers (issue 20 "writing and classification off the simulation thread"): the classifier, its
+// baselines and scoring, and the report's observation samples (sinks/observers.ts) run in worker_threads
+// beside the simulation: ours and the report in one, the baselines in another. The simulation thread
+// packs each observation into typed-array batches (no per-row objects) and sends every batch to each
+// worker; a worker feeds them, in order, to the same Observers class the in-thread path uses, and the
+// parts merge as there, so every file is byte-identical. windows.csv's lines come back in chunks and are
+// written to the run's staged file in order. At most AHEAD batches are in flight per worker (bounded
+// memory): the simulation thread blocks (Atomics.wait) when a worker falls behind.
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { OutputWriter } from '../../records/output.ts';
-import type { ContactDay } from '../engine/truth.ts';
-import type { ObservationConsumers, ObserversInit, ObserversResult } from '../sinks/observers.ts';
+import type { ObservationConsumers, ObserversInit, ObserversPart } from '../sinks/observers.ts';
 import { startTsWorker } from './tsWorker.ts';
 
 /** Observations per batch: 16,384 x 36 bytes = 576 KiB, well inside L2/L3 on the worker's side. */
@@ -16,15 +16,14 @@ export const SINK_BATCH = 16_384;
 /** Batches in flight at most (about 4.5 MB). */
 const AHEAD = 8;
 
-/** ctrl slots: batches consumed by the worker, messages posted by the worker, failed flag. */
-const CONSUMED = 0;
-const POSTED = 1;
-const FAILED = 2;
-
 export interface SinkWorkerInit {
   init: ObserversInit;
   windowsPath: string | null;
   ctrl: SharedArrayBuffer;
+  /** This worker's index: ctrl[index] counts the batches it consumed. */
+  index: number;
+  /** ctrl[posted]: messages posted by any worker; ctrl[posted + 1]: a worker died. */
+  posted: number;
   port: MessagePort;
 }
 
@@ -37,38 +36,56 @@ export interface ObsBatch {
   dist: Float64Array;
 }
 
-export type SinkWorkerMessage = { windows: string } | { done: ObserversResult } | { error: string };
+export type SinkWorkerMessage = { windows: string } | { done: ObserversPart } | { error: string };
 
 export function newBatch(cap = SINK_BATCH): ObsBatch {
   return { n: 0, t: new Float64Array(cap), rx: new Int32Array(cap), tx: new Int32Array(cap), rssi: new Float64Array(cap), dist: new Float64Array(cap) };
 }
 
+/**
+ * The split: method ours (it writes windows.csv, and the report's pair picks need its labelled windows)
+ * with the report in one worker, the baselines in a second (they cost about as much as ours together).
+ */
+function split(init: ObserversInit): ObserversInit[] {
+  const ours = init.methods.filter((m) => m === 'ours');
+  const others = init.methods.filter((m) => m !== 'ours');
+  if (!ours.length || !others.length) return [init];
+  return [{ ...init, methods: ours }, { ...init, methods: others, report: false }];
+}
+
 export class SinkPipe implements ObservationConsumers {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
   private readonly ctrl: Int32Array;
+  private readonly nW: number;
   private batch: ObsBatch;
   private posted = 0;
   private closed = false;
-  private result: ObserversResult | null = null;
+  private readonly parts: (ObserversPart | null)[];
 
-  /** `windows`: windows.csv staged in the run's set (init.classify), written here as the worker's chunks arrive. */
+  /** `windows`: windows.csv staged in the run's set (ours runs), written here as the worker's chunks arrive. */
   constructor(init: ObserversInit, private readonly windows: OutputWriter | null, private readonly batchSize = SINK_BATCH) {
     this.batch = newBatch(batchSize);
-    const sab = new SharedArrayBuffer(12);
+    const inits = split(init);
+    this.nW = inits.length;
+    this.parts = inits.map(() => null);
+    const sab = new SharedArrayBuffer(4 * (this.nW + 2));
     this.ctrl = new Int32Array(sab);
-    const { port1, port2 } = new MessageChannel();
-    const data: SinkWorkerInit = { init, windowsPath: windows?.path ?? null, ctrl: sab, port: port2 };
-    this.worker = startTsWorker(new URL('./sinkWorker.ts', import.meta.url), { workerData: data, transferList: [port2] });
-    this.worker.on('error', () => {});
-    // a worker that dies without reporting (killed) sets the flag; its own errors come as messages
-    this.worker.on('exit', (code) => {
-      if (code !== 0 && !this.closed) {
-        Atomics.store(this.ctrl, FAILED, 1);
-        Atomics.notify(this.ctrl, POSTED);
-      }
-    });
-    this.port = port1;
+    for (const [index, wInit] of inits.entries()) {
+      const { port1, port2 } = new MessageChannel();
+      const data: SinkWorkerInit = { init: wInit, windowsPath: windows?.path ?? null, ctrl: sab, index, posted: this.nW, port: port2 };
+      const worker = startTsWorker(new URL('./sinkWorker.ts', import.meta.url), { workerData: data, transferList: [port2] });
+      worker.on('error', () => {});
+      // a worker that dies without reporting (killed) sets the flag; its own errors come as messages
+      worker.on('exit', (code) => {
+        if (code !== 0 && !this.closed) {
+          Atomics.store(this.ctrl, this.nW + 1, 1);
+          Atomics.notify(this.ctrl, this.nW);
+        }
+      });
+      this.workers.push(worker);
+      this.ports.push(port1);
+    }
   }
 
   observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
@@ -86,51 +103,52 @@ export class SinkPipe implements ObservationConsumers {
   private post(): void {
     const b = this.batch;
     if (b.n === 0) return;
-    // room: at most AHEAD batches not yet consumed
-    for (;;) {
-      this.drain();
-      const c = Atomics.load(this.ctrl, CONSUMED);
-      if (this.posted - c < AHEAD) break;
-      Atomics.wait(this.ctrl, CONSUMED, c, 100);
+    // room: at most AHEAD batches not yet consumed by any worker
+    for (let w = 0; w < this.nW; w++) {
+      for (;;) {
+        this.drain();
+        const c = Atomics.load(this.ctrl, w);
+        if (this.posted - c < AHEAD) break;
+        Atomics.wait(this.ctrl, w, c, 100);
+      }
     }
-    this.port.postMessage({ batch: b }, [b.t.buffer, b.rx.buffer, b.tx.buffer, b.rssi.buffer, b.dist.buffer] as ArrayBuffer[]);
+    // the first worker gets the buffers, the others a copy
+    for (let w = this.nW - 1; w >= 1; w--) this.ports[w].postMessage({ batch: b });
+    this.ports[0].postMessage({ batch: b }, [b.t.buffer, b.rx.buffer, b.tx.buffer, b.rssi.buffer, b.dist.buffer] as ArrayBuffer[]);
     this.posted++;
     this.batch = newBatch(this.batchSize);
   }
 
-  /** Takes the worker's messages posted so far: windows.csv chunks (written in order), its result or its error. */
+  /** Takes the workers' messages posted so far: windows.csv chunks (written in order), their parts or an error. */
   private drain(): void {
-    for (;;) {
-      const m = receiveMessageOnPort(this.port);
-      if (!m) break;
-      const msg = m.message as SinkWorkerMessage;
-      if ('windows' in msg) this.windows!.write(msg.windows);
-      else if ('done' in msg) this.result = msg.done;
-      else throw new Error(`sim run sinks worker: ${msg.error}`);
+    for (let w = 0; w < this.nW; w++) {
+      for (;;) {
+        const m = receiveMessageOnPort(this.ports[w]);
+        if (!m) break;
+        const msg = m.message as SinkWorkerMessage;
+        if ('windows' in msg) this.windows!.write(msg.windows);
+        else if ('done' in msg) this.parts[w] = msg.done;
+        else throw new Error(`sim run sinks worker: ${msg.error}`);
+      }
     }
-    if (Atomics.load(this.ctrl, FAILED) && !this.result) {
-      // its last messages may still be on the port
-      const m = receiveMessageOnPort(this.port);
-      if (m && 'error' in (m.message as SinkWorkerMessage)) throw new Error(`sim run sinks worker: ${(m.message as { error: string }).error}`);
-      throw new Error('sim run sinks worker stopped without a result');
-    }
+    if (Atomics.load(this.ctrl, this.nW + 1) && this.parts.some((p) => !p)) throw new Error('sim run sinks worker stopped without a result');
   }
 
-  async finish(contacts: ContactDay[]): Promise<ObserversResult> {
+  async finish(): Promise<ObserversPart[]> {
     this.post();
-    this.port.postMessage({ finish: contacts });
-    while (!this.result) {
-      const p = Atomics.load(this.ctrl, POSTED);
+    for (const p of this.ports) p.postMessage({ finish: true });
+    while (this.parts.some((p) => !p)) {
+      const p = Atomics.load(this.ctrl, this.nW);
       this.drain();
-      if (this.result) break;
-      if (p === Atomics.load(this.ctrl, POSTED)) Atomics.wait(this.ctrl, POSTED, p, 100);
+      if (!this.parts.some((p) => !p)) break;
+      if (p === Atomics.load(this.ctrl, this.nW)) Atomics.wait(this.ctrl, this.nW, p, 100);
     }
-    return this.result;
+    return this.parts as ObserversPart[];
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.port.close();
-    await this.worker.terminate();
+    for (const p of this.ports) p.close();
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -1,17 +1,17 @@
-// Entry of the sinks worker (sinkPipe.ts): feeds the simulation thread's observation batches, in order, to
+// Entry of a sinks worker (sinkPipe.ts): feeds the simulation thread's observation batches, in order, to
 // the same Observers the in-thread path uses, and posts windows.csv's lines back in chunks of about 1 MiB.
 import { workerData } from 'node:worker_threads';
 import { Observers } from '../sinks/observers.ts';
 import type { ObsBatch, SinkWorkerInit, SinkWorkerMessage } from './sinkPipe.ts';
 
-const { init, windowsPath, ctrl: sab, port } = workerData as SinkWorkerInit;
+const { init, windowsPath, ctrl: sab, index, posted, port } = workerData as SinkWorkerInit;
 const ctrl = new Int32Array(sab);
 const CHUNK = 1 << 20;
 
 function post(m: SinkWorkerMessage): void {
   port.postMessage(m);
-  Atomics.add(ctrl, 1, 1);
-  Atomics.notify(ctrl, 1);
+  Atomics.add(ctrl, posted, 1);
+  Atomics.notify(ctrl, posted);
 }
 
 let lines: string[] = [];
@@ -32,22 +32,22 @@ const observers = new Observers(init, windowsPath === null ? null : {
   },
 });
 
-port.on('message', (m: { batch: ObsBatch } | { finish: Parameters<Observers['finishNow']>[0] }) => {
+port.on('message', (m: { batch: ObsBatch } | { finish: true }) => {
   try {
     if ('batch' in m) {
       const { n, t, rx, tx, rssi, dist } = m.batch;
       for (let i = 0; i < n; i++) observers.observation(t[i], rx[i], tx[i], rssi[i], dist[i]);
-      Atomics.add(ctrl, 0, 1);
-      Atomics.notify(ctrl, 0);
+      Atomics.add(ctrl, index, 1);
+      Atomics.notify(ctrl, index);
     } else {
-      const result = observers.finishNow(m.finish);
+      const part = observers.finishNow();
       flush();
-      post({ done: result });
+      post({ done: part });
       port.close();
     }
   } catch (e) {
     post({ error: (e as Error).stack ?? String(e) });
-    Atomics.store(ctrl, 2, 1);
+    Atomics.store(ctrl, posted + 1, 1);
     port.close();
   }
 });

@@ -1,12 +1,12 @@
 // The observation stream's consumers other than the data files: the classifier with both baselines and
 // their scoring (evaluation.ts: windows.csv, summary.json's evaluation) and the report's observation-fed
-// samples (reportObs.ts). They read nothing but the observations (and, at the end, the true contacts),
-// so the same object runs in the simulation thread or in the sinks worker (sim/parallel/sinkPipe.ts)
-// and gives the same bytes either way.
-import type { ContactDay } from '../engine/truth.ts';
+// samples (reportObs.ts). They read nothing but the observations, so the same object runs in the
+// simulation thread (all methods) or in the sinks workers (parallel/sinkPipe.ts: ours and the report in
+// one, the baselines in another) and the parts merge into the same bytes either way.
+import type { Method } from '../../firmware/proximity/classifier.ts';
 import type { EvalResult } from '../../eval/evaluate.ts';
 import type { DailyRuleRow } from '../../eval/dailyRule.ts';
-import { EvaluationSink, type LineTarget } from './evaluation.ts';
+import { EvaluationSink, mergeParts, type EvaluationPart, type LineTarget } from './evaluation.ts';
 import { ReportObservations, type ReportObsResult } from './reportObs.ts';
 
 export interface ObserversInit {
@@ -15,13 +15,19 @@ export interface ObserversInit {
   names: string[];
   models: string[];
   kind: Uint8Array;
-  /** Run the classifier and score it (windows.csv). */
-  classify: boolean;
-  /** Keep the report's samples (report.html). */
+  /** The classifier methods to run and score (none: no windows.csv). Ours writes windows.csv. */
+  methods: readonly Method[];
+  /** Keep the report's samples (report.html); its pair picks need ours' labelled windows when ours runs. */
   report: boolean;
 }
 
-/** Everything the run's finish needs from them (structured-cloneable: it crosses from the worker). */
+/** One Observers' share at the end (structured-cloneable: it crosses from a sinks worker). */
+export interface ObserversPart {
+  evaluation: EvaluationPart | null;
+  report: ReportObsResult | null;
+}
+
+/** The run's view of every part. */
 export interface ObserversResult {
   results: EvalResult[];
   /** null without the classifier. */
@@ -30,10 +36,10 @@ export interface ObserversResult {
   report: ReportObsResult | null;
 }
 
-/** What RunOutputs feeds: this class in the simulation thread, or the worker's pipe (same calls, same result). */
+/** What RunOutputs feeds: Observers in the simulation thread, or the workers' pipe (same calls, same parts). */
 export interface ObservationConsumers {
   observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void;
-  finish(contacts: ContactDay[]): Promise<ObserversResult>;
+  finish(): Promise<ObserversPart[]>;
   close(): Promise<void>;
 }
 
@@ -41,10 +47,10 @@ export class Observers implements ObservationConsumers {
   private readonly evaluation: EvaluationSink | null;
   private readonly report: ReportObservations | null;
 
-  /** `windows`: windows.csv's lines (needed when init.classify). */
+  /** `windows`: windows.csv's lines (needed when init.methods has ours). */
   constructor(init: ObserversInit, windows: LineTarget | null) {
     this.report = init.report ? new ReportObservations(init) : null;
-    this.evaluation = init.classify ? new EvaluationSink(windows!, init.names, init.models, init.startMs, (w) => this.report?.onWindow(w)) : null;
+    this.evaluation = init.methods.length ? new EvaluationSink(windows, init.names, init.models, init.startMs, (w) => this.report?.onWindow(w), init.methods) : null;
   }
 
   /** distM as truth.csv holds it (0.01 m). */
@@ -53,22 +59,25 @@ export class Observers implements ObservationConsumers {
     this.report?.observation(tsMs, rx, tx, rssi, distM);
   }
 
-  /** Closes the open windows, scores every method (windows and the 15-minute rule) and picks the report's pairs. */
-  finishNow(contacts: ContactDay[]): ObserversResult {
+  /** Closes the open windows, scores this one's methods and picks the report's pairs. */
+  finishNow(): ObserversPart {
     const ev = this.evaluation;
-    const results = ev ? ev.finish() : [];
-    return {
-      results,
-      classifier: ev ? { windowMs: ev.windowMs, windowRows: ev.windowRows } : null,
-      // the 15-minute rule per pair and UTC day against contacts_truth (eval/dailyRule.ts, issue 15)
-      daily: ev ? ev.dailyRule(contacts) : null,
-      report: this.report ? this.report.result(ev?.labelledOurs ?? []) : null,
-    };
+    const evaluation = ev ? ev.finish() : null;
+    return { evaluation, report: this.report ? this.report.result(ev?.labelledOurs ?? []) : null };
   }
 
-  async finish(contacts: ContactDay[]): Promise<ObserversResult> {
-    return this.finishNow(contacts);
+  async finish(): Promise<ObserversPart[]> {
+    return [this.finishNow()];
   }
 
   async close(): Promise<void> {}
+}
+
+/** The parts as the run reports them, the 15-minute rule scored against `contacts` (contacts_truth.csv's rows). */
+export function mergeObservers(parts: ObserversPart[], contacts: Iterable<{ day: string; a: string; b: string; minutes: number }>): ObserversResult {
+  const ev = parts.flatMap((p) => (p.evaluation ? [p.evaluation] : []));
+  const report = parts.find((p) => p.report)?.report ?? null;
+  if (!ev.length) return { results: [], classifier: null, daily: null, report };
+  const m = mergeParts(ev, contacts);
+  return { results: m.results, classifier: { windowMs: m.windowMs, windowRows: m.windowRows }, daily: m.daily, report };
 }

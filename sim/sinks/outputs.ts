@@ -13,7 +13,8 @@ import type { Scenario } from '../scenario/schema.ts';
 import type { RunStats } from '../types.ts';
 import { dailyRuleSection } from '../../report/dailyRule.ts';
 import { SinkPipe } from '../parallel/sinkPipe.ts';
-import { Observers, type ObservationConsumers } from './observers.ts';
+import { mergeObservers, Observers, type ObservationConsumers } from './observers.ts';
+import { METHODS } from '../../firmware/proximity/classifier.ts';
 import { DataFiles } from './files.ts';
 import { ReportSamples } from './reportSink.ts';
 
@@ -67,7 +68,7 @@ export class RunOutputs {
     if (report) this.reportHtml = this.set.add(join(this.dir, 'report.html'));
     if (classify || report) {
       const { startMs, durationMs, names, models, kind } = this.init;
-      const init = { startMs, durationMs, names, models, kind, classify, report };
+      const init = { startMs, durationMs, names, models, kind, methods: classify ? METHODS : [], report };
       this.consumers = this.init.sinkThread ? new SinkPipe(init, windows, this.init.sinkBatch) : new Observers(init, windows);
     }
   }
@@ -97,7 +98,7 @@ export class RunOutputs {
   }
 
   async finish(f: FinishInput): Promise<string[]> {
-    const r = this.consumers ? await this.consumers.finish(f.contacts) : null;
+    const r = this.consumers ? mergeObservers(await this.consumers.finish(), f.contacts) : null;
     const results = r?.results ?? [];
     const files = this.files.closeStreams();
     if (this.windowsFile) files.push(this.windowsFile);
