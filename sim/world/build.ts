@@ -65,6 +65,8 @@ export interface World {
   nDev: number;
   /** KIND_ANDROID / KIND_IOS / KIND_BEACON; phones first, beacons last (firstBeacon..nDev-1). */
   kind: Uint8Array;
+  /** The app per device (sim/engine/appLog.ts): 0 Bluezone (APP_BLUEZONE; beacons too), 1 GAEN (APP_GAEN), from the group's `app`. */
+  app: Uint8Array;
   /** Person carrying the device, -1 for a beacon. */
   person: Int32Array;
   /** 0 hand, 1 pocket, 2 bag, 3 fixed (CARRIAGE_NAMES). */
@@ -144,6 +146,7 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
   const nDev = kindL.length;
   const kind = Uint8Array.from(kindL);
   const firstBeacon = nDev - scenario.beacons.length;
+  const app = Uint8Array.from(gaenL);
 
   const models = pickModels(seed, kind);
   const txPower = new Float32Array(nDev);
@@ -157,9 +160,9 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
   }
   return {
     seed, startMs: Date.parse(scenario.start), durationMs: opts.durationMs ?? scenario.duration, tickMs: scenario.tick,
-    mob, nDev, kind, person: Int32Array.from(personL), carriage: Uint8Array.from(carriageL), names, models: models.names,
+    mob, nDev, kind, app, person: Int32Array.from(personL), carriage: Uint8Array.from(carriageL), names, models: models.names,
     firstBeacon, beaconX: Float32Array.from(scenario.beacons, (b) => b.x), beaconY: Float32Array.from(scenario.beacons, (b) => b.y),
-    txPower, rxCorr, ...schedules(scenario, seed, kind, firstBeacon, Uint8Array.from(gaenL)),
+    txPower, rxCorr, ...schedules(scenario, seed, kind, firstBeacon, app),
   };
 }
 
