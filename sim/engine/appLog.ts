@@ -6,7 +6,7 @@
 // service UUIDs vs GAEN's 0xFD6F): a pair of different apps is dropped before scan_windows. Logged
 // observations of a tick are sorted by (time, receiver, transmitter) and handed to the observation sink;
 // every reception may also go to scan_windows.
-import { KIND_IOS } from '../world/devices.ts';
+import { APP_GAEN, KIND_IOS } from '../world/devices.ts';
 import type { GattOut, GattStage } from './connections.ts';
 import { PairTable } from './pairTable.ts';
 import { grow } from './typed.ts';
@@ -15,10 +15,6 @@ import type { ReceptionOut } from './types.ts';
 /** Bluezone logs a peer ID at most once per 5 s (bluezone-protocol.md 4.3, TIME_DELAY_INSERT). */
 export const APP_DEDUP_US = 5_000_000;
 const SLOT_US = 900_000_000;
-
-/** World.app values: the contact-tracing app a device runs (beacons are Bluezone). */
-export const APP_BLUEZONE = 0;
-export const APP_GAEN = 1;
 
 /**
  * The per-device class the WASM engine's rule reads (sim/kernel/assembly/resolve.ts): the device kind for

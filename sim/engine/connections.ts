@@ -16,8 +16,7 @@
 // (time, transmitter) order, so a run is identical whatever order the engine delivers them in.
 import { hash32, uniform01 } from '../kernel/rng.ts';
 import { SLOT_MS } from '../../firmware/protocol/keys.ts';
-import { ADV_DELAY_MAX_US, KIND_ANDROID, KIND_BEACON, KIND_IOS } from '../world/devices.ts';
-import { APP_GAEN } from './appLog.ts';
+import { ADV_DELAY_MAX_US, APP_GAEN, KIND_ANDROID, KIND_BEACON, KIND_IOS } from '../world/devices.ts';
 import { grow } from './typed.ts';
 
 /** The scenario's ios.gatt block (sim/scenario/schema.ts), in the units the stage uses. */

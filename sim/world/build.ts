@@ -4,7 +4,7 @@
 import { hash32, hashAbsorb, hashStart, uniform01 } from '../kernel/rng.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { Mobility, scaledCounts } from './mobility.ts';
-import { ADV_LEN, HOP_GAP_US, KIND_ANDROID, KIND_BEACON, KIND_IOS, airtimeUs } from './devices.ts';
+import { ADV_LEN, APP_BLUEZONE, APP_GAEN, HOP_GAP_US, KIND_ANDROID, KIND_BEACON, KIND_IOS, airtimeUs } from './devices.ts';
 import { pickModels } from './models.ts';
 
 const SALT_ADV_DELAY = 0x61647664; // 'advd'
@@ -65,7 +65,7 @@ export interface World {
   nDev: number;
   /** KIND_ANDROID / KIND_IOS / KIND_BEACON; phones first, beacons last (firstBeacon..nDev-1). */
   kind: Uint8Array;
-  /** The app per device (sim/engine/appLog.ts): 0 Bluezone (APP_BLUEZONE; beacons too), 1 GAEN (APP_GAEN), from the group's `app`. */
+  /** The app per device (devices.ts APP_BLUEZONE = 0, beacons too; APP_GAEN = 1), from the group's `app`; sim/engine/appLog.ts. */
   app: Uint8Array;
   /** Person carrying the device, -1 for a beacon. */
   person: Int32Array;
@@ -131,7 +131,7 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
     if (ph === 2) continue;
     kindL.push(ph === 0 ? KIND_ANDROID : KIND_IOS);
     personL.push(p);
-    gaenL.push(g.app === 'gaen' ? 1 : 0);
+    gaenL.push(g.app === 'gaen' ? APP_GAEN : APP_BLUEZONE);
     carriageL.push(pickFraction(g.carriage, ['hand', 'pocket', 'bag'], uniform01(hash32(seed, SALT_CARRIAGE, p, 0, 0))));
     const width = String(Math.max(1, counts[mob.group[p]] - 1)).length;
     names.push(`${g.name}-${String(mob.indexInGroup[p] + 1).padStart(width, '0')}`);
@@ -139,7 +139,7 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
   for (const b of scenario.beacons) {
     kindL.push(KIND_BEACON);
     personL.push(-1);
-    gaenL.push(0);
+    gaenL.push(APP_BLUEZONE);
     carriageL.push(3);
     names.push(b.name);
   }
