@@ -88,7 +88,7 @@ export async function runReceiverShard(init: ShardInit, ctrl: Int32Array): Promi
   keepReceivers(world, shard, nShards, opts.mainListens);
   const radio = await buildRadio(scenario, world, opts.kernel);
   // with iOS GATT reads the logging rule runs after them, in the main thread's AppLog
-  const engine = createEngine(scenario, world, radio, opts, world.nDev <= DENSE_MAX, { emitAll: opts.keepAll, truth: false, rule: !gattStageWanted(scenario.ios.gatt, world.kind) });
+  const engine = createEngine(scenario, world, radio, opts, world.nDev <= DENSE_MAX, { emitAll: opts.keepAll, truth: false, rule: !gattStageWanted(scenario.ios.gatt, world.kind, world.app) });
   const rec = new ReceptionRecorder(opts.wantsReceptions, opts.keepAll);
   const nW = nShards - 1;
   const w = shard - 1;
@@ -130,9 +130,11 @@ async function simulateWith(scenario: Scenario, opts: RunOptions, world: World, 
   const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(set!.add(join(opts.outDir, 'scan_windows.csv')), world.nDev, world.startMs, world.names) : null;
   const pcap = opts.pcapPath ? new PcapTap(set!.add(opts.pcapPath), world, opts.pcapMaxPackets ?? 2_000_000) : null;
   // iOS GATT reads (engine/connections.ts) sit before the logging rule, so the engine leaves the rule to AppLog
-  const gatt = gattStageWanted(scenario.ios.gatt, world.kind) ? new GattStage(scenario.ios.gatt, world.kind, world.seed, world.startMs, world.durationMs, scenario.ios.advIntervalMs) : null;
+  const gatt = gattStageWanted(scenario.ios.gatt, world.kind, world.app)
+    ? new GattStage(scenario.ios.gatt, world.kind, world.seed, world.startMs, world.durationMs, scenario.ios.advIntervalMs, world.app)
+    : null;
   const engine = createEngine(scenario, world, radio, opts, dense, { emitAll: !!(opts.outDir && opts.scanWindows), truth: dense, rule: !gatt });
-  const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg, gatt);
+  const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg, gatt, world.app);
   const truth = new ContactTruth(world.nDev, world.startMs, dense, scenario.area.width, scenario.area.height, outputs);
 
   const t0Wall = performance.now();

@@ -1,8 +1,12 @@
-// The Bluezone app's logging rule on top of the receptions (bluezone-protocol.md 4.3): a peer ID is
-// logged at most once per 5 s within a 15-minute slot, iOS reports a peripheral once per scan window,
-// background iOS <-> iOS does not work (3.1). Logged observations of a tick are sorted by (time,
-// receiver, transmitter) and handed to the observation sink; every reception may also go to scan_windows.
-import { KIND_IOS } from '../world/devices.ts';
+// The apps' logging rules on top of the receptions (docs/simulator.md "App profiles"). Bluezone
+// (bluezone-protocol.md 4.3): a peer ID is logged at most once per 5 s within a 15-minute slot, iOS reports
+// a peripheral once per scan window, background iOS <-> iOS does not work (3.1). GAEN
+// (peers-and-radio-facts.md 1.5): every reading of a scan is kept (a ScanInstance averages all of them), on
+// either platform, iPhone <-> iPhone included. The apps do not hear each other (Bluezone's scan filters and
+// service UUIDs vs GAEN's 0xFD6F): a pair of different apps is dropped before scan_windows. Logged
+// observations of a tick are sorted by (time, receiver, transmitter) and handed to the observation sink;
+// every reception may also go to scan_windows.
+import { APP_GAEN, KIND_IOS } from '../world/devices.ts';
 import type { GattOut, GattStage } from './connections.ts';
 import { PairTable } from './pairTable.ts';
 import { grow } from './typed.ts';
@@ -11,6 +15,16 @@ import type { ReceptionOut } from './types.ts';
 /** Bluezone logs a peer ID at most once per 5 s (bluezone-protocol.md 4.3, TIME_DELAY_INSERT). */
 export const APP_DEDUP_US = 5_000_000;
 const SLOT_US = 900_000_000;
+
+/**
+ * The per-device class the WASM engine's rule reads (sim/kernel/assembly/resolve.ts): the device kind for
+ * Bluezone devices (0 Android, 1 iOS, 2 beacon), RULE_GAEN for GAEN phones. Without GAEN it is the kind.
+ */
+export const RULE_GAEN = 3;
+export function ruleClass(kind: Uint8Array, app: Uint8Array | null): Uint8Array {
+  if (!app || !app.includes(APP_GAEN)) return kind;
+  return kind.map((k, d) => (app[d] === APP_GAEN ? RULE_GAEN : k));
+}
 
 /** Receives every reception before the logging rule (scan_windows.csv). */
 export interface ReceptionTap {
@@ -48,7 +62,10 @@ export class AppLog implements ReceptionOut {
     private readonly tap: ReceptionTap | null,
     /** iOS GATT reads (connections.ts): readers' receptions wait for the end of the tick there. */
     private readonly gatt: GattStage | null = null,
+    /** World.app: APP_GAEN per device; null = every device runs Bluezone. */
+    app: Uint8Array | null = null,
   ) {
+    this.app = app && app.includes(APP_GAEN) ? app : null;
     const n = kind.length;
     this.lastDense = dense ? new Float64Array(n * n).fill(NaN) : null;
     this.wantsReceptions = !!sink || !!tap || !!gatt;
@@ -59,13 +76,26 @@ export class AppLog implements ReceptionOut {
   }
 
   private readonly gattOut: GattOut;
+  private readonly app: Uint8Array | null;
 
   heard(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number): void {
+    const app = this.app;
+    if (app) {
+      // different apps: each app's scanner filters for its own service UUIDs, so the app never sees it
+      if (app[rx] !== app[tx]) return;
+      // GAEN keeps every reading of its scans (peers-and-radio-facts.md 1.5): no dedup, no coalescing,
+      // iPhone <-> iPhone heard (the Exposure Notification framework scans in the background), no GATT
+      if (app[rx] === APP_GAEN) {
+        this.tap?.add(rx, tx, ws, we, tUs, Math.round(p));
+        this.log(rx, tx, tUs, p, dist);
+        return;
+      }
+    }
     if (this.gatt?.isReader(rx)) this.gatt.add(rx, tx, tUs, p, ws, we, dist);
     else this.rule(rx, tx, tUs, p, ws, we, dist, true);
   }
 
-  /** The app's logging rule; `reception` = false for an ID read over GATT, which scan_windows.csv does not list. */
+  /** Bluezone's logging rule; `reception` = false for an ID read over GATT, which scan_windows.csv does not list. */
   private rule(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, reception: boolean): void {
     const kind = this.kind;
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)

@@ -16,7 +16,7 @@
 // (time, transmitter) order, so a run is identical whatever order the engine delivers them in.
 import { hash32, uniform01 } from '../kernel/rng.ts';
 import { SLOT_MS } from '../../firmware/protocol/keys.ts';
-import { ADV_DELAY_MAX_US, KIND_ANDROID, KIND_BEACON, KIND_IOS } from '../world/devices.ts';
+import { ADV_DELAY_MAX_US, APP_GAEN, KIND_ANDROID, KIND_BEACON, KIND_IOS } from '../world/devices.ts';
 import { grow } from './typed.ts';
 
 /** The scenario's ios.gatt block (sim/scenario/schema.ts), in the units the stage uses. */
@@ -82,9 +82,13 @@ interface Read {
   dist: number;
 }
 
-/** Does this scenario run the stage: the model is on and there are iPhones to read. */
-export function gattStageWanted(p: IosGattParams, kind: Uint8Array): boolean {
-  return p.enabled && kind.includes(KIND_IOS);
+/**
+ * Does this scenario run the stage: the model is on and there are Bluezone iPhones to read. A GAEN iPhone
+ * carries its RPI in the advert's service data (peers-and-radio-facts.md 1.1): nobody connects to it, and
+ * a GAEN phone never connects to read anyone (app: World.app, 1 = GAEN; null = all Bluezone).
+ */
+export function gattStageWanted(p: IosGattParams, kind: Uint8Array, app: Uint8Array | null = null): boolean {
+  return p.enabled && kind.some((k, d) => k === KIND_IOS && !(app && app[d] === APP_GAEN));
 }
 
 export class GattStage {
@@ -117,6 +121,8 @@ export class GattStage {
     startMs: number,
     private readonly durationMs: number,
     iosAdvIntervalMs: number,
+    /** World.app (1 = GAEN): GAEN phones neither read nor are read; AppLog hands the stage Bluezone pairs only. */
+    private readonly app: Uint8Array | null = null,
   ) {
     this.seq = new Uint32Array(kind.length);
     this.rxStart = new Int32Array(kind.length + 1);
@@ -124,10 +130,11 @@ export class GattStage {
     this.connUs = Math.round(p.connIntervalMs * 1000);
     this.iosAdvUs = Math.round(iosAdvIntervalMs * 1000);
     let readers = 0, iphones = 0;
-    for (const k of kind) {
+    kind.forEach((k, d) => {
+      if (app && app[d] === APP_GAEN) return;
       if (k === KIND_IOS) iphones++;
       else readers++;
-    }
+    });
     this.stats = {
       readers, iphones, reads_attempted: 0, reads_ok: 0, connect_failed: 0, timeouts: 0, cached_receptions: 0,
       receptions_lost_while_connected: { android: 0, ios: 0, beacon: 0 }, scanner_blind_ms: 0, scanner_blind_share: 0,
@@ -135,9 +142,12 @@ export class GattStage {
     };
   }
 
-  /** Android phones and beacons read iPhones; iPhones do not (background iOS <-> iOS, bluezone-protocol.md 3.1). */
+  /**
+   * Bluezone Android phones and beacons read iPhones; iPhones do not (background iOS <-> iOS,
+   * bluezone-protocol.md 3.1), nor does a GAEN phone.
+   */
   isReader(rx: number): boolean {
-    return this.kind[rx] !== KIND_IOS;
+    return this.kind[rx] !== KIND_IOS && !(this.app && this.app[rx] === APP_GAEN);
   }
 
   /** Buffers one reception of a reader until the end of the tick. */

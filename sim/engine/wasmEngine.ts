@@ -35,9 +35,9 @@ export interface EngineLayout {
   loud: number[];
   bodyTable: Float32Array;
   /**
-   * Apply the app's logging rule in the engine (run.ts record: iOS <-> iOS, coalesced iOS reports, 5 s
-   * dedup per slot) with a dense nDev x nDev table of last-logged times as u32 offsets (needs wholeUs);
-   * kind per device is then required.
+   * Apply the app's logging rule in the engine (appLog.ts rule: different apps, iOS <-> iOS, coalesced iOS
+   * reports, 5 s dedup per slot; GAEN keeps every reading) with a dense nDev x nDev table of last-logged
+   * times as u32 offsets (needs wholeUs); kind per device (appLog.ts ruleClass) is then required.
    */
   logging?: { kind: Uint8Array; logAll: boolean; emitAll: boolean };
   /** Advertising schedule per device (run.ts): advDelay hash prefix, interval, Android on/off cycle (us). */

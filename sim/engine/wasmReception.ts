@@ -2,6 +2,7 @@
 // module lists the contact-truth pairs, draws the events, builds the grid and packet lists and runs every
 // scanner's windows (scanTick); this adapter hands the receptions back through ReceptionOut.
 import type { WasmHost } from '../kernel/wasmKernel.ts';
+import { ruleClass } from './appLog.ts';
 import { HOP_GAP_US } from '../world/devices.ts';
 import type { World } from '../world/build.ts';
 import { TRUTH_M, type Radio } from './radio.ts';
@@ -40,7 +41,7 @@ export class WasmReception implements ReceptionEngine {
       hopGapUs: HOP_GAP_US, interfFloorDb: r.interfFloorDb, params: r.params, carriage: w.carriage, reachTx: r.reachTx,
       reachRx: r.reachRx, rxCorr: w.rxCorr, txPower: w.txPower, airUs: adv.airUs, evSpanUs: adv.evSpanUs, loud: r.loudList,
       bodyTable: r.bodyTable,
-      logging: o.logging ? { kind: w.kind, logAll: o.logging.logAll, emitAll: o.logging.emitAll } : undefined,
+      logging: o.logging ? { kind: ruleClass(w.kind, w.app), logAll: o.logging.logAll, emitAll: o.logging.emitAll } : undefined,
       truth: o.truth && truthGrid ? { nx: truthGrid.nx, ny: truthGrid.ny, cellM: TRUTH_M } : undefined,
       events: { delayH: adv.delayH, advIntUs: adv.intUs, advOnUs: adv.onUs, advCycleUs: adv.cycleUs, advPhaseUs: adv.phaseUs },
       seed: w.seed, wholeUs: adv.wholeUs, lastSpanUs: o.lastSpanUs, pairCache: o.pairCache, outRoom: o.outRoom,

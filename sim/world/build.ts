@@ -4,7 +4,7 @@
 import { hash32, hashAbsorb, hashStart, uniform01 } from '../kernel/rng.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { Mobility, scaledCounts } from './mobility.ts';
-import { ADV_LEN, HOP_GAP_US, KIND_ANDROID, KIND_BEACON, KIND_IOS, airtimeUs } from './devices.ts';
+import { ADV_LEN, APP_BLUEZONE, APP_GAEN, HOP_GAP_US, KIND_ANDROID, KIND_BEACON, KIND_IOS, airtimeUs } from './devices.ts';
 import { pickModels } from './models.ts';
 
 const SALT_ADV_DELAY = 0x61647664; // 'advd'
@@ -65,6 +65,8 @@ export interface World {
   nDev: number;
   /** KIND_ANDROID / KIND_IOS / KIND_BEACON; phones first, beacons last (firstBeacon..nDev-1). */
   kind: Uint8Array;
+  /** The app per device (devices.ts APP_BLUEZONE = 0, beacons too; APP_GAEN = 1), from the group's `app`; sim/engine/appLog.ts. */
+  app: Uint8Array;
   /** Person carrying the device, -1 for a beacon. */
   person: Int32Array;
   /** 0 hand, 1 pocket, 2 bag, 3 fixed (CARRIAGE_NAMES). */
@@ -129,7 +131,7 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
     if (ph === 2) continue;
     kindL.push(ph === 0 ? KIND_ANDROID : KIND_IOS);
     personL.push(p);
-    gaenL.push(g.app === 'gaen' ? 1 : 0);
+    gaenL.push(g.app === 'gaen' ? APP_GAEN : APP_BLUEZONE);
     carriageL.push(pickFraction(g.carriage, ['hand', 'pocket', 'bag'], uniform01(hash32(seed, SALT_CARRIAGE, p, 0, 0))));
     const width = String(Math.max(1, counts[mob.group[p]] - 1)).length;
     names.push(`${g.name}-${String(mob.indexInGroup[p] + 1).padStart(width, '0')}`);
@@ -137,13 +139,14 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
   for (const b of scenario.beacons) {
     kindL.push(KIND_BEACON);
     personL.push(-1);
-    gaenL.push(0);
+    gaenL.push(APP_BLUEZONE);
     carriageL.push(3);
     names.push(b.name);
   }
   const nDev = kindL.length;
   const kind = Uint8Array.from(kindL);
   const firstBeacon = nDev - scenario.beacons.length;
+  const app = Uint8Array.from(gaenL);
 
   const models = pickModels(seed, kind);
   const txPower = new Float32Array(nDev);
@@ -157,9 +160,9 @@ export function buildWorld(scenario: Scenario, opts: WorldOptions = {}): World {
   }
   return {
     seed, startMs: Date.parse(scenario.start), durationMs: opts.durationMs ?? scenario.duration, tickMs: scenario.tick,
-    mob, nDev, kind, person: Int32Array.from(personL), carriage: Uint8Array.from(carriageL), names, models: models.names,
+    mob, nDev, kind, app, person: Int32Array.from(personL), carriage: Uint8Array.from(carriageL), names, models: models.names,
     firstBeacon, beaconX: Float32Array.from(scenario.beacons, (b) => b.x), beaconY: Float32Array.from(scenario.beacons, (b) => b.y),
-    txPower, rxCorr, ...schedules(scenario, seed, kind, firstBeacon, Uint8Array.from(gaenL)),
+    txPower, rxCorr, ...schedules(scenario, seed, kind, firstBeacon, app),
   };
 }
 

@@ -10,6 +10,10 @@ export const KIND_IOS = 1;
 export const KIND_BEACON = 2;
 export const KIND_NAMES = ['android', 'ios', 'beacon'] as const;
 
+/** World.app values: the contact-tracing app a device runs (beacons are Bluezone; sim/engine/appLog.ts). */
+export const APP_BLUEZONE = 0;
+export const APP_GAEN = 1;
+
 export const CARRIAGE_NAMES = ['hand', 'pocket', 'bag', 'fixed'] as const;
 
 /** Legacy ADV_IND on LE 1M: preamble 1 + access address 4 + header 2 + AdvA 6 + CRC 3 = 16 bytes = 128 us,

@@ -143,18 +143,23 @@ export function resolve(r: i32, ws: f64, recs: usize, m: i32, nc: i32, mode: i32
     nRec++;
     let logged: u8 = 1;
     if (lastT != 0) {
-      // run.ts record(): background iOS <-> iOS does not work (bluezone-protocol.md 3.1); coalesced iOS
-      // reports; the app's 5 s dedup within a 15-min slot (4.3)
-      if (kr == 1 && load<u8>(kinds + <usize>tx) == 1) continue;
-      const la = lastRow + (<usize>tx << 2);
-      const v = load<u32>(la);
-      if (v != 0) {
-        const last = base + <f64>(v - 1);
-        if (kr == 1 && last >= ws) logged = 0;
-        else if (!all && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
+      // appLog.ts rule() (kinds: appLog.ts ruleClass, 0-2 the Bluezone kinds, 3 GAEN): different apps do
+      // not hear each other; background iOS <-> iOS does not work in Bluezone (bluezone-protocol.md 3.1);
+      // coalesced iOS reports; Bluezone's 5 s dedup within a 15-min slot (4.3); GAEN keeps every reading
+      const kt = load<u8>(kinds + <usize>tx);
+      if (<i32>(kr == 3) != <i32>(kt == 3)) continue;
+      if (kr == 1 && kt == 1) continue;
+      if (kr != 3) {
+        const la = lastRow + (<usize>tx << 2);
+        const v = load<u32>(la);
+        if (v != 0) {
+          const last = base + <f64>(v - 1);
+          if (kr == 1 && last >= ws) logged = 0;
+          else if (!all && ps - last < 5000000 && Math.floor(ps / 900000000) == Math.floor(last / 900000000)) logged = 0;
+        }
+        if (logged) store<u32>(la, <u32>(ps - base) + 1);
+        else if (!emit) continue;
       }
-      if (logged) store<u32>(la, <u32>(ps - base) + 1);
-      else if (!emit) continue;
     }
     const q = <usize>(outBase + nOut);
     store<i32>(pRTx + (q << 2), tx);
