@@ -24,6 +24,7 @@ import { buildWorld, type World } from './world/build.ts';
 import { KIND_ANDROID, KIND_IOS } from './world/devices.ts';
 import { ShardPool, waitForRoom, type ShardInit, type ShardRunOptions } from './parallel/pool.ts';
 import { keepReceivers, ReceptionRecorder } from './parallel/shards.ts';
+import { SinkPipe } from './parallel/sinkPipe.ts';
 
 export type { RunOptions, RunResult, RunStats };
 
@@ -35,8 +36,8 @@ const DENSE_MAX = 2048;
 /** Up to 1024 devices (32 MB) the WASM engine keeps every pair's terms across ticks (its pair cache). */
 const PAIR_CACHE_MAX = 1024;
 /**
- * Runs of at least this many device-milliseconds (20 device-hours: lobby at 500 devices for 1 h is 500)
- * classify in the sinks worker by default; below it the worker's start costs more than it saves.
+ * Runs of at least this many device-milliseconds (20 device-hours; lobby at 500 devices for 1 h has 500)
+ * classify in the sinks workers by default; below it their start costs more than they save.
  */
 const SINK_THREAD_MIN_DEVICE_MS = 20 * 3600_000;
 
@@ -113,7 +114,7 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
     ? new RunOutputs(opts.outDir, scenario, {
       seed: world.seed, startMs: world.startMs, durationMs: world.durationMs, names: world.names, kind: world.kind, person: world.person,
       classify: opts.classify ?? true, report: opts.report ?? true, models: world.models, format: opts.format ?? 'csv',
-      sinkThread: opts.sinkThread ?? world.nDev * world.durationMs >= SINK_THREAD_MIN_DEVICE_MS, sinkBatch: opts.sinkBatch,
+      consumers: opts.sinkThread ?? world.nDev * world.durationMs >= SINK_THREAD_MIN_DEVICE_MS ? (init, windows) => new SinkPipe(init, windows, opts.sinkBatch) : undefined,
     }, set!)
     : null;
   try {

@@ -1,7 +1,7 @@
 // Every sink of a run with outputs, fed from the world loop (sim/run.ts): the data files (files.ts),
 // classification and evaluation (evaluation.ts) and the report's samples (reportSink.ts, reportObs.ts).
-// The classifier and the report's observation samples (observers.ts) run in the sinks worker
-// (parallel/sinkPipe.ts) for runs large enough to pay for its start, else here; same bytes either way.
+// The classifier and the report's observation samples (observers.ts) run in the sinks workers
+// (parallel/sinkPipe.ts) for runs large enough to pay for their start, else here; same bytes either way.
 // Every file goes into the run's one OutputSet (records/output.ts), staged by open() and published by the
 // run's commit.
 import { join } from 'node:path';
@@ -12,8 +12,7 @@ import type { ContactDay } from '../engine/truth.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunStats } from '../types.ts';
 import { dailyRuleSection } from '../../report/dailyRule.ts';
-import { SinkPipe } from '../parallel/sinkPipe.ts';
-import { mergeObservers, Observers, type ObservationConsumers } from './observers.ts';
+import { mergeObservers, Observers, type ObservationConsumers, type ObserversInit } from './observers.ts';
 import { METHODS } from '../../firmware/proximity/classifier.ts';
 import { DataFiles } from './files.ts';
 import { ReportSamples } from './reportSink.ts';
@@ -29,9 +28,11 @@ export interface OutputsInit {
   report: boolean;
   models: string[];
   format: 'csv' | 'pb';
-  /** Run the classifier and the report's observation samples in the sinks worker. */
-  sinkThread: boolean;
-  sinkBatch?: number;
+  /**
+   * Where the classifier and the report's observation samples run: the sinks workers
+   * (parallel/sinkPipe.ts, passed in by run.ts) or, by default, Observers in this thread.
+   */
+  consumers?: (init: ObserversInit, windows: OutputWriter | null) => ObservationConsumers;
 }
 
 export interface FinishInput {
@@ -69,7 +70,7 @@ export class RunOutputs {
     if (classify || report) {
       const { startMs, durationMs, names, models, kind } = this.init;
       const init = { startMs, durationMs, names, models, kind, methods: classify ? METHODS : [], report };
-      this.consumers = this.init.sinkThread ? new SinkPipe(init, windows, this.init.sinkBatch) : new Observers(init, windows);
+      this.consumers = this.init.consumers ? this.init.consumers(init, windows) : new Observers(init, windows);
     }
   }
 
