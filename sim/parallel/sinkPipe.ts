@@ -134,16 +134,26 @@ export class SinkPipe implements ObservationConsumers {
     if (Atomics.load(this.ctrl, this.nW + 1) && this.parts.some((p) => !p)) throw new Error('sim run sinks worker stopped without a result');
   }
 
-  async finish(): Promise<ObserversPart[]> {
+  /**
+   * Sends the last batch and the finish message now, and resolves with the workers' parts: the caller
+   * writes its own tables meanwhile (the event loop polls the ports; windows.csv's chunks still arrive in order).
+   */
+  finish(): Promise<ObserversPart[]> {
     this.post();
     for (const p of this.ports) p.postMessage({ finish: true });
-    while (this.parts.some((p) => !p)) {
-      const p = Atomics.load(this.ctrl, this.nW);
-      this.drain();
-      if (!this.parts.some((p) => !p)) break;
-      if (p === Atomics.load(this.ctrl, this.nW)) Atomics.wait(this.ctrl, this.nW, p, 100);
-    }
-    return this.parts as ObserversPart[];
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        try {
+          this.drain();
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        if (this.parts.every((p) => p)) resolve(this.parts as ObserversPart[]);
+        else setTimeout(check, 2);
+      };
+      check();
+    });
   }
 
   async close(): Promise<void> {

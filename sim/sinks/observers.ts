@@ -39,6 +39,7 @@ export interface ObserversResult {
 /** What RunOutputs feeds: Observers in the simulation thread, or the workers' pipe (same calls, same parts). */
 export interface ObservationConsumers {
   observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void;
+  /** Ends the stream now; the parts may come later (the workers finish while the run writes its tables). */
   finish(): Promise<ObserversPart[]>;
   close(): Promise<void>;
 }
@@ -66,8 +67,8 @@ export class Observers implements ObservationConsumers {
     return { evaluation, report: this.report ? this.report.result(ev?.labelledOurs ?? []) : null };
   }
 
-  async finish(): Promise<ObserversPart[]> {
-    return [this.finishNow()];
+  finish(): Promise<ObserversPart[]> {
+    return Promise.resolve([this.finishNow()]);
   }
 
   async close(): Promise<void> {}

@@ -99,11 +99,13 @@ export class RunOutputs {
   }
 
   async finish(f: FinishInput): Promise<string[]> {
-    const r = this.consumers ? mergeObservers(await this.consumers.finish(), f.contacts) : null;
-    const results = r?.results ?? [];
+    // the sinks workers finish (flush, scoring) while this thread writes the tables
+    const parts = this.consumers?.finish();
     const files = this.files.closeStreams();
     if (this.windowsFile) files.push(this.windowsFile);
     files.push(...this.files.writeTables(f.contacts, f.firstSeenMs, f.lastSeenMs));
+    const r = parts ? mergeObservers(await parts, f.contacts) : null;
+    const results = r?.results ?? [];
     const s = f.summary;
     const cl = r?.classifier;
     s.classifier = cl
