@@ -2,28 +2,18 @@
 // observation samples run beside the simulation, and every file is byte-identical to the in-thread run:
 // windows.csv (its lines come back in chunks), summary.json's evaluation and 15-minute rule, report.html
 // (scatter, picked pairs, detected windows). Small batches, so that the runs cross many (and the flow control waits).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario/load.ts';
 import { runSimulation, type RunOptions } from '../../../sim/run.ts';
+import { runFiles } from '../../helpers/files.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bz-sinkthread-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function files(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (f !== 'timing.json') out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
-}
+const files = runFiles;
 
 async function same(name: string, opts: RunOptions): Promise<number> {
   const scenario = loadScenario(name);

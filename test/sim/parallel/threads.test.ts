@@ -1,29 +1,19 @@
 // `sim run --threads N` (issue 20): receivers split over worker threads, the files byte-identical to the
 // single-thread run for every built-in scenario (short durations), including scan windows and pcap, and
 // the counters summed over shards equal to the single-thread ones.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario/load.ts';
 import { runSimulation, type RunOptions } from '../../../sim/run.ts';
 import { shardOf } from '../../../sim/parallel/shards.ts';
+import { runFiles } from '../../helpers/files.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bz-threads-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function files(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (f !== 'timing.json') out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
-}
+const files = runFiles;
 
 let runNo = 0;
 async function both(name: string, opts: RunOptions, threads = 2) {

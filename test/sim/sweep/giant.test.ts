@@ -5,8 +5,8 @@
 // pin the retry rule: chunks the coordinator has already taken are not stored again, so nothing is
 // replayed twice. Others: a small shard as the job's return value, a restarted coordinator, a damaged
 // chunk, bad usage. Skips (with the reason) only when redis-server is missing outside CI.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario/load.ts';
 import { runSimulation } from '../../../sim/run.ts';
@@ -16,22 +16,12 @@ import { decodeChunk } from '../../../sim/parallel/shardChunks.ts';
 import { cli, ROOT, tempDirs } from '../../helpers/cli.ts';
 import { freePort } from './redis.ts';
 import { killAll, redisBin, skipReason, start, startRedis } from './redis.ts';
+import { runFiles } from '../../helpers/files.ts';
 
 afterAll(killAll);
 const tempDir = tempDirs('bz-giant-');
 
-function files(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (f !== 'timing.json') out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
-}
+const files = runFiles;
 
 describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
   it('coordinator + 2 workers, one killed mid-job: the shard is retried and the files equal --threads 1', async () => {
