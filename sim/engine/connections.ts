@@ -72,6 +72,18 @@ const BEACON_PAUSE_FAIL_US = 5_000_000;
 /** The BluezoneID slot (bluezone-protocol.md 1.2), in us. */
 const SLOT_US = SLOT_MS * 1000;
 
+interface SlotCounts {
+  heard: number;
+  pairsHeard: number;
+  /** Overflow sets where the dense marks do not fit (above DENSE_PAIRS_MAX devices). */
+  pairsHeardSet: Set<number> | null;
+  read: Set<number>;
+  pairsRead: Set<number>;
+}
+
+/** Up to this many devices, per-pair tables are dense typed arrays (2 x 2048^2 x 4 bytes = 32 MB at most). */
+const DENSE_PAIRS_MAX = 2048;
+
 interface Read {
   tx: number;
   blindFrom: number;
@@ -106,10 +118,21 @@ export class GattStage {
   private readonly active = new Map<number, Read>();
   private readonly seq: Uint32Array;
   private readonly rxStart: Int32Array;
-  /** (reader * nDev + iPhone) -> absolute slot number of the cached ID. */
+  /** (reader * nDev + iPhone) -> absolute slot number of the cached ID (+1 in the dense table; 0: none). */
   private readonly cache = new Map<number, number>();
+  private readonly cacheDense: Int32Array | null;
   private readonly retryAt = new Map<number, number>();
-  private readonly perSlot = new Map<number, { heard: Set<number>; read: Set<number>; pairsHeard: Set<number>; pairsRead: Set<number> }>();
+  private readonly perSlot = new Map<number, SlotCounts>();
+  /** The slot of the last reception and its counts (receptions come in tick order: one or two slots a tick). */
+  private lastSlot = NaN;
+  private lastCounts: SlotCounts | null = null;
+  /**
+   * "Already counted in slot s" marks for heard iPhones and heard pairs, one per slot parity: a tick holds
+   * receptions of at most two consecutive slots, and a slot two on is past for good, so the parity copy
+   * of slot s is free again by then. Counting replaces a Set per slot (4 hash operations per iPhone advert).
+   */
+  private readonly heardMark: Int32Array;
+  private readonly pairMark: Int32Array | null;
   private readonly startUs: number;
   private readonly connUs: number;
   private readonly iosAdvUs: number;
@@ -126,6 +149,10 @@ export class GattStage {
   ) {
     this.seq = new Uint32Array(kind.length);
     this.rxStart = new Int32Array(kind.length + 1);
+    const n = kind.length;
+    this.heardMark = new Int32Array(2 * n);
+    this.pairMark = n <= DENSE_PAIRS_MAX ? new Int32Array(2 * n * n) : null;
+    this.cacheDense = n <= DENSE_PAIRS_MAX ? new Int32Array(n * n) : null;
     this.startUs = startMs * 1000;
     this.connUs = Math.round(p.connIntervalMs * 1000);
     this.iosAdvUs = Math.round(iosAdvIntervalMs * 1000);
@@ -225,10 +252,28 @@ export class GattStage {
     }
     const key = rx * this.kind.length + tx;
     const slot = Math.floor((this.startUs + t) / SLOT_US);
-    const s = this.slot(slot);
-    s.heard.add(tx);
-    s.pairsHeard.add(key);
-    if (this.cache.get(key) === slot) {
+    let s = this.lastCounts;
+    if (slot !== this.lastSlot) {
+      s = this.lastCounts = this.slot(slot);
+      this.lastSlot = slot;
+    }
+    // marks hold slot + 1 (0: never); the parity picks the copy
+    const mark = slot + 1;
+    const par = slot & 1;
+    const hm = 2 * tx + par;
+    if (this.heardMark[hm] !== mark) {
+      this.heardMark[hm] = mark;
+      s!.heard++;
+    }
+    const pm = this.pairMark;
+    if (pm) {
+      if (pm[2 * key + par] !== mark) {
+        pm[2 * key + par] = mark;
+        s!.pairsHeard++;
+      }
+    } else (s!.pairsHeardSet ??= new Set()).add(key);
+    const cd = this.cacheDense;
+    if (cd ? cd[key] === mark : this.cache.get(key) === slot) {
       this.stats.cached_receptions++;
       out.reception(rx, tx, t, p, ws, we, dist);
       return;
@@ -278,16 +323,17 @@ export class GattStage {
     const key = rx * this.kind.length + r.tx;
     // the iPhone answers with the ID of the slot the read ends in (bluezone-protocol.md 3: computed at read time)
     const slot = Math.floor((this.startUs + r.end) / SLOT_US);
-    this.cache.set(key, slot);
+    if (this.cacheDense) this.cacheDense[key] = slot + 1;
+    else this.cache.set(key, slot);
     const s = this.slot(slot);
     s.read.add(r.tx);
     s.pairsRead.add(key);
     out.read(rx, r.tx, r.end, r.p, r.ws, r.dist);
   }
 
-  private slot(slot: number) {
+  private slot(slot: number): SlotCounts {
     let s = this.perSlot.get(slot);
-    if (!s) this.perSlot.set(slot, (s = { heard: new Set(), read: new Set(), pairsHeard: new Set(), pairsRead: new Set() }));
+    if (!s) this.perSlot.set(slot, (s = { heard: 0, pairsHeard: 0, pairsHeardSet: null, read: new Set(), pairsRead: new Set() }));
     return s;
   }
 
@@ -305,7 +351,7 @@ export class GattStage {
       .sort((a, b) => a[0] - b[0])
       .map(([slot, s]) => ({
         slot_start: new Date((slot * SLOT_US) / 1000).toISOString(),
-        iphones_heard: s.heard.size, iphones_read: s.read.size, pairs_heard: s.pairsHeard.size, pairs_read: s.pairsRead.size,
+        iphones_heard: s.heard, iphones_read: s.read.size, pairs_heard: s.pairsHeardSet ? s.pairsHeardSet.size : s.pairsHeard, pairs_read: s.pairsRead.size,
       }));
     const p = this.p;
     return (this.done = {
