@@ -76,9 +76,10 @@ export class SinkPipe implements ObservationConsumers {
       const data: SinkWorkerInit = { init: wInit, windowsPath: windows?.path ?? null, ctrl: sab, index, posted: this.nW, port: port2 };
       const worker = startTsWorker(new URL('./sinkWorker.ts', import.meta.url), { workerData: data, transferList: [port2] });
       worker.on('error', () => {});
-      // a worker that dies without reporting (killed) sets the flag; its own errors come as messages
-      worker.on('exit', (code) => {
-        if (code !== 0 && !this.closed) {
+      // a worker that stops without reporting (terminated, killed; even with exit code 0) sets the flag;
+      // its own errors come as messages. After its part it exits too: drain() reads the part first.
+      worker.on('exit', () => {
+        if (!this.closed) {
           Atomics.store(this.ctrl, this.nW + 1, 1);
           Atomics.notify(this.ctrl, this.nW);
         }
