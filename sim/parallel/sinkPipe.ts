@@ -22,7 +22,7 @@ export interface SinkWorkerInit {
   ctrl: SharedArrayBuffer;
   /** This worker's index: ctrl[index] counts the batches it consumed. */
   index: number;
-  /** ctrl[posted]: messages posted by any worker; ctrl[posted + 1]: a worker died. */
+  /** ctrl[posted]: messages posted by any worker; ctrl[posted + 1 + index]: this worker stopped. */
   posted: number;
   port: MessagePort;
 }
@@ -69,7 +69,7 @@ export class SinkPipe implements ObservationConsumers {
     const inits = split(init);
     this.nW = inits.length;
     this.parts = inits.map(() => null);
-    const sab = new SharedArrayBuffer(4 * (this.nW + 2));
+    const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
     this.ctrl = new Int32Array(sab);
     for (const [index, wInit] of inits.entries()) {
       const { port1, port2 } = new MessageChannel();
@@ -80,7 +80,7 @@ export class SinkPipe implements ObservationConsumers {
       // its own errors come as messages. After its part it exits too: drain() reads the part first.
       worker.on('exit', () => {
         if (!this.closed) {
-          Atomics.store(this.ctrl, this.nW + 1, 1);
+          Atomics.store(this.ctrl, this.nW + 1 + index, 1);
           Atomics.notify(this.ctrl, this.nW);
         }
       });
@@ -132,7 +132,8 @@ export class SinkPipe implements ObservationConsumers {
         else throw new Error(`sim run sinks worker: ${msg.error}`);
       }
     }
-    if (Atomics.load(this.ctrl, this.nW + 1) && this.parts.some((p) => !p)) throw new Error('sim run sinks worker stopped without a result');
+    // a worker exits after posting its part (read above), so only an exit without one is a failure
+    for (let w = 0; w < this.nW; w++) if (!this.parts[w] && Atomics.load(this.ctrl, this.nW + 1 + w)) throw new Error('sim run sinks worker stopped without a result');
   }
 
   /**

@@ -47,7 +47,7 @@ port.on('message', (m: { batch: ObsBatch } | { finish: true }) => {
     }
   } catch (e) {
     post({ error: (e as Error).stack ?? String(e) });
-    Atomics.store(ctrl, posted + 1, 1);
+    Atomics.store(ctrl, posted + 1 + index, 1);
     port.close();
   }
 });

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFFLINE_FLAGS, ROOT, cacheMiss, installGlobal, packTarball, run } from '../../bench/installedPackage.ts';
 import { startPtyBridge, startVirtualAir, type PtyBridge, type VirtualAir } from '../../firmware/hci/index.ts';
+import { runSimulation } from '../../sim/run.ts';
+import { loadScenario } from '../../sim/scenario/load.ts';
 
 const SETUP_MS = 400_000; // tsc build + two offline installs; about 60 s on a quiet 2-core machine
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -79,6 +81,14 @@ describe('npm pack + npm install -g --prefix P, outside the checkout', () => {
     const sim2 = await bz(['sim', 'run', 'queue', '--duration', '10s', '--threads', '2', '--out', d2]);
     expect(sim2.code, sim2.stderr).toBe(0);
     for (const f of ['observations.csv', 'truth.csv', 'windows.csv']) expect(readFileSync(join(d2, f)).equals(readFileSync(join(d, f))), f).toBe(true);
+    // a run of 20+ device-hours classifies in the sinks workers (compiled sinkWorker.js): the same
+    // windows.csv and summary.json as this checkout's in-thread run
+    const d3 = join(tmp, 'D3');
+    const sim3 = await bz(['sim', 'run', 'lobby', '--devices', '100', '--duration', '30m', '--out', d3]);
+    expect(sim3.code, sim3.stderr).toBe(0);
+    const d4 = join(tmp, 'D4');
+    await runSimulation(loadScenario('lobby'), { devices: 100, durationMs: 30 * 60_000, outDir: d4, sinkThread: false });
+    for (const f of ['windows.csv', 'summary.json', 'observations.csv']) expect(readFileSync(join(d3, f)).equals(readFileSync(join(d4, f))), f).toBe(true);
 
     const cl = await bz(['classify', '--input', join(d, 'observations.csv'), '--out', join(d, 'gaen.csv'), '--method', 'gaen', '--json']);
     expect(cl.code, cl.stderr).toBe(0);
