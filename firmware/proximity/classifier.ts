@@ -170,6 +170,12 @@ const N_BINS = RSSI_MAX - RSSI_MIN + 1;
 const N_INST = N_SUB + 1;
 /** Readings kept per scan instance for its median (reservoir beyond that). */
 const RESERVOIR = 32;
+/**
+ * A window's first readings are kept as a list; its histogram is taken only from the next reading on. In a
+ * crowd most pairs are heard a few times a window, and the 148-bin histogram (592 bytes) was most of a
+ * pair's state (issue 20: memory at 10^5 phones). Quantiles from the sorted list equal the histogram's.
+ */
+const FEW = 8;
 const DAY_MS = 86_400_000;
 
 /**
@@ -179,7 +185,11 @@ const DAY_MS = 86_400_000;
  * doubling.
  */
 class SlotStore {
+  /** Histograms, one per state that has had more than FEW readings in a window (allocHist). */
   hist = new Uint32Array(64 * N_BINS);
+  private nHist = 0;
+  /** A window's first FEW readings per slot. */
+  few = new Int8Array(64 * FEW);
   buf = new Int16Array(64 * RESERVOIR);
   /** Finished instances per slot: start times, and median / mean / max RSSI (N_INST each). */
   instStart = new Float64Array(64 * N_INST);
@@ -189,24 +199,34 @@ class SlotStore {
   /** A new slot (slots are never freed: pair states are pooled and keep theirs). */
   alloc(): number {
     const slot = this.n++;
-    if (slot * N_BINS >= this.hist.length) {
-      this.hist = grow(this.hist, new Uint32Array(this.hist.length * 2));
+    if (slot * FEW >= this.few.length) {
+      this.few = grow(this.few, new Int8Array(this.few.length * 2));
       this.buf = grow(this.buf, new Int16Array(this.buf.length * 2));
       this.instStart = grow(this.instStart, new Float64Array(this.instStart.length * 2));
       this.inst = grow(this.inst, new Float32Array(this.inst.length * 2));
     }
     return slot;
   }
+
+  /** A histogram's offset in hist (never freed: a pooled state keeps its own). */
+  allocHist(): number {
+    const at = this.nHist++ * N_BINS;
+    if (at >= this.hist.length) this.hist = grow(this.hist, new Uint32Array(this.hist.length * 2));
+    return at;
+  }
 }
 
-function grow<T extends Uint32Array | Int16Array | Float64Array | Float32Array>(from: T, to: T): T {
+function grow<T extends Uint32Array | Int8Array | Int16Array | Float64Array | Float32Array>(from: T, to: T): T {
   to.set(from as never);
   return to;
 }
 
+const FEW_SCRATCH = new Int8Array(FEW);
+
 class PairState {
-  /** Offsets of this state's histogram, reservoir and instances in its SlotStore's arrays. */
-  readonly histAt: number;
+  /** Offsets of this state's histogram (-1: none yet), first readings, reservoir and instances in its SlotStore's arrays. */
+  histAt = -1;
+  readonly fewAt: number;
   readonly bufAt: number;
   /** instStart[instAt + k]; median, mean and max of instance k at inst[3 * instAt + k + 0 / N_INST / 2 N_INST]. */
   readonly instAt: number;
@@ -214,7 +234,7 @@ class PairState {
     slot: number,
     private readonly store: SlotStore,
   ) {
-    this.histAt = slot * N_BINS;
+    this.fewAt = slot * FEW;
     this.bufAt = slot * RESERVOIR;
     this.instAt = slot * N_INST;
   }
@@ -241,7 +261,7 @@ class PairState {
     this.receiver = receiver;
     this.transmitter = transmitter;
     this.rxModel = this.txModel = this.txPowerObs = undefined;
-    if (this.n > 0) this.store.hist.fill(0, this.histAt, this.histAt + N_BINS);
+    if (this.n > 0 && this.histAt >= 0) this.store.hist.fill(0, this.histAt, this.histAt + N_BINS);
     this.n = 0;
     this.sum = 0;
     this.max = -Infinity;
@@ -252,8 +272,31 @@ class PairState {
     this.nInst = 0;
   }
 
+  /** The window's readings (n <= FEW, no histogram yet), ascending, in a shared scratch array. */
+  private sortedFew(): Int8Array {
+    const v = FEW_SCRATCH;
+    const f = this.store.few;
+    const n = this.n;
+    // insertion sort of at most FEW values
+    for (let i = 0; i < n; i++) {
+      const x = f[this.fewAt + i];
+      let j = i - 1;
+      while (j >= 0 && v[j] > x) {
+        v[j + 1] = v[j];
+        j--;
+      }
+      v[j + 1] = x;
+    }
+    return v;
+  }
+
   /** The k-th strongest reading (k = 0: the maximum); the weakest when the window has k or fewer. */
   fromTop(k: number): number {
+    if (this.histAt < 0) {
+      if (this.n === 0) return RSSI_MAX; // as the empty histogram's walk ends
+      const v = this.sortedFew();
+      return v[this.n - (Math.min(k, this.n - 1) + 1)];
+    }
     let seen = 0;
     const h = this.store.hist;
     const at = this.histAt;
@@ -268,6 +311,15 @@ class PairState {
   /** Bin index q-quantile (0..1) of the window's raw RSSI, from the histogram (exact for integer dBm). */
   quantile(q: number): number {
     const target = q * (this.n - 1);
+    if (this.histAt < 0) {
+      if (this.n === 0) return NaN;
+      const v = this.sortedFew();
+      const k = Math.floor(target);
+      const frac = target - k;
+      const lo = v[k];
+      if (frac === 0 || v[k + 1] === lo) return lo;
+      return lo + frac * (v[k + 1] - lo);
+    }
     let seen = 0;
     const h = this.store.hist;
     const at = this.histAt;
@@ -399,7 +451,16 @@ export class StreamingClassifier {
     if (o.transmitterModel) s.txModel = o.transmitterModel;
     if (o.txPower !== undefined) s.txPowerObs = o.txPower;
     const r = o.rssi < RSSI_MIN ? RSSI_MIN : o.rssi > RSSI_MAX ? RSSI_MAX : Math.round(o.rssi);
-    this.store.hist[s.histAt + r - RSSI_MIN]++;
+    const st = this.store;
+    if (s.histAt >= 0) st.hist[s.histAt + r - RSSI_MIN]++;
+    else if (s.n < FEW) st.few[s.fewAt + s.n] = r;
+    else {
+      // the (FEW + 1)-th reading: the histogram takes over
+      s.histAt = st.allocHist();
+      const h = st.hist;
+      for (let i = 0; i < FEW; i++) h[s.histAt + st.few[s.fewAt + i] - RSSI_MIN]++;
+      h[s.histAt + r - RSSI_MIN]++;
+    }
     s.n++;
     s.sum += r;
     if (r > s.max) s.max = r;
