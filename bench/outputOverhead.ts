@@ -1,8 +1,9 @@
 // Benchmark: what the default outputs cost (issue 20 target: lobby 500 devices 8 h with outputs at most
 // 1.5x the no-output time). Whole `bluezone` processes, in alternation so load drifts hit every variant:
-//   none:    `bench radio` (the same world and engine, no outputs, one run)
-//   outputs: `sim run` with the default outputs (files, classifier with both baselines, report)
-//   old:     the same `sim run` from another checkout (--old DIR), e.g. a git worktree of an older commit
+//   none:     `bench radio` (the same world and engine, no outputs, one run)
+//   outputs:  `sim run` with the default outputs (files, classifier with both baselines, report)
+//   old-none, old: the same two from another checkout (--old DIR), e.g. a git worktree of an older
+//             commit, so each version's ratio is against its own no-output time
 // Prints each run's wall time, peak RSS and load average, then the medians and the ratios.
 //   npm run bench:output-overhead [-- --scenario lobby --devices 500 --hours 8 --runs 3 --old DIR --json]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -36,8 +37,10 @@ function timed(args: string[]): { s: number; peakMb: number | null } {
   return { s, peakMb: m ? Math.round(Number(m[1]) / 1024) : null };
 }
 
+const none = (dir: string) => () => timed([join(dir, 'bin/bluezone.js'), 'bench', 'radio', '--scenario', scenario, '--devices', devices, '--hours', hours, '--runs', '1', '--json']);
 const variants: { name: string; run: () => { s: number; peakMb: number | null } }[] = [
-  { name: 'none', run: () => timed([join(repo, 'bin/bluezone.js'), 'bench', 'radio', '--scenario', scenario, '--devices', devices, '--hours', hours, '--runs', '1', '--json']) },
+  { name: 'none', run: none(repo) },
+  ...(old ? [{ name: 'old-none', run: none(old) }] : []),
   ...[['outputs', repo], ...(old ? [['old', old]] : [])].map(([name, dir]) => ({
     name,
     run: () => {
@@ -66,7 +69,7 @@ const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, med
 const result = {
   bench: 'output-overhead', scenario, devices: Number(devices), hours: Number(hours), runs, wall_s: times, peak_mb: peaks, median_s: medians,
   overhead_ratio: Math.round((medians.outputs / medians.none) * 100) / 100,
-  old_overhead_ratio: old ? Math.round((medians.old / medians.none) * 100) / 100 : null,
+  old_overhead_ratio: old ? Math.round((medians.old / medians['old-none']) * 100) / 100 : null,
   new_over_old: old ? Math.round((medians.outputs / medians.old) * 100) / 100 : null,
   commit: execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
   node: process.version, cores: os.availableParallelism(),
@@ -74,5 +77,5 @@ const result = {
 if (json) console.log(JSON.stringify(result));
 else {
   console.log(`${scenario} ${devices} devices ${hours} h, median of ${runs}: no outputs ${medians.none} s, outputs ${medians.outputs} s (${result.overhead_ratio}x)` +
-    (old ? `, old ${medians.old} s (${result.old_overhead_ratio}x); new/old ${result.new_over_old}` : ''));
+    (old ? `; old: no outputs ${medians['old-none']} s, outputs ${medians.old} s (${result.old_overhead_ratio}x); outputs new/old ${result.new_over_old}` : ''));
 }
