@@ -123,8 +123,9 @@ export class RunOutputs {
     if (daily) (s.evaluation as Record<string, unknown>).daily_rule = { rule: 'at least 15 min within 2 m per pair and UTC day', results: daily.results.map(resultJson) };
     s.files = ['summary.json', 'timing.json', ...files.map((x) => x.slice(this.dir.length + 1)), ...(this.init.report ? ['report.html'] : [])];
     files.unshift(...this.files.writeSummary(s, f.stats));
-    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results, [],
-      daily ? [dailyRuleSection(daily.results, daily.rows, { truthSource: 'contacts_truth.csv (continuous positions)' })] : [], r?.report ?? undefined)));
+    // r.report is set whenever the report is on (observers.ts keeps its samples then)
+    if (this.reportHtml) files.push(...(await this.samples.render(this.dir, this.set, this.reportHtml, f.stats, f.params, results, r!.report!,
+      daily ? [dailyRuleSection(daily.results, daily.rows, { truthSource: 'contacts_truth.csv (continuous positions)' })] : [])));
     return files;
   }
 }

@@ -1,18 +1,16 @@
 // Samples of a run for report.html (report/): tracks, contact timelines (truth intervals and detected
 // windows), then the page with the evaluation of every method. The observation-fed samples (scatter, pair
 // series, detected windows) are reportObs.ts's, which may run in the sinks worker.
-import type { WindowResult } from '../../firmware/proximity/classifier.ts';
 import { metricsTable, type EvalResult } from '../../eval/evaluate.ts';
 import { thinCurve } from '../../eval/metrics.ts';
 import { OutputError, type OutputSet, type OutputWriter } from '../../records/output.ts';
 import type { ContactTimeline, DeviceTrack, ExtraSection, F1Curve, RunReportInput } from '../../report/types.ts';
 import { scoreLabel } from '../../report/specs.ts';
-import type { LabelledWindow } from './evaluation.ts';
 import type { ChannelParams } from '../channel/params.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunStats } from '../types.ts';
 import { KIND_NAMES } from '../world/devices.ts';
-import { ReportObservations, type ReportObsResult } from './reportObs.ts';
+import type { ReportObsResult } from './reportObs.ts';
 
 const TRACK_MAX = 40;
 const TRACK_EVERY_MS = 30_000;
@@ -32,16 +30,13 @@ export interface ReportInit {
 
 export class ReportSamples {
   private readonly tracks = new Map<number, DeviceTrack>();
-  private readonly obs: ReportObservations;
   /** People (mobility index) present in at least one tick. */
   private readonly present = new Set<number>();
   private readonly truthOpen = new Map<number, number>();
   private readonly lastSeenPair = new Map<number, number>();
   private readonly truthIntervals: { a: number; b: number; startMs: number; endMs: number }[] = [];
 
-  constructor(readonly scenario: Scenario, readonly init: ReportInit) {
-    this.obs = new ReportObservations(init);
-  }
+  constructor(readonly scenario: Scenario, readonly init: ReportInit) {}
 
   /** Who is present (every tick), and positions every TRACK_EVERY_MS for the tracks (at most TRACK_MAX). */
   onTick(t0ms: number, x: Float32Array, y: Float32Array, active: Uint8Array, nDev: number): void {
@@ -82,23 +77,12 @@ export class ReportSamples {
     }
   }
 
-  /** distM rounded to 0.01 m as truth.csv holds it (in-thread runs and tests; the sinks worker has its own). */
-  observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
-    this.obs.observation(tsMs, rx, tx, rssi, distM);
-  }
-
-  /** A window method ours called contact goes on the timeline. */
-  onWindow(w: WindowResult): void {
-    this.obs.onWindow(w);
-  }
-
   /** Renders report.html (and its plots); a rendering failure leaves a one-line page, not a failed run. */
   /** `html` is report.html, staged in the run's set before the simulation; the plots join the set here. */
-  /** `labelled`: every window of method ours with its truth label (the pair picks). */
-  /** `obs`: the observation-fed samples when they were taken elsewhere (the sinks worker), else this one's. */
-  async render(dir: string, set: OutputSet, html: OutputWriter, stats: RunStats, params: ChannelParams, results: EvalResult[], labelled: LabelledWindow[] = [], sections: ExtraSection[] = [], obs?: ReportObsResult): Promise<string[]> {
+  /** `obs`: the observation-fed samples with the pairs picked (reportObs.ts; in the sinks worker or the run's thread). */
+  async render(dir: string, set: OutputSet, html: OutputWriter, stats: RunStats, params: ChannelParams, results: EvalResult[], obs: ReportObsResult, sections: ExtraSection[] = []): Promise<string[]> {
     this.endTruthTick(Infinity, this.init.names.length);
-    const input = { ...this.input(stats, params, results, obs ?? this.obs.result(labelled)), sections };
+    const input = { ...this.input(stats, params, results, obs), sections };
     try {
       const { renderRunReport, writeReport } = await import('../../report/index.ts');
       return writeReport(dir, await renderRunReport(input), 'report.html', { set, html });

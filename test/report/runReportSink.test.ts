@@ -8,6 +8,7 @@ import { OutputSet } from '../../records/output.ts';
 import { channelParamsFor } from '../../sim/channel/params.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import type { LabelledWindow } from '../../sim/sinks/evaluation.ts';
+import { ReportObservations } from '../../sim/sinks/reportObs.ts';
 import { ReportSamples } from '../../sim/sinks/reportSink.ts';
 import type { RunStats } from '../../sim/types.ts';
 import { KIND_ANDROID, KIND_BEACON } from '../../sim/world/devices.ts';
@@ -26,17 +27,25 @@ const stats = {
   observations: 10, kernel: 'ts', devices: { android: 3, ios: 0, beacon: 1, people: 5 },
 } as unknown as RunStats;
 
-async function page(samples: ReportSamples, labelled: LabelledWindow[], name: string): Promise<string> {
+/** A run's page samples: the per-tick ones (ReportSamples) and the observation-fed ones (ReportObservations, run by the sinks worker). */
+class Samples extends ReportSamples {
+  readonly obs = new ReportObservations(this.init);
+  observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
+    this.obs.observation(tsMs, rx, tx, rssi, distM);
+  }
+}
+
+async function page(samples: Samples, labelled: LabelledWindow[], name: string): Promise<string> {
   const dir = join(tmp, name);
   const set = new OutputSet();
   const html = set.add(join(dir, 'report.html'), { mkdir: true });
-  await samples.render(dir, set, html, stats, channelParamsFor('lobby'), [], labelled);
+  await samples.render(dir, set, html, stats, channelParamsFor('lobby'), [], samples.obs.result(labelled));
   set.commit();
   return readFileSync(join(dir, 'report.html'), 'utf8');
 }
 
-function run(detail: boolean, durationMs = 30 * 60_000): ReportSamples {
-  const s = new ReportSamples(loadScenario('lobby'), { seed: 1, startMs: START, durationMs, names, kind, person, detail });
+function run(detail: boolean, durationMs = 30 * 60_000): Samples {
+  const s = new Samples(loadScenario('lobby'), { seed: 1, startMs: START, durationMs, names, kind, person, detail });
   const x = new Float32Array(4);
   const y = new Float32Array(4);
   // a and b present; c never arrives (scheduled, not present)
@@ -87,7 +96,7 @@ describe('sim run page: selected pairs', () => {
     const html = await page(run(true), [], 'none');
     expect(titles(html)[0]).toBe('a hears b');
     expect(html).toContain('phone pair with the most receptions (200); no contact window to pick by');
-    const only = new ReportSamples(loadScenario('lobby'), { seed: 1, startMs: START, durationMs: 60_000, names, kind, person, detail: true });
+    const only = new Samples(loadScenario('lobby'), { seed: 1, startMs: START, durationMs: 60_000, names, kind, person, detail: true });
     only.observation(START, 0, 3, -60, 5);
     const h2 = await page(only, [], 'beacon-only');
     expect(titles(h2)).toEqual(['a hears beacon-1']);
@@ -95,7 +104,7 @@ describe('sim run page: selected pairs', () => {
   });
 
   it('a pair with more receptions than the plot holds is binned to the end of the run, and says so', async () => {
-    const s = new ReportSamples(loadScenario('lobby'), { seed: 1, startMs: START, durationMs: 3600_000, names, kind, person, detail: true });
+    const s = new Samples(loadScenario('lobby'), { seed: 1, startMs: START, durationMs: 3600_000, names, kind, person, detail: true });
     // 250 000 receptions over the hour (before: the page kept the first 200 000 and the plot stopped at 48 min)
     const n = 250_000;
     for (let i = 0; i < n; i++) s.observation(START + Math.floor((i * 3600_000) / n), 0, 1, -60 - (i % 5), 1);
