@@ -25,8 +25,8 @@ const repo = resolve(import.meta.dirname, '..');
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs one process under /usr/bin/time when present (peak RSS), returns wall seconds and peak MB. */
+const haveTime = spawnSync('sh', ['-c', 'command -v /usr/bin/time']).status === 0;
 function timed(args: string[]): { s: number; peakMb: number | null } {
-  const haveTime = spawnSync('sh', ['-c', 'command -v /usr/bin/time']).status === 0;
   const t0 = performance.now();
   const cmd = haveTime ? '/usr/bin/time' : process.execPath;
   const argv = haveTime ? ['-f', 'peak_kb=%M', process.execPath, ...args] : args;
