@@ -147,6 +147,12 @@ export const BLUEZONE_THRESHOLDS: Readonly<Record<string, number>> = Object.free
 
 export interface ClassifierOptions {
   method?: Method;
+  /**
+   * Several methods on one per-pair state (pushEach / flushEach give each one's windows, in this order): the
+   * state a pair keeps does not depend on the method, so the simulator runs all three for the memory and
+   * the pushes of one (issue 20). The first is `method`; each method's windows equal a one-method classifier's.
+   */
+  methods?: readonly Method[];
   /** Window length in ms (default 15 min); windows start at multiples of it since the epoch. */
   windowMs?: number;
   /** Model -> calibration; models it does not know get DEFAULT_CALIBRATION. */
@@ -190,22 +196,38 @@ class SlotStore {
   private nHist = 0;
   /** A window's first FEW readings per slot. */
   few = new Int8Array(64 * FEW);
-  buf = new Int16Array(64 * RESERVOIR);
-  /** Finished instances per slot: start times, and median / mean / max RSSI (N_INST each). */
-  instStart = new Float64Array(64 * N_INST);
-  inst = new Float32Array(64 * 3 * N_INST);
+  /** Each slot's reservoir of its open instance's readings (whole dBm, -127..20: Int8). */
+  buf = new Int8Array(64 * RESERVOIR);
   n = 0;
+  /**
+   * Finished instances of the open window, all pairs in one arena (emptied when the window closes): sub-slot,
+   * median / mean / max RSSI, and the next instance of the same pair (-1: none). A crowd's pair has one or
+   * two instances a window, so a fixed N_INST per slot was mostly empty (issue 20: memory at 10^5 phones).
+   */
+  iSub = new Uint8Array(1024);
+  iVal = new Float32Array(3 * 1024);
+  iNext = new Int32Array(1024);
+  nI = 0;
 
   /** A new slot (slots are never freed: pair states are pooled and keep theirs). */
   alloc(): number {
     const slot = this.n++;
     if (slot * FEW >= this.few.length) {
       this.few = grow(this.few, new Int8Array(this.few.length * 2));
-      this.buf = grow(this.buf, new Int16Array(this.buf.length * 2));
-      this.instStart = grow(this.instStart, new Float64Array(this.instStart.length * 2));
-      this.inst = grow(this.inst, new Float32Array(this.inst.length * 2));
+      this.buf = grow(this.buf, new Int8Array(this.buf.length * 2));
     }
     return slot;
+  }
+
+  /** A new instance in the arena. */
+  allocInst(): number {
+    const i = this.nI++;
+    if (i === this.iSub.length) {
+      this.iSub = grow(this.iSub, new Uint8Array(this.iSub.length * 2));
+      this.iVal = grow(this.iVal, new Float32Array(this.iVal.length * 2));
+      this.iNext = grow(this.iNext, new Int32Array(this.iNext.length * 2));
+    }
+    return i;
   }
 
   /** A histogram's offset in hist (never freed: a pooled state keeps its own). */
@@ -216,7 +238,7 @@ class SlotStore {
   }
 }
 
-function grow<T extends Uint32Array | Int8Array | Int16Array | Float64Array | Float32Array>(from: T, to: T): T {
+function grow<T extends Uint32Array | Int8Array | Uint8Array | Int32Array | Float32Array>(from: T, to: T): T {
   to.set(from as never);
   return to;
 }
@@ -228,15 +250,15 @@ class PairState {
   histAt = -1;
   readonly fewAt: number;
   readonly bufAt: number;
-  /** instStart[instAt + k]; median, mean and max of instance k at inst[3 * instAt + k + 0 / N_INST / 2 N_INST]. */
-  readonly instAt: number;
+  /** This window's finished instances in the store's arena: first and last (-1: none). */
+  instHead = -1;
+  instTail = -1;
   constructor(
     slot: number,
     private readonly store: SlotStore,
   ) {
     this.fewAt = slot * FEW;
     this.bufAt = slot * RESERVOIR;
-    this.instAt = slot * N_INST;
   }
   receiver = '';
   transmitter = '';
@@ -270,6 +292,7 @@ class PairState {
     this.subSum = 0;
     this.subMax = -Infinity;
     this.nInst = 0;
+    this.instHead = this.instTail = -1;
   }
 
   /** The window's readings (n <= FEW, no histogram yet), ascending, in a shared scratch array. */
@@ -356,14 +379,16 @@ function pairScanMs(s: PairState): number {
 interface PairMemory {
   /** Start of its last scan instance (credits are the time since it, up to CREDIT_CAP_MS). */
   lastInstance: number;
-  /** Its daily row of the day it was last credited (saves the day key's lookup). */
-  day: DailyContact | undefined;
+  /** Per method, its daily row of the day it was last credited (saves the day key's lookup). */
+  day: (DailyContact | undefined)[];
 }
 
 const NO_RESULTS: WindowResult[] = Object.freeze([]) as unknown as WindowResult[];
 
 export class StreamingClassifier {
+  /** The first of `methods`: push() and flush() return its windows. */
   readonly method: Method;
+  readonly methods: readonly Method[];
   readonly windowMs: number;
   readonly subMs: number;
   readonly closeContactMinutes: number;
@@ -378,7 +403,8 @@ export class StreamingClassifier {
   /** receiver -> transmitter -> what the pair carries across windows, kept only while its last instance
    * can still shorten a credit (CREDIT_CAP_MS). Nested maps: no key string built per pair and window. */
   private readonly memory = new Map<string, Map<string, PairMemory>>();
-  private readonly days = new Map<string, DailyContact>();
+  /** Per method: daily rows by receiver, transmitter and day. */
+  private readonly days: Map<string, DailyContact>[];
   /** Learned receive / transmit offsets per device (method "ours"); bounded LRUs of 2 numbers each. */
   private readonly rxOffsets = new OffsetTable();
   private readonly txOffsets = new OffsetTable();
@@ -392,13 +418,21 @@ export class StreamingClassifier {
   private readonly credit = new Float64Array(N_SUB + 1);
   private readonly close = new Uint8Array(N_SUB + 1);
   private readonly closeWeight = new Float64Array(N_SUB + 1);
+  /** The closing pair's instances, copied from the arena: start times, and median / mean / max at [0 / N_INST / 2 N_INST + k]. */
+  private readonly instStart = new Float64Array(N_INST);
+  private readonly inst = new Float32Array(3 * N_INST);
   /** The receiver of the previous push and its state: a crowd's log comes in runs of one receiver. */
   private lastRx: string | undefined;
   private lastSc: ReceiverScan | undefined;
 
   constructor(opts: ClassifierOptions = {}) {
-    this.method = opts.method ?? 'ours';
-    if (!(METHODS as readonly string[]).includes(this.method)) throw new RangeError(`unknown method "${this.method}"`);
+    this.methods = Object.freeze([...(opts.methods ?? [opts.method ?? 'ours'])]);
+    if (this.methods.length === 0) throw new RangeError('no method');
+    if (opts.method !== undefined && opts.methods && opts.method !== opts.methods[0]) throw new RangeError(`method "${opts.method}" is not the first of methods`);
+    for (const m of this.methods) if (!(METHODS as readonly string[]).includes(m)) throw new RangeError(`unknown method "${m}"`);
+    if (new Set(this.methods).size !== this.methods.length) throw new RangeError('a method is named twice');
+    this.method = this.methods[0];
+    this.days = this.methods.map(() => new Map());
     this.windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
     if (!Number.isInteger(this.windowMs) || this.windowMs < 1000 || this.windowMs > DAY_MS)
       throw new RangeError(`window must be a whole number of ms between 1 s and 1 day, got ${this.windowMs}`);
@@ -414,12 +448,18 @@ export class StreamingClassifier {
     return this.nLive;
   }
 
-  /** Adds one observation; returns the windows this observation closed (often none). */
+  /** Adds one observation; returns the windows (of the first method) this observation closed (often none). */
   push(o: Observation): WindowResult[] {
+    const r = this.pushEach(o);
+    return r === null ? NO_RESULTS : r[0];
+  }
+
+  /** Adds one observation; returns null, or the windows it closed per method (in `methods` order). */
+  pushEach(o: Observation): WindowResult[][] | null {
     const t = o.timestampMs;
     if (!(t >= this.lastT)) throw new RangeError(`observation at ${t} ms comes before ${this.lastT} ms: input must be sorted by time`);
     this.lastT = t;
-    let out = NO_RESULTS;
+    let out: WindowResult[][] | null = null;
     if (!(t < this.windowEnd)) {
       // Time is sorted, so only crossing the open window's end starts a new one (also the first push).
       if (this.nLive > 0) out = this.closeAll();
@@ -486,38 +526,45 @@ export class StreamingClassifier {
     return out;
   }
 
-  /** Adds minutes to a pair's daily row; the pair's memory keeps its current day's row at hand. */
-  private addDaily(s: PairState, mem: PairMemory, day: number, m: number): void {
-    let d = mem.day;
+  /** Adds minutes to a pair's daily row of method mi; the pair's memory keeps its current day's row at hand. */
+  private addDaily(s: PairState, mem: PairMemory, mi: number, day: number, m: number): void {
+    let d = mem.day[mi];
     if (d === undefined || d.dayStartMs !== day) {
       const dk = s.receiver + '\u0000' + s.transmitter + '\u0000' + day;
-      d = this.days.get(dk);
-      if (d === undefined) this.days.set(dk, (d = { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: 0, closeContact: false }));
-      mem.day = d;
+      const days = this.days[mi];
+      d = days.get(dk);
+      if (d === undefined) days.set(dk, (d = { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: 0, closeContact: false }));
+      mem.day[mi] = d;
     }
     d.minutesWithin2m += m;
   }
 
-  /** Closes every open window (end of input). */
+  /** Closes every open window (end of input); returns the first method's. */
   flush(): WindowResult[] {
-    return this.nLive > 0 ? this.closeAll() : [];
+    return this.flushEach()[0];
   }
 
-  /** Per pair and UTC day: minutes credited within 2 m and the close-contact flag. */
-  daily(): DailyContact[] {
-    return [...this.days.values()]
+  /** Closes every open window (end of input); returns them per method. */
+  flushEach(): WindowResult[][] {
+    return this.nLive > 0 ? this.closeAll() : this.methods.map(() => []);
+  }
+
+  /** Per pair and UTC day, for the first method or `methods[mi]`: minutes credited within 2 m and the close-contact flag. */
+  daily(mi = 0): DailyContact[] {
+    return [...this.days[mi].values()]
       .map((d) => ({ ...d, minutesWithin2m: round(d.minutesWithin2m, 2), closeContact: d.minutesWithin2m >= this.closeContactMinutes }))
       .sort((a, b) => a.dayStartMs - b.dayStartMs || cmp(a.receiver, b.receiver) || cmp(a.transmitter, b.transmitter));
   }
 
   /** Forgets daily totals of days before dayStartMs (long-running devices call it after reporting). */
   dropDailyBefore(dayStartMs: number): void {
-    for (const [k, d] of this.days) if (d.dayStartMs < dayStartMs) this.days.delete(k);
-    for (const byTx of this.memory.values()) for (const m of byTx.values()) if (m.day !== undefined && m.day.dayStartMs < dayStartMs) m.day = undefined;
+    for (const days of this.days) for (const [k, d] of days) if (d.dayStartMs < dayStartMs) days.delete(k);
+    for (const byTx of this.memory.values())
+      for (const m of byTx.values()) for (let i = 0; i < m.day.length; i++) if (m.day[i] !== undefined && m.day[i]!.dayStartMs < dayStartMs) m.day[i] = undefined;
   }
 
   private finishInstance(s: PairState): void {
-    const k = s.nInst++;
+    s.nInst++;
     const m = Math.min(s.subN, RESERVOIR);
     // Insertion sort: at most RESERVOIR (32) values, usually a handful; no subarray view allocated.
     const v = this.scratch;
@@ -533,25 +580,30 @@ export class StreamingClassifier {
       v[j + 1] = x;
     }
     const st = this.store;
-    const i3 = 3 * s.instAt + k;
-    st.inst[i3] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
-    st.inst[i3 + N_INST] = s.subSum / s.subN;
-    st.inst[i3 + 2 * N_INST] = s.subMax;
-    st.instStart[s.instAt + k] = this.windowStart + s.sub * this.subMs;
+    const a = st.allocInst();
+    st.iVal[3 * a] = m % 2 === 1 ? v[(m - 1) >> 1] : (v[m / 2 - 1] + v[m / 2]) / 2;
+    st.iVal[3 * a + 1] = s.subSum / s.subN;
+    st.iVal[3 * a + 2] = s.subMax;
+    st.iSub[a] = s.sub;
+    st.iNext[a] = -1;
+    if (s.instTail >= 0) st.iNext[s.instTail] = a;
+    else s.instHead = a;
+    s.instTail = a;
     s.subN = 0;
     s.subSum = 0;
     s.subMax = -Infinity;
   }
 
-  private closeAll(): WindowResult[] {
-    const out: WindowResult[] = [];
+  private closeAll(): WindowResult[][] {
+    const out: WindowResult[][] = this.methods.map(() => []);
     for (const rx of this.live.values()) {
       for (const s of rx.byTx.values()) {
-        out.push(this.closePair(s));
+        this.closePair(s, out);
         this.pool.push(s);
       }
     }
     this.live.clear();
+    this.store.nI = 0;
     this.lastRx = this.lastSc = undefined;
     this.nLive = 0;
     const p = this.ours;
@@ -569,7 +621,8 @@ export class StreamingClassifier {
     return out;
   }
 
-  private closePair(s: PairState): WindowResult {
+  /** Closes a pair's window: one row per method into out[method index]. */
+  private closePair(s: PairState, out: WindowResult[][]): void {
     if (s.subN > 0) this.finishInstance(s);
     const rx = this.calibration(s.rxModel) ?? DEFAULT_CALIBRATION;
     const txCal = this.calibration(s.txModel);
@@ -583,24 +636,38 @@ export class StreamingClassifier {
     let prev = mem === undefined ? NaN : mem.lastInstance;
     const credit = this.credit;
     const cap = Math.max(CREDIT_CAP_MS, this.subMs);
-    const starts = this.store.instStart;
-    const at = s.instAt;
+    const starts = this.instStart;
+    const inst = this.inst;
+    const store = this.store;
+    for (let i = 0, a = s.instHead; i < s.nInst; i++, a = store.iNext[a]) {
+      starts[i] = this.windowStart + store.iSub[a] * this.subMs;
+      inst[i] = store.iVal[3 * a];
+      inst[N_INST + i] = store.iVal[3 * a + 1];
+      inst[2 * N_INST + i] = store.iVal[3 * a + 2];
+    }
     for (let i = 0; i < s.nInst; i++) {
-      const st = starts[at + i];
+      const st = starts[i];
       credit[i] = !(st - prev <= cap) ? this.subMs : st - prev;
       prev = st;
     }
-    if (mem === undefined) memRx.set(s.transmitter, (mem = { lastInstance: prev, day: undefined }));
+    if (mem === undefined) memRx.set(s.transmitter, (mem = { lastInstance: prev, day: this.methods.map(() => undefined) }));
     else mem.lastInstance = prev;
-    const inst = this.store.inst;
-    const i3 = 3 * at;
+    for (let mi = 0; mi < this.methods.length; mi++) out[mi].push(this.closeMethod(s, mem, mi, rx, txPower));
+  }
+
+  /** Method methods[mi]'s window row for a pair whose instances and credits closePair has set. */
+  private closeMethod(s: PairState, mem: PairMemory, mi: number, rx: { rssiCorrection: number }, txPower: number): WindowResult {
+    const credit = this.credit;
+    const starts = this.instStart;
+    const inst = this.inst;
+    const method = this.methods[mi];
 
     let score: number;
     let est: number;
     let contact: boolean;
     const close = this.close;
     let closeWeight: Float64Array | undefined;
-    if (this.method === 'ours') {
+    if (method === 'ours') {
       const p = this.ours;
       const offset = rx.rssiCorrection + (p.txRefDbm - txPower);
       const upper = p.maxWeight > 0 ? (1 - p.maxWeight) * s.quantile(p.upperQuantile) + p.maxWeight * s.fromTop(p.maxTrim) : s.quantile(p.upperQuantile);
@@ -626,14 +693,14 @@ export class StreamingClassifier {
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
       if (p.instanceSoftDb > 0) closeWeight = this.closeWeight;
       for (let i = 0; i < s.nInst; i++) {
-        const med = inst[i3 + i] + offset - pairOffset;
+        const med = inst[i] + offset - pairOffset;
         const x = p.instanceWeight * med + (1 - p.instanceWeight) * score - p.thresholdDbm;
         // Soft credit: an instance a few dB either side of the threshold counts in part, so daily minutes
         // rank pairs smoothly (as GAEN's weighted minutes do) instead of jumping at the threshold.
         if (closeWeight) closeWeight[i] = 1 / (1 + Math.exp(-x / p.instanceSoftDb));
         else close[i] = x >= 0 ? 1 : 0;
       }
-    } else if (this.method === 'gaen') {
+    } else if (method === 'gaen') {
       // typicalAttenuation = rounded mean attenuation of the instance (peer-protocols.md 1.5).
       const g = this.gaen;
       closeWeight = this.closeWeight;
@@ -641,7 +708,7 @@ export class StreamingClassifier {
       let total = 0;
       let attSum = 0;
       for (let i = 0; i < s.nInst; i++) {
-        const att = Math.max(Math.round(txPower - (inst[i3 + N_INST + i] + rx.rssiCorrection)), 0);
+        const att = Math.max(Math.round(txPower - (inst[N_INST + i] + rx.rssiCorrection)), 0);
         const wgt = att <= g.thresholdsDb[0] ? g.weights[0] : att <= g.thresholdsDb[1] ? g.weights[1] : 0;
         closeWeight[i] = wgt;
         weighted += credit[i] * wgt;
@@ -657,7 +724,7 @@ export class StreamingClassifier {
       score = s.max;
       contact = s.max >= thr;
       est = 2 * Math.pow(10, (thr - s.max) / 20);
-      for (let i = 0; i < s.nInst; i++) close[i] = inst[i3 + 2 * N_INST + i] >= thr ? 1 : 0;
+      for (let i = 0; i < s.nInst; i++) close[i] = inst[2 * N_INST + i] >= thr ? 1 : 0;
     }
 
     // Minutes per UTC day: instances come in time order, so the daily total is looked up once per run of
@@ -670,15 +737,15 @@ export class StreamingClassifier {
       if (wgt === 0) continue;
       const m = (credit[i] * wgt) / 60_000;
       minutes += m;
-      const day = starts[at + i] - (((starts[at + i] % DAY_MS) + DAY_MS) % DAY_MS);
+      const day = starts[i] - (((starts[i] % DAY_MS) + DAY_MS) % DAY_MS);
       if (day !== runDay) {
-        if (!Number.isNaN(runDay)) this.addDaily(s, mem, runDay, runMin);
+        if (!Number.isNaN(runDay)) this.addDaily(s, mem, mi, runDay, runMin);
         runDay = day;
         runMin = 0;
       }
       runMin += m;
     }
-    if (!Number.isNaN(runDay)) this.addDaily(s, mem, runDay, runMin);
+    if (!Number.isNaN(runDay)) this.addDaily(s, mem, mi, runDay, runMin);
     return {
       receiver: s.receiver,
       transmitter: s.transmitter,

@@ -1,6 +1,6 @@
 // The sinks workers (issue 20 "writing and classification off the simulation thread"): the classifier, its
-// baselines and scoring, and the report's observation samples (sinks/observers.ts) run in worker_threads
-// beside the simulation: ours and the report in one, the baselines in another. The simulation thread
+// baselines and scoring, and the report's observation samples (sinks/observers.ts) run in a worker_thread
+// beside the simulation (split() below). The simulation thread
 // packs each observation into typed-array batches (no per-row objects) and sends every batch to each
 // worker; a worker feeds them, in order, to the same Observers class the in-thread path uses, and the
 // parts merge as there, so every file is byte-identical. windows.csv's lines come back in chunks and are
@@ -43,14 +43,13 @@ export function newBatch(cap = SINK_BATCH): ObsBatch {
 }
 
 /**
- * The split: method ours (it writes windows.csv, and the report's pair picks need its labelled windows)
- * with the report in one worker, the baselines in a second (they cost about as much as ours together).
+ * The split: one worker for everything. The three methods share one per-pair state (the classifier's
+ * `methods`), and the report's pair picks need ours' labelled windows. (Until the shared state, the
+ * baselines ran in a second worker: three copies of the state cost more memory and CPU than the second
+ * thread saved, docs/scaling.md "The sinks workers".) The pipe still takes several.
  */
 function split(init: ObserversInit): ObserversInit[] {
-  const ours = init.methods.filter((m) => m === 'ours');
-  const others = init.methods.filter((m) => m !== 'ours');
-  if (!ours.length || !others.length) return [init];
-  return [{ ...init, methods: ours }, { ...init, methods: others, report: false }];
+  return [init];
 }
 
 export class SinkPipe implements ObservationConsumers {

@@ -47,17 +47,57 @@ export interface EvaluationPart {
 
 let shippedCalibration: CalibrationLookup | undefined;
 
+/**
+ * One method's scored windows, kept to the end for the ROC as columns (device indices, start, score,
+ * contact) instead of an object per window: at 10^5 phones every pair has its own window (issue 20).
+ */
+class ScoredColumns {
+  n = 0;
+  rx = new Int32Array(1024);
+  tx = new Int32Array(1024);
+  start = new Float64Array(1024);
+  score = new Float64Array(1024);
+  contact = new Uint8Array(1024);
+
+  add(rx: number, tx: number, start: number, score: number, contact: boolean): void {
+    const i = this.n++;
+    if (i === this.rx.length) {
+      const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a as never);
+        return b;
+      };
+      this.rx = g(this.rx);
+      this.tx = g(this.tx);
+      this.start = g(this.start);
+      this.score = g(this.score);
+      this.contact = g(this.contact);
+    }
+    this.rx[i] = rx;
+    this.tx[i] = tx;
+    this.start[i] = start;
+    this.score[i] = score;
+    this.contact[i] = contact ? 1 : 0;
+  }
+}
+
+/** A scored window of ScoredColumns, with its device indices (one object reused while iterating). */
+interface IndexedWindow extends ScoredWindow {
+  rx: number;
+  tx: number;
+}
+
 export class EvaluationSink {
   private readonly windows: LineTarget | null;
-  private readonly classifiers: { method: string; c: StreamingClassifier; scored: ScoredWindow[] }[] = [];
+  /** This sink's methods on one per-pair state (the classifier's `methods` option), in METHODS order. */
+  private readonly classifier: StreamingClassifier;
+  private readonly scored: ScoredColumns[];
   private readonly truth: WindowTruth<number> | null;
   private readonly nameIndex = new Map<string, number>();
   private readonly o: Observation = { timestampMs: 0, receiver: '', transmitter: '', rssi: 0 };
   readonly windowMs: number;
   windowRows = 0;
   private readonly hasOurs: boolean;
-  /** Filled by finish(): every scored window of method ours with its label. */
-  labelledOurs: LabelledWindow[] = [];
 
   constructor(
     /** windows.csv, staged in the run's output set (needed when methods include ours, which writes it). */
@@ -71,9 +111,10 @@ export class EvaluationSink {
     methods: readonly Method[] = METHODS,
   ) {
     shippedCalibration ??= calibrationLookup(loadCalibrationTable());
-    for (const method of METHODS) if (methods.includes(method)) this.classifiers.push({ method, c: new StreamingClassifier({ method, calibration: shippedCalibration }), scored: [] });
-    this.windowMs = this.classifiers[0].c.windowMs;
-    this.hasOurs = this.classifiers[0].method === 'ours';
+    this.classifier = new StreamingClassifier({ methods: METHODS.filter((m) => methods.includes(m)), calibration: shippedCalibration });
+    this.scored = this.classifier.methods.map(() => new ScoredColumns());
+    this.windowMs = this.classifier.windowMs;
+    this.hasOurs = this.classifier.method === 'ours';
     this.windows = this.hasOurs ? windows! : null;
     this.windows?.writeLine(WINDOWS_CSV_HEADER);
     this.truth = names.length <= NAMES_MAX ? new WindowTruth<number>(this.windowMs) : null;
@@ -94,35 +135,63 @@ export class EvaluationSink {
     o.rssi = rssi;
     o.receiverModel = this.models[rx];
     o.transmitterModel = this.models[tx];
-    // push() reads the fields and keeps no reference (firmware/proximity/classifier.ts), so one object is reused
-    for (let i = 0; i < this.classifiers.length; i++) for (const w of this.classifiers[i].c.push(o)) this.window(i, w);
+    // pushEach() reads the fields and keeps no reference (firmware/proximity/classifier.ts), so one object is reused
+    const closed = this.classifier.pushEach(o);
+    if (closed !== null) this.windows_(closed);
     if (this.truth && this.truth.size < TRUTH_WINDOWS_MAX) this.truth.add(this.key(rx, tx, tsMs), distM);
   }
 
-  private window(i: number, w: WindowResult): void {
-    const cl = this.classifiers[i];
-    cl.scored.push({ receiver: w.receiver, transmitter: w.transmitter, windowStartMs: w.windowStartMs, windowEndMs: w.windowEndMs, score: w.score, contact: w.contact });
-    if (i !== 0 || !this.windows) return;
-    this.windows.writeLine(formatWindowRow(w));
-    this.windowRows++;
-    this.onOurs(w);
+  /** Closed windows per method (the classifier's pushEach / flushEach). */
+  private windows_(closed: WindowResult[][]): void {
+    for (let i = 0; i < closed.length; i++) {
+      const sc = this.scored[i];
+      for (const w of closed[i]) sc.add(this.nameIndex.get(w.receiver)!, this.nameIndex.get(w.transmitter)!, w.windowStartMs, w.score, w.contact);
+    }
+    if (!this.windows) return;
+    for (const w of closed[0]) {
+      this.windows.writeLine(formatWindowRow(w));
+      this.windowRows++;
+      this.onOurs(w);
+    }
+  }
+
+  /** A method's scored windows, one reused object (evaluateWindows keeps none). */
+  private *scoredWindows(i: number): Generator<IndexedWindow> {
+    const sc = this.scored[i];
+    const w: IndexedWindow = { receiver: '', transmitter: '', windowStartMs: 0, windowEndMs: 0, score: 0, contact: false, rx: 0, tx: 0 };
+    for (let k = 0; k < sc.n; k++) {
+      w.rx = sc.rx[k];
+      w.tx = sc.tx[k];
+      w.receiver = this.names[w.rx];
+      w.transmitter = this.names[w.tx];
+      w.windowStartMs = sc.start[k];
+      w.windowEndMs = w.windowStartMs + this.windowMs;
+      w.score = sc.score[k];
+      w.contact = sc.contact[k] === 1;
+      yield w;
+    }
+  }
+
+  private labelOf(w: IndexedWindow): boolean | undefined {
+    return this.truth ? this.truth.label(this.key(w.rx, w.tx, w.windowStartMs)) : undefined;
+  }
+
+  /** Every scored window of method ours that has truth, with its label (for the report's pair picks; after finish()). */
+  *labelledOurs(): Generator<LabelledWindow> {
+    if (!this.hasOurs) return;
+    for (const w of this.scoredWindows(0)) {
+      const truth = this.labelOf(w);
+      if (truth !== undefined) yield { receiver: w.receiver, transmitter: w.transmitter, windowStartMs: w.windowStartMs, contact: w.contact, truth };
+    }
   }
 
   /** Closes the open windows (the run's set publishes windows.csv) and scores this sink's methods. */
   finish(): EvaluationPart {
-    for (let i = 0; i < this.classifiers.length; i++) for (const w of this.classifiers[i].c.flush()) this.window(i, w);
-    const truth = this.truth;
-    const labelOf = (w: ScoredWindow) => {
-      const rx = this.nameIndex.get(w.receiver);
-      const tx = this.nameIndex.get(w.transmitter);
-      return truth && rx !== undefined && tx !== undefined ? truth.label(this.key(rx, tx, w.windowStartMs)) : undefined;
-    };
+    this.windows_(this.classifier.flushEach());
     const observed: EvaluationPart['observed'] = [];
     if (this.hasOurs) {
       const seen = new Set<string>();
-      for (const w of this.classifiers[0].scored) {
-        const truth = labelOf(w);
-        if (truth !== undefined) this.labelledOurs.push({ receiver: w.receiver, transmitter: w.transmitter, windowStartMs: w.windowStartMs, contact: w.contact, truth });
+      for (const w of this.scoredWindows(0)) {
         const dayStartMs = windowStartOf(w.windowStartMs, DAY_MS);
         const k = `${w.receiver}\n${w.transmitter}\n${dayStartMs}`;
         if (!seen.has(k)) {
@@ -131,9 +200,10 @@ export class EvaluationSink {
         }
       }
     }
+    const methods = this.classifier.methods;
     return {
-      results: this.classifiers.map((cl) => evaluateWindows(cl.method, cl.scored, labelOf)),
-      daily: this.classifiers.map((cl) => ({ method: cl.method, daily: cl.c.daily() })),
+      results: methods.map((m, i) => evaluateWindows(m, this.scoredWindows(i), (w) => this.labelOf(w as IndexedWindow))),
+      daily: methods.map((m, i) => ({ method: m, daily: this.classifier.daily(i) })),
       observed,
       windowRows: this.hasOurs ? this.windowRows : null,
       windowMs: this.windowMs,

@@ -64,7 +64,7 @@ export class Observers implements ObservationConsumers {
   finishNow(): ObserversPart {
     const ev = this.evaluation;
     const evaluation = ev ? ev.finish() : null;
-    return { evaluation, report: this.report ? this.report.result(ev?.labelledOurs ?? []) : null };
+    return { evaluation, report: this.report ? this.report.result(ev?.labelledOurs() ?? []) : null };
   }
 
   finish(): Promise<ObserversPart[]> {

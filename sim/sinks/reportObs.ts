@@ -140,7 +140,7 @@ export class ReportObservations {
   }
 
   /** The page's share: picks pairs with `labelled` (every window of ours with its truth label). */
-  result(labelled: LabelledWindow[]): ReportObsResult {
+  result(labelled: Iterable<LabelledWindow>): ReportObsResult {
     const picked = this.pickPairs(labelled);
     return { scatter: this.scatter, scatterTotal: this.scatterSeen, scatterStride: this.scatterStride, pairs: picked.pairs, pairsNote: picked.note, detected: this.detected };
   }
@@ -150,7 +150,7 @@ export class ReportObservations {
    * within 2 m, ours said no) and the false alarms (ours said contact, truth no), each with why. Beacon
    * pairs only when no phone pair was heard.
    */
-  private pickPairs(labelled: LabelledWindow[]): { pairs: PairSeries[]; note: string } {
+  private pickPairs(labelled: Iterable<LabelledWindow>): { pairs: PairSeries[]; note: string } {
     const { names, kind } = this.init;
     const n = names.length;
     const index = new Map<string, number>();

@@ -243,3 +243,56 @@ describe('method ours', () => {
     expect(r.daily[0].minutesWithin2m).toBe(1 + 5 + 5 + 5);
   });
 });
+
+describe('several methods on one state (the simulator runs all three with `methods`)', () => {
+  /** A seeded crowd: 6 devices, 3 models, readings across two UTC days, duty-cycled bursts and gaps. */
+  function crowd(): Observation[] {
+    let x = 12345;
+    const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const models = ['iPhone12,1', 'SM-G973F', 'Pixel 4'];
+    const out: Observation[] = [];
+    const start = Date.UTC(2026, 0, 5, 23, 20, 0);
+    for (let t = start; t < start + 90 * MIN; t += 500 + Math.floor(rnd() * 4000)) {
+      if (((t - start) / MIN) % 5 > 3.5) continue; // scan gaps
+      const rx = Math.floor(rnd() * 6);
+      const tx = (rx + 1 + Math.floor(rnd() * 5)) % 6;
+      out.push({ timestampMs: t, receiver: `d${rx}`, transmitter: `d${tx}`, rssi: -95 + Math.floor(rnd() * 50), receiverModel: models[rx % 3], transmitterModel: models[tx % 3], txPower: rx === 2 ? 7 : undefined });
+    }
+    return out;
+  }
+
+  it('gives each method exactly the windows and daily rows of its own classifier, through every window and midnight', () => {
+    const xs = crowd();
+    const methods = ['gaen', 'ours', 'bluezone'] as const;
+    const multi = new StreamingClassifier({ methods });
+    const got: ReturnType<StreamingClassifier['flushEach']> = methods.map(() => []);
+    let closings = 0;
+    for (const o of xs) {
+      const r = multi.pushEach(o);
+      if (r === null) continue;
+      closings++;
+      r.forEach((ws, i) => got[i].push(...ws));
+    }
+    multi.flushEach().forEach((ws, i) => got[i].push(...ws));
+    expect(closings).toBeGreaterThan(3);
+    methods.forEach((method, i) => {
+      const one = classifyAll(xs, { method });
+      expect(got[i].length).toBeGreaterThan(20);
+      expect(got[i]).toEqual(one.windows);
+      expect(multi.daily(i)).toEqual(one.daily);
+      expect(one.daily.some((d) => d.minutesWithin2m > 0)).toBe(true);
+    });
+    expect(new Set(multi.daily(1).map((d) => d.dayStartMs)).size).toBe(2);
+    // push() and flush() give the first method's
+    const first = new StreamingClassifier({ methods });
+    const firstWins = xs.flatMap((o) => first.push(o)).concat(first.flush());
+    expect(firstWins).toEqual(got[0]);
+  });
+
+  it('rejects a method list it cannot honour', () => {
+    expect(() => new StreamingClassifier({ methods: [] })).toThrow(/no method/);
+    expect(() => new StreamingClassifier({ methods: ['ours', 'ours'] })).toThrow(/twice/);
+    expect(() => new StreamingClassifier({ method: 'gaen', methods: ['ours', 'gaen'] })).toThrow(/first of methods/);
+    expect(() => new StreamingClassifier({ methods: ['ours', 'nope' as never] })).toThrow(/unknown method "nope"/);
+  });
+});
