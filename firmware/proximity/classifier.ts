@@ -182,6 +182,11 @@ const RESERVOIR = 32;
  * pair's state (issue 20: memory at 10^5 phones). Quantiles from the sorted list equal the histogram's.
  */
 const FEW = 8;
+/**
+ * Maximum of no reading yet: below every clamped reading, and a small integer, so a pair's max fields stay
+ * small-integer fields (-Infinity made V8 box them as heap numbers: 2 x 16 bytes per pair state).
+ */
+const NO_READING = RSSI_MIN - 1;
 const DAY_MS = 86_400_000;
 
 /**
@@ -270,12 +275,12 @@ class PairState {
   onAtLast = 0;
   n = 0;
   sum = 0;
-  max = -Infinity;
+  max = NO_READING;
   // current scan instance (sub-slot)
   sub = -1;
   subN = 0;
   subSum = 0;
-  subMax = -Infinity;
+  subMax = NO_READING;
   // finished instances of this window
   nInst = 0;
 
@@ -286,11 +291,11 @@ class PairState {
     if (this.n > 0 && this.histAt >= 0) this.store.hist.fill(0, this.histAt, this.histAt + N_BINS);
     this.n = 0;
     this.sum = 0;
-    this.max = -Infinity;
+    this.max = NO_READING;
     this.sub = -1;
     this.subN = 0;
     this.subSum = 0;
-    this.subMax = -Infinity;
+    this.subMax = NO_READING;
     this.nInst = 0;
     this.instHead = this.instTail = -1;
   }
@@ -591,7 +596,7 @@ export class StreamingClassifier {
     s.instTail = a;
     s.subN = 0;
     s.subSum = 0;
-    s.subMax = -Infinity;
+    s.subMax = NO_READING;
   }
 
   private closeAll(): WindowResult[][] {

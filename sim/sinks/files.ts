@@ -54,7 +54,7 @@ export class DataFiles {
     this.truth = new LineSink(set.add(this.p('truth.csv')), TRUTH_CSV_HEADER);
     const names = RowBytes.fields(this.init.names);
     if (this.obs) this.obsRows = new RowBytes(this.obs.out, names, RowBytes.fields(this.init.models));
-    this.truthRows = new RowBytes(this.truth.out, names, []);
+    this.truthRows = new RowBytes(this.truth.out, names);
     this.contactsOut = set.add(this.p('contacts_truth.csv'));
     this.devicesOut = set.add(this.p('devices.csv'));
     if (this.init.ids) this.idsOut = set.add(this.p('ids.csv'));

@@ -22,7 +22,7 @@ function viaBytes(names: string[], models: string[], rows: Row[]): { obs: Buffer
   const t = set.add(join(dir, `b-truth-${k}.csv`));
   const n = RowBytes.fields(names);
   const ob = new RowBytes(o, n, RowBytes.fields(models));
-  const tb = new RowBytes(t, n, []);
+  const tb = new RowBytes(t, n);
   for (const r of rows) {
     ob.observation(r.ts, r.rx, r.tx, r.rssi);
     tb.truth(r.ts, r.rx, r.tx, r.dist);
