@@ -674,6 +674,6 @@ const ERRNO_TEXT: Record<string, string> = {
   ENAMETOOLONG: 'name too long',
 };
 
-function errnoText(code: string, fallback: string): string {
+export function errnoText(code: string, fallback: string): string {
   return ERRNO_TEXT[code] ?? (fallback.split('\n')[0] || code);
 }

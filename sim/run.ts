@@ -114,7 +114,7 @@ async function simulate(scenario: Scenario, opts: RunOptions, world: World, radi
     ? new RunOutputs(opts.outDir, scenario, {
       seed: world.seed, startMs: world.startMs, durationMs: world.durationMs, names: world.names, kind: world.kind, person: world.person,
       classify: opts.classify ?? true, report: opts.report ?? true, models: world.models, format: opts.format ?? 'csv',
-      consumers: opts.sinkThread ?? world.nDev * world.durationMs >= SINK_THREAD_MIN_DEVICE_MS ? (init, windows) => new SinkPipe(init, windows, opts.sinkBatch) : undefined,
+      consumers: opts.sinkThread ?? world.nDev * world.durationMs >= SINK_THREAD_MIN_DEVICE_MS ? (init, windows, rows) => new SinkPipe(init, windows, opts.sinkBatch, rows) : undefined,
     }, set!)
     : null;
   try {

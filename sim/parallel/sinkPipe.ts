@@ -7,8 +7,9 @@
 // written to the run's staged file in order. At most AHEAD batches are in flight per worker (bounded
 // memory): the simulation thread blocks (Atomics.wait) when a worker falls behind.
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import type { OutputWriter } from '../../records/output.ts';
+import { OutputError, type OutputWriter } from '../../records/output.ts';
 import type { ObservationConsumers, ObserversInit, ObserversPart } from '../sinks/observers.ts';
+import type { RowFiles } from '../sinks/outputs.ts';
 import { startTsWorker } from './tsWorker.ts';
 
 /** Observations per batch: 16,384 x 36 bytes = 576 KiB, well inside L2/L3 on the worker's side. */
@@ -19,6 +20,12 @@ const AHEAD = 8;
 export interface SinkWorkerInit {
   init: ObserversInit;
   windowsPath: string | null;
+  /**
+   * Staged files this worker writes itself, straight into their temp files' descriptors (the process's
+   * descriptors are every thread's): windows.csv, and observations.csv and truth.csv's rows (their
+   * headers are out already). Null: windows.csv's lines go back to the simulation thread; rows stay there.
+   */
+  direct: { windowsFd: number | null; obsFd: number; truthFd: number; obsPath: string; truthPath: string; names: string[]; models: string[] } | null;
   ctrl: SharedArrayBuffer;
   /** This worker's index: ctrl[index] counts the batches it consumed. */
   index: number;
@@ -36,7 +43,7 @@ export interface ObsBatch {
   dist: Float64Array;
 }
 
-export type SinkWorkerMessage = { windows: string } | { done: ObserversPart } | { error: string };
+export type SinkWorkerMessage = { windows: string } | { done: ObserversPart } | { error: string; path?: string; code?: string };
 
 export function newBatch(cap = SINK_BATCH): ObsBatch {
   return { n: 0, t: new Float64Array(cap), rx: new Int32Array(cap), tx: new Int32Array(cap), rssi: new Float64Array(cap), dist: new Float64Array(cap) };
@@ -63,7 +70,7 @@ export class SinkPipe implements ObservationConsumers {
   private readonly parts: (ObserversPart | null)[];
 
   /** `windows`: windows.csv staged in the run's set (ours runs), written here as the worker's chunks arrive. */
-  constructor(init: ObserversInit, private readonly windows: OutputWriter | null, private readonly batchSize = SINK_BATCH) {
+  constructor(init: ObserversInit, private readonly windows: OutputWriter | null, private readonly batchSize = SINK_BATCH, rows: RowFiles | null = null) {
     this.batch = newBatch(batchSize);
     const inits = split(init);
     this.nW = inits.length;
@@ -72,7 +79,15 @@ export class SinkPipe implements ObservationConsumers {
     this.ctrl = new Int32Array(sab);
     for (const [index, wInit] of inits.entries()) {
       const { port1, port2 } = new MessageChannel();
-      const data: SinkWorkerInit = { init: wInit, windowsPath: windows?.path ?? null, ctrl: sab, index, posted: this.nW, port: port2 };
+      // the first worker writes the files (split() makes one)
+      if (rows && (rows.obs.fd === undefined || rows.truth.fd === undefined)) throw new Error('sinks worker: the row files have no descriptor');
+      const direct = rows && index === 0
+        ? {
+          windowsFd: windows?.kind === 'atomic' && windows.fd !== undefined ? windows.fd : null,
+          obsFd: rows.obs.fd!, truthFd: rows.truth.fd!, obsPath: rows.obs.path, truthPath: rows.truth.path, names: rows.names, models: rows.models,
+        }
+        : null;
+      const data: SinkWorkerInit = { init: wInit, windowsPath: windows?.path ?? null, direct, ctrl: sab, index, posted: this.nW, port: port2 };
       const worker = startTsWorker(new URL('./sinkWorker.ts', import.meta.url), { workerData: data, transferList: [port2] });
       worker.on('error', () => {});
       // a worker that stops without reporting (terminated, killed; even with exit code 0) sets the flag;
@@ -128,6 +143,7 @@ export class SinkPipe implements ObservationConsumers {
         const msg = m.message as SinkWorkerMessage;
         if ('windows' in msg) this.windows!.write(msg.windows);
         else if ('done' in msg) this.parts[w] = msg.done;
+        else if (msg.path && msg.code) throw new OutputError(msg.path, msg.code, msg.error); // a failed write: exit 2 naming the file
         else throw new Error(`sim run sinks worker: ${msg.error}`);
       }
     }

@@ -1,10 +1,15 @@
 // Entry of a sinks worker (sinkPipe.ts): feeds the simulation thread's observation batches, in order, to
-// the same Observers the in-thread path uses, and posts windows.csv's lines back in chunks of about 1 MiB.
+// the same Observers the in-thread path uses. With `direct` it also writes observations.csv's and
+// truth.csv's rows (rowBytes.ts, the bytes the simulation thread would write) and windows.csv straight into
+// the run's staged temp files; otherwise windows.csv's lines go back in chunks of about 1 MiB.
+import { writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { Observers } from '../sinks/observers.ts';
+import { errnoText } from '../../records/output.ts';
+import { RowBytes, type ByteOut } from '../sinks/rowBytes.ts';
 import type { ObsBatch, SinkWorkerInit, SinkWorkerMessage } from './sinkPipe.ts';
 
-const { init, windowsPath, ctrl: sab, index, posted, port } = workerData as SinkWorkerInit;
+const { init, windowsPath, direct, ctrl: sab, index, posted, port } = workerData as SinkWorkerInit;
 const ctrl = new Int32Array(sab);
 const CHUNK = 1 << 20;
 
@@ -14,11 +19,40 @@ function post(m: SinkWorkerMessage): void {
   Atomics.notify(ctrl, posted);
 }
 
+/** A failed write, named as the simulation thread's OutputSet names one (OutputError: exit 2). */
+class WriteError extends Error {
+  constructor(readonly path: string, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** Appends to a staged temp file's descriptor (the OutputSet fsyncs, closes and renames it at commit). */
+function fdOut(fd: number, path: string): ByteOut {
+  return {
+    write(b: Uint8Array) {
+      try {
+        for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        const code = err.code ?? 'EIO';
+        throw new WriteError(path, code, `cannot write: ${errnoText(code, err.message)}`);
+      }
+    },
+  };
+}
+
+const fields = direct ? RowBytes.fields(direct.names) : null;
+const obsRows = direct ? new RowBytes(fdOut(direct.obsFd, direct.obsPath), fields!, RowBytes.fields(direct.models)) : null;
+const truthRows = direct ? new RowBytes(fdOut(direct.truthFd, direct.truthPath), fields!) : null;
+const windowsOut = direct && direct.windowsFd !== null && windowsPath !== null ? fdOut(direct.windowsFd, windowsPath) : null;
+
 let lines: string[] = [];
 let size = 0;
 function flush(): void {
   if (!lines.length) return;
-  post({ windows: lines.join('\n') + '\n' });
+  const text = lines.join('\n') + '\n';
+  if (windowsOut) windowsOut.write(Buffer.from(text, 'utf8'));
+  else post({ windows: text });
   lines = [];
   size = 0;
 }
@@ -36,17 +70,25 @@ port.on('message', (m: { batch: ObsBatch } | { finish: true }) => {
   try {
     if ('batch' in m) {
       const { n, t, rx, tx, rssi, dist } = m.batch;
+      if (obsRows) {
+        for (let i = 0; i < n; i++) {
+          obsRows.observation(t[i], rx[i], tx[i], rssi[i]);
+          truthRows!.truth(t[i], rx[i], tx[i], dist[i]);
+        }
+      }
       for (let i = 0; i < n; i++) observers.observation(t[i], rx[i], tx[i], rssi[i], dist[i]);
       Atomics.add(ctrl, index, 1);
       Atomics.notify(ctrl, index);
     } else {
+      obsRows?.flush();
+      truthRows?.flush();
       const part = observers.finishNow();
       flush();
       post({ done: part });
       port.close();
     }
   } catch (e) {
-    post({ error: (e as Error).stack ?? String(e) });
+    post(e instanceof WriteError ? { error: e.message, path: e.path, code: e.code } : { error: (e as Error).stack ?? String(e) });
     Atomics.store(ctrl, posted + 1 + index, 1);
     port.close();
   }

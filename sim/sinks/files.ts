@@ -37,6 +37,8 @@ export class DataFiles {
   private idsOut?: OutputWriter;
   private summaryOut!: OutputWriter;
   private timingOut!: OutputWriter;
+  /** observations.csv's and truth.csv's rows are written elsewhere (handRowsOff: the sinks worker). */
+  private rowsElsewhere = false;
 
   constructor(readonly dir: string, readonly init: FilesInit) {}
 
@@ -62,8 +64,22 @@ export class DataFiles {
     this.timingOut = set.add(this.p('timing.json'));
   }
 
+  /**
+   * Hands the rows of observations.csv and truth.csv to a writer elsewhere (the sinks worker writes them
+   * straight into the staged temp files, parallel/sinkPipe.ts): only for CSV into staged files; the
+   * headers go out first, and this object writes no row after. Null when it cannot.
+   */
+  handRowsOff(): { obs: OutputWriter; truth: OutputWriter } | null {
+    if (!this.obs || this.obs.out.kind !== 'atomic' || this.truth.out.kind !== 'atomic') return null;
+    this.obs.out.flush();
+    this.truth.out.flush();
+    this.rowsElsewhere = true;
+    return { obs: this.obs.out, truth: this.truth.out };
+  }
+
   /** distM as truth.csv holds it (rounded to 0.01 m). */
   observation(tsMs: number, rx: number, tx: number, rssi: number, distM: number): void {
+    if (this.rowsElsewhere) return;
     if (this.obsRows) this.obsRows.observation(tsMs, rx, tx, rssi);
     else {
       const { names, models } = this.init;

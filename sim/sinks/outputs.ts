@@ -32,7 +32,16 @@ export interface OutputsInit {
    * Where the classifier and the report's observation samples run: the sinks workers
    * (parallel/sinkPipe.ts, passed in by run.ts) or, by default, Observers in this thread.
    */
-  consumers?: (init: ObserversInit, windows: OutputWriter | null) => ObservationConsumers;
+  consumers?: (init: ObserversInit, windows: OutputWriter | null, rows: RowFiles | null) => ObservationConsumers;
+}
+
+/** observations.csv and truth.csv, staged, for a consumer that writes their rows itself (the sinks worker). */
+export interface RowFiles {
+  obs: OutputWriter;
+  truth: OutputWriter;
+  /** Device i's name and model bytes as the rows hold them (rowBytes.ts). */
+  names: string[];
+  models: string[];
 }
 
 export interface FinishInput {
@@ -70,7 +79,12 @@ export class RunOutputs {
     if (classify || report) {
       const { startMs, durationMs, names, models, kind } = this.init;
       const init = { startMs, durationMs, names, models, kind, methods: classify ? METHODS : [], report };
-      this.consumers = this.init.consumers ? this.init.consumers(init, windows) : new Observers(init, windows);
+      const factory = this.init.consumers;
+      if (factory) {
+        // the sinks worker also writes observations.csv's and truth.csv's rows (off this thread)
+        const handed = this.files.handRowsOff();
+        this.consumers = factory(init, windows, handed && { ...handed, names, models });
+      } else this.consumers = new Observers(init, windows);
     }
   }
 

@@ -3,7 +3,6 @@
 // ASCII digits, so a row builds no string and no object (the template strings and csvField() per row were
 // a large part of a run's output cost and of its garbage collection). The bytes are those of
 // records/rows.ts's formatters: test/sim/sinks/rowBytes.test.ts checks them against the string forms.
-import type { OutputWriter } from '../../records/output.ts';
 import { csvField } from '../../records/rows.ts';
 
 /** Buffer per file; the writer copies each full buffer into its own (records/output.ts). */
@@ -16,6 +15,11 @@ const NL = 0x0a;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
+
+/** Where a RowBytes' full buffers go: the run's staged file (an OutputWriter), or its descriptor in the sinks worker. */
+export interface ByteOut {
+  write(b: Uint8Array): void;
+}
 
 /**
  * Every device's field bytes in one buffer (field d is bytes[start[d]..start[d + 1])): a Uint8Array per
@@ -33,7 +37,7 @@ export class RowBytes {
   private pos = 0;
   private readonly digits = new Uint8Array(24);
 
-  constructor(private readonly out: OutputWriter, private readonly names: FieldTable, private readonly models: FieldTable = NO_FIELDS) {}
+  constructor(private readonly out: ByteOut, private readonly names: FieldTable, private readonly models: FieldTable = NO_FIELDS) {}
 
   /** Per device, the field as csvField() writes it, UTF-8. */
   static fields(xs: readonly string[]): FieldTable {
