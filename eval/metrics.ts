@@ -2,25 +2,89 @@
 // precision / recall / F1 from a confusion table, and the median.
 
 /**
+ * Scores grouped by value, ascending, with each group's positives and negatives. Every metric here reads a
+ * tie group as a whole, so the order inside a group never matters: positives' and negatives' scores are
+ * sorted apart as Float64Arrays (the engine's numeric sort, no comparator) and merged. An index sort with a
+ * comparator closure was most of a large run's scoring time (issue 20: lobby 500 devices 8 h scores about
+ * a million windows). Null when a score is NaN (no order): the callers then sort with a comparator.
+ */
+function scoreGroups(scores: ArrayLike<number>, labels: ArrayLike<boolean>): { value: Float64Array; pos: Int32Array; neg: Int32Array; n: number } | null {
+  const n = scores.length;
+  let P = 0;
+  for (let i = 0; i < n; i++) if (labels[i]) P++;
+  const ps = new Float64Array(P);
+  const ns = new Float64Array(n - P);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    const x = scores[i];
+    if (x !== x) return null;
+    if (labels[i]) ps[a++] = x;
+    else ns[b++] = x;
+  }
+  ps.sort();
+  ns.sort();
+  const value = new Float64Array(n);
+  const pos = new Int32Array(n);
+  const neg = new Int32Array(n);
+  let g = 0;
+  for (let i = 0, j = 0; i < ps.length || j < ns.length; g++) {
+    // the smaller head; -0 and 0 are one group (===), as the comparator sort had them
+    const v = j >= ns.length || (i < ps.length && ps[i] <= ns[j]) ? ps[i] : ns[j];
+    value[g] = v;
+    while (i < ps.length && ps[i] === v) {
+      pos[g]++;
+      i++;
+    }
+    while (j < ns.length && ns[j] === v) {
+      neg[g]++;
+      j++;
+    }
+  }
+  return { value, pos, neg, n: g };
+}
+
+/** The index order of the scores by a comparator (scores with NaN only). */
+function indexOrder(scores: ArrayLike<number>, dir: 1 | -1): number[] {
+  return Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => dir * (scores[a] - scores[b]));
+}
+
+/** Groups from a comparator sort (scores with NaN: each NaN its own group, where the old sort put it). */
+function groupsByIndex(scores: ArrayLike<number>, labels: ArrayLike<boolean>): { value: Float64Array; pos: Int32Array; neg: Int32Array; n: number } {
+  const n = scores.length;
+  const idx = indexOrder(scores, 1);
+  const value = new Float64Array(n);
+  const pos = new Int32Array(n);
+  const neg = new Int32Array(n);
+  let g = 0;
+  for (let i = 0; i < n; g++) {
+    const v = scores[idx[i]];
+    value[g] = v;
+    do {
+      if (labels[idx[i]]) pos[g]++;
+      else neg[g]++;
+      i++;
+    } while (i < n && scores[idx[i]] === v);
+  }
+  return { value, pos, neg, n: g };
+}
+
+/**
  * Area under the ROC curve: probability that a random positive outranks a random negative, ties counting
  * one half (Mann-Whitney U / (P*N)). Undefined (null) when one class is empty.
  */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number | null {
-  const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  const gr = scoreGroups(scores, labels) ?? groupsByIndex(scores, labels);
   let pos = 0;
   let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[idx[k]]) {
+  for (let g = 0, i = 0; g < gr.n; g++) {
+    const size = gr.pos[g] + gr.neg[g];
+    const avgRank = (i + (i + size - 1)) / 2 + 1;
+    for (let k = 0; k < gr.pos[g]; k++) {
       pos++;
       rankSumPos += avgRank;
     }
-    i = j + 1;
+    i += size;
   }
-  const neg = n - pos;
+  const neg = scores.length - pos;
   if (pos === 0 || neg === 0) return null;
   return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
 }
@@ -32,23 +96,17 @@ export interface RocPoint {
 
 /** ROC points (fpr, tpr) from the highest threshold down, one per distinct score. */
 export function rocPoints(scores: ArrayLike<number>, labels: ArrayLike<boolean>): RocPoint[] {
-  const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const gr = scoreGroups(scores, labels) ?? groupsByIndex(scores, labels);
   let P = 0;
-  for (let i = 0; i < n; i++) if (labels[i]) P++;
-  const N = n - P;
+  for (let g = 0; g < gr.n; g++) P += gr.pos[g];
+  const N = scores.length - P;
   const pts = [{ fpr: 0, tpr: 0 }];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j < n && scores[idx[j]] === scores[idx[i]]) {
-      if (labels[idx[j]]) tp++;
-      else fp++;
-      j++;
-    }
+  for (let g = gr.n - 1; g >= 0; g--) {
+    tp += gr.pos[g];
+    fp += gr.neg[g];
     pts.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0 });
-    i = j;
   }
   return pts;
 }
@@ -97,20 +155,16 @@ export interface ThresholdPoint {
 /** F1 at every distinct score taken as the threshold (score >= threshold = contact), highest first. */
 export function f1ByThreshold(scores: ArrayLike<number>, labels: ArrayLike<boolean>): ThresholdPoint[] {
   const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const gr = scoreGroups(scores, labels) ?? groupsByIndex(scores, labels);
   let P = 0;
-  for (let i = 0; i < n; i++) if (labels[i]) P++;
+  for (let g = 0; g < gr.n; g++) P += gr.pos[g];
   const out: ThresholdPoint[] = [];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < n; ) {
-    const s = scores[idx[i]];
-    while (i < n && scores[idx[i]] === s) {
-      if (labels[idx[i]]) tp++;
-      else fp++;
-      i++;
-    }
-    out.push({ threshold: s, f1: prf({ tp, fp, fn: P - tp, tn: n - P - fp }).f1 });
+  for (let g = gr.n - 1; g >= 0; g--) {
+    tp += gr.pos[g];
+    fp += gr.neg[g];
+    out.push({ threshold: gr.value[g], f1: prf({ tp, fp, fn: P - tp, tn: n - P - fp }).f1 });
   }
   return out;
 }
