@@ -59,6 +59,11 @@ function split(init: ObserversInit): ObserversInit[] {
   return [init];
 }
 
+/** Atomics.waitAsync (V8, Node >= 16; ES2024, past this project's TypeScript lib). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, i: number, v: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
 export class SinkPipe implements ObservationConsumers {
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
@@ -160,14 +165,24 @@ export class SinkPipe implements ObservationConsumers {
     for (const p of this.ports) p.postMessage({ finish: true });
     return new Promise((resolve, reject) => {
       const check = () => {
+        // the count of messages posted, read before draining: a message after it changes it, so the wait
+        // below returns at once instead of missing it
+        const seen = Atomics.load(this.ctrl, this.nW);
         try {
           this.drain();
         } catch (e) {
           reject(e);
           return;
         }
-        if (this.parts.every((p) => p)) resolve(this.parts as ObserversPart[]);
-        else setTimeout(check, 2);
+        if (this.parts.every((p) => p)) {
+          resolve(this.parts as ObserversPart[]);
+          return;
+        }
+        // sleep until a worker posts (or stops: its exit handler notifies the same cell); polling every
+        // few ms took CPU from the worker on a 2-core machine. The timeout is only a safety net.
+        const w = waitAsync(this.ctrl, this.nW, seen, 1000);
+        if (w.async) void w.value.then(check);
+        else setImmediate(check);
       };
       check();
     });
