@@ -40,6 +40,11 @@ export class WindowTruth<K = string> {
   }
 
   add(key: K, distanceM: number): void {
+    this.addAt(this.slot(key), distanceM);
+  }
+
+  /** The window's slot (created empty when new): a caller that sees one window many times keeps it. */
+  slot(key: K): number {
     let i = this.index.get(key);
     if (i === undefined) {
       i = this.index.size;
@@ -50,6 +55,11 @@ export class WindowTruth<K = string> {
       this.maxWithin[i] = -Infinity;
       this.minBeyond[i] = Infinity;
     }
+    return i;
+  }
+
+  /** add() to the window of slot(key). */
+  addAt(i: number, distanceM: number): void {
     this.n[i]++;
     if (distanceM <= this.contactM) {
       this.within[i]++;

@@ -8,12 +8,15 @@ import { calibrationLookup, loadCalibrationTable, type CalibrationLookup } from 
 import { formatWindowRow, WINDOWS_CSV_HEADER, type Observation } from '../../records/rows.ts';
 import { evaluateWindows, type EvalResult, type ScoredWindow } from '../../eval/evaluate.ts';
 import { WindowTruth, windowStartOf } from '../../eval/labels.ts';
+import { thinCurve } from '../../eval/metrics.ts';
 import { DAY_MS, dailyRuleRows, evaluateDailyRule, type DailyRuleRow } from '../../eval/dailyRule.ts';
 
 /** Windows with truth kept for scoring at most (beyond it new windows count as unmatched). */
 const TRUTH_WINDOWS_MAX = 2_000_000;
 /** Numeric window keys need (rx * n + tx) * 65536 < 2^53. */
 const NAMES_MAX = 100_000;
+/** Pairs (n^2) up to which each pair's current truth window is cached in dense arrays (8 bytes a pair). */
+const PAIR_CACHE_MAX = 1 << 20;
 
 /** A window of method ours with its truth label (the report picks pairs by misses and false alarms). */
 export interface LabelledWindow {
@@ -46,6 +49,14 @@ export interface EvaluationPart {
 }
 
 let shippedCalibration: CalibrationLookup | undefined;
+
+/**
+ * Points the run's report plots of each ROC and F1-by-threshold curve (reportSink.ts thins them so). A part
+ * carries its curves thinned already: the full ones have a point per distinct score, about a million
+ * objects per method on lobby 500 devices 8 h, copied from the sinks worker to the simulation thread for
+ * nothing. Thinning again to the same count changes nothing (thinCurve keeps a short curve as it is).
+ */
+export const CURVE_POINTS = { roc: 200, f1: 300 } as const;
 
 /**
  * One method's scored windows, kept to the end for the ROC as columns (device indices, start, score,
@@ -98,6 +109,14 @@ export class EvaluationSink {
   readonly windowMs: number;
   windowRows = 0;
   private readonly hasOurs: boolean;
+  /**
+   * Per pair (rx * n + tx): the window (relative index) and WindowTruth slot of its last observation. A
+   * pair's observations come in runs within a window, so the truth's Map (large numeric keys, slow to
+   * hash) is asked once per pair and window instead of once per observation.
+   */
+  private readonly pairW: Int32Array | null;
+  private readonly pairSlot: Int32Array | null;
+  private readonly startW: number;
 
   constructor(
     /** windows.csv, staged in the run's output set (needed when methods include ours, which writes it). */
@@ -119,6 +138,10 @@ export class EvaluationSink {
     this.windows?.writeLine(WINDOWS_CSV_HEADER);
     this.truth = names.length <= NAMES_MAX ? new WindowTruth<number>(this.windowMs) : null;
     names.forEach((n, i) => this.nameIndex.set(n, i));
+    const cache = this.truth && names.length * names.length <= PAIR_CACHE_MAX;
+    this.pairW = cache ? new Int32Array(names.length * names.length).fill(-1) : null;
+    this.pairSlot = cache ? new Int32Array(names.length * names.length) : null;
+    this.startW = Math.floor(startMs / this.windowMs);
   }
 
   private key(rx: number, tx: number, tsMs: number): number {
@@ -138,7 +161,20 @@ export class EvaluationSink {
     // pushEach() reads the fields and keeps no reference (firmware/proximity/classifier.ts), so one object is reused
     const closed = this.classifier.pushEach(o);
     if (closed !== null) this.windows_(closed);
-    if (this.truth && this.truth.size < TRUTH_WINDOWS_MAX) this.truth.add(this.key(rx, tx, tsMs), distM);
+    const truth = this.truth;
+    if (truth && truth.size < TRUTH_WINDOWS_MAX) {
+      const pw = this.pairW;
+      if (pw) {
+        const p = rx * this.names.length + tx;
+        const w = Math.floor(tsMs / this.windowMs) - this.startW;
+        if (pw[p] !== w) {
+          // the same key as key(): the window's low 16 bits
+          this.pairSlot![p] = truth.slot(p * 65536 + (w & 0xffff));
+          pw[p] = w;
+        }
+        truth.addAt(this.pairSlot![p], distM);
+      } else truth.add(this.key(rx, tx, tsMs), distM);
+    }
   }
 
   /** Closed windows per method (the classifier's pushEach / flushEach). */
@@ -202,7 +238,10 @@ export class EvaluationSink {
     }
     const methods = this.classifier.methods;
     return {
-      results: methods.map((m, i) => evaluateWindows(m, this.scoredWindows(i), (w) => this.labelOf(w as IndexedWindow))),
+      results: methods.map((m, i) => {
+        const r = evaluateWindows(m, this.scoredWindows(i), (w) => this.labelOf(w as IndexedWindow));
+        return { ...r, roc: thinCurve(r.roc, CURVE_POINTS.roc), f1Curve: r.f1Curve && thinCurve(r.f1Curve, CURVE_POINTS.f1) };
+      }),
       daily: methods.map((m, i) => ({ method: m, daily: this.classifier.daily(i) })),
       observed,
       windowRows: this.hasOurs ? this.windowRows : null,

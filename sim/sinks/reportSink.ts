@@ -11,6 +11,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import type { RunStats } from '../types.ts';
 import { KIND_NAMES } from '../world/devices.ts';
 import type { ReportObsResult } from './reportObs.ts';
+import { CURVE_POINTS } from './evaluation.ts';
 
 const TRACK_MAX = 40;
 const TRACK_EVERY_MS = 30_000;
@@ -149,10 +150,10 @@ export class ReportSamples {
       contactsNote: this.init.detail
         ? undefined
         : `True contact intervals are kept for runs of up to ${DETAIL_NOTE_MAX} devices; this run has ${names.length.toLocaleString('en-US')}, so only detected contacts are shown.`,
-      roc: scored.map((r) => ({ method: r.method, auc: Math.round(r.auc! * 10000) / 10000, points: thinCurve(r.roc, 200) })),
+      roc: scored.map((r) => ({ method: r.method, auc: Math.round(r.auc! * 10000) / 10000, points: thinCurve(r.roc, CURVE_POINTS.roc) })),
       f1: results
         .filter((r) => r.positives > 0 && r.f1Curve?.length)
-        .map((r): F1Curve => ({ method: r.method, score: scoreLabel(r.method), decisionF1: r.f1, points: thinCurve(r.f1Curve!, 300).filter((p) => p.f1 !== null).map((p) => ({ threshold: p.threshold, f1: p.f1! })) })),
+        .map((r): F1Curve => ({ method: r.method, score: scoreLabel(r.method), decisionF1: r.f1, points: thinCurve(r.f1Curve!, CURVE_POINTS.f1).filter((p) => p.f1 !== null).map((p) => ({ threshold: p.threshold, f1: p.f1! })) })),
       metrics: results.length ? metricsTable(results) : { columns: [], rows: [] },
     };
   }
