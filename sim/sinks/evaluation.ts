@@ -9,6 +9,7 @@ import { formatWindowRow, WINDOWS_CSV_HEADER, type Observation } from '../../rec
 import { evaluateWindows, type EvalResult, type ScoredWindow } from '../../eval/evaluate.ts';
 import { WindowTruth, windowStartOf } from '../../eval/labels.ts';
 import { thinCurve } from '../../eval/metrics.ts';
+import { grow } from '../engine/typed.ts';
 import { DAY_MS, dailyRuleRows, evaluateDailyRule, type DailyRuleRow } from '../../eval/dailyRule.ts';
 
 /** Windows with truth kept for scoring at most (beyond it new windows count as unmatched). */
@@ -73,16 +74,11 @@ class ScoredColumns {
   add(rx: number, tx: number, start: number, score: number, contact: boolean): void {
     const i = this.n++;
     if (i === this.rx.length) {
-      const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a as never);
-        return b;
-      };
-      this.rx = g(this.rx);
-      this.tx = g(this.tx);
-      this.start = g(this.start);
-      this.score = g(this.score);
-      this.contact = g(this.contact);
+      this.rx = grow(this.rx, Int32Array);
+      this.tx = grow(this.tx, Int32Array);
+      this.start = grow(this.start, Float64Array);
+      this.score = grow(this.score, Float64Array);
+      this.contact = grow(this.contact, Uint8Array);
     }
     this.rx[i] = rx;
     this.tx[i] = tx;

@@ -8,6 +8,7 @@ import type { PairSeries, ScatterSample } from '../../report/types.ts';
 import { LIMITS, pairBinMs } from '../../report/specs.ts';
 import type { LabelledWindow } from './evaluation.ts';
 import { KIND_BEACON, KIND_NAMES } from '../world/devices.ts';
+import { grow } from '../engine/typed.ts';
 
 // The scatter keeps at most the plot's cap, so the page shows every sample kept (stride stated on it).
 const SCATTER_MAX = LIMITS.scatterPoints;
@@ -48,19 +49,14 @@ class PairStores {
   add(rx: number, tx: number): number {
     const p = this.size++;
     if (p === this.rx.length) {
-      const g = <T extends Int32Array | Float64Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a as never);
-        return b;
-      };
-      this.rx = g(this.rx);
-      this.tx = g(this.tx);
-      this.n = g(this.n);
-      this.sumD = g(this.sumD);
-      this.minD = g(this.minD);
-      this.nRaw = g(this.nRaw);
-      this.head = g(this.head);
-      this.tail = g(this.tail);
+      this.rx = grow(this.rx, Int32Array);
+      this.tx = grow(this.tx, Int32Array);
+      this.n = grow(this.n, Int32Array);
+      this.sumD = grow(this.sumD, Float64Array);
+      this.minD = grow(this.minD, Float64Array);
+      this.nRaw = grow(this.nRaw, Int32Array);
+      this.head = grow(this.head, Int32Array);
+      this.tail = grow(this.tail, Int32Array);
     }
     this.rx[p] = rx;
     this.tx[p] = tx;
@@ -97,12 +93,8 @@ class PairStores {
     else {
       i = this.nPt++;
       if (i === this.next.length) {
-        const next = new Int32Array(2 * i);
-        next.set(this.next);
-        this.next = next;
-        const pt = new Float64Array(6 * i);
-        pt.set(this.pt);
-        this.pt = pt;
+        this.next = grow(this.next, Int32Array);
+        this.pt = grow(this.pt, Float64Array);
       }
     }
     this.pt[3 * i] = tMs;
