@@ -190,8 +190,8 @@ const NO_READING = RSSI_MIN - 1;
 const DAY_MS = 86_400_000;
 
 /**
- * Histograms, instance reservoirs and finished instances of every pair state, in flat arrays indexed by
- * the state's slot: a push touches one histogram cache line instead of chasing a typed-array object to its
+ * Histograms, first readings and instance reservoirs of every pair state, in flat arrays indexed by the
+ * state's slot (and the open window's finished instances in an arena beside them): a push touches one histogram cache line instead of chasing a typed-array object to its
  * own buffer (the histogram increment was the hottest line of the profile, bench/classify.ts). Grows by
  * doubling.
  */
@@ -251,7 +251,7 @@ function grow<T extends Uint32Array | Int8Array | Uint8Array | Int32Array | Floa
 const FEW_SCRATCH = new Int8Array(FEW);
 
 class PairState {
-  /** Offsets of this state's histogram (-1: none yet), first readings, reservoir and instances in its SlotStore's arrays. */
+  /** Offsets of this state's histogram (-1: none yet), first readings and reservoir in its SlotStore's arrays. */
   histAt = -1;
   readonly fewAt: number;
   readonly bufAt: number;

@@ -1,15 +1,17 @@
 // The sinks workers (issue 20 "writing and classification off the simulation thread"): the classifier, its
 // baselines and scoring, and the report's observation samples (sinks/observers.ts) run in a worker_thread
-// beside the simulation (split() below). The simulation thread
-// packs each observation into typed-array batches (no per-row objects) and sends every batch to each
-// worker; a worker feeds them, in order, to the same Observers class the in-thread path uses, and the
-// parts merge as there, so every file is byte-identical. windows.csv's lines come back in chunks and are
-// written to the run's staged file in order. At most AHEAD batches are in flight per worker (bounded
-// memory): the simulation thread blocks (Atomics.wait) when a worker falls behind.
+// beside the simulation (split() below). The simulation thread packs each observation into typed-array
+// batches (no per-row objects) and sends every batch to each worker; a worker feeds them, in order, to the
+// same Observers class the in-thread path uses, and the parts merge as there, so every file is
+// byte-identical. The worker writes windows.csv and observations.csv's and truth.csv's rows itself, into
+// the staged temp files (sinkWorker.ts); without those descriptors windows.csv's lines come back in chunks
+// and are written here in order. At most AHEAD batches are in flight per worker (bounded memory): the
+// simulation thread blocks (Atomics.wait) when a worker falls behind.
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { OutputError, type OutputWriter } from '../../records/output.ts';
 import type { ObservationConsumers, ObserversInit, ObserversPart } from '../sinks/observers.ts';
-import type { RowFiles } from '../sinks/outputs.ts';
+import type { RowFiles } from '../sinks/files.ts';
+import type { FieldTable } from '../sinks/rowBytes.ts';
 import { startTsWorker } from './tsWorker.ts';
 
 /** Observations per batch: 16,384 x 36 bytes = 576 KiB, well inside L2/L3 on the worker's side. */
@@ -25,7 +27,7 @@ export interface SinkWorkerInit {
    * descriptors are every thread's): windows.csv, and observations.csv and truth.csv's rows (their
    * headers are out already). Null: windows.csv's lines go back to the simulation thread; rows stay there.
    */
-  direct: { windowsFd: number | null; obsFd: number; truthFd: number; obsPath: string; truthPath: string; names: string[]; models: string[] } | null;
+  direct: { windowsFd: number | null; obsFd: number; truthFd: number; obsPath: string; truthPath: string; names: FieldTable; models: FieldTable } | null;
   ctrl: SharedArrayBuffer;
   /** This worker's index: ctrl[index] counts the batches it consumed. */
   index: number;
@@ -74,7 +76,11 @@ export class SinkPipe implements ObservationConsumers {
   private closed = false;
   private readonly parts: (ObserversPart | null)[];
 
-  /** `windows`: windows.csv staged in the run's set (ours runs), written here as the worker's chunks arrive. */
+  /**
+   * `windows`: windows.csv staged in the run's set (ours runs): the worker writes it into the temp file, or
+   * (no descriptor) posts its chunks to be written here. `rows`: observations.csv and truth.csv for the
+   * worker to write (DataFiles.handRowsOff), or null to leave them to the simulation thread.
+   */
   constructor(init: ObserversInit, private readonly windows: OutputWriter | null, private readonly batchSize = SINK_BATCH, rows: RowFiles | null = null) {
     this.batch = newBatch(batchSize);
     const inits = split(init);
@@ -82,10 +88,10 @@ export class SinkPipe implements ObservationConsumers {
     this.parts = inits.map(() => null);
     const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
     this.ctrl = new Int32Array(sab);
+    if (rows && (rows.obs.fd === undefined || rows.truth.fd === undefined)) throw new Error('sinks worker: the row files have no descriptor');
     for (const [index, wInit] of inits.entries()) {
       const { port1, port2 } = new MessageChannel();
       // the first worker writes the files (split() makes one)
-      if (rows && (rows.obs.fd === undefined || rows.truth.fd === undefined)) throw new Error('sinks worker: the row files have no descriptor');
       const direct = rows && index === 0
         ? {
           windowsFd: windows?.kind === 'atomic' && windows.fd !== undefined ? windows.fd : null,

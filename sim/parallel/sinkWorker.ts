@@ -41,9 +41,9 @@ function fdOut(fd: number, path: string): ByteOut {
   };
 }
 
-const fields = direct ? RowBytes.fields(direct.names) : null;
-const obsRows = direct ? new RowBytes(fdOut(direct.obsFd, direct.obsPath), fields!, RowBytes.fields(direct.models)) : null;
-const truthRows = direct ? new RowBytes(fdOut(direct.truthFd, direct.truthPath), fields!) : null;
+// the simulation thread's field tables (DataFiles), the bytes it would have written
+const obsRows = direct ? new RowBytes(fdOut(direct.obsFd, direct.obsPath), direct.names, direct.models) : null;
+const truthRows = direct ? new RowBytes(fdOut(direct.truthFd, direct.truthPath), direct.names) : null;
 const windowsOut = direct && direct.windowsFd !== null && windowsPath !== null ? fdOut(direct.windowsFd, windowsPath) : null;
 
 let lines: string[] = [];

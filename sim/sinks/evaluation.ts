@@ -119,7 +119,7 @@ export class EvaluationSink {
     windows: LineTarget | null,
     private readonly names: string[],
     private readonly models: string[],
-    private readonly startMs: number,
+    startMs: number,
     /** Called with every closed window of method ours (the report's detected contacts). */
     private readonly onOurs: (w: WindowResult) => void,
     /** The methods this sink runs (all by default; the sinks workers split them). */
@@ -140,9 +140,14 @@ export class EvaluationSink {
     this.startW = Math.floor(startMs / this.windowMs);
   }
 
-  private key(rx: number, tx: number, tsMs: number): number {
-    const w = Math.floor(tsMs / this.windowMs) - Math.floor(this.startMs / this.windowMs);
-    return (rx * this.names.length + tx) * 65536 + (w & 0xffff);
+  /** The run's window index of a time (0: the window holding the start). */
+  private windowIndex(tsMs: number): number {
+    return Math.floor(tsMs / this.windowMs) - this.startW;
+  }
+
+  /** A window's truth key: pair p = rx * n + tx and the window index's low 16 bits. */
+  private static key(p: number, w: number): number {
+    return p * 65536 + (w & 0xffff);
   }
 
   /** One logged observation; distM as truth.csv holds it (0.01 m). */
@@ -160,24 +165,29 @@ export class EvaluationSink {
     const truth = this.truth;
     if (truth && truth.size < TRUTH_WINDOWS_MAX) {
       const pw = this.pairW;
+      const p = rx * this.names.length + tx;
+      const w = this.windowIndex(tsMs);
       if (pw) {
-        const p = rx * this.names.length + tx;
-        const w = Math.floor(tsMs / this.windowMs) - this.startW;
         if (pw[p] !== w) {
-          // the same key as key(): the window's low 16 bits
-          this.pairSlot![p] = truth.slot(p * 65536 + (w & 0xffff));
+          this.pairSlot![p] = truth.slot(EvaluationSink.key(p, w));
           pw[p] = w;
         }
         truth.addAt(this.pairSlot![p], distM);
-      } else truth.add(this.key(rx, tx, tsMs), distM);
+      } else truth.add(EvaluationSink.key(p, w), distM);
     }
   }
 
   /** Closed windows per method (the classifier's pushEach / flushEach). */
   private windows_(closed: WindowResult[][]): void {
-    for (let i = 0; i < closed.length; i++) {
-      const sc = this.scored[i];
-      for (const w of closed[i]) sc.add(this.nameIndex.get(w.receiver)!, this.nameIndex.get(w.transmitter)!, w.windowStartMs, w.score, w.contact);
+    // closed[i][k] is the same pair's window for every method i (the classifier closes pairs once)
+    const first = closed[0];
+    for (let k = 0; k < first.length; k++) {
+      const rx = this.nameIndex.get(first[k].receiver)!;
+      const tx = this.nameIndex.get(first[k].transmitter)!;
+      for (let i = 0; i < closed.length; i++) {
+        const w = closed[i][k];
+        this.scored[i].add(rx, tx, w.windowStartMs, w.score, w.contact);
+      }
     }
     if (!this.windows) return;
     for (const w of closed[0]) {
@@ -205,7 +215,7 @@ export class EvaluationSink {
   }
 
   private labelOf(w: IndexedWindow): boolean | undefined {
-    return this.truth ? this.truth.label(this.key(w.rx, w.tx, w.windowStartMs)) : undefined;
+    return this.truth ? this.truth.label(EvaluationSink.key(w.rx * this.names.length + w.tx, this.windowIndex(w.windowStartMs))) : undefined;
   }
 
   /** Every scored window of method ours that has truth, with its label (for the report's pair picks; after finish()). */

@@ -11,7 +11,7 @@ import type { ContactDay } from '../engine/truth.ts';
 import type { RunStats } from '../types.ts';
 import { KIND_NAMES, simBaseDate, simBaseKey } from '../world/devices.ts';
 import { ByteSink, LineSink } from './lineSink.ts';
-import { RowBytes } from './rowBytes.ts';
+import { RowBytes, type FieldTable } from './rowBytes.ts';
 
 export interface FilesInit {
   seed: number;
@@ -24,6 +24,15 @@ export interface FilesInit {
   ids: boolean;
 }
 
+/** observations.csv and truth.csv, staged, for a consumer that writes their rows itself (the sinks worker). */
+export interface RowFiles {
+  obs: OutputWriter;
+  truth: OutputWriter;
+  /** Every device's name and model bytes as the rows hold them (RowBytes.fields). */
+  names: FieldTable;
+  models: FieldTable;
+}
+
 export class DataFiles {
   private obs?: LineSink;
   private obsPb?: ByteSink;
@@ -32,6 +41,9 @@ export class DataFiles {
   // the streamed rows, encoded into reused buffers (rowBytes.ts)
   private obsRows?: RowBytes;
   private truthRows!: RowBytes;
+  /** Every device's name and model as the rows hold them (CSV). */
+  private nameFields!: FieldTable;
+  private modelFields?: FieldTable;
   private contactsOut!: OutputWriter;
   private devicesOut!: OutputWriter;
   private idsOut?: OutputWriter;
@@ -54,9 +66,9 @@ export class DataFiles {
       this.obsPb = new ByteSink(set.add(this.p('observations.pb'), { mkdir: true }));
     } else this.obs = new LineSink(set.add(this.p('observations.csv'), { mkdir: true }), OBSERVATION_CSV_HEADER);
     this.truth = new LineSink(set.add(this.p('truth.csv')), TRUTH_CSV_HEADER);
-    const names = RowBytes.fields(this.init.names);
-    if (this.obs) this.obsRows = new RowBytes(this.obs.out, names, RowBytes.fields(this.init.models));
-    this.truthRows = new RowBytes(this.truth.out, names);
+    this.nameFields = RowBytes.fields(this.init.names);
+    if (this.obs) this.obsRows = new RowBytes(this.obs.out, this.nameFields, (this.modelFields = RowBytes.fields(this.init.models)));
+    this.truthRows = new RowBytes(this.truth.out, this.nameFields);
     this.contactsOut = set.add(this.p('contacts_truth.csv'));
     this.devicesOut = set.add(this.p('devices.csv'));
     if (this.init.ids) this.idsOut = set.add(this.p('ids.csv'));
@@ -69,12 +81,12 @@ export class DataFiles {
    * straight into the staged temp files, parallel/sinkPipe.ts): only for CSV into staged files; the
    * headers go out first, and this object writes no row after. Null when it cannot.
    */
-  handRowsOff(): { obs: OutputWriter; truth: OutputWriter } | null {
+  handRowsOff(): RowFiles | null {
     if (!this.obs || this.obs.out.kind !== 'atomic' || this.truth.out.kind !== 'atomic') return null;
     this.obs.out.flush();
     this.truth.out.flush();
     this.rowsElsewhere = true;
-    return { obs: this.obs.out, truth: this.truth.out };
+    return { obs: this.obs.out, truth: this.truth.out, names: this.nameFields, models: this.modelFields! };
   }
 
   /** distM as truth.csv holds it (rounded to 0.01 m). */

@@ -14,7 +14,7 @@ import type { RunStats } from '../types.ts';
 import { dailyRuleSection } from '../../report/dailyRule.ts';
 import { mergeObservers, Observers, type ObservationConsumers, type ObserversInit } from './observers.ts';
 import { METHODS } from '../../firmware/proximity/classifier.ts';
-import { DataFiles } from './files.ts';
+import { DataFiles, type RowFiles } from './files.ts';
 import { ReportSamples } from './reportSink.ts';
 
 export interface OutputsInit {
@@ -33,15 +33,6 @@ export interface OutputsInit {
    * (parallel/sinkPipe.ts, passed in by run.ts) or, by default, Observers in this thread.
    */
   consumers?: (init: ObserversInit, windows: OutputWriter | null, rows: RowFiles | null) => ObservationConsumers;
-}
-
-/** observations.csv and truth.csv, staged, for a consumer that writes their rows itself (the sinks worker). */
-export interface RowFiles {
-  obs: OutputWriter;
-  truth: OutputWriter;
-  /** Device i's name and model bytes as the rows hold them (rowBytes.ts). */
-  names: string[];
-  models: string[];
 }
 
 export interface FinishInput {
@@ -82,8 +73,7 @@ export class RunOutputs {
       const factory = this.init.consumers;
       if (factory) {
         // the sinks worker also writes observations.csv's and truth.csv's rows (off this thread)
-        const handed = this.files.handRowsOff();
-        this.consumers = factory(init, windows, handed && { ...handed, names, models });
+        this.consumers = factory(init, windows, this.files.handRowsOff());
       } else this.consumers = new Observers(init, windows);
     }
   }

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario/load.ts';
 import { runSimulation, type RunOptions } from '../../../sim/run.ts';
 import { runFiles } from '../../helpers/files.ts';
+import { RowBytes } from '../../../sim/sinks/rowBytes.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bz-sinkthread-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -58,7 +59,7 @@ describe('sinks worker failures', () => {
     const fd = openSync(ro, 'r'); // a descriptor that refuses writes: EBADF
     const w = (path: string) => ({ fd, path, kind: 'atomic' }) as never;
     const pipe = new SinkPipe({ startMs: 0, durationMs: 3600_000, names, models, kind: Uint8Array.from([0, 1]), methods: ['gaen'], report: false }, null, 10,
-      { obs: w(join(tmp, 'out', 'observations.csv')), truth: w(join(tmp, 'out', 'truth.csv')), names, models });
+      { obs: w(join(tmp, 'out', 'observations.csv')), truth: w(join(tmp, 'out', 'truth.csv')), names: RowBytes.fields(names), models: RowBytes.fields(models) });
     try {
       for (let i = 0; i < 25; i++) pipe.observation(i * 1000, 0, 1, -60, 1);
       const err = await pipe.finish().then(() => null, (e: unknown) => e);
