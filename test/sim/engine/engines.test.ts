@@ -96,6 +96,12 @@ describe('fused WASM engine vs the JS reception path', () => {
     expect((await expectSame(loadScenario('city-block'), { seed: 2, devices: 2100, durationMs: 2000, classify: false })).receptions).toBeGreaterThan(1000);
   }, 180_000); // about 30 s alone (mostly the JS reference engine); 70 s and more on a loaded 2-core machine
 
+  it('a run ending 0.1 s into a tick (too few packets for the all-neighbour gather: each transmitter on its first packet)', async () => {
+    // About 15 packets per phone and second: the first tick gathers every neighbour at once, the last
+    // (1.5 per phone, under gather()'s 2 per candidate) takes them as their packets come (neighbours.ts)
+    expect((await expectSame(loadScenario('city-block'), { seed: 3, devices: 1500, durationMs: 1100, classify: false })).receptions).toBeGreaterThan(1000);
+  }, 180_000);
+
   it('mixed iPhones and Androids (iOS rules), with logging: app and logging: all', async () => {
     const s = parseScenarioText(
       `
