@@ -15,7 +15,6 @@ import {
 import { pairIdOf, pairIdV } from './common';
 import { clampCell } from './devices';
 import { nActiveTx } from './events';
-import { pkN0, pkN1, pkN2 } from './packets';
 
 // JS Math.round: nearest, halves up
 // @ts-ignore: decorator
@@ -271,8 +270,8 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   for (let k = 0; k < nLoud; k++) if (load<u8>(pActive + <usize>load<i32>(pLoud + (<usize>k << 2))) != 0) nCand++;
   stamp++;
   nLazy = 0;
+  gEager = eager;
   lazy = nCand * 2 >= nActiveTx;
-  gEager = eager = eager && <f64>(pkN0 + pkN1 + pkN2) >= 2 * <f64>nCand;
   if (lazy && pPair != 0) {
     // windows look their transmitters up in the pair cache
     gRow = (<usize>r * <usize>nDevices) << PAIR_SHIFT;
