@@ -28,7 +28,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // whole 1 s ticks (60, 10, 2 and 1 s): each scanner gathers its neighbours once per tick, so a run that
 // ends inside its first tick pays a whole tick's gather for a fraction of its packets. The sizes used
 // until 2026-12-07 (0.18 s at 10^5 against 1.8 s at 10^4) measured that, not the crowd: 1.90x then,
-// where whole ticks give 1.37x (docs/scaling.md).
+// where whole ticks give 1.4-1.5x (docs/scaling.md).
 const sizes = arg('sizes', '1000:0.0166667,10000:0.00277778,30000:0.000555556,100000:0.000277778').split(',').map((s) => {
   const [n, h] = s.split(':');
   return { devices: Number(n), hours: Number(h) };
