@@ -53,7 +53,10 @@ export async function buildRadio(scenario: Scenario, world: World, kernelOpt: Re
     reachRx[d] = Math.pow(10, -rxCorr[d] / (10 * params.exponent));
   }
   const interfFloorDb = params.sensitivityDbm - params.captureDb - 10;
-  // Grid over the "normal" transmitters, cell = typical search radius; the few loud ones (reach above
+  // Grid over the "normal" transmitters, cell = a quarter of the typical search radius: the 9 x 9 cells a
+  // scanner searches cover 1.6 times its search disc (3 x 3 cells of the whole radius covered 2.9 times
+  // it), so the candidate count tells whether its search covers the crowd (assembly/neighbours.ts
+  // gather) and fewer out-of-reach candidates are looked at (issue 20). The few loud ones (reach above
   // twice the median: beacons, outlier models) are checked by every scanner directly.
   const med = (a: Float32Array) => {
     const b = Float32Array.from(a).sort();
@@ -66,7 +69,7 @@ export async function buildRadio(scenario: Scenario, world: World, kernelOpt: Re
     loud[d] = 1;
     loudList.push(d);
   }
-  const cellM = Math.max(1, Math.min(cullM, normalReach * med(reachRx)));
+  const cellM = Math.max(1, Math.min(cullM, (normalReach * med(reachRx)) / 4));
   const bodyTable = new Float32Array(4 * BODY_BINS);
   for (let c = 0; c < 4; c++) {
     for (let i = 0; i < BODY_BINS; i++) {

@@ -238,7 +238,7 @@ export function termsV(r: i32, q0: i32, n: i32, ep: u32): void {
 /**
  * Prepares scanner r's windows of the tick starting at t0. The candidates are the grid cells within
  * normalReach * reachRx[r] plus the loud transmitters (run.ts gatherNeighbours). When they are at least
- * half of the transmitters on air, the windows walk the tick's sorted packets and look transmitters up by
+ * four fifths of the transmitters on air, the windows walk the tick's sorted packets and look transmitters up by
  * id. A scanner that listens most of the time (eager: it will hear nearly every candidate) gets all its
  * neighbours now, their terms four at a time; otherwise each transmitter is checked for reach on its
  * first packet (lazy: an iPhone's short window hears few). With the pair cache neither is needed: the
@@ -271,7 +271,11 @@ export function gather(r: i32, eager: bool, t0: f64): i32 {
   stamp++;
   nLazy = 0;
   gEager = eager;
-  lazy = nCand * 2 >= nActiveTx;
+  // The sorted-packet walk visits every packet on the channel, in reach or not; the neighbour walk only the
+  // neighbours' (but sorts each window's). Below 4/5 the neighbour walk wins: 3 x 10^4 phones over 25 and
+  // 100 km^2 cost 1.5x and 2.4x less per pair (issue 20, docs/scaling.md "How cost grows"); at 1/2 with
+  // the grid's former cells every window took the sorted walk up to 400 km^2.
+  lazy = nCand * 5 >= nActiveTx * 4;
   if (lazy && pPair != 0) {
     // windows look their transmitters up in the pair cache
     gRow = (<usize>r * <usize>nDevices) << PAIR_SHIFT;

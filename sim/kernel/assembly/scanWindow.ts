@@ -68,9 +68,9 @@ export function scanWindow(r: i32, ws: f64, we: f64, ch: i32, nNb: i32, t0: f64,
   const epLo = Math.floor(lo / epochUs);
   const epOne = epLo == Math.floor(hi / epochUs);
   const epConst = <u32><i64>epLo;
-  // scanners that hear at least half of the transmitters walk the channel's sorted packets (already in
-  // start order); the others walk their neighbours' events, then sort (the same candidates; only ties
-  // in start may order differently)
+  // scanners whose candidates are at least 4/5 of the transmitters walk the channel's sorted packets
+  // (already in start order); the others walk their neighbours' events, then sort (the same candidates;
+  // only ties in start may order differently)
   const dense = lazy;
   const tableWin = dense && pPair != 0;
   let recs: usize = pSR; // the window's records

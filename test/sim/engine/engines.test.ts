@@ -81,9 +81,10 @@ describe('fused WASM engine vs the JS reception path', () => {
   });
 
   it('a sparse street (neighbour walk with per-window sort), with and without scan_windows.csv', async () => {
-    // exponent 5: a reach of about 70 m in the 1 km block, so a scanner's grid cells cover a part of the phones
+    // exponent 4: a scanner near the middle of the 1 km block searches all of it (the sorted-packet walk),
+    // one nearer an edge a part (the neighbour walk): about 13,600 and 8,400 windows
     const cb = loadScenario('city-block');
-    const s: Scenario = { ...cb, channel: { ...cb.channel, exponent: 5 } };
+    const s: Scenario = { ...cb, channel: { ...cb.channel, exponent: 4 } };
     const r = await expectSame(s, { seed: 5, devices: 1000, durationMs: 20_000, scanWindows: true });
     expect(r.receptions).toBeGreaterThan(1000);
     // both window paths ran (scanners near the middle see most of the block, the others a part)
@@ -95,6 +96,17 @@ describe('fused WASM engine vs the JS reception path', () => {
   it('above 2048 devices (the JS side applies the logging rule)', async () => {
     expect((await expectSame(loadScenario('city-block'), { seed: 2, devices: 2100, durationMs: 2000, classify: false })).receptions).toBeGreaterThan(1000);
   }, 180_000); // about 30 s alone (mostly the JS reference engine); 70 s and more on a loaded 2-core machine
+
+  it("a city wider than a pair's reach (10 km a side): most windows walk only their neighbours' packets", async () => {
+    // a typical pair reaches about 1.7 km there (docs/scaling.md "How cost grows"): walking the whole
+    // channel would visit ten packets out of reach for each one in it
+    const cb = loadScenario('city-block');
+    const side = 10_000;
+    const s: Scenario = { ...cb, area: { width: side, height: side }, places: { ...cb.places, streets: { ...cb.places.streets, area: { x: 0, y: 0, width: side, height: side } } } };
+    const r = await expectSame(s, { seed: 4, devices: 5000, durationMs: 2000, classify: false });
+    expect(r.receptions).toBeGreaterThan(1000);
+    expect(r.windows.neighbourEvents).toBeGreaterThan(4 * r.windows.sortedPackets);
+  }, 180_000);
 
   it('a run ending 0.1 s into a tick (too few packets for the all-neighbour gather: each transmitter on its first packet)', async () => {
     // About 15 packets per phone and second: the first tick gathers every neighbour at once, the last
