@@ -12,8 +12,8 @@ import { AppLog } from './engine/appLog.ts';
 import { GattStage, gattStageWanted } from './engine/connections.ts';
 import { UniformGrid } from './engine/grid.ts';
 import { JsEngine } from './engine/jsEngine.ts';
-import { buildRadio, TRUTH_M, type Radio } from './engine/radio.ts';
-import { ContactTruth, type ContactDay } from './engine/truth.ts';
+import { buildRadio, type Radio } from './engine/radio.ts';
+import { ContactTruth, truthGridSize, type ContactDay } from './engine/truth.ts';
 import type { EngineCounters, ReceptionEngine, ReceptionOut, TickState } from './engine/types.ts';
 import { WasmReception } from './engine/wasmReception.ts';
 import { RunOutputs } from './sinks/outputs.ts';
@@ -169,7 +169,11 @@ function createEngine(scenario: Scenario, world: World, radio: Radio, opts: Pick
   const H = scenario.area.height;
   const host = (radio.kernel as Partial<WasmKernel>).host;
   if (!host || opts.engine === 'js') return new JsEngine(world, radio, W, H);
-  return new WasmReception(host, world, radio, new UniformGrid(radio.cellM, W, H, 0), new UniformGrid(TRUTH_M, W, H, 0), {
+  // the truth grid's size only (a UniformGrid would allocate its cells: 400 MB over 20 km x 20 km); none
+  // where ContactTruth would sort devices instead of using cells (engine/truth.ts)
+  const t = truthGridSize(W, H, world.nDev);
+  const truthGrid = t.sparse ? null : { nx: t.nx, ny: t.ny };
+  return new WasmReception(host, world, radio, new UniformGrid(radio.cellM, W, H, 0), truthGrid, {
     // per-reception consumers (scan_windows.csv) still get every reception
     logging: o.rule && dense && world.adv.wholeUs ? { logAll: scenario.logging === 'all', emitAll: o.emitAll } : undefined,
     truth: o.truth,

@@ -17,6 +17,18 @@ export interface TruthTap {
   onTruthPair(a: number, b: number, nDev: number, t0ms: number, t1ms: number): void;
 }
 
+/**
+ * The 2 m truth grid's size over an area, and whether it is too sparse to hold as cells: a grid of 2 m
+ * cells costs 8 bytes and three passes per cell and tick, 800 MB and about 1.5 s a tick over 20 km x 20 km
+ * (issue 20: 3 x 10^4 phones on 400 km^2). Over an area with many more cells than devices, ContactTruth
+ * sorts the devices by cell instead (n log n a tick) and finds cells by binary search.
+ */
+export function truthGridSize(widthM: number, heightM: number, nDev: number): { nx: number; ny: number; sparse: boolean } {
+  const nx = Math.max(1, Math.ceil(widthM / TRUTH_M));
+  const ny = Math.max(1, Math.ceil(heightM / TRUTH_M));
+  return { nx, ny, sparse: nx * ny > Math.max(1 << 20, 16 * nDev) };
+}
+
 export class ContactTruth {
   private readonly truthMs = new Map<number, Map<number, number>>();
   // up to 2048 devices the day's pair sums live in a dense array (a Map update per close pair and tick
@@ -24,7 +36,12 @@ export class ContactTruth {
   private readonly dense: Float64Array | null;
   private readonly touched: number[] = [];
   private day = -1;
-  private readonly grid: UniformGrid;
+  /** The 2 m cell grid, or null over a large area (sparse: cells sorted by key below). */
+  private readonly grid: UniformGrid | null;
+  private readonly nx: number;
+  private readonly ny: number;
+  /** Sparse mode: each active device's cell * nDev + id, sorted (cell order, then id, as the grid's). */
+  private readonly keys: Float64Array | null;
 
   constructor(
     private readonly nDev: number,
@@ -35,7 +52,13 @@ export class ContactTruth {
     private readonly tap: TruthTap | null,
   ) {
     this.dense = dense ? new Float64Array(nDev * nDev) : null;
-    this.grid = new UniformGrid(TRUTH_M, widthM, heightM, nDev);
+    const { nx, ny, sparse } = truthGridSize(widthM, heightM, nDev);
+    this.nx = nx;
+    this.ny = ny;
+    this.grid = sparse ? null : new UniformGrid(TRUTH_M, widthM, heightM, nDev);
+    // cell * nDev + id stays exact in a double up to 2^53
+    if (sparse && this.nx * this.ny * nDev > 2 ** 53) throw new RangeError(`area too large for the contact truth: ${widthM} x ${heightM} m with ${nDev} devices`);
+    this.keys = sparse ? new Float64Array(nDev) : null;
   }
 
   private flushDay(): void {
@@ -77,6 +100,10 @@ export class ContactTruth {
     }
     const { x, y, active } = s;
     const tgrid = this.grid;
+    if (!tgrid) {
+      this.sparseScan(s, dt, dayMap, t0ms, t1ms);
+      return;
+    }
     tgrid.build(x, y, active, nDev);
     const tStart = tgrid.cellStart;
     const tItems = tgrid.items;
@@ -97,6 +124,57 @@ export class ContactTruth {
           }
           for (; q < qEnd; q++) {
             const b = tItems[q];
+            const dx = x[b] - x[a];
+            const dy = y[b] - y[a];
+            if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
+            const key = a * nDev + b;
+            if (dense) {
+              if (dense[key] === 0) this.touched.push(key);
+              dense[key] += dt;
+            } else dayMap.set(key, (dayMap.get(key) ?? 0) + dt);
+            tap?.onTruthPair(a, b, nDev, t0ms, t1ms);
+          }
+        }
+      }
+    }
+  }
+
+  /** tick()'s grid scan over a large area: the same pairs in the same order, cells found by binary search. */
+  private sparseScan(s: TickState, dt: number, dayMap: Map<number, number>, t0ms: number, t1ms: number): void {
+    const { x, y, active } = s;
+    const nDev = this.nDev;
+    const nx = this.nx;
+    const ny = this.ny;
+    const dense = this.dense;
+    const tap = this.tap;
+    const cellX = (v: number) => Math.min(nx - 1, Math.max(0, Math.floor(v / TRUTH_M)));
+    const cellY = (v: number) => Math.min(ny - 1, Math.max(0, Math.floor(v / TRUTH_M)));
+    let m = 0;
+    const all = this.keys!;
+    for (let i = 0; i < nDev; i++) if (active[i]) all[m++] = (cellY(y[i]) * nx + cellX(x[i])) * nDev + i;
+    const keys = all.subarray(0, m).sort();
+    // first position whose key is at least k
+    const lower = (k: number) => {
+      let lo = 0;
+      let hi = m;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (keys[mid] < k) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    for (let a = 0; a < nDev; a++) {
+      if (!active[a]) continue;
+      const cx = cellX(x[a]);
+      const cy = cellY(y[a]);
+      for (let gy = Math.max(0, cy - 1); gy <= Math.min(ny - 1, cy + 1); gy++) {
+        for (let gx = Math.max(0, cx - 1); gx <= Math.min(nx - 1, cx + 1); gx++) {
+          const base = (gy * nx + gx) * nDev;
+          // the cell's devices above a, ascending
+          const qEnd = lower(base + nDev);
+          for (let q = lower(base + a + 1); q < qEnd; q++) {
+            const b = keys[q] - base;
             const dx = x[b] - x[a];
             const dy = y[b] - y[a];
             if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;

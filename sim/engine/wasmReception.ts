@@ -32,7 +32,8 @@ export class WasmReception implements ReceptionEngine {
     const { adv, scan, tickMs } = w;
     const tickUs = tickMs * 1000;
     this.appliesLoggingRule = !!o.logging;
-    this.truthInEngine = o.truth;
+    // the module's truth grid has a cell array too: over a large area the JS scan does it (engine/truth.ts)
+    this.truthInEngine = o.truth && truthGrid !== null;
     this.e = new WasmEngine(host, {
       nDev: w.nDev,
       // events held in one tick: the previous one plus at most ceil(tick / interval) + 1 new ones per device
