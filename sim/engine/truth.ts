@@ -127,16 +127,22 @@ export class ContactTruth {
             const dx = x[b] - x[a];
             const dy = y[b] - y[a];
             if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
-            const key = a * nDev + b;
-            if (dense) {
-              if (dense[key] === 0) this.touched.push(key);
-              dense[key] += dt;
-            } else dayMap.set(key, (dayMap.get(key) ?? 0) + dt);
-            tap?.onTruthPair(a, b, nDev, t0ms, t1ms);
+            this.addPair(a, b, dt, dayMap, t0ms, t1ms);
           }
         }
       }
     }
+  }
+
+  /** A close pair (a < b) of the tick: dt more milliseconds within 2 m on this day. */
+  private addPair(a: number, b: number, dt: number, dayMap: Map<number, number>, t0ms: number, t1ms: number): void {
+    const key = a * this.nDev + b;
+    const dense = this.dense;
+    if (dense) {
+      if (dense[key] === 0) this.touched.push(key);
+      dense[key] += dt;
+    } else dayMap.set(key, (dayMap.get(key) ?? 0) + dt);
+    this.tap?.onTruthPair(a, b, this.nDev, t0ms, t1ms);
   }
 
   /** tick()'s grid scan over a large area: the same pairs in the same order, cells found by binary search. */
@@ -145,8 +151,6 @@ export class ContactTruth {
     const nDev = this.nDev;
     const nx = this.nx;
     const ny = this.ny;
-    const dense = this.dense;
-    const tap = this.tap;
     const cellX = (v: number) => Math.min(nx - 1, Math.max(0, Math.floor(v / TRUTH_M)));
     const cellY = (v: number) => Math.min(ny - 1, Math.max(0, Math.floor(v / TRUTH_M)));
     let m = 0;
@@ -178,12 +182,7 @@ export class ContactTruth {
             const dx = x[b] - x[a];
             const dy = y[b] - y[a];
             if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
-            const key = a * nDev + b;
-            if (dense) {
-              if (dense[key] === 0) this.touched.push(key);
-              dense[key] += dt;
-            } else dayMap.set(key, (dayMap.get(key) ?? 0) + dt);
-            tap?.onTruthPair(a, b, nDev, t0ms, t1ms);
+            this.addPair(a, b, dt, dayMap, t0ms, t1ms);
           }
         }
       }
