@@ -29,6 +29,12 @@ export function truthGridSize(widthM: number, heightM: number, nDev: number): { 
   return { nx, ny, sparse: nx * ny > Math.max(1 << 20, 16 * nDev) };
 }
 
+/** The 2 m cell of coordinate v on an axis of n cells (UniformGrid.cellX with cellM = TRUTH_M). */
+function cellOf(v: number, n: number): number {
+  const c = Math.floor(v / TRUTH_M);
+  return c < 0 ? 0 : c >= n ? n - 1 : c;
+}
+
 export class ContactTruth {
   private readonly truthMs = new Map<number, Map<number, number>>();
   // up to 2048 devices the day's pair sums live in a dense array (a Map update per close pair and tick
@@ -40,8 +46,8 @@ export class ContactTruth {
   private readonly grid: UniformGrid | null;
   private readonly nx: number;
   private readonly ny: number;
-  /** Sparse mode: each active device's cell * nDev + id, sorted (cell order, then id, as the grid's). */
-  private readonly keys: Float64Array | null;
+  /** Without a grid: the tick's active devices sorted by cell (sortByCell). */
+  private readonly sorted: { keys: Float64Array; items: Int32Array; cell: Float64Array } | null;
 
   constructor(
     private readonly nDev: number,
@@ -58,7 +64,7 @@ export class ContactTruth {
     this.grid = sparse ? null : new UniformGrid(TRUTH_M, widthM, heightM, nDev);
     // cell * nDev + id stays exact in a double up to 2^53
     if (sparse && this.nx * this.ny * nDev > 2 ** 53) throw new RangeError(`area too large for the contact truth: ${widthM} x ${heightM} m with ${nDev} devices`);
-    this.keys = sparse ? new Float64Array(nDev) : null;
+    this.sorted = sparse ? { keys: new Float64Array(nDev), items: new Int32Array(nDev), cell: new Float64Array(nDev) } : null;
   }
 
   private flushDay(): void {
@@ -100,23 +106,37 @@ export class ContactTruth {
     }
     const { x, y, active } = s;
     const tgrid = this.grid;
-    if (!tgrid) {
-      this.sparseScan(s, dt, dayMap, t0ms, t1ms);
-      return;
-    }
-    tgrid.build(x, y, active, nDev);
-    const tStart = tgrid.cellStart;
-    const tItems = tgrid.items;
+    // a cell's devices, ascending by id, at [cellStart(c), cellStart(c + 1)) of tItems: from the grid's
+    // counting sort, or (no grid) from the devices sorted by cell, found by binary search
+    let m = 0;
+    if (tgrid) tgrid.build(x, y, active, nDev);
+    else m = this.sortByCell(s);
+    const tStart = tgrid ? tgrid.cellStart : null;
+    const sortedCell = this.sorted?.cell;
+    const tItems = tgrid ? tgrid.items : this.sorted!.items;
+    const cellStart = (c: number): number => {
+      if (tStart) return tStart[c];
+      let lo = 0;
+      let hi = m;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sortedCell![mid] < c) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const nx = this.nx;
+    const ny = this.ny;
     for (let a = 0; a < nDev; a++) {
       if (!active[a]) continue;
-      const cx = tgrid.cellX(x[a]);
-      const cy = tgrid.cellY(y[a]);
-      for (let gy = Math.max(0, cy - 1); gy <= Math.min(tgrid.ny - 1, cy + 1); gy++) {
-        for (let gx = Math.max(0, cx - 1); gx <= Math.min(tgrid.nx - 1, cx + 1); gx++) {
-          const c = gy * tgrid.nx + gx;
-          // a cell's items ascend (counting sort by id): start at the first b > a
-          let q = tStart[c];
-          const qEnd = tStart[c + 1];
+      const cx = cellOf(x[a], nx);
+      const cy = cellOf(y[a], ny);
+      for (let gy = Math.max(0, cy - 1); gy <= Math.min(ny - 1, cy + 1); gy++) {
+        for (let gx = Math.max(0, cx - 1); gx <= Math.min(nx - 1, cx + 1); gx++) {
+          const c = gy * nx + gx;
+          // a cell's items ascend by id: start at the first b > a
+          let q = cellStart(c);
+          const qEnd = cellStart(c + 1);
           for (let hi = qEnd; q < hi; ) {
             const mid = (q + hi) >> 1;
             if (tItems[mid] <= a) q = mid + 1;
@@ -127,66 +147,36 @@ export class ContactTruth {
             const dx = x[b] - x[a];
             const dy = y[b] - y[a];
             if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
-            this.addPair(a, b, dt, dayMap, t0ms, t1ms);
+            const key = a * nDev + b;
+            if (dense) {
+              if (dense[key] === 0) this.touched.push(key);
+              dense[key] += dt;
+            } else dayMap.set(key, (dayMap.get(key) ?? 0) + dt);
+            tap?.onTruthPair(a, b, nDev, t0ms, t1ms);
           }
         }
       }
     }
   }
 
-  /** A close pair (a < b) of the tick: dt more milliseconds within 2 m on this day. */
-  private addPair(a: number, b: number, dt: number, dayMap: Map<number, number>, t0ms: number, t1ms: number): void {
-    const key = a * this.nDev + b;
-    const dense = this.dense;
-    if (dense) {
-      if (dense[key] === 0) this.touched.push(key);
-      dense[key] += dt;
-    } else dayMap.set(key, (dayMap.get(key) ?? 0) + dt);
-    this.tap?.onTruthPair(a, b, this.nDev, t0ms, t1ms);
-  }
-
-  /** tick()'s grid scan over a large area: the same pairs in the same order, cells found by binary search. */
-  private sparseScan(s: TickState, dt: number, dayMap: Map<number, number>, t0ms: number, t1ms: number): void {
+  /**
+   * Over a large area (no grid): the active devices sorted by cell, then id, into sorted.items with each
+   * one's cell in sorted.cell (the order a grid's counting sort gives); returns their count.
+   */
+  private sortByCell(s: TickState): number {
     const { x, y, active } = s;
     const nDev = this.nDev;
-    const nx = this.nx;
-    const ny = this.ny;
-    const cellX = (v: number) => Math.min(nx - 1, Math.max(0, Math.floor(v / TRUTH_M)));
-    const cellY = (v: number) => Math.min(ny - 1, Math.max(0, Math.floor(v / TRUTH_M)));
+    const { keys, items, cell } = this.sorted!;
     let m = 0;
-    const all = this.keys!;
-    for (let i = 0; i < nDev; i++) if (active[i]) all[m++] = (cellY(y[i]) * nx + cellX(x[i])) * nDev + i;
-    const keys = all.subarray(0, m).sort();
-    // first position whose key is at least k
-    const lower = (k: number) => {
-      let lo = 0;
-      let hi = m;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (keys[mid] < k) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    for (let a = 0; a < nDev; a++) {
-      if (!active[a]) continue;
-      const cx = cellX(x[a]);
-      const cy = cellY(y[a]);
-      for (let gy = Math.max(0, cy - 1); gy <= Math.min(ny - 1, cy + 1); gy++) {
-        for (let gx = Math.max(0, cx - 1); gx <= Math.min(nx - 1, cx + 1); gx++) {
-          const base = (gy * nx + gx) * nDev;
-          // the cell's devices above a, ascending
-          const qEnd = lower(base + nDev);
-          for (let q = lower(base + a + 1); q < qEnd; q++) {
-            const b = keys[q] - base;
-            const dx = x[b] - x[a];
-            const dy = y[b] - y[a];
-            if (dx * dx + dy * dy > TRUTH_M * TRUTH_M) continue;
-            this.addPair(a, b, dt, dayMap, t0ms, t1ms);
-          }
-        }
-      }
+    // cell * nDev + id: exact in a double (checked in the constructor)
+    for (let i = 0; i < nDev; i++) if (active[i]) keys[m++] = (cellOf(y[i], this.ny) * this.nx + cellOf(x[i], this.nx)) * nDev + i;
+    keys.subarray(0, m).sort();
+    for (let q = 0; q < m; q++) {
+      const c = Math.floor(keys[q] / nDev);
+      cell[q] = c;
+      items[q] = keys[q] - c * nDev;
     }
+    return m;
   }
 
   /** Pairs with any time within 2 m, per UTC day, by day then pair key; close = at least 15 minutes. */
