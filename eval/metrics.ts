@@ -1,6 +1,14 @@
 // Ranking and decision metrics, the one implementation for every caller: AUC (Mann-Whitney), ROC points,
 // precision / recall / F1 from a confusion table, and the median.
 
+/** Distinct score values ascending (value[0 .. n)) with each one's count of positives and negatives. */
+interface ScoreGroups {
+  value: Float64Array;
+  pos: Int32Array;
+  neg: Int32Array;
+  n: number;
+}
+
 /**
  * Scores grouped by value, ascending, with each group's positives and negatives. Every metric here reads a
  * tie group as a whole, so the order inside a group never matters: positives' and negatives' scores are
@@ -8,7 +16,7 @@
  * comparator closure was most of a large run's scoring time (issue 20: lobby 500 devices 8 h scores about
  * a million windows). Null when a score is NaN (no order): the callers then sort with a comparator.
  */
-function scoreGroups(scores: ArrayLike<number>, labels: ArrayLike<boolean>): { value: Float64Array; pos: Int32Array; neg: Int32Array; n: number } | null {
+function scoreGroups(scores: ArrayLike<number>, labels: ArrayLike<boolean>): ScoreGroups | null {
   const n = scores.length;
   let P = 0;
   for (let i = 0; i < n; i++) if (labels[i]) P++;
@@ -42,15 +50,10 @@ function scoreGroups(scores: ArrayLike<number>, labels: ArrayLike<boolean>): { v
   return { value, pos, neg, n: g };
 }
 
-/** The index order of the scores by a comparator (scores with NaN only). */
-function indexOrder(scores: ArrayLike<number>, dir: 1 | -1): number[] {
-  return Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => dir * (scores[a] - scores[b]));
-}
-
 /** Groups from a comparator sort (scores with NaN: each NaN its own group, where the old sort put it). */
-function groupsByIndex(scores: ArrayLike<number>, labels: ArrayLike<boolean>): { value: Float64Array; pos: Int32Array; neg: Int32Array; n: number } {
+function groupsByIndex(scores: ArrayLike<number>, labels: ArrayLike<boolean>): ScoreGroups {
   const n = scores.length;
-  const idx = indexOrder(scores, 1);
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   const value = new Float64Array(n);
   const pos = new Int32Array(n);
   const neg = new Int32Array(n);
@@ -67,12 +70,17 @@ function groupsByIndex(scores: ArrayLike<number>, labels: ArrayLike<boolean>): {
   return { value, pos, neg, n: g };
 }
 
+/** The scores' tie groups, by the fast path when no score is NaN. */
+function groups(scores: ArrayLike<number>, labels: ArrayLike<boolean>): ScoreGroups {
+  return scoreGroups(scores, labels) ?? groupsByIndex(scores, labels);
+}
+
 /**
  * Area under the ROC curve: probability that a random positive outranks a random negative, ties counting
  * one half (Mann-Whitney U / (P*N)). Undefined (null) when one class is empty.
  */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number | null {
-  const gr = scoreGroups(scores, labels) ?? groupsByIndex(scores, labels);
+  const gr = groups(scores, labels);
   let pos = 0;
   let rankSumPos = 0;
   for (let g = 0, i = 0; g < gr.n; g++) {
@@ -96,7 +104,7 @@ export interface RocPoint {
 
 /** ROC points (fpr, tpr) from the highest threshold down, one per distinct score. */
 export function rocPoints(scores: ArrayLike<number>, labels: ArrayLike<boolean>): RocPoint[] {
-  const gr = scoreGroups(scores, labels) ?? groupsByIndex(scores, labels);
+  const gr = groups(scores, labels);
   let P = 0;
   for (let g = 0; g < gr.n; g++) P += gr.pos[g];
   const N = scores.length - P;
@@ -155,7 +163,7 @@ export interface ThresholdPoint {
 /** F1 at every distinct score taken as the threshold (score >= threshold = contact), highest first. */
 export function f1ByThreshold(scores: ArrayLike<number>, labels: ArrayLike<boolean>): ThresholdPoint[] {
   const n = scores.length;
-  const gr = scoreGroups(scores, labels) ?? groupsByIndex(scores, labels);
+  const gr = groups(scores, labels);
   let P = 0;
   for (let g = 0; g < gr.n; g++) P += gr.pos[g];
   const out: ThresholdPoint[] = [];
