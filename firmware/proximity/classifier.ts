@@ -191,9 +191,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * Histograms, first readings and instance reservoirs of every pair state, in flat arrays indexed by the
- * state's slot (and the open window's finished instances in an arena beside them): a push touches one histogram cache line instead of chasing a typed-array object to its
- * own buffer (the histogram increment was the hottest line of the profile, bench/classify.ts). Grows by
- * doubling.
+ * state's slot (and the open window's finished instances in an arena beside them): a push touches one
+ * histogram cache line instead of chasing a typed-array object to its own buffer (the histogram increment
+ * was the hottest line of the profile, bench/classify.ts). Grows by doubling.
  */
 class SlotStore {
   /** Histograms, one per state that has had more than FEW readings in a window (allocHist). */

@@ -161,7 +161,7 @@ export class EvaluationSink {
     o.transmitterModel = this.models[tx];
     // pushEach() reads the fields and keeps no reference (firmware/proximity/classifier.ts), so one object is reused
     const closed = this.classifier.pushEach(o);
-    if (closed !== null) this.windows_(closed);
+    if (closed !== null) this.onClosed(closed);
     const truth = this.truth;
     if (truth && truth.size < TRUTH_WINDOWS_MAX) {
       const pw = this.pairW;
@@ -178,7 +178,7 @@ export class EvaluationSink {
   }
 
   /** Closed windows per method (the classifier's pushEach / flushEach). */
-  private windows_(closed: WindowResult[][]): void {
+  private onClosed(closed: WindowResult[][]): void {
     // closed[i][k] is the same pair's window for every method i (the classifier closes pairs once)
     const first = closed[0];
     for (let k = 0; k < first.length; k++) {
@@ -229,7 +229,7 @@ export class EvaluationSink {
 
   /** Closes the open windows (the run's set publishes windows.csv) and scores this sink's methods. */
   finish(): EvaluationPart {
-    this.windows_(this.classifier.flushEach());
+    this.onClosed(this.classifier.flushEach());
     const observed: EvaluationPart['observed'] = [];
     if (this.hasOurs) {
       const seen = new Set<string>();
