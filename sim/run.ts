@@ -22,7 +22,7 @@ import { ScanWindowAggregates } from './sinks/scanWindows.ts';
 import type { RunOptions, RunResult, RunStats } from './types.ts';
 import { buildWorld, type World } from './world/build.ts';
 import { KIND_ANDROID, KIND_IOS } from './world/devices.ts';
-import { ShardPool, waitForRoom, type ShardInit, type ShardRunOptions } from './parallel/pool.ts';
+import { ShardPool, ShardRoom, type ShardInit, type ShardRunOptions } from './parallel/pool.ts';
 import { keepReceivers, ReceptionRecorder } from './parallel/shards.ts';
 import { SinkPipe } from './parallel/sinkPipe.ts';
 
@@ -88,22 +88,30 @@ export async function runReceiverShard(init: ShardInit, ctrl: Int32Array): Promi
   const world = buildWorld(scenario, opts);
   keepReceivers(world, shard, nShards, opts.mainListens);
   const radio = await buildRadio(scenario, world, opts.kernel);
-  // with iOS GATT reads the logging rule runs after them, in the main thread's AppLog
-  const engine = createEngine(scenario, world, radio, opts, world.nDev <= DENSE_MAX, { emitAll: opts.keepAll, truth: false, rule: !gattStageWanted(scenario.ios.gatt, world.kind, world.app) });
+  const dense = world.nDev <= DENSE_MAX;
+  const gatt = newGattStage(scenario, world);
+  const engine = createEngine(scenario, world, radio, opts, dense, { emitAll: opts.keepAll, truth: false, rule: !gatt });
   const rec = new ReceptionRecorder(opts.wantsReceptions, opts.keepAll);
+  // The iOS GATT reads and the logging rule are per receiver, so the shard runs them for its receivers
+  // (where the engine does not apply the rule itself) and sends their outcome, not every reception.
+  const appLog = engine.appliesLoggingRule ? null : new AppLog(world.kind, scenario.logging === 'all', dense, null, null, gatt, world.app, rec);
   const nW = nShards - 1;
   const w = shard - 1;
-  const nTicks = runTicks(world, engine, null, rec, null, {
+  const room = new ShardRoom(ctrl, nW);
+  const nTicks = runTicks(world, engine, null, appLog ?? rec, appLog, {
     outputs: null, scanAgg: null, pcap: null,
-    beforeTick: (tick) => waitForRoom(ctrl, nW, tick),
+    beforeTick: (tick) => room.wait(tick),
     afterReceive: (tick) => {
       const b = rec.take(tick);
       init.port.postMessage(b, [b.rx.buffer, b.tx.buffer, b.flag.buffer, b.f.buffer] as ArrayBuffer[]);
+      room.posted(tick, b.n);
       Atomics.store(ctrl, w, tick + 1);
       Atomics.notify(ctrl, w);
     },
   }).nTicks;
-  init.port.postMessage({ done: true, counters: engine.counters() });
+  const counters = engine.counters();
+  if (gatt) counters.iosGatt = gatt.partial();
+  init.port.postMessage({ done: true, counters });
   Atomics.store(ctrl, w, nTicks + 1);
   Atomics.notify(ctrl, w);
 }
@@ -130,10 +138,7 @@ async function simulateWith(scenario: Scenario, opts: RunOptions, world: World, 
   const dense = world.nDev <= DENSE_MAX;
   const scanAgg = opts.outDir && opts.scanWindows ? new ScanWindowAggregates(set!.add(join(opts.outDir, 'scan_windows.csv')), world.nDev, world.startMs, world.names) : null;
   const pcap = opts.pcapPath ? new PcapTap(set!.add(opts.pcapPath), world, opts.pcapMaxPackets ?? 2_000_000) : null;
-  // iOS GATT reads (engine/connections.ts) sit before the logging rule, so the engine leaves the rule to AppLog
-  const gatt = gattStageWanted(scenario.ios.gatt, world.kind, world.app)
-    ? new GattStage(scenario.ios.gatt, world.kind, world.seed, world.startMs, world.durationMs, scenario.ios.advIntervalMs, world.app)
-    : null;
+  const gatt = newGattStage(scenario, world);
   const engine = createEngine(scenario, world, radio, opts, dense, { emitAll: !!(opts.outDir && opts.scanWindows), truth: dense, rule: !gatt });
   const appLog = new AppLog(world.kind, scenario.logging === 'all', dense && !engine.appliesLoggingRule, outputs, scanAgg, gatt, world.app);
   const truth = new ContactTruth(world.nDev, world.startMs, dense, scenario.area.width, scenario.area.height, outputs);
@@ -141,7 +146,7 @@ async function simulateWith(scenario: Scenario, opts: RunOptions, world: World, 
   const t0Wall = performance.now();
   const seen = runTicks(world, engine, truth, appLog, appLog, { outputs, scanAgg, pcap, onProgress: opts.onProgress, shards: pool, listens: mainListens });
   const counters = engine.counters();
-  pool?.finish(seen.nTicks, counters);
+  pool?.finish(seen.nTicks, counters, gatt);
   const stats = runStats(world, radio, counters, engine.name, appLog, performance.now() - t0Wall);
   pcap?.close();
 
@@ -161,6 +166,13 @@ async function simulateWith(scenario: Scenario, opts: RunOptions, world: World, 
   }
   if (opts.pcapPath) files.push(opts.pcapPath);
   return { stats, summary, files };
+}
+
+/** iOS GATT reads (engine/connections.ts) sit before the logging rule, so the engine leaves the rule to AppLog. */
+function newGattStage(scenario: Scenario, world: World): GattStage | null {
+  return gattStageWanted(scenario.ios.gatt, world.kind, world.app)
+    ? new GattStage(scenario.ios.gatt, world.kind, world.seed, world.startMs, world.durationMs, scenario.ios.advIntervalMs, world.app)
+    : null;
 }
 
 /** The fused WASM engine when the kernel is WASM (unless opts.engine is 'js'), else the JS reference. */
@@ -200,7 +212,8 @@ interface Taps {
 
 /**
  * The world loop; returns each device's first and last tick present (ms from the start, -1 never). A
- * shard worker runs it without truth and app log (null), its receptions going to `out`.
+ * shard worker runs it without truth; its app log (when the engine does not apply the logging rule) hands
+ * the rule's outcome to the shard's recorder before afterReceive posts the tick.
  */
 function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth | null, out: ReceptionOut, appLog: AppLog | null, taps: Taps): { first: Float64Array; last: Float64Array; nTicks: number } {
   const { nDev, durationMs, tickMs, startMs, person, mob } = world;
@@ -258,8 +271,8 @@ function runTicks(world: World, engine: ReceptionEngine, truth: ContactTruth | n
     taps.pcap?.tick(t0, t1, engine.events());
     if (taps.listens !== false) engine.receive(t0, t1, s, out);
     taps.shards?.replayTick(tick, out);
-    taps.afterReceive?.(tick);
     appLog?.emitTick(startMs, t1);
+    taps.afterReceive?.(tick);
     // windows ending by t1 got all their packets in this tick or earlier
     taps.scanAgg?.closeUntil(t1);
     if (tick % 64 === 63) appLog?.prune(t1);

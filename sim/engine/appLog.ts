@@ -64,11 +64,16 @@ export class AppLog implements ReceptionOut {
     private readonly gatt: GattStage | null = null,
     /** World.app: APP_GAEN per device; null = every device runs Bluezone. */
     app: Uint8Array | null = null,
+    /**
+     * A receiver shard (sim/parallel): the rule's outcome of every reception and logged read goes there
+     * (heardRuled / readLogged) for the main thread's AppLog, instead of to tap and sink.
+     */
+    private readonly forward: ReceptionOut | null = null,
   ) {
     this.app = app && app.includes(APP_GAEN) ? app : null;
     const n = kind.length;
     this.lastDense = dense ? new Float64Array(n * n).fill(NaN) : null;
-    this.wantsReceptions = !!sink || !!tap || !!gatt;
+    this.wantsReceptions = !!sink || !!tap || !!gatt || !!forward;
     this.gattOut = {
       reception: (rx, tx, tUs, p, ws, we, dist) => this.rule(rx, tx, tUs, p, ws, we, dist, true),
       read: (rx, tx, tUs, p, ws, dist) => this.rule(rx, tx, tUs, p, ws, ws, dist, false),
@@ -86,6 +91,7 @@ export class AppLog implements ReceptionOut {
       // GAEN keeps every reading of its scans (peers-and-radio-facts.md 1.5): no dedup, no coalescing,
       // iPhone <-> iPhone heard (the Exposure Notification framework scans in the background), no GATT
       if (app[rx] === APP_GAEN) {
+        if (this.forward) return this.forward.heardRuled(rx, tx, tUs, p, ws, we, dist, 1);
         this.tap?.add(rx, tx, ws, we, tUs, Math.round(p));
         this.log(rx, tx, tUs, p, dist);
         return;
@@ -99,18 +105,31 @@ export class AppLog implements ReceptionOut {
   private rule(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, reception: boolean): void {
     const kind = this.kind;
     if (kind[rx] === KIND_IOS && kind[tx] === KIND_IOS) return; // background iOS <-> iOS does not work (bluezone-protocol.md 3.1)
+    const logged = this.logs(rx, tx, tUs, ws);
+    const fw = this.forward;
+    if (fw) {
+      if (reception) fw.heardRuled(rx, tx, tUs, p, ws, we, dist, logged ? 1 : 0);
+      else if (logged) fw.readLogged!(rx, tx, tUs, p, dist);
+      return;
+    }
     // every reception, before the app's logging rule (scan_windows.csv)
     if (reception) this.tap?.add(rx, tx, ws, we, tUs, Math.round(p));
+    if (logged) this.log(rx, tx, tUs, p, dist);
+  }
+
+  /** Whether the app logs rx's reading of tx at tUs (scan window from ws); records it when it does. */
+  private logs(rx: number, tx: number, tUs: number, ws: number): boolean {
+    const kind = this.kind;
     const key = rx * kind.length + tx;
     const lastDense = this.lastDense;
     const last = lastDense ? lastDense[key] : this.lastLogged.get(key);
     if (last === last) {
-      if (kind[rx] === KIND_IOS && last >= ws) return; // coalesced: one report per peripheral per scan
-      if (!this.logAll && tUs - last < APP_DEDUP_US && Math.floor(tUs / SLOT_US) === Math.floor(last / SLOT_US)) return;
+      if (kind[rx] === KIND_IOS && last >= ws) return false; // coalesced: one report per peripheral per scan
+      if (!this.logAll && tUs - last < APP_DEDUP_US && Math.floor(tUs / SLOT_US) === Math.floor(last / SLOT_US)) return false;
     }
     if (lastDense) lastDense[key] = tUs;
     else this.lastLogged.set(key, tUs);
-    this.log(rx, tx, tUs, p, dist);
+    return true;
   }
 
   heardRuled(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, logged: number): void {
@@ -120,6 +139,10 @@ export class AppLog implements ReceptionOut {
 
   countLogged(n: number): void {
     this.nObs += n;
+  }
+
+  readLogged(rx: number, tx: number, tUs: number, p: number, dist: number): void {
+    this.log(rx, tx, tUs, p, dist);
   }
 
   private log(rx: number, tx: number, tUs: number, p: number, dist: number): void {

@@ -73,12 +73,53 @@ const BEACON_PAUSE_FAIL_US = 5_000_000;
 const SLOT_US = SLOT_MS * 1000;
 
 interface SlotCounts {
-  heard: number;
+  /** The iPhones heard in the slot: each once from this stage; merge() appends other shards' (summary() takes the union). */
+  heard: number[];
+  /** Pairs heard, counted by the marks or in pairsHeardSet, plus other shards' (their readers, so other keys). */
   pairsHeard: number;
   /** Overflow sets where the dense marks do not fit (above DENSE_PAIRS_MAX devices). */
   pairsHeardSet: Set<number> | null;
   read: Set<number>;
   pairsRead: Set<number>;
+  /** Pairs other shards read in the slot (merge()). */
+  otherPairsRead: number;
+}
+
+/**
+ * One shard's share of the stats (`sim run --threads N`, sim/parallel): each reader lives in one shard, so
+ * counts add and sets join; plain JSON (a giant run's shards send it through Redis).
+ */
+export interface GattPartial {
+  /** reads_attempted, reads_ok, connect_failed, timeouts, cached_receptions, lost android / ios / beacon, connect_ind_air_us, data-channel air (us). */
+  counts: number[];
+  /** [reader, us the reader's scanner was blind] for readers that connected. */
+  blind: [number, number][];
+  /** [slot, iPhones heard, pairs heard, iPhones read, pairs read] per slot. */
+  slots: [number, number[], number, number[], number][];
+}
+
+const PARTIAL_COUNTS = 10;
+
+/**
+ * What is wrong with x as a GattPartial of a run of nDev devices (null: nothing): a giant run's shard
+ * sends it through Redis, and merge() must not index outside its tables.
+ */
+export function gattPartialError(x: unknown, nDev: number): string | null {
+  const count = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const dev = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < nDev;
+  const devs = (v: unknown) => Array.isArray(v) && v.every(dev);
+  if (!x || typeof x !== 'object') return 'is not an object';
+  const o = x as Partial<GattPartial>;
+  if (!Array.isArray(o.counts) || o.counts.length !== PARTIAL_COUNTS || !o.counts.every(count)) return `counts: not ${PARTIAL_COUNTS} counts`;
+  if (!Array.isArray(o.blind)) return 'blind: not a list';
+  for (const [i, e] of o.blind.entries()) if (!Array.isArray(e) || e.length !== 2 || !dev(e[0]) || !count(e[1])) return `blind[${i}]: not [device, us]`;
+  if (!Array.isArray(o.slots)) return 'slots: not a list';
+  for (const [i, e] of o.slots.entries()) {
+    if (!Array.isArray(e) || e.length !== 5 || !Number.isInteger(e[0]) || !devs(e[1]) || !count(e[2]) || !devs(e[3]) || !count(e[4])) {
+      return `slots[${i}]: not [slot, devices, count, devices, count]`;
+    }
+  }
+  return null;
 }
 
 /** Up to this many devices, per-pair tables are dense typed arrays (2 x 2048^2 x 4 bytes = 32 MB at most). */
@@ -86,6 +127,8 @@ const DENSE_PAIRS_MAX = 2048;
 
 interface Read {
   tx: number;
+  /** Index in GattStage.activeList. */
+  at: number;
   blindFrom: number;
   end: number;
   ok: boolean;
@@ -115,7 +158,13 @@ export class GattStage {
   private bD = new Float32Array(this.cap);
   private idx = new Uint32Array(this.cap);
   private n = 0;
-  private readonly active = new Map<number, Read>();
+  /** The read under way per reader, and the readers with one (end-of-tick walk). */
+  private readonly active: (Read | undefined)[];
+  private readonly activeList: number[] = [];
+  /** Per reader, the last buffered reception's time and transmitter: is the tick already in order? */
+  private readonly lastT: Float64Array;
+  private readonly lastTx: Int32Array;
+  private inOrder = true;
   private readonly seq: Uint32Array;
   private readonly rxStart: Int32Array;
   /** (reader * nDev + iPhone) -> absolute slot number of the cached ID (+1 in the dense table; 0: none). */
@@ -136,6 +185,13 @@ export class GattStage {
   private readonly startUs: number;
   private readonly connUs: number;
   private readonly iosAdvUs: number;
+  /**
+   * Per reader, us its scanner was blind, and the data-channel air time in whole us: summed per reader in
+   * its own time order (and over readers in index order at the end), so the totals do not depend on how
+   * readers are split over threads.
+   */
+  private readonly blindUs: Float64Array;
+  private dataAirUs = 0;
 
   constructor(
     private readonly p: IosGattParams,
@@ -148,6 +204,10 @@ export class GattStage {
     private readonly app: Uint8Array | null = null,
   ) {
     this.seq = new Uint32Array(kind.length);
+    this.active = new Array<Read | undefined>(kind.length).fill(undefined);
+    this.lastT = new Float64Array(kind.length).fill(-Infinity);
+    this.lastTx = new Int32Array(kind.length);
+    this.blindUs = new Float64Array(kind.length);
     this.rxStart = new Int32Array(kind.length + 1);
     const n = kind.length;
     this.heardMark = new Int32Array(2 * n);
@@ -191,6 +251,9 @@ export class GattStage {
       this.bD = grow(this.bD, Float32Array, cap);
       this.idx = new Uint32Array(cap);
     }
+    if (tUs < this.lastT[rx] || (tUs === this.lastT[rx] && tx < this.lastTx[rx])) this.inOrder = false;
+    this.lastT[rx] = tUs;
+    this.lastTx[rx] = tx;
     this.bRx[n] = rx;
     this.bTx[n] = tx;
     this.bT[n] = tUs;
@@ -201,13 +264,40 @@ export class GattStage {
     this.n = n + 1;
   }
 
-  /** Runs the tick's buffered receptions and the reads ending before t1 (us), reader by reader in time order. */
+  /**
+   * Runs the tick's buffered receptions and the reads ending before t1 (us), each reader's in (time,
+   * transmitter) order. Readers do not share state that depends on order, so when every reader's
+   * receptions arrived in order (the engines deliver a scanner's windows in time order) they run as they
+   * came; otherwise reader by reader, sorted.
+   */
   flush(t1: number, out: GattOut): void {
+    const n = this.n;
+    const { bRx, bTx, bT, bP, bWs, bWe, bD, active } = this;
+    if (this.inOrder) {
+      for (let i = 0; i < n; i++) {
+        const rx = bRx[i];
+        const r = active[rx];
+        if (r !== undefined && r.end <= bT[i]) this.finish(rx, r, out);
+        this.one(rx, bTx[i], bT[i], bP[i], bWs[i], bWe[i], bD[i], out);
+      }
+    } else this.flushSorted(out);
+    this.n = 0;
+    this.inOrder = true;
+    // reads that end in this tick, after their reader's last reception (in any order: readers are independent)
+    const list = this.activeList;
+    for (let k = list.length - 1; k >= 0; k--) {
+      const rx = list[k];
+      const r = active[rx]!;
+      if (r.end < t1) this.finish(rx, r, out);
+    }
+  }
+
+  private flushSorted(out: GattOut): void {
     const n = this.n;
     const { bRx, bTx, bT } = this;
     const idx = this.idx.subarray(0, n);
     // by receiver (a counting sort, keeping arrival order), then by (time, transmitter) within each
-    // receiver: an insertion sort, cheap because the engines deliver a scanner's windows in time order
+    // receiver: an insertion sort
     const start = this.rxStart;
     for (let i = 0; i < n; i++) start[bRx[i] + 1]++;
     for (let r = 0; r < this.kind.length; r++) start[r + 1] += start[r];
@@ -226,18 +316,15 @@ export class GattStage {
       const i = idx[k];
       const rx = bRx[i];
       const t = bT[i];
-      const r = this.active.get(rx);
-      if (r && r.end <= t) this.finish(rx, r, out);
+      const r = this.active[rx];
+      if (r !== undefined && r.end <= t) this.finish(rx, r, out);
       this.one(rx, bTx[i], t, this.bP[i], this.bWs[i], this.bWe[i], this.bD[i], out);
     }
-    this.n = 0;
-    // reads that end in this tick, after their reader's last reception (Map order: by start, deterministic)
-    for (const [rx, r] of this.active) if (r.end < t1) this.finish(rx, r, out);
   }
 
   private one(rx: number, tx: number, t: number, p: number, ws: number, we: number, dist: number, out: GattOut): void {
-    const r = this.active.get(rx);
-    if (r && t >= r.blindFrom) {
+    const r = this.active[rx];
+    if (r !== undefined && t >= r.blindFrom) {
       // the scanner is blind while connected
       const lost = this.stats.receptions_lost_while_connected;
       const k = this.kind[tx];
@@ -263,7 +350,7 @@ export class GattStage {
     const hm = 2 * tx + par;
     if (this.heardMark[hm] !== mark) {
       this.heardMark[hm] = mark;
-      s!.heard++;
+      s!.heard.push(tx);
     }
     const pm = this.pairMark;
     if (pm) {
@@ -311,13 +398,21 @@ export class GattStage {
     }
     st.connect_ind_air_us += CONNECT_IND_US;
     const blindUs = end - blindFrom;
-    st.scanner_blind_ms += blindUs / 1000;
-    st.data_channel_air_ms += (Math.floor(blindUs / this.connUs) * 2 * EMPTY_PDU_US) / 1000;
-    this.active.set(rx, { tx, blindFrom, end, ok, p, ws, dist });
+    this.blindUs[rx] += blindUs;
+    this.dataAirUs += Math.floor(blindUs / this.connUs) * 2 * EMPTY_PDU_US;
+    this.active[rx] = { tx, blindFrom, end, ok, p, ws, dist, at: this.activeList.length };
+    this.activeList.push(rx);
   }
 
   private finish(rx: number, r: Read, out: GattOut): void {
-    this.active.delete(rx);
+    this.active[rx] = undefined;
+    // swap-remove from the list
+    const list = this.activeList;
+    const last = list.pop()!;
+    if (last !== rx) {
+      list[r.at] = last;
+      this.active[last]!.at = r.at;
+    }
     if (!r.ok) return;
     this.stats.reads_ok++;
     const key = rx * this.kind.length + r.tx;
@@ -333,8 +428,48 @@ export class GattStage {
 
   private slot(slot: number): SlotCounts {
     let s = this.perSlot.get(slot);
-    if (!s) this.perSlot.set(slot, (s = { heard: 0, pairsHeard: 0, pairsHeardSet: null, read: new Set(), pairsRead: new Set() }));
+    if (!s) this.perSlot.set(slot, (s = { heard: [], pairsHeard: 0, pairsHeardSet: null, read: new Set(), pairsRead: new Set(), otherPairsRead: 0 }));
     return s;
+  }
+
+  /** This stage's share of the stats, for the main thread's stage (merge()). */
+  partial(): GattPartial {
+    const st = this.stats;
+    const lost = st.receptions_lost_while_connected;
+    const blind: [number, number][] = [];
+    this.blindUs.forEach((us, rx) => {
+      if (us) blind.push([rx, us]);
+    });
+    return {
+      counts: [st.reads_attempted, st.reads_ok, st.connect_failed, st.timeouts, st.cached_receptions, lost.android, lost.ios, lost.beacon, st.connect_ind_air_us, this.dataAirUs],
+      blind,
+      slots: [...this.perSlot].map(([slot, s]) => [slot, s.heard, (s.pairsHeardSet ? s.pairsHeardSet.size : 0) + s.pairsHeard, [...s.read], s.pairsRead.size + s.otherPairsRead]),
+    };
+  }
+
+  /** Adds another shard's partial(): its readers are not this stage's. Call before summary(). */
+  merge(o: GattPartial): void {
+    const st = this.stats;
+    const lost = st.receptions_lost_while_connected;
+    const c = o.counts;
+    st.reads_attempted += c[0];
+    st.reads_ok += c[1];
+    st.connect_failed += c[2];
+    st.timeouts += c[3];
+    st.cached_receptions += c[4];
+    lost.android += c[5];
+    lost.ios += c[6];
+    lost.beacon += c[7];
+    st.connect_ind_air_us += c[8];
+    this.dataAirUs += c[9];
+    for (const [rx, us] of o.blind) this.blindUs[rx] += us;
+    for (const [slot, heard, pairsHeard, read, pairsRead] of o.slots) {
+      const s = this.slot(slot);
+      for (const tx of heard) s.heard.push(tx);
+      s.pairsHeard += pairsHeard;
+      for (const tx of read) s.read.add(tx);
+      s.otherPairsRead += pairsRead;
+    }
   }
 
   private done: Record<string, unknown> | undefined;
@@ -344,6 +479,8 @@ export class GattStage {
     if (this.done) return this.done;
     const st = this.stats;
     const readerMs = st.readers * this.durationMs;
+    st.scanner_blind_ms = this.blindUs.reduce((a, us) => a + us, 0) / 1000;
+    st.data_channel_air_ms = this.dataAirUs / 1000;
     st.scanner_blind_share = readerMs ? Math.round((st.scanner_blind_ms / readerMs) * 1e6) / 1e6 : 0;
     st.scanner_blind_ms = Math.round(st.scanner_blind_ms);
     st.data_channel_air_ms = Math.round(st.data_channel_air_ms * 10) / 10;
@@ -351,7 +488,8 @@ export class GattStage {
       .sort((a, b) => a[0] - b[0])
       .map(([slot, s]) => ({
         slot_start: new Date((slot * SLOT_US) / 1000).toISOString(),
-        iphones_heard: s.heard, iphones_read: s.read.size, pairs_heard: s.pairsHeardSet ? s.pairsHeardSet.size : s.pairsHeard, pairs_read: s.pairsRead.size,
+        iphones_heard: new Set(s.heard).size, iphones_read: s.read.size, pairs_heard: (s.pairsHeardSet ? s.pairsHeardSet.size : 0) + s.pairsHeard,
+        pairs_read: s.pairsRead.size + s.otherPairsRead,
       }));
     const p = this.p;
     return (this.done = {

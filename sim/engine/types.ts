@@ -1,5 +1,6 @@
 // The seam between the world loop (sim/run.ts) and the reception engines (jsEngine.ts, the reference;
 // wasmReception.ts, the fused WebAssembly engine): positions in, receptions out.
+import type { GattPartial } from './connections.ts';
 
 /** Positions, facings and presence of one tick, owned by the world loop. */
 export interface TickState {
@@ -26,6 +27,11 @@ export interface ReceptionOut {
   heardRuled(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, logged: number): void;
   /** n receptions the app logged, which nobody reads (benchmark runs). */
   countLogged(n: number): void;
+  /**
+   * An ID read over GATT that the app logged (not a reception: no scan window), decided in a receiver
+   * shard (sim/parallel): the main thread's AppLog and a shard's recorder take these.
+   */
+  readLogged?(rx: number, tx: number, tUs: number, p: number, dist: number): void;
 }
 
 export interface EngineCounters {
@@ -42,6 +48,8 @@ export interface EngineCounters {
    * the exact walk decided (sim/kernel/assembly/resolve.ts).
    */
   interfSums?: { fast: number; walk: number };
+  /** A receiver shard's iOS GATT stats (sim/parallel), merged into the main thread's stage. */
+  iosGatt?: GattPartial;
 }
 
 export interface ReceptionEngine {

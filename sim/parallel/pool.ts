@@ -2,16 +2,25 @@
 // thread is shard 0 and also runs every sink), and hands each tick's recorded receptions over in a fixed
 // order (shard 1, 2, ...). The loop stays synchronous: a worker posts a tick on its own MessageChannel and
 // bumps a shared counter; the main thread blocks on that counter (Atomics.wait) and takes the message with
-// receiveMessageOnPort. Workers may run at most AHEAD ticks in front of the main thread (bounded memory).
+// receiveMessageOnPort. A worker may run ahead of the main thread while what it has posted and the main
+// thread has not taken stays under a budget (bounded memory; ShardRoom).
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import type { GattStage } from '../engine/connections.ts';
 import type { EngineCounters, ReceptionOut } from '../engine/types.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunOptions } from '../types.ts';
 import { startTsWorker } from './tsWorker.ts';
 import { addCounters, replay, type TickBatch } from './shards.ts';
 
-/** How many ticks a worker may be ahead of the main thread. */
-const AHEAD = 32;
+/**
+ * How far a worker may run ahead of the main thread: always MIN_AHEAD ticks, up to MAX_AHEAD while the
+ * records it posted and the main thread has not taken are fewer than MAX_HELD (49 bytes each, shardChunks.ts:
+ * about 50 MB). Ticks of a lobby are a millisecond of work and a few records (none without outputs): a
+ * short lead made each thread wait out the other's slower stretches.
+ */
+const MIN_AHEAD = 2;
+const MAX_AHEAD = 4096;
+const MAX_HELD = 1 << 20;
 
 /** What a shard worker gets (structured clone): the scenario and the options that shape the world. */
 export interface ShardInit {
@@ -114,12 +123,12 @@ export class ShardPool {
     Atomics.notify(this.ctrl, this.nW);
   }
 
-  /** Adds the workers' final counters (after the last tick) into c. */
-  finish(nTicks: number, c: EngineCounters): void {
+  /** Adds the workers' final counters (after the last tick) into c, their iOS GATT stats into gatt. */
+  finish(nTicks: number, c: EngineCounters, gatt: GattStage | null): void {
     for (let w = 0; w < this.nW; w++) {
       const m = this.next(w, nTicks);
       if (!('done' in m)) throw new Error(`sim run thread ${w + 1}: expected its counters`);
-      addCounters(c, m.counters);
+      addCounters(c, m.counters, gatt);
     }
     this.finished = true;
   }
@@ -131,11 +140,29 @@ export class ShardPool {
   }
 }
 
-/** Worker side of the flow control: waits until the main thread is at most AHEAD ticks behind tick. */
-export function waitForRoom(ctrl: Int32Array, nW: number, tick: number): void {
-  for (;;) {
-    const c = Atomics.load(ctrl, nW);
-    if (tick - c < AHEAD) return;
-    Atomics.wait(ctrl, nW, c, 1000);
+/** Worker side of the flow control (see MAX_HELD): the sizes of the ticks posted and not yet taken. */
+export class ShardRoom {
+  private readonly sizes = new Float64Array(MAX_AHEAD);
+  private held = 0;
+  private taken = 0;
+
+  constructor(private readonly ctrl: Int32Array, private readonly nW: number) {}
+
+  /** Waits until tick may be posted. */
+  wait(tick: number): void {
+    const { ctrl, nW } = this;
+    for (;;) {
+      const c = Atomics.load(ctrl, nW);
+      for (; this.taken < c; this.taken++) this.held -= this.sizes[this.taken % MAX_AHEAD];
+      const lead = tick - c;
+      if (lead < MIN_AHEAD || (lead < MAX_AHEAD && this.held < MAX_HELD)) return;
+      Atomics.wait(ctrl, nW, c, 1000);
+    }
+  }
+
+  /** Tick `tick` went out with n records. */
+  posted(tick: number, n: number): void {
+    this.sizes[tick % MAX_AHEAD] = n;
+    this.held += n;
   }
 }

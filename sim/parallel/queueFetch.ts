@@ -4,7 +4,7 @@
 // flow control, so the run loop's ShardPool replays them unchanged.
 import { workerData } from 'node:worker_threads';
 import type { ShardInit } from './pool.ts';
-import { waitForRoom } from './pool.ts';
+import { ShardRoom } from './pool.ts';
 import { bull, connection, QUEUE_NAME } from './queueConn.ts';
 import { shardKeys, TAKE, type FetchData, type RedisLike, type ShardJobResult } from './queueShards.ts';
 import { decodeChunk } from './shardChunks.ts';
@@ -14,6 +14,7 @@ const src = (init.source as FetchData[])[init.shard - 1];
 const ctrl = new Int32Array(init.ctrl);
 const w = init.shard - 1;
 const nW = init.nShards - 1;
+const room = new ShardRoom(ctrl, nW);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function fetchShard(): Promise<void> {
@@ -47,8 +48,9 @@ async function fetchShard(): Promise<void> {
       const d = decodeChunk(buf, src.nDev);
       if (d.firstTick !== tick && d.ticks.length) throw new Error(`chunk ${c} starts at tick ${d.firstTick}, expected ${tick}`);
       for (const b of d.ticks) {
-        waitForRoom(ctrl, nW, b.tick);
+        room.wait(b.tick);
         init.port.postMessage(b, [b.rx.buffer, b.tx.buffer, b.flag.buffer, b.f.buffer] as ArrayBuffer[]);
+        room.posted(b.tick, b.n);
         tick = b.tick + 1;
         Atomics.store(ctrl, w, tick);
         Atomics.notify(ctrl, w);

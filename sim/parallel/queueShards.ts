@@ -27,7 +27,8 @@ import { startTsWorker } from './tsWorker.ts';
 /** BullMQ job name of a giant run's shard (sweep jobs are named after their sweep). */
 export const SHARD_JOB = 'giant-shard';
 /** Bumped when the job data or the chunk format changes, so old jobs and chunks are never reused. */
-const FORMAT = 1;
+// 2: shards run the logging rule and iOS GATT reads, and send ID reads (flag 3) and GATT stats
+export const FORMAT = 2;
 /**
  * A shard whose whole stream fits one chunk of at most this size returns it as its BullMQ return value
  * (base64 in the job's hash) instead of a chunk key: one round trip less, and nothing to expire.
@@ -163,7 +164,7 @@ async function consumed(queue: { getJob(id: string): Promise<{ finishedOn?: numb
 /**
  * Worker: runs shard job `d` in a worker_thread (the --threads shard worker, so this event loop stays
  * free to renew the job's lock) and stores its ticks in chunks; memory stays at one chunk plus the
- * thread's 32 ticks of lead (pool.ts AHEAD).
+ * thread's lead (pool.ts ShardRoom).
  */
 export async function runShardJob(d: ShardJobData, client: RedisLike, log?: (line: string) => void): Promise<ShardJobResult> {
   if (d.format !== FORMAT) throw new Error(`shard job format ${d.format}, this worker speaks ${FORMAT}: run the same bluezone version on the coordinator and the workers`);

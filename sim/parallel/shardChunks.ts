@@ -4,7 +4,8 @@
 // so a chunk can only be read on a little-endian machine (every machine Node supports today but s390x).
 import { endianness } from 'node:os';
 import type { EngineCounters } from '../engine/types.ts';
-import type { TickBatch } from './shards.ts';
+import { gattPartialError } from '../engine/connections.ts';
+import { MAX_FLAG, type TickBatch } from './shards.ts';
 
 const MAGIC = 0x3151_5a42; // "BZQ1" read as a little-endian u32
 /** Chunk header: magic, first tick, tick count, final flag (u32 each). */
@@ -74,7 +75,8 @@ export interface DecodedChunk {
 
 /**
  * Reads a chunk back, checking everything replay() will trust: the ticks consecutive from firstTick,
- * receiver and transmitter indices below nDev, flags 0..2 (shards.ts), and no byte missing or left over.
+ * receiver and transmitter indices below nDev, flags 0..MAX_FLAG (shards.ts), iOS GATT stats that name
+ * devices below nDev, and no byte missing or left over.
  */
 export function decodeChunk(buf: Uint8Array, nDev: number): DecodedChunk {
   requireLittleEndian();
@@ -109,7 +111,7 @@ export function decodeChunk(buf: Uint8Array, nDev: number): DecodedChunk {
     }
     for (let i = 0; i < n; i++) {
       if (rx[i] < 0 || rx[i] >= nDev || tx[i] < 0 || tx[i] >= nDev) throw new ChunkError(`shard chunk: tick ${tick} reception ${i}: device ${rx[i]} -> ${tx[i]} outside 0..${nDev - 1}`);
-      if (flag[i] > 2) throw new ChunkError(`shard chunk: tick ${tick} reception ${i}: flag ${flag[i]} (0..2)`);
+      if (flag[i] > MAX_FLAG) throw new ChunkError(`shard chunk: tick ${tick} reception ${i}: flag ${flag[i]} (0..${MAX_FLAG})`);
     }
     ticks.push({ tick, n, counted, rx, tx, flag, f });
   }
@@ -124,6 +126,8 @@ export function decodeChunk(buf: Uint8Array, nDev: number): DecodedChunk {
       throw new ChunkError(`shard chunk: counters at byte ${o + 4}: ${(e as Error).message}`);
     }
     if (!counters || typeof counters !== 'object' || typeof counters.pairEvaluations !== 'number') throw new ChunkError(`shard chunk: counters at byte ${o + 4} are not engine counters`);
+    const bad = counters.iosGatt === undefined ? null : gattPartialError(counters.iosGatt, nDev);
+    if (bad) throw new ChunkError(`shard chunk: counters at byte ${o + 4}: iosGatt ${bad}`);
     o += 4 + len;
   }
   if (o !== b.length) throw new ChunkError(`shard chunk: ${b.length - o} bytes left over at byte ${o}`);

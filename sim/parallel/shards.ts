@@ -4,6 +4,7 @@
 // are recorded per tick and replayed into the main thread's one AppLog, which applies the logging rule
 // per (receiver, transmitter) pair and sorts the tick's observations by (time, receiver, transmitter):
 // a pair always lives in one shard and keeps its order there, so the files do not depend on N.
+import type { GattStage } from '../engine/connections.ts';
 import type { ReceptionOut } from '../engine/types.ts';
 import type { EngineCounters } from '../engine/types.ts';
 import { grow } from '../engine/typed.ts';
@@ -34,10 +35,16 @@ export function keepReceivers(world: World, shard: number, n: number, mainListen
   return kept;
 }
 
-/** Flags of a recorded reception: heard() (before the rule), or heardRuled() with logged 0 / 1. */
+/**
+ * Flags of a record: heard() (before the rule), heardRuled() with logged 0 / 1, or readLogged() (an ID
+ * read over GATT: ws and we are unused).
+ */
 const HEARD = 0;
 const RULED = 1;
 const RULED_LOGGED = 2;
+const READ_LOGGED = 3;
+/** The highest flag (shardChunks.ts checks it). */
+export const MAX_FLAG = READ_LOGGED;
 
 /** One tick of a shard's receptions, as posted from a worker (plain typed arrays, transferable). */
 export interface TickBatch {
@@ -72,8 +79,15 @@ export class ReceptionRecorder implements ReceptionOut {
   }
 
   heardRuled(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, logged: number): void {
-    if (logged) this.push(rx, tx, tUs, p, ws, we, dist, RULED_LOGGED);
+    // nobody reads the observations (no outputs): the main thread needs the count only
+    if (!this.wantsReceptions) this.counted += logged;
+    else if (logged) this.push(rx, tx, tUs, p, ws, we, dist, RULED_LOGGED);
     else if (this.keepAll) this.push(rx, tx, tUs, p, ws, we, dist, RULED);
+  }
+
+  readLogged(rx: number, tx: number, tUs: number, p: number, dist: number): void {
+    if (!this.wantsReceptions) this.counted++;
+    else this.push(rx, tx, tUs, p, 0, 0, dist, READ_LOGGED);
   }
 
   countLogged(n: number): void {
@@ -119,13 +133,21 @@ export function replay(b: TickBatch, out: ReceptionOut): void {
   for (let i = 0; i < b.n; i++) {
     const o = i * 5;
     if (flag[i] === HEARD) out.heard(rx[i], tx[i], f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4]);
+    else if (flag[i] === READ_LOGGED) out.readLogged!(rx[i], tx[i], f[o], f[o + 1], f[o + 4]);
     else out.heardRuled(rx[i], tx[i], f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4], flag[i] === RULED_LOGGED ? 1 : 0);
   }
   if (b.counted) out.countLogged(b.counted);
 }
 
-/** Counters of the receiver work, summed over shards (advertising events are every shard's: counted once). */
-export function addCounters(into: EngineCounters, c: EngineCounters): void {
+/**
+ * Counters of the receiver work, summed over shards (advertising events are every shard's: counted once);
+ * a shard's iOS GATT stats go into the main thread's stage.
+ */
+export function addCounters(into: EngineCounters, c: EngineCounters, gatt: GattStage | null): void {
+  if (c.iosGatt) {
+    if (!gatt) throw new Error('a receiver shard ran iOS GATT reads that this run does not');
+    gatt.merge(c.iosGatt);
+  }
   into.pairEvaluations += c.pairEvaluations;
   into.receptions += c.receptions;
   into.lostBelowSensitivity += c.lostBelowSensitivity;

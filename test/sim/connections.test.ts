@@ -117,6 +117,26 @@ describe('GattStage', () => {
     expect(sort(c)).not.toEqual(sort(a));
     expect(a.filter((e) => e[0] === 'read').length).toBeGreaterThan(2);
   });
+
+  it('readers split over stages (--threads shards) merge into the summary of one stage', () => {
+    const p = { ...P, connectChance: 0.7, answerChance: 0.8, readMs: [112, 420] as [number, number] };
+    const recs: [number, number, number, number][] = [];
+    // 20 min from 07:59: three slots; both readers hear both iPhones, so the slots' iPhones heard and read overlap across shards
+    for (let t = 0; t < 1200 * S; t += 170_000) for (const rx of [0, 4]) for (const tx of [1, 2, 3]) recs.push([rx, tx, t + tx * 7 + rx, -60 - tx]);
+    const one = new GattStage(p, KIND, 3, START, 1_200_000, 211.25);
+    drive(one, recs, 1200 * S);
+    const main = new GattStage(p, KIND, 3, START, 1_200_000, 211.25);
+    const shard = new GattStage(p, KIND, 3, START, 1_200_000, 211.25);
+    drive(main, recs.filter((r) => r[0] === 0), 1200 * S);
+    drive(shard, recs.filter((r) => r[0] === 4), 1200 * S);
+    // through JSON, as a giant run's shard sends it
+    main.merge(JSON.parse(JSON.stringify(shard.partial())));
+    const sum = one.summary() as unknown as { slots: unknown[]; reads_attempted: number; scanner_blind_ms: number };
+    expect(sum.slots.length).toBe(3);
+    expect(sum.reads_attempted).toBeGreaterThan(4);
+    expect(sum.scanner_blind_ms).toBeGreaterThan(0);
+    expect(main.summary()).toEqual(one.summary());
+  });
 });
 
 function queue(gatt?: Partial<IosGattParams>): Scenario {

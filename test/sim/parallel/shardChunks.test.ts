@@ -21,7 +21,10 @@ function batch(tick: number, rows: [number, number, number, number][], counted =
   return b;
 }
 
-const counters: EngineCounters = { pairEvaluations: 12, advEvents: 3, receptions: 4, lostBelowSensitivity: 1, lostCollision: 2, lostHalfDuplex: 0 };
+const counters: EngineCounters = {
+  pairEvaluations: 12, advEvents: 3, receptions: 4, lostBelowSensitivity: 1, lostCollision: 2, lostHalfDuplex: 0,
+  iosGatt: { counts: [3, 2, 1, 0, 5, 1, 0, 0, 1056, 480], blind: [[4, 31_250.5]], slots: [[1_990_000, [7, 9], 2, [9], 1]] },
+};
 
 /** What replay() makes of a batch: the calls an AppLog would get, in order. */
 function calls(b: TickBatch): string[] {
@@ -31,12 +34,13 @@ function calls(b: TickBatch): string[] {
     heard: (...a: number[]) => out.push(`h ${a.join(' ')}`),
     heardRuled: (...a: number[]) => out.push(`r ${a.join(' ')}`),
     countLogged: (n: number) => out.push(`c ${n}`),
+    readLogged: (...a: number[]) => out.push(`g ${a.join(' ')}`),
   } as unknown as ReceptionOut;
   replay(b, rec);
   return out;
 }
 
-const rowArb = fc.tuple(fc.integer({ min: 0, max: N_DEV - 1 }), fc.integer({ min: 0, max: N_DEV - 1 }), fc.integer({ min: 0, max: 2 }), fc.double({ noNaN: false }));
+const rowArb = fc.tuple(fc.integer({ min: 0, max: N_DEV - 1 }), fc.integer({ min: 0, max: N_DEV - 1 }), fc.integer({ min: 0, max: 3 }), fc.double({ noNaN: false }));
 
 describe('shard chunks', () => {
   it('round-trips ticks and counters: replay makes the same calls', () => {
@@ -91,7 +95,7 @@ describe('shard chunks', () => {
     expect(() => decodeChunk(good, 2)).toThrow(/tick 3 reception 0: device 1 -> 2 outside 0..1/);
     const flag = Buffer.from(good);
     flag[flag.length - 1] = 7;
-    expect(() => decodeChunk(flag, N_DEV)).toThrow(/flag 7 \(0..2\)/);
+    expect(() => decodeChunk(flag, N_DEV)).toThrow(/flag 7 \(0..3\)/);
     const tick = Buffer.from(good);
     tick.writeUInt32LE(4, 16);
     expect(() => decodeChunk(tick, N_DEV)).toThrow(/tick 4 at byte 16, expected 3/);
@@ -100,5 +104,11 @@ describe('shard chunks', () => {
     const big = Buffer.from(good);
     big.writeUInt32LE(0xffffffff, 20);
     expect(() => decodeChunk(big, N_DEV)).toThrow(/the 4294967295 receptions of tick 3 at byte 28 runs past the end/);
+    // iOS GATT stats that would index outside the run's devices
+    const gatt = (g: unknown) => encodeChunk([batch(3, [])], { ...counters, iosGatt: g } as EngineCounters);
+    expect(() => decodeChunk(gatt({ ...counters.iosGatt, blind: [[N_DEV, 1]] }), N_DEV)).toThrow(/counters at byte 32: iosGatt blind\[0\]: not \[device, us\]/);
+    expect(() => decodeChunk(gatt({ ...counters.iosGatt, slots: [[1, [-1], 0, [], 0]] }), N_DEV)).toThrow(/iosGatt slots\[0\]/);
+    expect(() => decodeChunk(gatt({ ...counters.iosGatt, counts: [1, 2] }), N_DEV)).toThrow(/iosGatt counts: not 10 counts/);
+    expect(() => decodeChunk(gatt('x'), N_DEV)).toThrow(/iosGatt is not an object/);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario/load.ts';
 import { runSimulation } from '../../../sim/run.ts';
-import { openQueueShards, runShardJob, SHARD_JOB, shardKeys, TAKE, type RedisLike, type ShardJobData } from '../../../sim/parallel/queueShards.ts';
+import { FORMAT, openQueueShards, runShardJob, SHARD_JOB, shardKeys, TAKE, type RedisLike, type ShardJobData } from '../../../sim/parallel/queueShards.ts';
 import type { ReceptionOut } from '../../../sim/engine/types.ts';
 import { decodeChunk } from '../../../sim/parallel/shardChunks.ts';
 import { cli, ROOT, tempDirs } from '../../helpers/cli.ts';
@@ -112,7 +112,7 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
     try {
       const scenario = loadScenario('queue');
       const d: ShardJobData = {
-        kind: SHARD_JOB, format: 1, runId: 'test', gen: 0, shard: 1, nShards: 3, scenario, chunkBytes: 1 << 20, chunkTicks: 16, ttlMs: 60_000,
+        kind: SHARD_JOB, format: FORMAT, runId: 'test', gen: 0, shard: 1, nShards: 3, scenario, chunkBytes: 1 << 20, chunkTicks: 16, ttlMs: 60_000,
         opts: { seed: 1, durationMs: 120_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false },
       };
       const keys = shardKeys('test', 0, 1);
@@ -135,7 +135,7 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
       expect(decoded.reduce((s, x) => s + x.ticks.reduce((u, t) => u + t.n, 0), 0)).toBe(first.receptions);
       expect(first.receptions).toBeGreaterThan(0);
       // a job from a coordinator of another format is refused, not run
-      await expect(runShardJob({ ...d, format: 99 }, client)).rejects.toThrow(/shard job format 99, this worker speaks 1/);
+      await expect(runShardJob({ ...d, format: 99 }, client)).rejects.toThrow(new RegExp(`shard job format 99, this worker speaks ${FORMAT}:`));
     } finally {
       await client.quit();
       await redis.stop();
