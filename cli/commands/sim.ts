@@ -65,7 +65,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .addOption(new Option('--kernel <k>', 'reception kernel').choices(['wasm', 'ts']).default('wasm'))
     .option('--no-classify', 'skip the classifier (no windows.csv)')
     .option('--scan-windows', 'also write scan_windows.csv: every reception aggregated per receiver, transmitter and scan window (large: about 10 rows per pair and second of Android scanning)')
-    .option('--threads <n>', 'threads: receivers split over N threads, outputs byte-identical for every N (default 1: on the measured 2-core machine 2 threads did not pay yet, docs/scaling.md)', intArg('--threads', 1, 256))
+    .option('--threads <n>', 'threads: receivers split over N threads, outputs byte-identical for every N (default 1; pays when cores are free: with outputs a sinks worker takes one, docs/scaling.md)', intArg('--threads', 1, 256))
     .option('--queue <url>', 'one giant run on many machines: the receivers split into --shards jobs on BullMQ through Redis at redis://HOST:PORT, run by `bluezone worker`; outputs byte-identical to --threads 1 (docs/scaling.md)')
     .option('--shards <k>', 'with --queue: receiver shards, one job each (default 2; about the worker threads available)', intArg('--shards', 1, 4096))
     .option('--json', 'print the summary as JSON on stdout')
