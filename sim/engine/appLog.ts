@@ -172,9 +172,7 @@ export class AppLog implements ReceptionOut {
     const sink = this.sink;
     if (sink) {
       const { oT, oRx, oTx, oRssi, oDist } = this;
-      const idx = this.oIdx.subarray(0, nObs);
-      for (let i = 0; i < nObs; i++) idx[i] = i;
-      idx.sort((a, b) => oT[a] - oT[b] || oRx[a] - oRx[b] || oTx[a] - oTx[b]);
+      const idx = this.order(nObs);
       for (let k = 0; k < nObs; k++) {
         const i = idx[k];
         sink.observation(startMs + Math.floor(oT[i] / 1000), oRx[i], oTx[i], oRssi[i], oDist[i]);
@@ -183,6 +181,38 @@ export class AppLog implements ReceptionOut {
     this.observations += nObs;
     this.nObs = 0;
   }
+
+  /**
+   * The tick's observations in (time, receiver, transmitter) order, equal ones in the order they were
+   * logged. When the times are whole microseconds and (time, receiver, transmitter, arrival) packs into 53
+   * bits (a lobby's tick: 20 + 2 x 9 + 14), one native sort of those keys; otherwise a comparator sort,
+   * which took about a tenth of a lobby run's simulation thread.
+   */
+  private order(nObs: number): Uint32Array {
+    const { oT, oRx, oTx } = this;
+    const idx = this.oIdx.subarray(0, nObs);
+    const nDev = this.kind.length;
+    let t0 = Infinity, t1 = -Infinity, whole = true;
+    for (let i = 0; i < nObs; i++) {
+      const t = oT[i];
+      if (t < t0) t0 = t;
+      if (t > t1) t1 = t;
+      whole &&= Number.isInteger(t);
+    }
+    const slots = 2 ** Math.ceil(Math.log2(nObs + 1));
+    if (whole && (t1 - t0 + 1) * nDev * nDev * slots <= Number.MAX_SAFE_INTEGER) {
+      if (this.keys.length < nObs) this.keys = new Float64Array(this.oCap);
+      const keys = this.keys.subarray(0, nObs);
+      for (let i = 0; i < nObs; i++) keys[i] = (((oT[i] - t0) * nDev + oRx[i]) * nDev + oTx[i]) * slots + i;
+      keys.sort();
+      for (let k = 0; k < nObs; k++) idx[k] = keys[k] % slots;
+      return idx;
+    }
+    for (let i = 0; i < nObs; i++) idx[i] = i;
+    return idx.sort((a, b) => oT[a] - oT[b] || oRx[a] - oRx[b] || oTx[a] - oTx[b]);
+  }
+
+  private keys = new Float64Array(0);
 
   /** Drops last-logged times that can no longer suppress anything (the sparse table only). */
   prune(nowUs: number): void {
