@@ -1,9 +1,9 @@
 // Receiver shards for `sim run --threads N` (issue 20): every thread rebuilds the same world (all
 // randomness is a counter-based hash and mobility is deterministic, so transmitters and their events come
-// out identical everywhere) and runs the scan windows of its own receivers only. A shard's receptions
-// are recorded per tick and replayed into the main thread's one AppLog, which applies the logging rule
-// per (receiver, transmitter) pair and sorts the tick's observations by (time, receiver, transmitter):
-// a pair always lives in one shard and keeps its order there, so the files do not depend on N.
+// out identical everywhere) and runs the scan windows, iOS GATT reads and logging rule of its own
+// receivers only (all per receiver). What the rule decided is recorded per tick and replayed into the main
+// thread's one AppLog, which sorts the tick's observations by (time, receiver, transmitter): a pair always
+// lives in one shard and keeps its order there, so the files do not depend on N.
 import type { GattStage } from '../engine/connections.ts';
 import type { ReceptionOut } from '../engine/types.ts';
 import type { EngineCounters } from '../engine/types.ts';
@@ -36,8 +36,9 @@ export function keepReceivers(world: World, shard: number, n: number, mainListen
 }
 
 /**
- * Flags of a record: heard() (before the rule), heardRuled() with logged 0 / 1, or readLogged() (an ID
- * read over GATT: ws and we are unused).
+ * Flags of a record: heard() (before the rule: a recorder behind an engine that does not apply it; a
+ * shard of `sim run` puts an AppLog there instead), heardRuled() with logged 0 / 1, or readLogged() (an
+ * ID read over GATT: ws and we are unused).
  */
 const HEARD = 0;
 const RULED = 1;
