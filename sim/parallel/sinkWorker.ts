@@ -7,16 +7,16 @@ import { workerData } from 'node:worker_threads';
 import { Observers } from '../sinks/observers.ts';
 import { errnoText } from '../../records/output.ts';
 import { RowBytes, type ByteOut } from '../sinks/rowBytes.ts';
-import type { ObsBatch, SinkWorkerInit, SinkWorkerMessage } from './sinkPipe.ts';
+import { CONSUMED, POSTED, STOPPED, type ObsBatch, type SinkWorkerInit, type SinkWorkerMessage } from './sinkPipe.ts';
 
-const { init, windowsPath, direct, ctrl: sab, index, posted, port } = workerData as SinkWorkerInit;
+const { init, windowsPath, direct, ctrl: sab, port } = workerData as SinkWorkerInit;
 const ctrl = new Int32Array(sab);
 const CHUNK = 1 << 20;
 
 function post(m: SinkWorkerMessage): void {
   port.postMessage(m);
-  Atomics.add(ctrl, posted, 1);
-  Atomics.notify(ctrl, posted);
+  Atomics.add(ctrl, POSTED, 1);
+  Atomics.notify(ctrl, POSTED);
 }
 
 /** A failed write, named as the simulation thread's OutputSet names one (OutputError: exit 2). */
@@ -77,8 +77,8 @@ port.on('message', (m: { batch: ObsBatch } | { finish: true }) => {
         }
       }
       for (let i = 0; i < n; i++) observers.observation(t[i], rx[i], tx[i], rssi[i], dist[i]);
-      Atomics.add(ctrl, index, 1);
-      Atomics.notify(ctrl, index);
+      Atomics.add(ctrl, CONSUMED, 1);
+      Atomics.notify(ctrl, CONSUMED);
     } else {
       obsRows?.flush();
       truthRows?.flush();
@@ -89,7 +89,7 @@ port.on('message', (m: { batch: ObsBatch } | { finish: true }) => {
     }
   } catch (e) {
     post(e instanceof WriteError ? { error: e.message, path: e.path, code: e.code } : { error: (e as Error).stack ?? String(e) });
-    Atomics.store(ctrl, posted + 1 + index, 1);
+    Atomics.store(ctrl, STOPPED, 1);
     port.close();
   }
 });

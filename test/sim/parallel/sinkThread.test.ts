@@ -78,7 +78,7 @@ describe('sinks worker failures', () => {
     const pipe = new SinkPipe({ startMs: 0, durationMs: 3600_000, names, models: ['Pixel 4', 'iPhone 12'], kind: Uint8Array.from([0, 1]), methods: ['gaen'], report: false }, null, 10);
     for (let i = 0; i < 25; i++) pipe.observation(i * 1000, 0, 1, -60, 1);
     // kill it as the OOM killer would: no message, a non-zero exit
-    await (pipe as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate();
+    await (pipe as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     await new Promise((r) => setTimeout(r, 50));
     await expect(Promise.resolve().then(() => pipe.finish())).rejects.toThrow(/sinks worker stopped without a result/);
     await pipe.close();
