@@ -36,6 +36,10 @@ export class RowBytes {
   private buf = new Uint8Array(CHUNK);
   private pos = 0;
   private readonly digits = new Uint8Array(24);
+  /** The digits of the last timestamp's whole seconds (tsMs / 1000), reused while the second lasts. */
+  private readonly secDigits = new Uint8Array(24);
+  private secLen = 0;
+  private sec = -1;
 
   constructor(private readonly out: ByteOut, private readonly names: FieldTable, private readonly models: FieldTable = NO_FIELDS) {}
 
@@ -64,7 +68,7 @@ export class RowBytes {
   observation(tsMs: number, rx: number, tx: number, rssi: number): void {
     const n = this.names, m = this.models;
     this.room(n.start[rx + 1] - n.start[rx] + n.start[tx + 1] - n.start[tx] + m.start[rx + 1] - m.start[rx] + m.start[tx + 1] - m.start[tx] + NUM_ROOM);
-    this.int(tsMs);
+    this.ts(tsMs);
     this.byte(COMMA);
     this.field(n, rx);
     this.byte(COMMA);
@@ -83,7 +87,7 @@ export class RowBytes {
   truth(tsMs: number, rx: number, tx: number, distM: number): void {
     const n = this.names;
     this.room(n.start[rx + 1] - n.start[rx] + n.start[tx + 1] - n.start[tx] + NUM_ROOM);
-    this.int(tsMs);
+    this.ts(tsMs);
     this.byte(COMMA);
     this.field(n, rx);
     this.byte(COMMA);
@@ -115,6 +119,38 @@ export class RowBytes {
     const buf = this.buf;
     let p = this.pos;
     for (let i = t.start[d], end = t.start[d + 1]; i < end; i++) buf[p++] = src[i];
+    this.pos = p;
+  }
+
+  /**
+   * String(tsMs) for a timestamp: a tick's rows share their leading digits, so the whole seconds' digits
+   * are kept and only the milliseconds written (13 float divisions per row were half of the encoding).
+   */
+  private ts(v: number): void {
+    if (!(v >= 1000) || !Number.isSafeInteger(v)) {
+      this.int(v);
+      return;
+    }
+    const sec = Math.floor(v / 1000);
+    const d = this.secDigits;
+    if (sec !== this.sec) {
+      let k = 0;
+      for (let x = sec; x > 0; ) {
+        const q = Math.floor(x / 10);
+        d[k++] = ZERO + (x - q * 10);
+        x = q;
+      }
+      d.subarray(0, k).reverse();
+      this.secLen = k;
+      this.sec = sec;
+    }
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < this.secLen; i++) buf[p++] = d[i];
+    const ms = v - sec * 1000;
+    buf[p++] = ZERO + Math.floor(ms / 100);
+    buf[p++] = ZERO + (Math.floor(ms / 10) % 10);
+    buf[p++] = ZERO + (ms % 10);
     this.pos = p;
   }
 
