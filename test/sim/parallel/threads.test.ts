@@ -1,11 +1,12 @@
 // `sim run --threads N` (issue 20): receivers split over worker threads, the files byte-identical to the
 // single-thread run for every built-in scenario (short durations), including scan windows and pcap, and
 // the counters summed over shards equal to the single-thread ones.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario/load.ts';
+import type { Scenario } from '../../../sim/scenario/schema.ts';
 import { runSimulation, type RunOptions } from '../../../sim/run.ts';
 import { shardOf } from '../../../sim/parallel/shards.ts';
 import { runFiles } from '../../helpers/files.ts';
@@ -16,8 +17,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const files = runFiles;
 
 let runNo = 0;
-async function both(name: string, opts: RunOptions, threads = 2) {
-  const scenario = loadScenario(name);
+async function both(name: string | Scenario, opts: RunOptions, threads = 2) {
+  const scenario = typeof name === 'string' ? loadScenario(name) : name;
+  name = scenario.name;
   const dirs = [1, threads].map((n) => join(tmp, `${name}-${++runNo}-${n}`));
   const runs = [];
   for (const [i, n] of [1, threads].entries()) {
@@ -29,7 +31,7 @@ async function both(name: string, opts: RunOptions, threads = 2) {
   const { wallMs: _w1, realTimeFactor: _r1, pairsPerSecond: _p1, ...s1 } = runs[0].stats;
   const { wallMs: _w2, realTimeFactor: _r2, pairsPerSecond: _p2, ...s2 } = runs[1].stats;
   expect(s2).toEqual(s1);
-  return runs[0];
+  return { ...runs[0], dir: dirs[0] };
 }
 
 describe('sim run --threads', () => {
@@ -65,6 +67,17 @@ describe('sim run --threads', () => {
   it('city-block above the dense limit (logging rule in JS, sparse tables): same bytes', async () => {
     const r = await both('city-block', { seed: 1, durationMs: 1000, devices: 2500, report: false });
     expect(r.stats.observations).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a lobby with a GAEN group beside Bluezone phones (iOS GATT reads, both rules in the shards): same bytes', async () => {
+    const lobby = loadScenario('lobby');
+    const mixed: Scenario = { ...lobby, groups: lobby.groups.map((g, i) => (i < 2 ? { ...g, app: 'gaen' as const } : g)) };
+    const r = await both(mixed, { seed: 6, durationMs: 10 * 60_000, scanWindows: true, report: false });
+    expect(r.summary.ios_gatt).toBeDefined();
+    // GAEN phones logged each other (receptionists and the guard), Bluezone phones each other
+    const rx = readFileSync(join(r.dir, 'observations.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1].replace(/-\d+$/, ''));
+    expect(rx.filter((g) => g === 'receptionists' || g === 'guard').length).toBeGreaterThan(10);
+    expect(rx.filter((g) => g !== 'receptionists' && g !== 'guard').length).toBeGreaterThan(10);
   }, 120_000);
 
   it('the JS reference engine: same bytes', async () => {
