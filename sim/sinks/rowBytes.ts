@@ -30,6 +30,17 @@ export interface FieldTable {
   start: Uint32Array;
 }
 
+/** The ASCII digits of a safe integer v >= 0 into d, least significant first; returns their count. */
+function reversedDigits(v: number, d: Uint8Array): number {
+  let k = 0;
+  do {
+    const q = Math.floor(v / 10);
+    d[k++] = ZERO + (v - q * 10);
+    v = q;
+  } while (v > 0);
+  return k;
+}
+
 const NO_FIELDS: FieldTable = { bytes: new Uint8Array(0), start: new Uint32Array(1) };
 
 export class RowBytes {
@@ -134,12 +145,7 @@ export class RowBytes {
     const sec = Math.floor(v / 1000);
     const d = this.secDigits;
     if (sec !== this.sec) {
-      let k = 0;
-      for (let x = sec; x > 0; ) {
-        const q = Math.floor(x / 10);
-        d[k++] = ZERO + (x - q * 10);
-        x = q;
-      }
+      const k = reversedDigits(sec, d);
       d.subarray(0, k).reverse();
       this.secLen = k;
       this.sec = sec;
@@ -165,12 +171,7 @@ export class RowBytes {
       v = -v;
     }
     const d = this.digits;
-    let k = 0;
-    do {
-      const q = Math.floor(v / 10);
-      d[k++] = ZERO + (v - q * 10);
-      v = q;
-    } while (v > 0);
+    let k = reversedDigits(v, d);
     while (k > 0) this.buf[this.pos++] = d[--k];
   }
 
