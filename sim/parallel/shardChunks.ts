@@ -5,7 +5,7 @@
 import { endianness } from 'node:os';
 import type { EngineCounters } from '../engine/types.ts';
 import { gattPartialError } from '../engine/connections.ts';
-import { MAX_FLAG, type TickBatch } from './shards.ts';
+import { MAX_FLAG, MIN_FLAG, type TickBatch } from './shards.ts';
 
 const MAGIC = 0x3151_5a42; // "BZQ1" read as a little-endian u32
 /** Chunk header: magic, first tick, tick count, final flag (u32 each). */
@@ -75,7 +75,7 @@ export interface DecodedChunk {
 
 /**
  * Reads a chunk back, checking everything replay() will trust: the ticks consecutive from firstTick,
- * receiver and transmitter indices below nDev, flags 0..MAX_FLAG (shards.ts), iOS GATT stats that name
+ * receiver and transmitter indices below nDev, flags MIN_FLAG..MAX_FLAG (shards.ts), iOS GATT stats that name
  * devices below nDev, and no byte missing or left over.
  */
 export function decodeChunk(buf: Uint8Array, nDev: number): DecodedChunk {
@@ -111,7 +111,7 @@ export function decodeChunk(buf: Uint8Array, nDev: number): DecodedChunk {
     }
     for (let i = 0; i < n; i++) {
       if (rx[i] < 0 || rx[i] >= nDev || tx[i] < 0 || tx[i] >= nDev) throw new ChunkError(`shard chunk: tick ${tick} reception ${i}: device ${rx[i]} -> ${tx[i]} outside 0..${nDev - 1}`);
-      if (flag[i] > MAX_FLAG) throw new ChunkError(`shard chunk: tick ${tick} reception ${i}: flag ${flag[i]} (0..${MAX_FLAG})`);
+      if (flag[i] < MIN_FLAG || flag[i] > MAX_FLAG) throw new ChunkError(`shard chunk: tick ${tick} reception ${i}: flag ${flag[i]} (${MIN_FLAG}..${MAX_FLAG})`);
     }
     ticks.push({ tick, n, counted, rx, tx, flag, f });
   }

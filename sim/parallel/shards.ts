@@ -36,15 +36,14 @@ export function keepReceivers(world: World, shard: number, n: number, mainListen
 }
 
 /**
- * Flags of a record: heard() (before the rule: a recorder behind an engine that does not apply it; a
- * shard of `sim run` puts an AppLog there instead), heardRuled() with logged 0 / 1, or readLogged() (an
- * ID read over GATT: ws and we are unused).
+ * Flags of a record: heardRuled() with logged 0 / 1, or readLogged() (an ID read over GATT: ws and we are
+ * unused). A shard records only what the logging rule decided (runReceiverShard).
  */
-const HEARD = 0;
 const RULED = 1;
 const RULED_LOGGED = 2;
 const READ_LOGGED = 3;
-/** The highest flag (shardChunks.ts checks it). */
+/** The flags a record may carry (shardChunks.ts checks them). */
+export const MIN_FLAG = RULED;
 export const MAX_FLAG = READ_LOGGED;
 
 /** One tick of a shard's receptions, as posted from a worker (plain typed arrays, transferable). */
@@ -75,8 +74,9 @@ export class ReceptionRecorder implements ReceptionOut {
    */
   constructor(readonly wantsReceptions: boolean, private readonly keepAll: boolean) {}
 
-  heard(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number): void {
-    this.push(rx, tx, tUs, p, ws, we, dist, HEARD);
+  /** Never called: where the engine does not apply the logging rule, the shard's AppLog sits between them. */
+  heard(): void {
+    throw new Error('a receiver shard records what the logging rule decided: its engine hands receptions to its AppLog');
   }
 
   heardRuled(rx: number, tx: number, tUs: number, p: number, ws: number, we: number, dist: number, logged: number): void {
@@ -133,8 +133,7 @@ export function replay(b: TickBatch, out: ReceptionOut): void {
   const { rx, tx, flag, f } = b;
   for (let i = 0; i < b.n; i++) {
     const o = i * 5;
-    if (flag[i] === HEARD) out.heard(rx[i], tx[i], f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4]);
-    else if (flag[i] === READ_LOGGED) out.readLogged!(rx[i], tx[i], f[o], f[o + 1], f[o + 4]);
+    if (flag[i] === READ_LOGGED) out.readLogged!(rx[i], tx[i], f[o], f[o + 1], f[o + 4]);
     else out.heardRuled(rx[i], tx[i], f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4], flag[i] === RULED_LOGGED ? 1 : 0);
   }
   if (b.counted) out.countLogged(b.counted);
