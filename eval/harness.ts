@@ -32,6 +32,8 @@ export interface HarnessResult {
   dailyRows: DailyRuleRow[];
   /** Every method's closed windows (for callers that write or plot them). */
   closed: Record<string, WindowResult[]>;
+  /** A closed window's truth label (undefined: no truth rows), as the window figures used it. */
+  labelOf: (w: Pick<WindowResult, 'receiver' | 'transmitter' | 'windowStartMs'>) => boolean | undefined;
 }
 
 export function runHarness(observations: Iterable<Observation>, truth: readonly TruthLike[], opts: HarnessOptions = {}): HarnessResult {
@@ -55,9 +57,8 @@ export function runHarness(observations: Iterable<Observation>, truth: readonly 
   for (let i = 0; i < classifiers.length; i++) for (const w of classifiers[i].flush()) closed[methods[i]].push(w);
 
   const labels = truthLabels(truth, windowMs, opts.contactM);
-  const windows = methods.map((m) =>
-    evaluateWindows(m, closed[m], (w) => labels.label(windowKey(w.receiver, w.transmitter, w.windowStartMs)), { costs: opts.costs }),
-  );
+  const labelOf = (w: Pick<WindowResult, 'receiver' | 'transmitter' | 'windowStartMs'>) => labels.label(windowKey(w.receiver, w.transmitter, w.windowStartMs));
+  const windows = methods.map((m) => evaluateWindows(m, closed[m], labelOf, { costs: opts.costs }));
   let dayTruth = opts.contactsTruth;
   if (!dayTruth) {
     const tt = new TimeTruth(windowMs, opts.contactM);
@@ -71,5 +72,24 @@ export function runHarness(observations: Iterable<Observation>, truth: readonly 
     observed,
   );
   const daily = methods.map((m) => evaluateDailyRule(m, dailyRows, { closeMinutes: opts.closeMinutes, costs: opts.costs }));
-  return { observations: n, kept, windows, daily, dailyRows, closed };
+  return { observations: n, kept, windows, daily, dailyRows, closed, labelOf };
+}
+
+/**
+ * Scores several runs of one setting as one sample (a simulated scenario over several seeds): every run's
+ * windows and pair-days are pooled, each judged by its own run's truth, so AUC and F1 rest on all their
+ * positives instead of one run's handful (a lobby hour has 2-8 pair-days at the 15-minute rule). The runs
+ * must have been scored with the same methods and options.
+ */
+export function poolHarness(results: readonly HarnessResult[], opts: Pick<HarnessOptions, 'closeMinutes' | 'costs'> = {}): Pick<HarnessResult, 'observations' | 'kept' | 'windows' | 'daily'> {
+  if (results.length === 0) throw new Error('poolHarness: no runs to pool');
+  const methods = results[0].windows.map((w) => w.method);
+  const windows = methods.map((m) => {
+    const pooled = results.flatMap((r) => r.closed[m].map((w) => ({ ...w, truth: r.labelOf(w) })));
+    return evaluateWindows(m, pooled, (w) => (w as (typeof pooled)[number]).truth, { costs: opts.costs });
+  });
+  const rows = results.flatMap((r) => r.dailyRows);
+  const daily = methods.map((m) => evaluateDailyRule(m, rows, opts));
+  const sum = (k: 'observations' | 'kept') => results.reduce((a, r) => a + r[k], 0);
+  return { observations: sum('observations'), kept: sum('kept'), windows, daily };
 }

@@ -2,10 +2,12 @@
 // {continuous, thinned to GAEN's scan schedule} x {ours, gaen, bluezone, all-contact}: window AUC / F1 /
 // share called contact, and the 15-minute rule per pair and UTC day. One harness (eval/harness.ts).
 //
-//   npm run eval:matrix -- --data DIR [--params FILE] [--seed 1] [--sim lobby=OUT_DIR ...] [--json]
+//   npm run eval:matrix -- --data DIR [--params FILE] [--seed 1] [--sim lobby=OUT_DIR[,OUT_DIR...] ...] [--json]
 //
 // DIR holds herald-edison, pc-ng-rss-smartphone, mitll-static-configs, as ../shared/data does; OUT_DIR is
-// a `bluezone sim run --out` folder (observations.csv, truth.csv, contacts_truth.csv).
+// a `bluezone sim run --out` folder (observations.csv, truth.csv, contacts_truth.csv). Several folders
+// after one name (the same scenario over several seeds) are scored as one pooled sample (harness.ts
+// poolHarness).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { calibrationLookup, loadCalibrationTable } from '../records/calibration.ts';
@@ -14,7 +16,7 @@ import { observationReader, truthReader } from '../records/csv.ts';
 import { readCsvFile } from '../records/csvFiles.ts';
 import type { Observation } from '../records/rows.ts';
 import { contactsTruthReader } from '../eval/dailyRule.ts';
-import { runHarness, type HarnessResult } from '../eval/harness.ts';
+import { poolHarness, runHarness, type HarnessResult } from '../eval/harness.ts';
 import type { TruthLike } from '../eval/labels.ts';
 import { loadParamsFile } from '../eval/paramsFile.ts';
 
@@ -28,10 +30,16 @@ const seed = Number(values.seed);
 const calibration = calibrationLookup(loadCalibrationTable());
 const ours = values.params ? loadParamsFile(values.params).ours : undefined;
 
+interface Run {
+  obs: Observation[];
+  truth: TruthLike[];
+  contacts?: ReturnType<typeof readContacts>;
+}
 interface Set {
   name: string;
   part: string;
-  load: () => { obs: Observation[]; truth: TruthLike[]; contacts?: ReturnType<typeof readContacts> };
+  /** One loader per run (several: a pooled sample); each is read only while it is scored. */
+  runs: Array<() => Run>;
 }
 function readContacts(path: string) {
   return readCsvFile(path, contactsTruthReader(path));
@@ -40,34 +48,34 @@ const byTime = <T extends { timestampMs: number }>(a: T[]) => a.sort((p, q) => p
 const sets: Set[] = [];
 if (values.data) {
   const dir = dataDirFrom(values.data);
-  const real = (rows: () => (Observation & TruthLike)[]) => () => {
+  const real = (rows: () => (Observation & TruthLike)[]) => [() => {
     const r = byTime(rows());
     return { obs: r, truth: r };
-  };
+  }];
   sets.push(
-    { name: 'herald-edison A', part: 'training', load: real(() => heraldObservations(dir, 'A')) },
-    { name: 'herald-edison B', part: 'held out', load: real(() => heraldObservations(dir, 'B')) },
-    { name: 'pc-ng train', part: 'training', load: real(() => pcngObservations(dir, 'train')) },
-    { name: 'pc-ng test', part: 'held out', load: real(() => pcngObservations(dir, 'test')) },
-    { name: 'mitll', part: 'held out', load: real(() => mitllObservations(dir)) },
+    { name: 'herald-edison A', part: 'training', runs: real(() => heraldObservations(dir, 'A')) },
+    { name: 'herald-edison B', part: 'held out', runs: real(() => heraldObservations(dir, 'B')) },
+    { name: 'pc-ng train', part: 'training', runs: real(() => pcngObservations(dir, 'train')) },
+    { name: 'pc-ng test', part: 'held out', runs: real(() => pcngObservations(dir, 'test')) },
+    { name: 'mitll', part: 'held out', runs: real(() => mitllObservations(dir)) },
   );
 }
 for (const spec of values.sim ?? []) {
   const eq = spec.indexOf('=');
   const name = eq > 0 ? spec.slice(0, eq) : spec;
-  const dir = eq > 0 ? spec.slice(eq + 1) : spec;
+  const dirs = (eq > 0 ? spec.slice(eq + 1) : spec).split(',').filter(Boolean);
   sets.push({
-    name: `sim ${name}`,
+    name: `sim ${name}${dirs.length > 1 ? ` (${dirs.length} runs)` : ''}`,
     part: 'simulated',
-    load: () => ({
+    runs: dirs.map((dir) => () => ({
       obs: readCsvFile(join(dir, 'observations.csv'), observationReader(join(dir, 'observations.csv'))),
       truth: readCsvFile(join(dir, 'truth.csv'), truthReader(join(dir, 'truth.csv'))),
       contacts: readContacts(join(dir, 'contacts_truth.csv')),
-    }),
+    })),
   });
 }
 if (sets.length === 0) {
-  process.stderr.write('usage: npm run eval:matrix -- --data DIR [--params FILE] [--seed N] [--sim NAME=OUT_DIR ...] [--json]\n');
+  process.stderr.write('usage: npm run eval:matrix -- --data DIR [--params FILE] [--seed N] [--sim NAME=OUT_DIR[,OUT_DIR...] ...] [--json]\n');
   process.exit(2);
 }
 
@@ -78,9 +86,15 @@ lines.push('| data set | part | scan | windows (pos) | AUC ours / gaen / bluezon
 lines.push('|---|---|---|---|---|---|---|---|---|---|');
 for (const s of sets) {
   if (values.only && !s.name.includes(values.only)) continue;
-  const { obs, truth, contacts } = s.load();
+  // each run is read once and scored continuous and thinned
+  const scored: [HarnessResult[], HarnessResult[]] = [[], []];
+  for (const load of s.runs) {
+    const { obs, truth, contacts } = load();
+    for (const thin of [false, true])
+      scored[thin ? 1 : 0].push(runHarness(obs, truth, { classifier: { calibration, ours }, thin: thin ? { seed } : undefined, contactsTruth: contacts }));
+  }
   for (const thin of [false, true]) {
-    const r: HarnessResult = runHarness(obs, truth, { classifier: { calibration, ours }, thin: thin ? { seed } : undefined, contactsTruth: contacts });
+    const r = poolHarness(scored[thin ? 1 : 0]);
     const [o, g, b] = r.windows;
     const [od, gd, bd] = r.daily;
     lines.push(
@@ -89,7 +103,7 @@ for (const s of sets) {
         `${f(od.auc)} / ${f(gd.auc)} / ${f(bd.auc)} | ${f(od.f1)} / ${f(gd.f1)} / ${f(bd.f1)} / ${f(od.allContactF1)} |`,
     );
     rows.push({
-      data_set: s.name, part: s.part, scan: thin ? 'gaen_thinned' : 'continuous', observations: r.observations, kept: r.kept,
+      data_set: s.name, part: s.part, runs: s.runs.length, scan: thin ? 'gaen_thinned' : 'continuous', observations: r.observations, kept: r.kept,
       windows: r.windows.map((x) => ({ method: x.method, windows: x.windows, positives: x.positives, auc: x.auc, f1: x.f1, all_contact_f1: x.allContactF1, called_contact: x.calledContact })),
       daily_rule: r.daily.map((x) => ({ method: x.method, pair_days: x.windows, positives: x.positives, auc: x.auc, f1: x.f1, all_contact_f1: x.allContactF1 })),
     });
