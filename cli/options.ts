@@ -4,7 +4,7 @@ import { DataFileError } from '../records/errors.ts';
 import { METHODS, type Method } from '../firmware/proximity/classifier.ts';
 import { UsageError } from './errors.ts';
 import { loadParamsFile } from '../eval/paramsFile.ts';
-import { ParamsError, type ParamsFile } from '../firmware/proximity/params.ts';
+import { oursOf, ParamsError, type ParamsFile } from '../firmware/proximity/params.ts';
 
 /** "15m", "900s", "1h", "60000ms" -> ms. */
 export function parseDuration(s: string, what = '--window'): number {
@@ -38,11 +38,15 @@ export function parseMethod(s: string): Method {
   return s as Method;
 }
 
-/** A parameter file for method ours, or a usage error naming the file and field (exit 2). */
+/**
+ * A parameter file for method ours, its `ours` completed from the code's base (params.ts oursOf), or a
+ * usage error naming the file and field (exit 2).
+ */
 export function paramsOrUsage(path: string | undefined): ParamsFile | undefined {
   if (path === undefined) return undefined;
   try {
-    return loadParamsFile(path);
+    const file = loadParamsFile(path);
+    return { ...file, ours: oursOf(file) };
   } catch (e) {
     if (e instanceof ParamsError) throw new UsageError(`--params ${e.message}`, 'the parameter file format is in docs/classifier.md');
     throw e;

@@ -19,6 +19,7 @@ import { contactsTruthReader } from '../eval/dailyRule.ts';
 import { poolHarness, runHarness, type HarnessResult } from '../eval/harness.ts';
 import type { TruthLike } from '../eval/labels.ts';
 import { loadParamsFile } from '../eval/paramsFile.ts';
+import { oursOf } from '../firmware/proximity/params.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +29,7 @@ const { values } = parseArgs({
 });
 const seed = Number(values.seed);
 const calibration = calibrationLookup(loadCalibrationTable());
-const ours = values.params ? loadParamsFile(values.params).ours : undefined;
+const ours = values.params ? oursOf(loadParamsFile(values.params)) : undefined;
 
 interface Run {
   obs: Observation[];

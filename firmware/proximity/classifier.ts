@@ -72,8 +72,8 @@ export interface OursParams {
   instanceSoftDb: number;
 }
 
-/** Values for every parameter the shipped file does not set (fixed beforehand, docs/classifier.md). */
-const OURS_BASE: Readonly<OursParams> = Object.freeze({
+/** Values for every parameter a parameter file does not set (fixed beforehand, docs/classifier.md). */
+export const OURS_BASE: Readonly<OursParams> = Object.freeze({
   txRefDbm: -24,
   upperQuantile: 0.9,
   upperWeight: 1,

@@ -1,7 +1,7 @@
 // Parameter files of method "ours": versioned JSON (firmware/proximity/params/default.json ships in the
 // package; `classify --params FILE` / `eval --params FILE` override it). Pure: the caller reads the file,
 // this checks it field by field and names the field that is wrong.
-import { OURS_DEFAULTS, type OursParams } from './classifier.ts';
+import { OURS_BASE, OURS_DEFAULTS, type OursParams } from './classifier.ts';
 
 /** The parameter file format this code reads. */
 export const PARAMS_FORMAT_VERSION = 1;
@@ -39,6 +39,15 @@ export function checkParams(v: unknown, source: string): ParamsFile {
   }
   for (const k of Object.keys(top)) if (!['format_version', 'version', 'provenance', 'ours'].includes(k)) throw new ParamsError(source, k, 'unknown field');
   return { format_version: PARAMS_FORMAT_VERSION, version: top.version, provenance, ours: out };
+}
+
+/**
+ * The parameters a file stands for: its values over the code's fixed base, not over the shipped file (a
+ * file lists what differs from the base, so an older file keeps its meaning when a newer release ships
+ * values for parameters it never set).
+ */
+export function oursOf(file: ParamsFile): OursParams {
+  return { ...OURS_BASE, ...file.ours };
 }
 
 /** Parses parameter-file text (JSON errors become ParamsError naming the byte offset when JSON gives it). */

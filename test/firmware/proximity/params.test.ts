@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classifyAll, OURS_DEFAULTS, SHIPPED_PARAMS_VERSION } from '../../../firmware/proximity/classifier.ts';
-import { checkParams, ParamsError, parseParams } from '../../../firmware/proximity/params.ts';
+import { classifyAll, OURS_BASE, OURS_DEFAULTS, SHIPPED_PARAMS_VERSION } from '../../../firmware/proximity/classifier.ts';
+import { checkParams, oursOf, ParamsError, parseParams } from '../../../firmware/proximity/params.ts';
+import { paramsOrUsage } from '../../../cli/options.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { thinToSchedule } from '../../../eval/thinning.ts';
 import type { Observation } from '../../../records/rows.ts';
 
@@ -32,6 +36,33 @@ describe('parameter files', () => {
     bad({ ...ok, extra: 1 }, /f\.json: extra: unknown field/);
     bad([], /must be a JSON object/);
     expect(() => parseParams('{"format_version": 1,', 'f.json')).toThrow(/^f\.json: \(JSON\):/);
+  });
+});
+
+describe('a parameter file stands for its values over the code base, not over the shipped file', () => {
+  // A file that leaves a parameter out means the base value. Merged over the shipped file instead, an older
+  // file run under a release that ships a value for that parameter silently ran the newer value (an
+  // eval:matrix comparison of two parameter sets came out identical).
+  const older = { format_version: 1, version: 'older', provenance: {}, ours: { thresholdDbm: -75, instanceWeight: 1 } };
+
+  it('fields a file leaves out take the base values', () => {
+    const ours = oursOf(checkParams(older, 'f.json'));
+    for (const k of Object.keys(OURS_BASE) as (keyof typeof OURS_BASE)[]) expect(ours[k]).toBe(k in older.ours ? older.ours[k as keyof typeof older.ours] : OURS_BASE[k]);
+  });
+
+  it('classify --params / eval --params read it that way', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bz-params-'));
+    try {
+      const f = join(dir, 'older.json');
+      writeFileSync(f, JSON.stringify(older));
+      const p = paramsOrUsage(f)!;
+      expect(p.version).toBe('older');
+      expect(p.ours).toEqual({ ...OURS_BASE, ...older.ours });
+      // and the shipped file read back through --params is what runs by default
+      expect(paramsOrUsage(SHIPPED.pathname)!.ours).toEqual(OURS_DEFAULTS);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
