@@ -6,9 +6,12 @@
 import { METHODS, StreamingClassifier, type ClassifierOptions, type Method, type WindowResult } from '../firmware/proximity/classifier.ts';
 import type { Observation } from '../records/rows.ts';
 import { evaluateWindows, type EvalCosts, type EvalResult } from './evaluate.ts';
-import { dailyRuleRows, evaluateDailyRule, TimeTruth, type DailyRuleRow, type PairDayTruth } from './dailyRule.ts';
+import { contactsTruthReader, dailyRuleRows, evaluateDailyRule, TimeTruth, type DailyRuleRow, type PairDayTruth } from './dailyRule.ts';
 import { truthLabels, windowKey, type TruthLike } from './labels.ts';
 import { GAEN_SCHEDULE, ScanThinner, type ScanSchedule } from './thinning.ts';
+import { join } from 'node:path';
+import { observationReader, truthReader, type TruthRow } from '../records/csv.ts';
+import { readCsvFile } from '../records/csvFiles.ts';
 
 export interface HarnessOptions {
   methods?: readonly Method[];
@@ -73,6 +76,16 @@ export function runHarness(observations: Iterable<Observation>, truth: readonly 
   );
   const daily = methods.map((m) => evaluateDailyRule(m, dailyRows, { closeMinutes: opts.closeMinutes, costs: opts.costs }));
   return { observations: n, kept, windows, daily, dailyRows, closed, labelOf };
+}
+
+/** A `bluezone sim run --out` folder's observations, truth and contacts_truth.csv, as the harness takes them. */
+export function readRunFolder(dir: string): { obs: Observation[]; truth: TruthRow[]; contacts: PairDayTruth[] } {
+  const file = (n: string) => join(dir, n);
+  return {
+    obs: readCsvFile(file('observations.csv'), observationReader(file('observations.csv'))),
+    truth: readCsvFile(file('truth.csv'), truthReader(file('truth.csv'))),
+    contacts: readCsvFile(file('contacts_truth.csv'), contactsTruthReader(file('contacts_truth.csv'))),
+  };
 }
 
 /**

@@ -8,16 +8,13 @@
 // a `bluezone sim run --out` folder (observations.csv, truth.csv, contacts_truth.csv). Several folders
 // after one name (the same scenario over several seeds) are scored as one pooled sample (harness.ts
 // poolHarness).
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { calibrationLookup, loadCalibrationTable } from '../records/calibration.ts';
 import { dataDirFrom, heraldObservations, mitllObservations, pcngObservations } from '../records/datasets.ts';
-import { observationReader, truthReader } from '../records/csv.ts';
-import { readCsvFile } from '../records/csvFiles.ts';
 import type { Observation } from '../records/rows.ts';
-import { contactsTruthReader } from '../eval/dailyRule.ts';
-import { poolHarness, runHarness, type HarnessResult } from '../eval/harness.ts';
+import { poolHarness, readRunFolder, runHarness, type HarnessResult } from '../eval/harness.ts';
 import type { TruthLike } from '../eval/labels.ts';
+import type { PairDayTruth } from '../eval/dailyRule.ts';
 import { loadParamsFile } from '../eval/paramsFile.ts';
 import { oursOf } from '../firmware/proximity/params.ts';
 
@@ -34,16 +31,13 @@ const ours = values.params ? oursOf(loadParamsFile(values.params)) : undefined;
 interface Run {
   obs: Observation[];
   truth: TruthLike[];
-  contacts?: ReturnType<typeof readContacts>;
+  contacts?: PairDayTruth[];
 }
 interface Set {
   name: string;
   part: string;
   /** One loader per run (several: a pooled sample); each is read only while it is scored. */
   runs: Array<() => Run>;
-}
-function readContacts(path: string) {
-  return readCsvFile(path, contactsTruthReader(path));
 }
 const byTime = <T extends { timestampMs: number }>(a: T[]) => a.sort((p, q) => p.timestampMs - q.timestampMs);
 const sets: Set[] = [];
@@ -68,11 +62,7 @@ for (const spec of values.sim ?? []) {
   sets.push({
     name: `sim ${name}${dirs.length > 1 ? ` (${dirs.length} runs)` : ''}`,
     part: 'simulated',
-    runs: dirs.map((dir) => () => ({
-      obs: readCsvFile(join(dir, 'observations.csv'), observationReader(join(dir, 'observations.csv'))),
-      truth: readCsvFile(join(dir, 'truth.csv'), truthReader(join(dir, 'truth.csv'))),
-      contacts: readContacts(join(dir, 'contacts_truth.csv')),
-    })),
+    runs: dirs.map((dir) => () => readRunFolder(dir)),
   });
 }
 if (sets.length === 0) {

@@ -70,6 +70,17 @@ export interface OursParams {
   rateRefPerS: number;
   /** Scale (dB) of the logistic credit of a scan instance around the threshold; 0 = all or nothing. */
   instanceSoftDb: number;
+  /**
+   * dB added to a scan instance's level before it is judged for minutes (not for the window's own
+   * decision): the threshold is set for a window's upper quantile, while an instance's median of a few
+   * readings sits lower for the same distance, so without it close instances go uncredited.
+   */
+  instanceShiftDb: number;
+  /**
+   * A scan instance's level for minutes: its median (0) blended towards its loudest reading (1), as the
+   * window score leans on an upper quantile (body blocking and fading nulls pull readings down, never up).
+   */
+  instanceUpper: number;
 }
 
 /** Values for every parameter a parameter file does not set (fixed beforehand, docs/classifier.md). */
@@ -90,6 +101,8 @@ export const OURS_BASE: Readonly<OursParams> = Object.freeze({
   rateDbPerDoubling: 0,
   rateRefPerS: 1,
   instanceSoftDb: 0,
+  instanceShiftDb: 0,
+  instanceUpper: 0,
 });
 
 /** The parameters `ours` runs with: OURS_BASE overridden by the shipped parameter file. */
@@ -698,8 +711,8 @@ export class StreamingClassifier {
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
       if (p.instanceSoftDb > 0) closeWeight = this.closeWeight;
       for (let i = 0; i < s.nInst; i++) {
-        const med = inst[i] + offset - pairOffset;
-        const x = p.instanceWeight * med + (1 - p.instanceWeight) * score - p.thresholdDbm;
+        const lvl = (p.instanceUpper === 0 ? inst[i] : (1 - p.instanceUpper) * inst[i] + p.instanceUpper * inst[2 * N_INST + i]) + offset - pairOffset;
+        const x = p.instanceWeight * lvl + (1 - p.instanceWeight) * score + p.instanceShiftDb - p.thresholdDbm;
         // Soft credit: an instance a few dB either side of the threshold counts in part, so daily minutes
         // rank pairs smoothly (as GAEN's weighted minutes do) instead of jumping at the threshold.
         if (closeWeight) closeWeight[i] = 1 / (1 + Math.exp(-x / p.instanceSoftDb));

@@ -296,3 +296,37 @@ describe('several methods on one state (the simulator runs all three with `metho
     expect(() => new StreamingClassifier({ methods: ['ours', 'nope' as never] })).toThrow(/unknown method "nope"/);
   });
 });
+
+describe('instance credit (minutes towards the 15-minute rule)', () => {
+  // A GAEN-like pair: a 4 s burst of 4 readings a minute for 30 minutes; in each burst one reading is loud
+  // and three are deep in a fading null, so an instance's median is far below the threshold and its loudest
+  // reading far above it.
+  const xs: Observation[] = [];
+  for (let m = 0; m < 30; m++) for (let k = 0; k < 4; k++) xs.push(obs(T0 + m * MIN + k * 1000, k === 1 ? -40 : -105));
+  const run = (ours: Partial<typeof OURS_DEFAULTS>) => classifyAll(xs, { ours: { offsetPriorWindows: 0, instanceWeight: 1, instanceSoftDb: 0, ...ours } });
+
+  it('an instance judged by its median gets no minutes; by its loudest reading, all of them', () => {
+    expect(run({ instanceUpper: 0, instanceShiftDb: 0 }).daily[0]?.minutesWithin2m ?? 0).toBe(0);
+    const loud = run({ instanceUpper: 1, instanceShiftDb: 0 }).daily[0];
+    expect(loud.minutesWithin2m).toBeGreaterThanOrEqual(29);
+    expect(loud.closeContact).toBe(true);
+  });
+
+  it('a shift lifts instances just under the threshold', () => {
+    const near: Observation[] = [];
+    for (let m = 0; m < 30; m++) for (let k = 0; k < 4; k++) near.push(obs(T0 + m * MIN + k * 1000, -78));
+    const at = (instanceShiftDb: number) =>
+      classifyAll(near, { ours: { offsetPriorWindows: 0, instanceWeight: 1, instanceSoftDb: 0, instanceUpper: 0, instanceShiftDb, thresholdDbm: -75 } }).daily[0]?.minutesWithin2m ?? 0;
+    expect(at(0)).toBe(0);
+    expect(at(6)).toBeGreaterThanOrEqual(29);
+  });
+
+  it('changes minutes only: every window keeps its score and decision', () => {
+    const strip = (r: ReturnType<typeof run>) => r.windows.map(({ minutesWithin2m: _m, ...w }) => w);
+    const a = run({ instanceUpper: 0, instanceShiftDb: 0 });
+    for (const o of [{ instanceUpper: 1, instanceShiftDb: 0 }, { instanceUpper: 0.5, instanceShiftDb: 9 }, { instanceSoftDb: 3 }, { instanceWeight: 0.5 }]) {
+      const b = run(o);
+      expect(strip(b)).toEqual(strip(a));
+    }
+  });
+});
