@@ -17,8 +17,8 @@
 //     the window score (instanceWeight), a shift of its level (instanceShiftDb) and a soft credit
 //     (instanceSoftDb), over INSTANCE_GRID, by the worst margin over the better baseline at the 15-minute
 //     rule (F1 or AUC) across the scenarios (each simulated scenario's seeds pooled, continuous; and
-//     herald-edison A continuous and thinned). These change
-//     minutes only, never a window's score or decision.
+//     herald-edison A continuous and thinned). These change minutes only, never a window's score or
+//     decision.
 // Then it reports (stderr and the file's provenance) the threshold's sensitivity to body loss: every
 // training condition re-scored with its RSSI lowered by 0 / 5 / 10 / 15 / 20 dB (phones carried in a
 // pocket or bag read 5-30 dB lower, pc-ng and mitll), learned offsets on and off (cold start).
