@@ -88,6 +88,12 @@ export function readRunFolder(dir: string): { obs: Observation[]; truth: TruthRo
   };
 }
 
+/** The scripts' `--sim NAME=DIR[,DIR...]` argument: the name (the first folder without one) and its run folders. */
+export function runFoldersSpec(spec: string): { name: string; dirs: string[] } {
+  const eq = spec.indexOf('=');
+  return { name: eq > 0 ? spec.slice(0, eq) : spec, dirs: (eq > 0 ? spec.slice(eq + 1) : spec).split(',').filter(Boolean) };
+}
+
 /**
  * Scores several runs of one setting as one sample (a simulated scenario over several seeds): every run's
  * windows and pair-days are pooled, each judged by its own run's truth, so AUC and F1 rest on all their

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { calibrationLookup, loadCalibrationTable } from '../records/calibration.ts';
 import { dataDirFrom, heraldObservations, mitllObservations, pcngObservations } from '../records/datasets.ts';
 import type { Observation } from '../records/rows.ts';
-import { poolHarness, readRunFolder, runHarness, type HarnessResult } from '../eval/harness.ts';
+import { poolHarness, readRunFolder, runFoldersSpec, runHarness, type HarnessResult } from '../eval/harness.ts';
 import type { TruthLike } from '../eval/labels.ts';
 import type { PairDayTruth } from '../eval/dailyRule.ts';
 import { loadParamsFile } from '../eval/paramsFile.ts';
@@ -56,9 +56,7 @@ if (values.data) {
   );
 }
 for (const spec of values.sim ?? []) {
-  const eq = spec.indexOf('=');
-  const name = eq > 0 ? spec.slice(0, eq) : spec;
-  const dirs = (eq > 0 ? spec.slice(eq + 1) : spec).split(',').filter(Boolean);
+  const { name, dirs } = runFoldersSpec(spec);
   sets.push({
     name: `sim ${name}${dirs.length > 1 ? ` (${dirs.length} runs)` : ''}`,
     part: 'simulated',

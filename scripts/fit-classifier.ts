@@ -31,7 +31,7 @@ import { dataDirFrom, heraldObservations, pcngObservations, type TruthObservatio
 import { truthLabels, windowKey } from '../eval/labels.ts';
 import { auc } from '../eval/metrics.ts';
 import { thinToSchedule } from '../eval/thinning.ts';
-import { readRunFolder, runHarness } from '../eval/harness.ts';
+import { readRunFolder, runFoldersSpec, runHarness } from '../eval/harness.ts';
 import { evaluateDailyRule, type DailyRuleRow, type PairDayTruth } from '../eval/dailyRule.ts';
 import type { TruthLike } from '../eval/labels.ts';
 import type { Observation } from '../records/rows.ts';
@@ -138,10 +138,7 @@ const instanceSettings = INSTANCE_GRID.instanceUpper.flatMap((instanceUpper) =>
     ),
   ),
 );
-const simSets = (values.sim ?? []).map((spec) => {
-  const eq = spec.indexOf('=');
-  return { name: eq > 0 ? spec.slice(0, eq) : spec, dirs: (eq > 0 ? spec.slice(eq + 1) : spec).split(',').filter(Boolean) };
-});
+const simSets = (values.sim ?? []).map(runFoldersSpec);
 interface StageRun {
   obs: Observation[];
   truth: TruthLike[];
