@@ -711,7 +711,7 @@ export class StreamingClassifier {
       est = 2 * Math.pow(10, (p.thresholdDbm - score) / (10 * p.pathLossExponent));
       if (p.instanceSoftDb > 0) closeWeight = this.closeWeight;
       for (let i = 0; i < s.nInst; i++) {
-        const lvl = (p.instanceUpper === 0 ? inst[i] : (1 - p.instanceUpper) * inst[i] + p.instanceUpper * inst[2 * N_INST + i]) + offset - pairOffset;
+        const lvl = (1 - p.instanceUpper) * inst[i] + p.instanceUpper * inst[2 * N_INST + i] + offset - pairOffset;
         const x = p.instanceWeight * lvl + (1 - p.instanceWeight) * score + p.instanceShiftDb - p.thresholdDbm;
         // Soft credit: an instance a few dB either side of the threshold counts in part, so daily minutes
         // rank pairs smoothly (as GAEN's weighted minutes do) instead of jumping at the threshold.
