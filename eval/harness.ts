@@ -7,7 +7,7 @@ import { METHODS, StreamingClassifier, type ClassifierOptions, type Method, type
 import type { Observation } from '../records/rows.ts';
 import { evaluateWindows, type EvalCosts, type EvalResult } from './evaluate.ts';
 import { contactsTruthReader, dailyRuleRows, evaluateDailyRule, TimeTruth, type DailyRuleRow, type PairDayTruth } from './dailyRule.ts';
-import { truthLabels, windowKey, type TruthLike } from './labels.ts';
+import { CONTACT_M, truthLabels, windowKey, type TruthLike, type WindowTruth } from './labels.ts';
 import { GAEN_SCHEDULE, ScanThinner, type ScanSchedule } from './thinning.ts';
 import { join } from 'node:path';
 import { observationReader, truthReader, type TruthRow } from '../records/csv.ts';
@@ -24,6 +24,11 @@ export interface HarnessOptions {
   contactM?: number;
   closeMinutes?: number;
   costs?: EvalCosts;
+  /**
+   * The truth's window labels (labels.ts truthLabels of the same truth rows), when the caller scores one
+   * run several times (each setting of a fit, continuous and thinned): built once instead of per call.
+   */
+  labels?: WindowTruth<string>;
 }
 
 export interface HarnessResult {
@@ -59,7 +64,10 @@ export function runHarness(observations: Iterable<Observation>, truth: readonly 
   }
   for (let i = 0; i < classifiers.length; i++) for (const w of classifiers[i].flush()) closed[methods[i]].push(w);
 
-  const labels = truthLabels(truth, windowMs, opts.contactM);
+  const labels = opts.labels ?? truthLabels(truth, windowMs, opts.contactM);
+  if (labels.windowMs !== windowMs || labels.contactM !== (opts.contactM ?? CONTACT_M)) {
+    throw new Error(`runHarness: labels for ${labels.windowMs} ms windows within ${labels.contactM} m, scoring ${windowMs} ms windows within ${opts.contactM ?? CONTACT_M} m`);
+  }
   const labelOf = (w: Pick<WindowResult, 'receiver' | 'transmitter' | 'windowStartMs'>) => labels.label(windowKey(w.receiver, w.transmitter, w.windowStartMs));
   const windows = methods.map((m) => evaluateWindows(m, closed[m], labelOf, { costs: opts.costs }));
   let dayTruth = opts.contactsTruth;

@@ -13,10 +13,11 @@ import { calibrationLookup, loadCalibrationTable } from '../records/calibration.
 import { dataDirFrom, heraldObservations, mitllObservations, pcngObservations } from '../records/datasets.ts';
 import type { Observation } from '../records/rows.ts';
 import { poolHarness, readRunFolder, runFoldersSpec, runHarness, type HarnessResult } from '../eval/harness.ts';
-import type { TruthLike } from '../eval/labels.ts';
+import { truthLabels, type TruthLike } from '../eval/labels.ts';
 import type { PairDayTruth } from '../eval/dailyRule.ts';
 import { loadParamsFile } from '../eval/paramsFile.ts';
 import { oursOf } from '../firmware/proximity/params.ts';
+import { DEFAULT_WINDOW_MS } from '../firmware/proximity/classifier.ts';
 
 const { values } = parseArgs({
   options: {
@@ -79,8 +80,9 @@ for (const s of sets) {
   const scored: [HarnessResult[], HarnessResult[]] = [[], []];
   for (const load of s.runs) {
     const { obs, truth, contacts } = load();
+    const labels = truthLabels(truth, DEFAULT_WINDOW_MS);
     for (const thin of [false, true])
-      scored[thin ? 1 : 0].push(runHarness(obs, truth, { classifier: { calibration, ours }, thin: thin ? { seed } : undefined, contactsTruth: contacts }));
+      scored[thin ? 1 : 0].push(runHarness(obs, truth, { classifier: { calibration, ours }, thin: thin ? { seed } : undefined, contactsTruth: contacts, labels }));
   }
   for (const thin of [false, true]) {
     const r = poolHarness(scored[thin ? 1 : 0]);

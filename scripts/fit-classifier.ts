@@ -165,9 +165,10 @@ if (stageSets.length > 0) {
   stageSets.forEach((set, si) => {
     for (const load of set.runs) {
       const { obs, truth, contacts, thin } = load();
-      baseRows[si].push(...runHarness(obs, truth, { methods: ['gaen', 'bluezone'], classifier: { calibration }, contactsTruth: contacts, thin }).dailyRows);
+      const labels = truthLabels(truth, WINDOW_MS);
+      baseRows[si].push(...runHarness(obs, truth, { methods: ['gaen', 'bluezone'], classifier: { calibration }, contactsTruth: contacts, thin, labels }).dailyRows);
       instanceSettings.forEach((setting, k) => {
-        rows[k][si].push(...runHarness(obs, truth, { methods: ['ours'], classifier: { calibration, ours: full({ ...ours, ...setting }) }, contactsTruth: contacts, thin }).dailyRows);
+        rows[k][si].push(...runHarness(obs, truth, { methods: ['ours'], classifier: { calibration, ours: full({ ...ours, ...setting }) }, contactsTruth: contacts, thin, labels }).dailyRows);
       });
     }
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { poolHarness, runHarness, type HarnessResult } from '../../eval/harness.ts';
 import type { Observation } from '../../records/rows.ts';
-import type { TruthLike } from '../../eval/labels.ts';
+import { truthLabels, type TruthLike } from '../../eval/labels.ts';
 
 const DAY = Date.UTC(2026, 0, 5);
 const MIN = 60_000;
@@ -55,5 +55,12 @@ describe('poolHarness (several runs of one setting scored as one sample)', () =>
 
   it('refuses an empty pool', () => {
     expect(() => poolHarness([])).toThrow(/no runs/);
+  });
+
+  it('labels built once by the caller give the figures of labels built per call, and must match the window', () => {
+    const labels = truthLabels(r1.truth, 15 * MIN);
+    expect(figures(runHarness(r1.obs, r1.truth, { labels }))).toEqual(figures(score(r1)));
+    expect(figures(runHarness(r1.obs, r1.truth, { labels, thin: { seed: 1 } }))).toEqual(figures(runHarness(r1.obs, r1.truth, { thin: { seed: 1 } })));
+    expect(() => runHarness(r1.obs, r1.truth, { labels: truthLabels(r1.truth, 5 * MIN) })).toThrow(/labels for 300000 ms windows/);
   });
 });
