@@ -98,20 +98,23 @@ export async function runReceiverShard(init: ShardInit, ctrl: Int32Array): Promi
   const nW = nShards - 1;
   const w = shard - 1;
   const room = new ShardRoom(ctrl, nW);
+  // Nobody reads the observations (no outputs): the main thread needs only the count of logged ones, so
+  // the shard runs without a hand-over per tick and sends the count with its counters at the end.
+  const perTick = opts.wantsReceptions;
   const nTicks = runTicks(world, engine, null, appLog ?? rec, appLog, {
     outputs: null, scanAgg: null, pcap: null,
-    beforeTick: (tick) => room.wait(tick),
-    afterReceive: (tick) => {
+    beforeTick: perTick ? (tick) => room.wait(tick) : undefined,
+    afterReceive: perTick ? (tick) => {
       const b = rec.take(tick);
       init.port.postMessage(b, [b.rx.buffer, b.tx.buffer, b.flag.buffer, b.f.buffer] as ArrayBuffer[]);
       room.posted(tick, b.n);
       Atomics.store(ctrl, w, tick + 1);
       Atomics.notify(ctrl, w);
-    },
+    } : undefined,
   }).nTicks;
   const counters = engine.counters();
   if (gatt) counters.iosGatt = gatt.partial();
-  init.port.postMessage({ done: true, counters });
+  init.port.postMessage({ done: true, counters, logged: perTick ? 0 : rec.take(nTicks).counted });
   Atomics.store(ctrl, w, nTicks + 1);
   Atomics.notify(ctrl, w);
 }
@@ -146,7 +149,7 @@ async function simulateWith(scenario: Scenario, opts: RunOptions, world: World, 
   const t0Wall = performance.now();
   const seen = runTicks(world, engine, truth, appLog, appLog, { outputs, scanAgg, pcap, onProgress: opts.onProgress, shards: pool, listens: mainListens });
   const counters = engine.counters();
-  pool?.finish(seen.nTicks, counters, gatt);
+  pool?.finish(seen.nTicks, counters, gatt, appLog);
   const stats = runStats(world, radio, counters, engine.name, appLog, performance.now() - t0Wall);
   pcap?.close();
 

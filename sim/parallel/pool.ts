@@ -57,7 +57,8 @@ export type ShardRunOptions = Pick<RunOptions, 'seed' | 'durationMs' | 'devices'
   scanWindows: boolean;
 };
 
-export type ShardMessage = TickBatch | { done: true; counters: EngineCounters } | { error: string };
+/** The final message: a shard's counters, and (a thread shard without a hand-over per tick) its logged count. */
+export type ShardMessage = TickBatch | { done: true; counters: EngineCounters; logged?: number } | { error: string };
 
 export class ShardPool {
   private readonly workers: Worker[] = [];
@@ -65,9 +66,15 @@ export class ShardPool {
   private readonly ctrl: Int32Array;
   private readonly nW: number;
   private finished = false;
+  /**
+   * Whether the shards hand each tick over: not when nothing reads the observations (runReceiverShard
+   * sends the logged count at the end); a queue source always does.
+   */
+  readonly perTick: boolean;
 
   constructor(scenario: Scenario, opts: ShardRunOptions, nShards: number, source?: ShardSource) {
     this.nW = nShards - 1;
+    this.perTick = opts.wantsReceptions || !!source;
     const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
     this.ctrl = new Int32Array(sab);
     const entry = source?.entry ?? new URL('./shardWorker.ts', import.meta.url);
@@ -114,6 +121,7 @@ export class ShardPool {
 
   /** Replays every worker's receptions of tick `tick` into out (shard order), then lets them go on. */
   replayTick(tick: number, out: ReceptionOut): void {
+    if (!this.perTick) return;
     for (let w = 0; w < this.nW; w++) {
       const m = this.next(w, tick) as TickBatch;
       if (m.tick !== tick) throw new Error(`sim run thread ${w + 1}: got tick ${m.tick}, expected ${tick}`);
@@ -123,12 +131,17 @@ export class ShardPool {
     Atomics.notify(this.ctrl, this.nW);
   }
 
-  /** Adds the workers' final counters (after the last tick) into c, their iOS GATT stats into gatt. */
-  finish(nTicks: number, c: EngineCounters, gatt: GattStage | null): void {
+  /**
+   * Adds the workers' final counters (after the last tick) into c, their iOS GATT stats into gatt, and
+   * the observations they logged without a hand-over per tick into log (the main thread's AppLog).
+   */
+  finish(nTicks: number, c: EngineCounters, gatt: GattStage | null, log: { observations: number }): void {
     for (let w = 0; w < this.nW; w++) {
-      const m = this.next(w, nTicks);
+      // without a hand-over per tick the final message is the worker's first
+      const m = this.next(w, this.perTick ? nTicks : 0);
       if (!('done' in m)) throw new Error(`sim run thread ${w + 1}: expected its counters`);
       addCounters(c, m.counters, gatt);
+      if (m.logged) log.observations += m.logged;
     }
     this.finished = true;
   }
