@@ -81,6 +81,17 @@ export interface OursParams {
    * window score leans on an upper quantile (body blocking and fading nulls pull readings down, never up).
    */
   instanceUpper: number;
+  /**
+   * Daily minutes corrected for the instance decisions' errors (the Rogan-Gladen estimator, Rogan &
+   * Gladen 1978, Am J Epidemiol 107(1):71-76): of the time within 2 m a share dailySensitivity is
+   * credited, of the time beyond it a share 1 - dailySpecificity, so a pair-day credited M of T observed
+   * minutes was within 2 m for about (M - (1 - Sp) T) / (Se + Sp - 1), at least 0. Without it a pair 2-4 m
+   * apart all day (desk neighbours) collects minutes from every instance that shadowing lifts over the
+   * threshold; at most T. T counts the encounters that credited minutes (endRun). 1 and 1: minutes as credited.
+   * Daily totals only; a window's minutes stay as credited.
+   */
+  dailySensitivity: number;
+  dailySpecificity: number;
 }
 
 /** Values for every parameter a parameter file does not set (fixed beforehand, docs/classifier.md). */
@@ -103,6 +114,8 @@ export const OURS_BASE: Readonly<OursParams> = Object.freeze({
   instanceSoftDb: 0,
   instanceShiftDb: 0,
   instanceUpper: 0,
+  dailySensitivity: 1,
+  dailySpecificity: 1,
 });
 
 /** The parameters `ours` runs with: OURS_BASE overridden by the shipped parameter file. */
@@ -398,7 +411,18 @@ interface PairMemory {
   /** Start of its last scan instance (credits are the time since it, up to CREDIT_CAP_MS). */
   lastInstance: number;
   /** Per method, its daily row of the day it was last credited (saves the day key's lookup). */
-  day: (DailyContact | undefined)[];
+  day: (DayTotal | undefined)[];
+  /**
+   * Minutes observed (every instance's credit) on day pendDay that no daily row of "ours" holds yet: this
+   * encounter's far instances before its first close one (only with the daily correction).
+   */
+  pendDay: number;
+  pendMin: number;
+}
+
+/** A daily row as the classifier accumulates it: with the minutes of every instance (observed). */
+interface DayTotal extends DailyContact {
+  observed: number;
 }
 
 const NO_RESULTS: WindowResult[] = Object.freeze([]) as unknown as WindowResult[];
@@ -422,7 +446,9 @@ export class StreamingClassifier {
    * can still shorten a credit (CREDIT_CAP_MS). Nested maps: no key string built per pair and window. */
   private readonly memory = new Map<string, Map<string, PairMemory>>();
   /** Per method: daily rows by receiver, transmitter and day. */
-  private readonly days: Map<string, DailyContact>[];
+  private readonly days: Map<string, DayTotal>[];
+  /** Index of "ours" in methods when its daily minutes are corrected (dailySensitivity / Specificity), else -1. */
+  private readonly corrected: number;
   /** Learned receive / transmit offsets per device (method "ours"); bounded LRUs of 2 numbers each. */
   private readonly rxOffsets = new OffsetTable();
   private readonly txOffsets = new OffsetTable();
@@ -457,6 +483,10 @@ export class StreamingClassifier {
     this.subMs = Math.ceil(this.windowMs / N_SUB);
     this.closeContactMinutes = opts.closeContactMinutes ?? 15;
     this.ours = { ...OURS_DEFAULTS, ...opts.ours };
+    const { dailySensitivity: se, dailySpecificity: sp } = this.ours;
+    if (!(se > 0 && se <= 1 && sp > 0 && sp <= 1 && se + sp > 1))
+      throw new RangeError(`dailySensitivity and dailySpecificity must be in (0, 1] with a sum above 1, got ${se} and ${sp}`);
+    this.corrected = se === 1 && sp === 1 ? -1 : this.methods.indexOf('ours');
     this.gaen = { ...GAEN_DEFAULTS, ...opts.gaen } as GaenParams;
     this.calibration = opts.calibration ?? (() => undefined);
   }
@@ -545,16 +575,52 @@ export class StreamingClassifier {
   }
 
   /** Adds minutes to a pair's daily row of method mi; the pair's memory keeps its current day's row at hand. */
-  private addDaily(s: PairState, mem: PairMemory, mi: number, day: number, m: number): void {
+  private addDaily(s: PairState, mem: PairMemory, mi: number, day: number, m: number): DayTotal {
     let d = mem.day[mi];
     if (d === undefined || d.dayStartMs !== day) {
       const dk = s.receiver + '\u0000' + s.transmitter + '\u0000' + day;
       const days = this.days[mi];
       d = days.get(dk);
-      if (d === undefined) days.set(dk, (d = { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: 0, closeContact: false }));
+      if (d === undefined) days.set(dk, (d = { receiver: s.receiver, transmitter: s.transmitter, dayStartMs: day, minutesWithin2m: 0, closeContact: false, observed: 0 }));
       mem.day[mi] = d;
     }
     d.minutesWithin2m += m;
+    return d;
+  }
+
+  /**
+   * The end of a run of one pair's instances on one day: m credited of all observed minutes. With the
+   * daily correction, "ours" keeps the observed minutes of each encounter (instances at most 5 min apart:
+   * the pair's memory) that credited minutes that day: held in the memory until its first close instance,
+   * then added to the daily row. An encounter with nothing credited adds nothing to M and so nothing to T
+   * (keeping it would need state for every pair heard, not only those credited).
+   */
+  private endRun(s: PairState, mem: PairMemory, mi: number, day: number, m: number, all: number): void {
+    if (mi !== this.corrected) {
+      this.addDaily(s, mem, mi, day, m);
+      return;
+    }
+    if (m > 0 || mem.day[mi]?.dayStartMs === day) {
+      const d = this.addDaily(s, mem, mi, day, m);
+      d.observed += all;
+      if (mem.pendDay === day) d.observed += mem.pendMin;
+      mem.pendDay = NaN;
+      mem.pendMin = 0;
+    } else {
+      if (mem.pendDay !== day) {
+        mem.pendDay = day;
+        mem.pendMin = 0;
+      }
+      mem.pendMin += all;
+    }
+  }
+
+  /** A daily row's minutes within 2 m: as credited, or corrected (OursParams.dailySensitivity). */
+  private dayMinutes(mi: number, d: DayTotal): number {
+    if (mi !== this.corrected) return d.minutesWithin2m;
+    const { dailySensitivity: se, dailySpecificity: sp } = this.ours;
+    // clipped to [0, T] as Rogan-Gladen estimates are to [0, 1]: never more minutes than were observed
+    return Math.min(d.observed, Math.max(0, (d.minutesWithin2m - (1 - sp) * d.observed) / (se + sp - 1)));
   }
 
   /** Closes every open window (end of input); returns the first method's. */
@@ -570,7 +636,10 @@ export class StreamingClassifier {
   /** Per pair and UTC day, for the first method or `methods[mi]`: minutes credited within 2 m and the close-contact flag. */
   daily(mi = 0): DailyContact[] {
     return [...this.days[mi].values()]
-      .map((d) => ({ ...d, minutesWithin2m: round(d.minutesWithin2m, 2), closeContact: d.minutesWithin2m >= this.closeContactMinutes }))
+      .map((d) => {
+        const m = this.dayMinutes(mi, d);
+        return { receiver: d.receiver, transmitter: d.transmitter, dayStartMs: d.dayStartMs, minutesWithin2m: round(m, 2), closeContact: m >= this.closeContactMinutes };
+      })
       .sort((a, b) => a.dayStartMs - b.dayStartMs || cmp(a.receiver, b.receiver) || cmp(a.transmitter, b.transmitter));
   }
 
@@ -668,7 +737,7 @@ export class StreamingClassifier {
       credit[i] = !(st - prev <= cap) ? this.subMs : st - prev;
       prev = st;
     }
-    if (mem === undefined) memRx.set(s.transmitter, (mem = { lastInstance: prev, day: this.methods.map(() => undefined) }));
+    if (mem === undefined) memRx.set(s.transmitter, (mem = { lastInstance: prev, day: this.methods.map(() => undefined), pendDay: NaN, pendMin: 0 }));
     else mem.lastInstance = prev;
     for (let mi = 0; mi < this.methods.length; mi++) out[mi].push(this.closeMethod(s, mem, mi, rx, txPower));
   }
@@ -747,23 +816,44 @@ export class StreamingClassifier {
 
     // Minutes per UTC day: instances come in time order, so the daily total is looked up once per run of
     // instances on one day (once per window unless it spans midnight), not once per instance.
+    // With the daily correction every instance counts towards the observed minutes, close or not.
+    const all = mi === this.corrected;
     let minutes = 0;
-    let runDay = NaN;
-    let runMin = 0;
-    for (let i = 0; i < s.nInst; i++) {
-      const wgt = closeWeight ? closeWeight[i] : close[i];
-      if (wgt === 0) continue;
-      const m = (credit[i] * wgt) / 60_000;
-      minutes += m;
-      const day = starts[i] - (((starts[i] % DAY_MS) + DAY_MS) % DAY_MS);
-      if (day !== runDay) {
-        if (!Number.isNaN(runDay)) this.addDaily(s, mem, mi, runDay, runMin);
-        runDay = day;
-        runMin = 0;
+    const w0 = this.windowStart;
+    const day0 = w0 - (((w0 % DAY_MS) + DAY_MS) % DAY_MS);
+    if (w0 + this.windowMs <= day0 + DAY_MS) {
+      // the window lies in one UTC day (always when its length divides a day): one run, no day per instance
+      let runAll = 0;
+      let any = false;
+      for (let i = 0; i < s.nInst; i++) {
+        const wgt = closeWeight ? closeWeight[i] : close[i];
+        if (wgt === 0 && !all) continue;
+        any = true;
+        minutes += (credit[i] * wgt) / 60_000;
+        if (all) runAll += credit[i] / 60_000;
       }
-      runMin += m;
+      if (any) this.endRun(s, mem, mi, day0, minutes, runAll);
+    } else {
+      let runDay = NaN;
+      let runMin = 0;
+      let runAll = 0;
+      for (let i = 0; i < s.nInst; i++) {
+        const wgt = closeWeight ? closeWeight[i] : close[i];
+        if (wgt === 0 && !all) continue;
+        const m = (credit[i] * wgt) / 60_000;
+        minutes += m;
+        const day = starts[i] - (((starts[i] % DAY_MS) + DAY_MS) % DAY_MS);
+        if (day !== runDay) {
+          if (!Number.isNaN(runDay)) this.endRun(s, mem, mi, runDay, runMin, runAll);
+          runDay = day;
+          runMin = 0;
+          runAll = 0;
+        }
+        runMin += m;
+        if (all) runAll += credit[i] / 60_000;
+      }
+      if (!Number.isNaN(runDay)) this.endRun(s, mem, mi, runDay, runMin, runAll);
     }
-    if (!Number.isNaN(runDay)) this.addDaily(s, mem, mi, runDay, runMin);
     return {
       receiver: s.receiver,
       transmitter: s.transmitter,

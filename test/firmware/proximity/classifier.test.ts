@@ -12,6 +12,8 @@ import type { CalibrationLookup } from '../../../records/calibration.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0); // a UTC quarter hour
 const MIN = 60_000;
+/** Daily minutes as credited (no daily correction): the tests of the credit itself. */
+const CREDITED = { dailySensitivity: 1, dailySpecificity: 1 };
 
 function obs(t: number, rssi: number, extra: Partial<Observation> = {}): Observation {
   return { timestampMs: t, receiver: 'rx', transmitter: 'tx', rssi, ...extra };
@@ -207,13 +209,14 @@ describe('method ours', () => {
   });
 
   it('accumulates daily minutes within 2 m and flags a close contact at 15 minutes', () => {
-    const short = classifyAll(series(T0, T0 + 14 * MIN, 30_000, -60));
+    const short = classifyAll(series(T0, T0 + 14 * MIN, 30_000, -60), { ours: CREDITED });
     expect(short.daily[0]).toMatchObject({ minutesWithin2m: 14, closeContact: false });
-    const full = classifyAll(series(T0, T0 + 15 * MIN, 30_000, -60));
+    const full = classifyAll(series(T0, T0 + 15 * MIN, 30_000, -60), { ours: CREDITED });
     expect(full.daily[0]).toMatchObject({ minutesWithin2m: 15, closeContact: true });
     // Configurable rule, and minutes add up across windows of the same day.
     const two = classifyAll([...series(T0, T0 + 10 * MIN, 30_000, -60), ...series(T0 + 15 * MIN, T0 + 25 * MIN, 30_000, -60)], {
       closeContactMinutes: 25,
+      ours: CREDITED,
     });
     // The 6-minute gap (last instance 10:09, next 10:15) is longer than the 5-minute cap: a new encounter.
     expect(two.daily[0].minutesWithin2m).toBe(10 + 10);
@@ -223,7 +226,7 @@ describe('method ours', () => {
   it('keeps counting a day whose totals were dropped: later minutes start a new row', () => {
     // The pair's carry-over keeps its current daily row at hand; dropping that day must not leave minutes
     // going to a row nobody reports any more.
-    const c = new StreamingClassifier();
+    const c = new StreamingClassifier({ ours: CREDITED });
     for (const o of series(T0, T0 + 15 * MIN, 30_000, -60)) c.push(o);
     c.push(obs(T0 + 15 * MIN, -60)); // closes the first window
     expect(c.daily()[0].minutesWithin2m).toBe(15);
@@ -238,7 +241,7 @@ describe('method ours', () => {
   it('bridges duty-cycled sightings (ScanInstance credits up to 5 min)', () => {
     // Bluezone Android scans ~40 s every 5 min (bluezone-protocol.md 4.1): 3 bursts in 15 min.
     const bursts = [0, 5, 10].flatMap((m) => series(T0 + m * MIN, T0 + m * MIN + 40_000, 5000, -60));
-    const r = classifyAll([...bursts, obs(T0 + 15 * MIN, -60)]);
+    const r = classifyAll([...bursts, obs(T0 + 15 * MIN, -60)], { ours: CREDITED });
     expect(r.windows[0].contact).toBe(true);
     expect(r.daily[0].minutesWithin2m).toBe(1 + 5 + 5 + 5);
   });
@@ -328,5 +331,57 @@ describe('instance credit (minutes towards the 15-minute rule)', () => {
       const b = run(o);
       expect(strip(b)).toEqual(strip(a));
     }
+  });
+});
+
+describe('daily correction (Rogan-Gladen: dailySensitivity, dailySpecificity)', () => {
+  // One reading every 30 s (a 1-minute instance each): 20 min far, 10 min close, 30 min far, one encounter.
+  const visit = [...series(T0, T0 + 20 * MIN, 30_000, -95), ...series(T0 + 20 * MIN, T0 + 30 * MIN, 30_000, -50), ...series(T0 + 30 * MIN, T0 + 60 * MIN, 30_000, -95)];
+  const base = { offsetPriorWindows: 0, instanceWeight: 1, instanceSoftDb: 0, instanceUpper: 0, instanceShiftDb: 0, ...CREDITED };
+  const run = (xs: Observation[], ours: Partial<typeof OURS_DEFAULTS> = {}) => classifyAll(xs, { ours: { ...base, ...ours } });
+
+  it('1 and 1 leave the minutes as credited; the shipped set divides them by its sensitivity', () => {
+    expect(run(visit).daily[0].minutesWithin2m).toBe(10);
+    const shipped = classifyAll(visit, { ours: { offsetPriorWindows: 0, instanceWeight: 1, instanceSoftDb: 0, instanceUpper: 0, instanceShiftDb: 0 } });
+    expect(shipped.daily[0].minutesWithin2m).toBeCloseTo((10 - (1 - OURS_DEFAULTS.dailySpecificity) * 60) / (OURS_DEFAULTS.dailySensitivity + OURS_DEFAULTS.dailySpecificity - 1), 2);
+  });
+
+  it('takes the false share of every observed minute off and scales by the true share: (M - (1 - Sp) T) / (Se + Sp - 1)', () => {
+    const r = run(visit, { dailySensitivity: 0.8, dailySpecificity: 0.9 });
+    // M = 10 credited of T = 60 observed: (10 - 0.1 x 60) / 0.7
+    expect(r.daily[0].minutesWithin2m).toBeCloseTo(4 / 0.7, 2);
+    expect(r.daily[0].closeContact).toBe(false);
+    // windows keep their credited minutes
+    expect(r.windows.reduce((a, w) => a + w.minutesWithin2m, 0)).toBeCloseTo(10, 6);
+    expect(r.windows.map((w) => w.minutesWithin2m)).toEqual(run(visit).windows.map((w) => w.minutesWithin2m));
+    // never below 0
+    expect(run(visit, { dailySensitivity: 0.6, dailySpecificity: 0.8 }).daily[0].minutesWithin2m).toBe(0);
+  });
+
+  it('never gives more minutes than were observed', () => {
+    // 20 minutes close all along: 20 / 0.9 would be 22.2 minutes within 2 m of 20 observed
+    const close = run(series(T0, T0 + 20 * MIN, 30_000, -50), { dailySensitivity: 0.9, dailySpecificity: 1 });
+    expect(close.daily[0].minutesWithin2m).toBe(20);
+  });
+
+  it('counts the observed minutes of encounters that credited minutes only', () => {
+    // an earlier far-only encounter that day (over 5 min before: its own encounter) is not in T
+    const r = run([...series(T0 - 60 * MIN, T0 - 40 * MIN, 30_000, -95), ...visit], { dailySensitivity: 0.8, dailySpecificity: 0.9 });
+    expect(r.daily).toHaveLength(1);
+    expect(r.daily[0].minutesWithin2m).toBeCloseTo(4 / 0.7, 2);
+  });
+
+  it('applies to "ours" only when several methods share the state', () => {
+    const ours = { ...OURS_DEFAULTS, ...base, dailySensitivity: 0.8, dailySpecificity: 0.9 };
+    const c = new StreamingClassifier({ methods: ['gaen', 'ours'], ours });
+    for (const o of visit) c.push(o);
+    c.flushEach();
+    expect(c.daily(1)[0].minutesWithin2m).toBeCloseTo(4 / 0.7, 2);
+    expect(c.daily(0)).toEqual(classifyAll(visit, { method: 'gaen' }).daily);
+  });
+
+  it('refuses values that cannot be a sensitivity and a specificity', () => {
+    expect(() => new StreamingClassifier({ ours: { dailySensitivity: 0.5, dailySpecificity: 0.5 } })).toThrow(/sum above 1/);
+    expect(() => new StreamingClassifier({ ours: { dailySensitivity: 1.2 } })).toThrow(/dailySensitivity/);
   });
 });
