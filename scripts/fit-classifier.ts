@@ -15,10 +15,12 @@
 //  3. with --sim (training seeds of the simulator only: docs/classifier.md "Splits"), how a scan instance
 //     is credited minutes: its level from median to loudest reading (instanceUpper), its weight against
 //     the window score (instanceWeight), a shift of its level (instanceShiftDb) and a soft credit
-//     (instanceSoftDb), over INSTANCE_GRID, by the worst margin over the better baseline at the 15-minute
-//     rule (F1 or AUC) across the scenarios (each simulated scenario's seeds pooled, continuous; and
-//     herald-edison A continuous and thinned). These change minutes only, never a window's score or
-//     decision.
+//     (instanceSoftDb), over INSTANCE_GRID, by the margins over the better baseline at the 15-minute
+//     rule (F1 or AUC), worst first (leximin; ruleStage), across the scenarios (each simulated
+//     scenario's seeds pooled, continuous; and herald-edison A continuous and thinned). These change
+//     minutes only, never a window's score or decision.
+//  4. with --sim, the daily minutes' correction for the instance decisions' errors (dailySensitivity,
+//     dailySpecificity: the Rogan-Gladen estimator) over DAILY_GRID, by the same objective as stage 3.
 // Then it reports (stderr and the file's provenance) the threshold's sensitivity to body loss: every
 // training condition re-scored with its RSSI lowered by 0 / 5 / 10 / 15 / 20 dB (phones carried in a
 // pocket or bag read 5-30 dB lower, pc-ng and mitll), learned offsets on and off (cold start).
@@ -138,6 +140,8 @@ const instanceSettings = INSTANCE_GRID.instanceUpper.flatMap((instanceUpper) =>
     ),
   ),
 );
+const DAILY_GRID = { dailySensitivity: [1, 0.9, 0.8, 0.7, 0.6], dailySpecificity: [1, 0.99, 0.98, 0.96, 0.93, 0.9] };
+const dailySettings = DAILY_GRID.dailySensitivity.flatMap((dailySensitivity) => DAILY_GRID.dailySpecificity.map((dailySpecificity) => ({ dailySensitivity, dailySpecificity })));
 const simSets = (values.sim ?? []).map(runFoldersSpec);
 interface StageRun {
   obs: Observation[];
@@ -156,28 +160,34 @@ const stageSets: Array<{ name: string; runs: Array<() => StageRun> }> = simSets.
   { name: `${TRAIN[0].name} continuous`, runs: [() => ({ obs: TRAIN[0].rows, truth: TRAIN[0].rows })] },
   { name: `${TRAIN[0].name} thinned`, runs: [() => ({ obs: TRAIN[0].rows, truth: TRAIN[0].rows, thin: { seed } })] },
 ];
-let instanceStage: Record<string, unknown> | undefined;
-if (stageSets.length > 0) {
+/**
+ * Chooses among settings (each over `ours`) by the 15-minute rule on stageSets. A scenario's margin is
+ * ours' margin over the better baseline in rule F1 or rule AUC, whichever is smaller; over the scenarios
+ * with at least MIN_POSITIVES close contacts the margins are compared worst first (leximin: the worst
+ * decides, a tie in it goes to the second worst, and so on), then by the mean over those scenarios of
+ * (F1 + AUC) / 2, then the first in grid order. Returns the pick and what the file's provenance reports.
+ */
+function ruleStage(label: string, settings: Array<Partial<OursParams>>, grid: Record<string, number[]>): { pick: Partial<OursParams>; report: Record<string, unknown> } {
   // per setting and scenario, the pooled pair-day rows (each run read once, scored under every setting);
   // the baselines' rows once (their minutes do not depend on these parameters)
-  const rows = instanceSettings.map(() => stageSets.map(() => [] as DailyRuleRow[]));
+  const rows = settings.map(() => stageSets.map(() => [] as DailyRuleRow[]));
   const baseRows = stageSets.map(() => [] as DailyRuleRow[]);
   stageSets.forEach((set, si) => {
     for (const load of set.runs) {
       const { obs, truth, contacts, thin } = load();
       const labels = truthLabels(truth, WINDOW_MS);
       baseRows[si].push(...runHarness(obs, truth, { methods: ['gaen', 'bluezone'], classifier: { calibration }, contactsTruth: contacts, thin, labels }).dailyRows);
-      instanceSettings.forEach((setting, k) => {
+      settings.forEach((setting, k) => {
         rows[k][si].push(...runHarness(obs, truth, { methods: ['ours'], classifier: { calibration, ours: full({ ...ours, ...setting }) }, contactsTruth: contacts, thin, labels }).dailyRows);
       });
     }
   });
-  // The acceptance asks ours to beat both baselines at the rule in every scenario, in F1 and in AUC: so the
-  // objective is the worst, over scenarios with at least MIN_POSITIVES close contacts, of ours' margin over
-  // the better baseline in either figure (maximin); ties go to the mean over those scenarios of
-  // (F1 + AUC) / 2, then to the first in grid order (median, smallest shift, hard credit, weight 1 first).
-  // (A first version of this stage maximised that mean alone: on the training runs it traded office F1,
-  // 0.327 -> 0.154 below GAEN's 0.169, for lobby-gaen; it was replaced before any check run was scored.)
+  // The acceptance asks ours to beat both baselines at the rule in every scenario, in F1 and in AUC: hence
+  // the worst margin first. Leximin rather than maximin with ties by the mean: herald-A's rule AUC, which
+  // stage 4 cannot move, was every setting's worst, and the mean then traded lobby-gaen's AUC under the
+  // baselines' for office F1 (fit of 2026-12-08, training runs only). (A first version of stage 3 maximised the mean alone: on the training runs it traded
+  // office F1, 0.327 -> 0.154 below GAEN's 0.169, for lobby-gaen; it was replaced before any check run
+  // was scored.)
   const MIN_POSITIVES = 10;
   const best = baseRows.map((r) => {
     const e = ['gaen', 'bluezone'].map((m) => evaluateDailyRule(m, r));
@@ -185,31 +195,52 @@ if (stageSets.length > 0) {
   });
   const used = best.map((b) => b.positives >= MIN_POSITIVES);
   const figures = rows.map((perSet) => perSet.map((r) => evaluateDailyRule('ours', r)));
-  const worst = figures.map((perSet) => Math.min(...perSet.flatMap((e, si) => (used[si] ? [Math.min((e.f1 ?? 0) - best[si].f1, (e.auc ?? 0) - best[si].auc)] : []))));
+  // each setting's margins, worst first
+  const margins = figures.map((perSet) => perSet.flatMap((e, si) => (used[si] ? [Math.min((e.f1 ?? 0) - best[si].f1, (e.auc ?? 0) - best[si].auc)] : [])).sort((a, b) => a - b));
+  const worst = margins.map((m) => m[0]);
   const mean = figures.map((perSet) => {
     const u = perSet.filter((_, si) => used[si]);
     return u.reduce((a, e) => a + ((e.f1 ?? 0) + (e.auc ?? 0)) / 2, 0) / Math.max(u.length, 1);
   });
-  let pick = 0;
-  for (let k = 1; k < instanceSettings.length; k++)
-    if (worst[k] > worst[pick] + 1e-9 || (Math.abs(worst[k] - worst[pick]) <= 1e-9 && mean[k] > mean[pick] + 1e-9)) pick = k;
-  process.stderr.write(`baselines (better of gaen, bluezone) rule F1 / AUC: ${stageSets.map((r, si) => `${r.name} ${best[si].f1.toFixed(3)}/${best[si].auc.toFixed(3)} (${best[si].positives} pos)`).join('  ')}\n`);
-  instanceSettings.forEach((st, k) =>
-    process.stderr.write(`instance ${JSON.stringify(st)}: rule F1 / AUC ${figures[k].map((e) => `${(e.f1 ?? 0).toFixed(3)}/${e.auc === null ? 'n/a' : e.auc.toFixed(3)}`).join('  ')} worst margin ${worst[k].toFixed(3)} mean ${mean[k].toFixed(4)}\n`),
-  );
-  Object.assign(ours, instanceSettings[pick]);
-  instanceStage = {
-    runs: stageSets.map((r) => `${r.name}: ${r.runs.length} run(s)`),
-    objective: `worst margin over the better baseline (rule F1 or AUC) over scenarios with >= ${MIN_POSITIVES} close contacts, ties by the mean of (F1 + AUC) / 2; each scenario's runs pooled`,
-    grid: INSTANCE_GRID,
-    chosen: { ...instanceSettings[pick], worst_margin: +worst[pick].toFixed(4), mean: +mean[pick].toFixed(4) },
-    rule: Object.fromEntries(
-      stageSets.map((r, si) => [r.name, {
-        positives: best[si].positives, ours_f1: +(figures[pick][si].f1 ?? 0).toFixed(3), ours_auc: figures[pick][si].auc === null ? null : +figures[pick][si].auc!.toFixed(3),
-        best_baseline_f1: +best[si].f1.toFixed(3), best_baseline_auc: +best[si].auc.toFixed(3),
-      }]),
-    ),
+  // > 0: setting k is better than setting j
+  const compare = (k: number, j: number): number => {
+    for (let i = 0; i < margins[k].length; i++) if (Math.abs(margins[k][i] - margins[j][i]) > 1e-9) return margins[k][i] - margins[j][i];
+    return Math.abs(mean[k] - mean[j]) > 1e-9 ? mean[k] - mean[j] : 0;
   };
+  let pick = 0;
+  for (let k = 1; k < settings.length; k++) if (compare(k, pick) > 0) pick = k;
+  process.stderr.write(`${label}: baselines (better of gaen, bluezone) rule F1 / AUC: ${stageSets.map((r, si) => `${r.name} ${best[si].f1.toFixed(3)}/${best[si].auc.toFixed(3)} (${best[si].positives} pos)`).join('  ')}\n`);
+  settings.forEach((st, k) =>
+    process.stderr.write(`${label} ${JSON.stringify(st)}: rule F1 / AUC ${figures[k].map((e) => `${(e.f1 ?? 0).toFixed(3)}/${e.auc === null ? 'n/a' : e.auc.toFixed(3)}`).join('  ')} margins ${margins[k].map((m) => m.toFixed(3)).join(' ')} mean ${mean[k].toFixed(4)}\n`),
+  );
+  return {
+    pick: settings[pick],
+    report: {
+      runs: stageSets.map((r) => `${r.name}: ${r.runs.length} run(s)`),
+      objective: `margins over the better baseline (rule F1 or AUC, the smaller) over scenarios with >= ${MIN_POSITIVES} close contacts, compared worst first (leximin), ties by the mean of (F1 + AUC) / 2; each scenario's runs pooled`,
+      grid,
+      chosen: { ...settings[pick], margins: margins[pick].map((m) => +m.toFixed(4)), mean: +mean[pick].toFixed(4) },
+      rule: Object.fromEntries(
+        stageSets.map((r, si) => [r.name, {
+          positives: best[si].positives, ours_f1: +(figures[pick][si].f1 ?? 0).toFixed(3), ours_auc: figures[pick][si].auc === null ? null : +figures[pick][si].auc!.toFixed(3),
+          best_baseline_f1: +best[si].f1.toFixed(3), best_baseline_auc: +best[si].auc.toFixed(3),
+        }]),
+      ),
+    },
+  };
+}
+
+let instanceStage: Record<string, unknown> | undefined;
+let dailyStage: Record<string, unknown> | undefined;
+if (stageSets.length > 0) {
+  const s3 = ruleStage('instance', instanceSettings, INSTANCE_GRID);
+  Object.assign(ours, s3.pick);
+  instanceStage = s3.report;
+  // 4. The daily correction (Rogan-Gladen, OursParams.dailySensitivity) over stage 3's pick, by the same
+  // objective; 1 / 1 (minutes as credited) comes first, so it stays unless a correction does better.
+  const s4 = ruleStage('daily', dailySettings, DAILY_GRID);
+  Object.assign(ours, s4.pick);
+  dailyStage = s4.report;
 }
 
 // Body-loss sensitivity of the chosen parameters (reported, not fitted).
@@ -255,6 +286,7 @@ const out: ParamsFile = {
     training_auc: Object.fromEntries(conditions.map((c, i) => [c.name, +r[i].auc.toFixed(3)])),
     training_f1: Object.fromEntries(conditions.map((c, i) => [c.name, +r[i].f1[THRESHOLDS.indexOf(threshold)].toFixed(3)])),
     ...(instanceStage ? { instance_credit_stage: instanceStage } : {}),
+    ...(dailyStage ? { daily_correction_stage: dailyStage } : {}),
     body_loss_sensitivity: bodyLoss,
     date: new Date().toISOString().slice(0, 10),
   },
