@@ -1,7 +1,8 @@
 /**
  * Whole-simulation radio benchmark: runs the world loop (sim/run.ts runSimulation) on a
  * scenario scaled to `devices` for `hours` of simulated time, with no outputs written, and reports
- * in-range pair evaluations per wall second and the real-time factor (median of `runs` runs).
+ * in-range pair evaluations per wall second and the real-time factor (median of `runs` runs); with
+ * `threads` > 1 the receivers are split over that many threads as `sim run --threads` splits them.
  */
 import os from 'node:os';
 
@@ -12,6 +13,8 @@ export interface ScenarioBenchResult {
   fallback_reason?: string;
   devices: number | null;
   hours: number;
+  /** Threads the receivers were split over (sim run --threads). */
+  threads: number;
   pairs_per_s: number;
   real_time_factor: number;
   runs_pairs_per_s: number[];
@@ -25,7 +28,7 @@ export interface ScenarioBenchResult {
 }
 
 export async function benchScenario(
-  opts: { scenario: string; devices?: number; hours?: number; kernel: 'wasm' | 'ts'; runs: number },
+  opts: { scenario: string; devices?: number; hours?: number; kernel: 'wasm' | 'ts'; runs: number; threads?: number },
   /** Progress lines (one per run), e.g. to stderr. */
   note?: (line: string) => void,
 ): Promise<ScenarioBenchResult> {
@@ -37,7 +40,7 @@ export async function benchScenario(
   const rtf: number[] = [];
   let last: Awaited<ReturnType<typeof runSimulation>> | undefined;
   for (let r = 0; r < opts.runs; r++) {
-    last = await runSimulation(scenario, { devices: opts.devices, durationMs: hours * 3_600_000, kernel: opts.kernel, classify: false });
+    last = await runSimulation(scenario, { devices: opts.devices, durationMs: hours * 3_600_000, kernel: opts.kernel, classify: false, threads: opts.threads ?? 1 });
     pps.push(last.stats.pairsPerSecond);
     rtf.push(last.stats.realTimeFactor);
     note?.(`run ${r + 1}/${opts.runs}: ${last.stats.pairsPerSecond.toExponential(3)} pairs/s, real-time factor ${last.stats.realTimeFactor.toFixed(0)}`);
@@ -51,6 +54,7 @@ export async function benchScenario(
     ...(s.kernelFallback ? { fallback_reason: s.kernelFallback } : {}),
     devices: opts.devices ?? null,
     hours,
+    threads: opts.threads ?? 1,
     pairs_per_s: Math.round(med(pps)),
     real_time_factor: med(rtf),
     runs_pairs_per_s: pps.map(Math.round),

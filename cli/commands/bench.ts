@@ -11,6 +11,12 @@ function positive(what: string, max: number) {
   };
 }
 
+function threadsArg(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 1 || x > 256) throw new InvalidArgumentError(`--threads must be a whole number in [1, 256], got '${v}'`);
+  return x;
+}
+
 /** `bluezone bench radio`: radio kernel throughput (docs/interfaces.md). */
 export function registerBench(program: Command, ctx: CliContext): void {
   const bench = program.command('bench').description('performance benchmarks (median of several runs, one core)');
@@ -24,13 +30,15 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--scenario <name>', 'whole-simulation benchmark on a scenario (needs the world loop)')
     .option('--devices <n>', 'scale the scenario to this many devices', positive('--devices', 1e7))
     .option('--hours <h>', 'simulated hours', positive('--hours', 24 * 365))
-    .addHelpText('after', '\nExamples:\n  $ npx bluezone bench radio --json\n  $ npx bluezone bench radio --kernel ts --seconds 1 --runs 3\n  $ npx bluezone bench radio --scenario lobby --devices 500 --hours 8 --json\n')
-    .action(async (o: { json?: boolean; kernel: string; seconds: number; runs: number; scenario?: string; devices?: number; hours?: number }) => {
+    .option('--threads <n>', 'with --scenario: receivers split over N threads, as sim run --threads (default 1; docs/scaling.md)', threadsArg)
+    .addHelpText('after', '\nExamples:\n  $ npx bluezone bench radio --json\n  $ npx bluezone bench radio --kernel ts --seconds 1 --runs 3\n  $ npx bluezone bench radio --scenario lobby --devices 500 --hours 8 --json\n  $ npx bluezone bench radio --scenario city-block --devices 10000 --hours 0.002778 --threads 2 --runs 3\n')
+    .action(async (o: { json?: boolean; kernel: string; seconds: number; runs: number; scenario?: string; devices?: number; hours?: number; threads?: number }) => {
       if (o.kernel !== 'wasm' && o.kernel !== 'ts') throw new UsageError(`--kernel must be wasm or ts, got '${o.kernel}'`);
+      if (o.threads !== undefined && o.scenario === undefined) throw new UsageError('--threads needs --scenario', 'the kernel benchmark runs on one core; threads split a scenario\'s receivers');
       if (o.scenario !== undefined) {
         const { benchScenario } = await import('../../sim/bench.ts');
         const { ScenarioError, builtinNames } = await import('../../sim/scenario/load.ts');
-        const r = await benchScenario({ scenario: o.scenario, devices: o.devices, hours: o.hours, kernel: o.kernel, runs: Math.max(1, Math.round(o.runs)) }, (l) => info(ctx, l)).catch((e) => {
+        const r = await benchScenario({ scenario: o.scenario, devices: o.devices, hours: o.hours, kernel: o.kernel, runs: Math.max(1, Math.round(o.runs)), threads: o.threads }, (l) => info(ctx, l)).catch((e) => {
           if (e instanceof ScenarioError) throw new UsageError(e.message, `built-ins: ${builtinNames().join(', ')}; or a .yaml/.json scenario file`);
           throw e;
         });

@@ -25,7 +25,24 @@ describe('bluezone bench radio', () => {
     expect(j.real_time_factor).toBeGreaterThan(0);
   });
 
+  it('--threads splits the scenario\'s receivers: the same pair evaluations and receptions', async () => {
+    const run = async (threads: string) => {
+      const r = await cli('bench', 'radio', '--json', '--scenario', 'queue', '--hours', '0.003', '--runs', '1', '--threads', threads);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const [a, b] = [await run('1'), await run('2')];
+    expect(b.threads).toBe(2);
+    expect(a.threads).toBe(1);
+    expect(b.pair_evaluations).toBe(a.pair_evaluations);
+    expect(b.receptions).toBe(a.receptions);
+  });
+
   it('rejects bad options with exit code 2', async () => {
+    const noScenario = await cli('bench', 'radio', '--threads', '2');
+    expect(noScenario.code).toBe(2);
+    expect(noScenario.stderr).toMatch(/--threads needs --scenario/);
+    expect((await cli('bench', 'radio', '--scenario', 'queue', '--threads', '1.5')).code).toBe(2);
     expect((await cli('bench', 'radio', '--kernel', 'gpu')).code).toBe(2);
     expect((await cli('bench', 'radio', '--seconds', '-1')).code).toBe(2);
     const r = await cli('bench', 'radio', '--scenario', 'no-such-place', '--hours', '0.01');
