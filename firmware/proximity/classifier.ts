@@ -83,12 +83,12 @@ export interface OursParams {
   instanceUpper: number;
   /**
    * Daily minutes corrected for the instance decisions' errors (the Rogan-Gladen estimator, Rogan &
-   * Gladen 1978, Am J Epidemiol 107(1):71-76): of the time within 2 m a share dailySensitivity is
-   * credited, of the time beyond it a share 1 - dailySpecificity, so a pair-day credited M of T observed
-   * minutes was within 2 m for about (M - (1 - Sp) T) / (Se + Sp - 1), at least 0. Without it a pair 2-4 m
-   * apart all day (desk neighbours) collects minutes from every instance that shadowing lifts over the
-   * threshold; at most T. T counts the encounters that credited minutes (endRun). 1 and 1: minutes as credited.
-   * Daily totals only; a window's minutes stay as credited.
+   * Gladen 1978, Am J Epidemiol 107(1):71-76): of the time within 2 m a share dailySensitivity (Se) is
+   * credited, of the time beyond it a share 1 - dailySpecificity (Sp), so a pair-day credited M of T
+   * observed minutes was within 2 m for about (M - (1 - Sp) T) / (Se + Sp - 1), clipped to [0, T].
+   * Without it a pair 2-4 m apart all day (desk neighbours) collects minutes from every instance that
+   * shadowing lifts over the threshold. T counts the encounters that credited minutes (endRun). 1 and 1:
+   * minutes as credited. Daily totals only; a window's minutes stay as credited.
    */
   dailySensitivity: number;
   dailySpecificity: number;
