@@ -75,7 +75,7 @@ function shardOptions(opts: RunOptions): ShardRunOptions {
     seed: opts.seed, durationMs: opts.durationMs, devices: opts.devices, scale: opts.scale, engine: opts.engine,
     engineLastSpanUs: opts.engineLastSpanUs, enginePairCache: opts.enginePairCache, engineOutRoom: opts.engineOutRoom,
     kernel: opts.kernel as 'wasm' | 'ts' | undefined, wantsReceptions: !!opts.outDir, keepAll: !!(opts.outDir && opts.scanWindows),
-    outDir: !!opts.outDir, scanWindows: !!opts.scanWindows, mainListens: !opts.outDir && !opts.queue,
+    outDir: !!opts.outDir, scanWindows: !!opts.scanWindows, mainListens: !opts.outDir && !opts.queue, perTick: !!opts.outDir || !!opts.queue,
   };
 }
 
@@ -98,9 +98,9 @@ export async function runReceiverShard(init: ShardInit, ctrl: Int32Array): Promi
   const nW = nShards - 1;
   const w = shard - 1;
   const room = new ShardRoom(ctrl, nW);
-  // Nobody reads the observations (no outputs): the main thread needs only the count of logged ones, so
-  // the shard runs without a hand-over per tick and sends the count with its counters at the end.
-  const perTick = opts.wantsReceptions;
+  // Without a hand-over per tick (ShardRunOptions.perTick: no outputs, not a queue job) the main thread
+  // needs only the count of logged observations: the shard sends it with its counters at the end.
+  const { perTick } = opts;
   const nTicks = runTicks(world, engine, null, appLog ?? rec, appLog, {
     outputs: null, scanAgg: null, pcap: null,
     beforeTick: perTick ? (tick) => room.wait(tick) : undefined,

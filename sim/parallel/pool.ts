@@ -52,6 +52,12 @@ export type ShardRunOptions = Pick<RunOptions, 'seed' | 'durationMs' | 'devices'
   keepAll: boolean;
   /** shards.ts shardOf: whether the main thread (shard 0) listens too (runs without outputs). */
   mainListens: boolean;
+  /**
+   * Whether a shard hands each tick over as it goes: when the observations are read (outputs), and for a
+   * giant run's queue jobs, whose chunks carry ticks. Otherwise a shard sends only its count of logged
+   * observations, with its counters at the end (runReceiverShard).
+   */
+  perTick: boolean;
   /** The engine's per-reception options as the main thread computes them (createEngine). */
   outDir: boolean;
   scanWindows: boolean;
@@ -66,15 +72,9 @@ export class ShardPool {
   private readonly ctrl: Int32Array;
   private readonly nW: number;
   private finished = false;
-  /**
-   * Whether the shards hand each tick over: not when nothing reads the observations (runReceiverShard
-   * sends the logged count at the end); a queue source always does.
-   */
-  readonly perTick: boolean;
 
-  constructor(scenario: Scenario, opts: ShardRunOptions, nShards: number, source?: ShardSource) {
+  constructor(scenario: Scenario, private readonly opts: ShardRunOptions, nShards: number, source?: ShardSource) {
     this.nW = nShards - 1;
-    this.perTick = opts.wantsReceptions || !!source;
     const sab = new SharedArrayBuffer(4 * (2 * this.nW + 1));
     this.ctrl = new Int32Array(sab);
     const entry = source?.entry ?? new URL('./shardWorker.ts', import.meta.url);
@@ -121,7 +121,7 @@ export class ShardPool {
 
   /** Replays every worker's receptions of tick `tick` into out (shard order), then lets them go on. */
   replayTick(tick: number, out: ReceptionOut): void {
-    if (!this.perTick) return;
+    if (!this.opts.perTick) return;
     for (let w = 0; w < this.nW; w++) {
       const m = this.next(w, tick) as TickBatch;
       if (m.tick !== tick) throw new Error(`sim run thread ${w + 1}: got tick ${m.tick}, expected ${tick}`);
@@ -138,7 +138,7 @@ export class ShardPool {
   finish(nTicks: number, c: EngineCounters, gatt: GattStage | null, log: { observations: number }): void {
     for (let w = 0; w < this.nW; w++) {
       // without a hand-over per tick the final message is the worker's first
-      const m = this.next(w, this.perTick ? nTicks : 0);
+      const m = this.next(w, this.opts.perTick ? nTicks : 0);
       if (!('done' in m)) throw new Error(`sim run thread ${w + 1}: expected its counters`);
       addCounters(c, m.counters, gatt);
       if (m.logged) log.observations += m.logged;

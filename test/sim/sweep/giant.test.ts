@@ -74,6 +74,22 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
     await redis.stop();
   }, 120_000);
 
+  it('without outputs (the API, no outDir) the shards still hand their ticks over: the same counters as --threads 1', async () => {
+    // a queue job's chunks carry ticks: a shard must not fall back to sending only its logged count
+    const dir = tempDir();
+    const redis = await startRedis(dir);
+    const w = start(process.execPath, ['bin/bluezone.js', 'worker', '--queue', redis.url, '--jobs', '2'], ROOT);
+    const opts = { durationMs: 40_000, seed: 5 };
+    const queued = await runSimulation(loadScenario('queue'), { ...opts, queue: { url: redis.url, shards: 2 } });
+    w.p.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    const local = await runSimulation(loadScenario('queue'), { ...opts, threads: 1 });
+    const strip = ({ wallMs: _w, realTimeFactor: _r, pairsPerSecond: _p, ...s }: typeof local.stats) => s;
+    expect(strip(queued.stats)).toEqual(strip(local.stats));
+    expect(local.stats.observations).toBeGreaterThan(0);
+    await redis.stop();
+  }, 120_000);
+
   it('a restarted coordinator reuses the jobs and their stored chunks; a rerun after a complete run starts a new generation', async () => {
     const dir = tempDir();
     const redis = await startRedis(dir);
@@ -113,7 +129,7 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
       const scenario = loadScenario('queue');
       const d: ShardJobData = {
         kind: SHARD_JOB, format: FORMAT, runId: 'test', gen: 0, shard: 1, nShards: 3, scenario, chunkBytes: 1 << 20, chunkTicks: 16, ttlMs: 60_000,
-        opts: { seed: 1, durationMs: 120_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false },
+        opts: { seed: 1, durationMs: 120_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false, perTick: true },
       };
       const keys = shardKeys('test', 0, 1);
       const take = async (c: number) => (await client.callBuffer('eval', TAKE, 2, keys.chunk(c), keys.read, c, 60_000)) as Buffer | null;
@@ -150,7 +166,7 @@ describe.skipIf(!redisBin)(`sim run --queue on Redis${skipReason}`, () => {
     try {
       const scenario = loadScenario('queue');
       let line = '';
-      const so = { seed: 1, durationMs: 60_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false };
+      const so = { seed: 1, durationMs: 60_000, wantsReceptions: true, keepAll: false, mainListens: false, outDir: true, scanWindows: false, perTick: true };
       const pool = await openQueueShards(scenario, so, { url: redis.url, shards: 1, log: (l) => (line = l) }, 60);
       try {
         const [, runId, gen] = line.match(/^run (\w+) \(generation (\d+)\): 1 shard jobs/)!;
