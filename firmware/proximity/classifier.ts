@@ -819,41 +819,29 @@ export class StreamingClassifier {
     // With the daily correction every instance counts towards the observed minutes, close or not.
     const all = mi === this.corrected;
     let minutes = 0;
+    // the window's day once when it lies in one UTC day (always when its length divides a day)
     const w0 = this.windowStart;
     const day0 = w0 - (((w0 % DAY_MS) + DAY_MS) % DAY_MS);
-    if (w0 + this.windowMs <= day0 + DAY_MS) {
-      // the window lies in one UTC day (always when its length divides a day): one run, no day per instance
-      let runAll = 0;
-      let any = false;
-      for (let i = 0; i < s.nInst; i++) {
-        const wgt = closeWeight ? closeWeight[i] : close[i];
-        if (wgt === 0 && !all) continue;
-        any = true;
-        minutes += (credit[i] * wgt) / 60_000;
-        if (all) runAll += credit[i] / 60_000;
+    const oneDay = w0 + this.windowMs <= day0 + DAY_MS;
+    let runDay = NaN;
+    let runMin = 0;
+    let runAll = 0;
+    for (let i = 0; i < s.nInst; i++) {
+      const wgt = closeWeight ? closeWeight[i] : close[i];
+      if (wgt === 0 && !all) continue;
+      const m = (credit[i] * wgt) / 60_000;
+      minutes += m;
+      const day = oneDay ? day0 : starts[i] - (((starts[i] % DAY_MS) + DAY_MS) % DAY_MS);
+      if (day !== runDay) {
+        if (!Number.isNaN(runDay)) this.endRun(s, mem, mi, runDay, runMin, runAll);
+        runDay = day;
+        runMin = 0;
+        runAll = 0;
       }
-      if (any) this.endRun(s, mem, mi, day0, minutes, runAll);
-    } else {
-      let runDay = NaN;
-      let runMin = 0;
-      let runAll = 0;
-      for (let i = 0; i < s.nInst; i++) {
-        const wgt = closeWeight ? closeWeight[i] : close[i];
-        if (wgt === 0 && !all) continue;
-        const m = (credit[i] * wgt) / 60_000;
-        minutes += m;
-        const day = starts[i] - (((starts[i] % DAY_MS) + DAY_MS) % DAY_MS);
-        if (day !== runDay) {
-          if (!Number.isNaN(runDay)) this.endRun(s, mem, mi, runDay, runMin, runAll);
-          runDay = day;
-          runMin = 0;
-          runAll = 0;
-        }
-        runMin += m;
-        if (all) runAll += credit[i] / 60_000;
-      }
-      if (!Number.isNaN(runDay)) this.endRun(s, mem, mi, runDay, runMin, runAll);
+      runMin += m;
+      if (all) runAll += credit[i] / 60_000;
     }
+    if (!Number.isNaN(runDay)) this.endRun(s, mem, mi, runDay, runMin, runAll);
     return {
       receiver: s.receiver,
       transmitter: s.transmitter,
