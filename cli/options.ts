@@ -46,7 +46,7 @@ export function paramsOrUsage(path: string | undefined): ParamsFile | undefined 
   if (path === undefined) return undefined;
   try {
     const file = loadParamsFile(path);
-    return { ...file, ours: oursOf(file) };
+    return { ...file, ours: oursOf(file.ours) };
   } catch (e) {
     if (e instanceof ParamsError) throw new UsageError(`--params ${e.message}`, 'the parameter file format is in docs/classifier.md');
     throw e;

@@ -27,7 +27,7 @@ const { values } = parseArgs({
 });
 const seed = Number(values.seed);
 const calibration = calibrationLookup(loadCalibrationTable());
-const ours = values.params ? oursOf(loadParamsFile(values.params)) : undefined;
+const ours = values.params ? oursOf(loadParamsFile(values.params).ours) : undefined;
 
 interface Run {
   obs: Observation[];

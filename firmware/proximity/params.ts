@@ -42,12 +42,12 @@ export function checkParams(v: unknown, source: string): ParamsFile {
 }
 
 /**
- * The parameters a file stands for: its values over the code's fixed base, not over the shipped file (a
- * file lists what differs from the base, so an older file keeps its meaning when a newer release ships
- * values for parameters it never set).
+ * The parameters a file's `ours` stands for: its values over the code's fixed base, not over the shipped
+ * file (a file lists what differs from the base, so an older file keeps its meaning when a newer release
+ * ships values for parameters it never set).
  */
-export function oursOf(file: ParamsFile): OursParams {
-  return { ...OURS_BASE, ...file.ours };
+export function oursOf(ours: Partial<OursParams>): OursParams {
+  return { ...OURS_BASE, ...ours };
 }
 
 /** Parses parameter-file text (JSON errors become ParamsError naming the byte offset when JSON gives it). */

@@ -46,7 +46,7 @@ describe('a parameter file stands for its values over the code base, not over th
   const older = { format_version: 1, version: 'older', provenance: {}, ours: { thresholdDbm: -75, instanceWeight: 1 } };
 
   it('fields a file leaves out take the base values', () => {
-    const ours = oursOf(checkParams(older, 'f.json'));
+    const ours = oursOf(checkParams(older, 'f.json').ours);
     for (const k of Object.keys(OURS_BASE) as (keyof typeof OURS_BASE)[]) expect(ours[k]).toBe(k in older.ours ? older.ours[k as keyof typeof older.ours] : OURS_BASE[k]);
   });
 
