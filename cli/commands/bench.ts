@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { info, printJson, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { intArg } from '../args.ts';
 
 function positive(what: string, max: number) {
   return (v: string) => {
@@ -9,12 +10,6 @@ function positive(what: string, max: number) {
     if (!Number.isFinite(x) || x <= 0 || x > max) throw new InvalidArgumentError(`${what} must be a number in (0, ${max}], got '${v}'`);
     return x;
   };
-}
-
-function threadsArg(v: string): number {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < 1 || x > 256) throw new InvalidArgumentError(`--threads must be a whole number in [1, 256], got '${v}'`);
-  return x;
 }
 
 /** `bluezone bench radio`: radio kernel throughput (docs/interfaces.md). */
@@ -30,7 +25,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--scenario <name>', 'whole-simulation benchmark on a scenario (needs the world loop)')
     .option('--devices <n>', 'scale the scenario to this many devices', positive('--devices', 1e7))
     .option('--hours <h>', 'simulated hours', positive('--hours', 24 * 365))
-    .option('--threads <n>', 'with --scenario: receivers split over N threads, as sim run --threads (default 1; docs/scaling.md)', threadsArg)
+    .option('--threads <n>', 'with --scenario: receivers split over N threads, as sim run --threads (default 1; docs/scaling.md)', intArg('--threads', 1, 256))
     .addHelpText('after', '\nExamples:\n  $ npx bluezone bench radio --json\n  $ npx bluezone bench radio --kernel ts --seconds 1 --runs 3\n  $ npx bluezone bench radio --scenario lobby --devices 500 --hours 8 --json\n  $ npx bluezone bench radio --scenario city-block --devices 10000 --hours 0.002778 --threads 2 --runs 3\n')
     .action(async (o: { json?: boolean; kernel: string; seconds: number; runs: number; scenario?: string; devices?: number; hours?: number; threads?: number }) => {
       if (o.kernel !== 'wasm' && o.kernel !== 'ts') throw new UsageError(`--kernel must be wasm or ts, got '${o.kernel}'`);

@@ -3,21 +3,12 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
 import { info, printJson, stdoutSink } from '../context.ts';
+import { intArg } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { snakeKeys } from '../../records/json.ts';
 import { createProgress } from '../progress.ts';
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../sim/scenario/builtins.ts';
 import { parseDuration } from '../../sim/scenario/units.ts';
-
-function intArg(name: string, min: number, max: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new UsageError(`${name}: expected an integer ${min}..${max}, got "${v}"`);
-    }
-    return n;
-  };
-}
 
 function durationArg(name: string) {
   return (v: string) => {
