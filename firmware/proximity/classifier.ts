@@ -214,6 +214,8 @@ const FEW = 8;
  */
 const NO_READING = RSSI_MIN - 1;
 const DAY_MS = 86_400_000;
+/** Start of the UTC day holding ms (negative times too). */
+const utcDayStart = (ms: number): number => ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
 
 /**
  * Histograms, first readings and instance reservoirs of every pair state, in flat arrays indexed by the
@@ -821,7 +823,7 @@ export class StreamingClassifier {
     let minutes = 0;
     // the window's day once when it lies in one UTC day (always when its length divides a day)
     const w0 = this.windowStart;
-    const day0 = w0 - (((w0 % DAY_MS) + DAY_MS) % DAY_MS);
+    const day0 = utcDayStart(w0);
     const oneDay = w0 + this.windowMs <= day0 + DAY_MS;
     let runDay = NaN;
     let runMin = 0;
@@ -831,7 +833,7 @@ export class StreamingClassifier {
       if (wgt === 0 && !all) continue;
       const m = (credit[i] * wgt) / 60_000;
       minutes += m;
-      const day = oneDay ? day0 : starts[i] - (((starts[i] % DAY_MS) + DAY_MS) % DAY_MS);
+      const day = oneDay ? day0 : utcDayStart(starts[i]);
       if (day !== runDay) {
         if (!Number.isNaN(runDay)) this.endRun(s, mem, mi, runDay, runMin, runAll);
         runDay = day;
